@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Address spaces: a kernel-owned IOAS plus the library's record of what is
+ * mapped in it, so that bad unmaps get a precise message before the kernel is
+ * asked and so that freeing an address space can detach its users first.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "kabi.h"
+#include "kernel.h"
+
+PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
+{
+	struct pasid_as *as;
+	int ret;
+
+	pasid_err_clear();
+	if (!ctx || !asp)
+		return pasid_err(ctx, EINVAL,
+				 "pasid_as_new: ctx and asp must not be NULL");
+	*asp = NULL;
+	as = calloc(1, sizeof(*as));
+	if (!as)
+		return pasid_err(ctx, ENOMEM, "out of memory for an address space");
+	as->ctx = ctx;
+	ret = k_ioas_alloc(ctx->iommufd, &as->ioas_id);
+	if (ret) {
+		free(as);
+		return pasid_kerr(ctx, -ret, "IOMMU_IOAS_ALLOC",
+				  "could not create an I/O address space");
+	}
+	ctx_lock(ctx);
+	list_add_tail(&as->ctx_node, &ctx->ases);
+	ctx_unlock(ctx);
+	*asp = as;
+	return 0;
+}
+
+PASID_API void pasid_as_free(struct pasid_as *as)
+{
+	struct pasid_ctx *ctx;
+	struct list_head *pos, *tmp;
+	int ret;
+
+	if (!as)
+		return;
+	ctx = as->ctx;
+	ctx_lock(ctx);
+	list_for_each_safe(pos, tmp, &ctx->devs)
+		bind_release(container_of(pos, struct pasid_dev, ctx_node), as);
+	/* destroying the IOAS also unmaps and unpins everything in it */
+	ret = k_destroy(ctx->iommufd, as->ioas_id);
+	if (ret)
+		pasid_log(ctx, PASID_LOG_WARN,
+			  "IOMMU_DESTROY of IOAS %u failed (%d): it stays until the context is closed",
+			  as->ioas_id, ret);
+	list_del(&as->ctx_node);
+	ctx_unlock(ctx);
+	free(as->maps);
+	free(as);
+}
+
+PASID_API uint32_t pasid_as_ioas_id(const struct pasid_as *as)
+{
+	return as ? as->ioas_id : 0;
+}
+
+PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
+				   struct pasid_iova_range *ranges,
+				   unsigned int n, uint64_t *alignment)
+{
+	struct kabi_iommu_iova_range *kr = NULL;
+	uint32_t num = 0;
+	uint64_t align = 0;
+	unsigned int i;
+	int ret;
+
+	pasid_err_clear();
+	if (!as || (n && !ranges))
+		return pasid_err(as ? as->ctx : NULL, EINVAL,
+				 "pasid_as_iova_ranges: as must not be NULL, ranges not NULL when n > 0");
+	ctx_lock(as->ctx);
+	/* ask for the count first, then for that many (the count can only
+	 * change when a device attaches, which needs the lock we hold) */
+	ret = k_ioas_iova_ranges(as->ctx->iommufd, as->ioas_id, NULL, &num,
+				 &align);
+	if (ret == -EMSGSIZE && num) {
+		kr = calloc(num, sizeof(*kr));
+		if (!kr) {
+			ret = pasid_err(as->ctx, ENOMEM, "out of memory");
+			goto out;
+		}
+		ret = k_ioas_iova_ranges(as->ctx->iommufd, as->ioas_id, kr,
+					 &num, &align);
+	}
+	if (ret) {
+		ret = pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_IOVA_RANGES",
+				 "IOAS %u", as->ioas_id);
+		goto out;
+	}
+	for (i = 0; i < n && i < num; i++) {
+		ranges[i].start = kr[i].start;
+		ranges[i].last = kr[i].last;
+	}
+	if (alignment)
+		*alignment = align;
+	ret = (int)num;
+out:
+	ctx_unlock(as->ctx);
+	free(kr);
+	return ret;
+}
+
+/* ---- the mapping record ---- */
+
+/* index of the first mapping that ends after iova */
+static size_t map_lower_bound(const struct pasid_as *as, uint64_t iova)
+{
+	size_t lo = 0, hi = as->nmaps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pasid_mapping *m = &as->maps[mid];
+
+		if (m->iova + m->len <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Reserve room first so that recording never fails after the kernel map. */
+static int map_reserve(struct pasid_as *as)
+{
+	struct pasid_mapping *n;
+	size_t cap;
+
+	if (as->nmaps < as->maps_cap)
+		return 0;
+	cap = as->maps_cap ? as->maps_cap * 2 : 16;
+	n = realloc(as->maps, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	as->maps = n;
+	as->maps_cap = cap;
+	return 0;
+}
+
+static void map_record(struct pasid_as *as, uint64_t iova, uint64_t len)
+{
+	size_t i = map_lower_bound(as, iova);
+
+	memmove(&as->maps[i + 1], &as->maps[i],
+		(as->nmaps - i) * sizeof(*as->maps));
+	as->maps[i].iova = iova;
+	as->maps[i].len = len;
+	as->nmaps++;
+}
+
+static uint32_t kernel_map_flags(unsigned int flags)
+{
+	uint32_t k = 0;
+
+	if (flags & PASID_MAP_READ)
+		k |= KABI_IOMMU_IOAS_MAP_READABLE;
+	if (flags & PASID_MAP_WRITE)
+		k |= KABI_IOMMU_IOAS_MAP_WRITEABLE;
+	if (flags & PASID_MAP_FIXED_IOVA)
+		k |= KABI_IOMMU_IOAS_MAP_FIXED_IOVA;
+	return k;
+}
+
+/* The checks every map-like call shares; 0 or a diagnosed -errno. */
+static int check_map_args(struct pasid_ctx *ctx, const char *fn,
+			  unsigned int flags, uint64_t len, const uint64_t *iova)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (!iova)
+		return pasid_err(ctx, EINVAL, "%s: iova must not be NULL", fn);
+	if (flags & ~(PASID_MAP_RW | PASID_MAP_FIXED_IOVA))
+		return pasid_err(ctx, EINVAL, "%s: unknown flags 0x%x", fn,
+				 flags & ~(PASID_MAP_RW | PASID_MAP_FIXED_IOVA));
+	if (!(flags & PASID_MAP_RW))
+		return pasid_err(ctx, EINVAL,
+				 "%s: give PASID_MAP_READ and/or PASID_MAP_WRITE",
+				 fn);
+	if (!len)
+		return pasid_err(ctx, EINVAL, "%s: length is 0", fn);
+	if (len % page)
+		return pasid_err(ctx, EINVAL,
+				 "%s: length 0x%" PRIx64 " is not a multiple of the page size (0x%" PRIx64 ")",
+				 fn, len, page);
+	if (flags & PASID_MAP_FIXED_IOVA) {
+		if (*iova % page)
+			return pasid_err(ctx, EINVAL,
+					 "%s: IOVA 0x%" PRIx64 " is not page aligned",
+					 fn, *iova);
+		if (*iova + len < *iova)
+			return pasid_err(ctx, EOVERFLOW,
+					 "%s: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
+					 fn, *iova, len);
+	}
+	return 0;
+}
+
+/* One request for the three ways into an IOAS: memory, a file, a copy. */
+struct map_req {
+	enum { MAP_MEMORY, MAP_FILE, MAP_COPY } kind;
+	const char *call;		/* the ioctl, for messages */
+	void *va;			/* MAP_MEMORY */
+	int fd;				/* MAP_FILE */
+	uint64_t start;			/* MAP_FILE offset, MAP_COPY source IOVA */
+	struct pasid_as *src;		/* MAP_COPY */
+	uint64_t len;
+	unsigned int flags;		/* PASID_MAP_* */
+};
+
+static int map_error(struct pasid_ctx *ctx, int err, const struct map_req *r,
+		     uint64_t iova)
+{
+	const char *call = r->call;
+
+	if (r->kind == MAP_FILE && err == ENOTTY)
+		return pasid_kerr(ctx, EOPNOTSUPP, call,
+				  "the kernel cannot map files (needs Linux 6.13+): mmap the file and use pasid_map");
+	if (r->kind == MAP_FILE && (err == EBADF || err == EINVAL))
+		return pasid_kerr(ctx, err, call,
+				  "fd %d at offset 0x%" PRIx64 " length 0x%" PRIx64 ": the kernel maps only memfd/hugetlbfs files (and VFIO dma-bufs), page aligned and within the file",
+				  r->fd, r->start, r->len);
+	if (r->kind == MAP_COPY && err == ENOENT)
+		return pasid_kerr(ctx, err, call,
+				  "the source range [0x%" PRIx64 ", +0x%" PRIx64 ") is not fully mapped",
+				  r->start, r->len);
+	switch (err) {
+	case EEXIST:
+		return pasid_kerr(ctx, err, call,
+				  "[0x%" PRIx64 ", +0x%" PRIx64 ") overlaps an existing mapping: unmap it first or map elsewhere",
+				  iova, r->len);
+	case ENOSPC:
+		return pasid_kerr(ctx, err, call,
+				  "no free IOVA range of 0x%" PRIx64 " bytes is left in the address space",
+				  r->len);
+	case EINVAL:
+		return pasid_kerr(ctx, err, call,
+				  "%s: the range is misaligned for the IOMMU or hits a reserved region (see pasid_as_iova_ranges)",
+				  r->flags & PASID_MAP_FIXED_IOVA ? "fixed IOVA" : "mapping");
+	case EPERM:
+		return pasid_kerr(ctx, err, call,
+				  "a device-writable mapping of read-only memory: map it PASID_MAP_READ only");
+	case ENOMEM:
+		return pasid_kerr(ctx, err, call,
+				  "pinning failed: raise RLIMIT_MEMLOCK (ulimit -l) or map less");
+	case EFAULT:
+		return pasid_kerr(ctx, err, call,
+				  "the buffer is not valid memory of this process");
+	default:
+		return pasid_kerr(ctx, err, call, "mapping 0x%" PRIx64 " bytes",
+				  r->len);
+	}
+}
+
+/* Ask the kernel and record the mapping; the arguments are checked. */
+static int map_locked(struct pasid_as *as, const struct map_req *r,
+		      uint64_t *iova)
+{
+	int fd = as->ctx->iommufd;
+	uint32_t kflags = kernel_map_flags(r->flags);
+	uint64_t where = r->flags & PASID_MAP_FIXED_IOVA ? *iova : 0;
+	int ret;
+
+	ctx_lock(as->ctx);
+	/* room first, so that recording cannot fail after the kernel maps */
+	if (map_reserve(as)) {
+		ret = pasid_err(as->ctx, ENOMEM, "out of memory");
+		goto out;
+	}
+	switch (r->kind) {
+	case MAP_MEMORY:
+		ret = k_ioas_map(fd, as->ioas_id, r->va, r->len, kflags, &where);
+		break;
+	case MAP_FILE:
+		ret = k_ioas_map_file(fd, as->ioas_id, r->fd, r->start, r->len,
+				      kflags, &where);
+		break;
+	default:
+		ret = k_ioas_copy(fd, as->ioas_id, r->src->ioas_id, r->start,
+				  r->len, kflags, &where);
+		break;
+	}
+	if (ret) {
+		ret = map_error(as->ctx, -ret, r, where);
+		goto out;
+	}
+	map_record(as, where, r->len);
+	*iova = where;
+out:
+	ctx_unlock(as->ctx);
+	return ret;
+}
+
+PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
+			unsigned int flags, uint64_t *iova)
+{
+	const struct map_req r = { .kind = MAP_MEMORY, .call = "IOMMU_IOAS_MAP",
+				   .va = buf, .len = len, .flags = flags };
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	int ret;
+
+	pasid_err_clear();
+	if (!as)
+		return pasid_err(NULL, EINVAL, "pasid_map: as is NULL");
+	ret = check_map_args(as->ctx, "pasid_map", flags, len, iova);
+	if (ret)
+		return ret;
+	if (!buf || (uintptr_t)buf % page)
+		return pasid_err(as->ctx, EINVAL,
+				 "pasid_map: buffer %p is not page aligned (use mmap or aligned_alloc)",
+				 buf);
+	return map_locked(as, &r, iova);
+}
+
+PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
+			     size_t len, unsigned int flags, uint64_t *iova)
+{
+	const struct map_req r = { .kind = MAP_FILE, .call = "IOMMU_IOAS_MAP_FILE",
+				   .fd = fd, .start = offset, .len = len,
+				   .flags = flags };
+	int ret;
+
+	pasid_err_clear();
+	if (!as)
+		return pasid_err(NULL, EINVAL, "pasid_map_file: as is NULL");
+	ret = check_map_args(as->ctx, "pasid_map_file", flags, len, iova);
+	if (ret)
+		return ret;
+	if (fd < 0)
+		return pasid_err(as->ctx, EBADF,
+				 "pasid_map_file: fd %d is not a file descriptor",
+				 fd);
+	return map_locked(as, &r, iova);
+}
+
+PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
+{
+	uint64_t end = iova + len, unmapped = 0;
+	size_t first, last;
+	int ret;
+
+	pasid_err_clear();
+	if (!as)
+		return pasid_err(NULL, EINVAL, "pasid_unmap: as is NULL");
+	if (!len)
+		return pasid_err(as->ctx, EINVAL, "pasid_unmap: length is 0");
+	if (end < iova)
+		return pasid_err(as->ctx, EOVERFLOW,
+				 "pasid_unmap: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
+				 iova, len);
+	ctx_lock(as->ctx);
+	first = map_lower_bound(as, iova);
+	for (last = first; last < as->nmaps && as->maps[last].iova < end;)
+		last++;
+	if (first == last) {
+		ret = pasid_err(as->ctx, ENOENT,
+				"pasid_unmap: nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				iova, end);
+		goto out;
+	}
+	if (as->maps[first].iova < iova ||
+	    as->maps[last - 1].iova + as->maps[last - 1].len > end) {
+		const struct pasid_mapping *m = as->maps[first].iova < iova ?
+			&as->maps[first] : &as->maps[last - 1];
+
+		ret = pasid_err(as->ctx, ENOENT,
+				"pasid_unmap: [0x%" PRIx64 ", 0x%" PRIx64 ") would cut the mapping [0x%" PRIx64 ", 0x%" PRIx64 ") in two: unmap whole mappings",
+				iova, end, m->iova, m->iova + m->len);
+		goto out;
+	}
+	ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
+	if (ret) {
+		ret = pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
+				 "[0x%" PRIx64 ", 0x%" PRIx64 ")%s", iova, end,
+				 ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "");
+		goto out;
+	}
+	memmove(&as->maps[first], &as->maps[last],
+		(as->nmaps - last) * sizeof(*as->maps));
+	as->nmaps -= last - first;
+out:
+	ctx_unlock(as->ctx);
+	return ret;
+}
+
+PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
+			 uint64_t src_iova, uint64_t len, unsigned int flags,
+			 uint64_t *dst_iova)
+{
+	const struct map_req r = { .kind = MAP_COPY, .call = "IOMMU_IOAS_COPY",
+				   .src = src, .start = src_iova, .len = len,
+				   .flags = flags };
+	int ret;
+
+	pasid_err_clear();
+	if (!dst || !src)
+		return pasid_err(NULL, EINVAL, "pasid_copy: dst and src must not be NULL");
+	if (dst->ctx != src->ctx)
+		return pasid_err(dst->ctx, EINVAL,
+				 "pasid_copy: the address spaces belong to different contexts");
+	ret = check_map_args(dst->ctx, "pasid_copy", flags, len, dst_iova);
+	if (ret)
+		return ret;
+	if (src_iova + len < src_iova)
+		return pasid_err(dst->ctx, EOVERFLOW,
+				 "pasid_copy: source IOVA 0x%" PRIx64 " + length wraps around",
+				 src_iova);
+	return map_locked(dst, &r, dst_iova);
+}

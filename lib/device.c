@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Devices: find the VFIO cdev, bind it to the context's iommufd, read what
+ * the IOMMU says about it and pick the vendor quirks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "discover.h"
+#include "internal.h"
+#include "kabi.h"
+#include "kernel.h"
+#include "sys.h"
+#include "vendor/vendor.h"
+
+static const char *bind_hint(int err)
+{
+	switch (err) {
+	case EINVAL:
+		return "the device is already bound to an iommufd, or its fd "
+		       "came from a VFIO group: pass a fresh "
+		       "/dev/vfio/devices/vfioN fd";
+	case EBUSY:
+		return "the device's IOMMU group is in use through the legacy "
+		       "/dev/vfio/<group> interface: close that first";
+	case EPERM:
+		return "the platform cannot isolate the device's MSIs; if you "
+		       "trust the device, load iommufd with "
+		       "allow_unsafe_interrupts=1";
+	case EACCES:
+		return "this VF needs the VF token of its PF's vfio-pci owner";
+	case ENODEV:
+		return "the device has no IOMMU group: enable the IOMMU";
+	default:
+		return "the kernel refused to bind the device to the iommufd";
+	}
+}
+
+static void fill_caps(struct pasid_dev *dev, const struct k_hw_info *hw,
+		      const char *bdf)
+{
+	struct pasid_caps *c = &dev->caps;
+
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->hw_info_type = hw->type;
+	c->pasid_width = hw->max_pasid_log2;
+	if (hw->capabilities & KABI_IOMMU_HW_CAP_DIRTY_TRACKING)
+		c->flags |= PASID_CAP_DIRTY_TRACKING;
+	if (hw->capabilities & KABI_IOMMU_HW_CAP_PCI_PASID_EXEC)
+		c->flags |= PASID_CAP_PASID_EXEC;
+	if (hw->capabilities & KABI_IOMMU_HW_CAP_PCI_PASID_PRIV)
+		c->flags |= PASID_CAP_PASID_PRIV;
+	if (hw->capabilities & KABI_IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED)
+		c->flags |= PASID_CAP_NO_ATS;
+
+	dev->vendor = pasid_vendor_by_hw_info(hw->type);
+	c->vendor = dev->vendor->vendor;
+	if (dev->vendor->decode)
+		dev->vendor->decode(hw->data, hw->data_len, c);
+	/* hw_info type NONE covers several IOMMUs: sysfs names the family */
+	if (c->vendor == PASID_IOMMU_UNKNOWN || c->vendor == PASID_IOMMU_OTHER) {
+		struct pasid_devinfo info = { .size = sizeof(info) };
+
+		if (bdf[0] && !pasid_devinfo_get(bdf, &info) &&
+		    info.iommu_vendor != PASID_IOMMU_UNKNOWN)
+			c->vendor = info.iommu_vendor;
+		else
+			c->vendor = PASID_IOMMU_OTHER;
+		pasid_err_clear();
+	}
+}
+
+/* Bind fd and read its IOMMU facts; on success the device owns fd, on
+ * failure it is closed only if close_on_fail (the caller's fd otherwise). */
+static int dev_setup(struct pasid_ctx *ctx, int fd, const char *bdf,
+		     const char *name, bool close_on_fail,
+		     struct pasid_dev **devp)
+{
+	struct k_hw_info hw;
+	struct pasid_dev *dev;
+	int ret;
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev) {
+		if (close_on_fail)
+			sys_close(fd);
+		return pasid_err(ctx, ENOMEM, "out of memory for a device");
+	}
+	dev->ctx = ctx;
+	dev->fd = fd;
+	dev->next_pasid = 1;
+	list_init(&dev->hwpts);
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+
+	ret = k_bind_iommufd(fd, ctx->iommufd, &dev->dev_id);
+	if (ret) {
+		ret = pasid_kerr(ctx, -ret, "VFIO_DEVICE_BIND_IOMMUFD",
+				 "%s: %s", name, bind_hint(-ret));
+		goto fail;
+	}
+	ret = k_get_hw_info(ctx->iommufd, dev->dev_id, &hw);
+	if (ret) {
+		ret = pasid_kerr(ctx, -ret, "IOMMU_GET_HW_INFO",
+				 "%s: the kernel gives no IOMMU information for the device (no-IOMMU mode, or an IOMMU driver without iommufd support)",
+				 name);
+		goto fail;
+	}
+	fill_caps(dev, &hw, bdf);
+
+	ctx_lock(ctx);
+	list_add_tail(&dev->ctx_node, &ctx->devs);
+	ctx_unlock(ctx);
+	pasid_log(ctx, PASID_LOG_DEBUG, "%s: dev_id %u, %s, PASID width %u",
+		  name, dev->dev_id,
+		  pasid_iommu_vendor_name(dev->caps.vendor),
+		  dev->caps.pasid_width);
+	*devp = dev;
+	return 0;
+fail:
+	/* closing the cdev also undoes the bind in the kernel */
+	if (close_on_fail)
+		sys_close(fd);
+	free(dev);
+	return ret;
+}
+
+static const char *open_hint(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "the cdev node is missing: is devtmpfs mounted?";
+	case EACCES:
+	case EPERM:
+		return "no permission: run as root or give your user the device node";
+	case EBUSY:
+		return "the device is already open elsewhere";
+	default:
+		return "could not open the VFIO device";
+	}
+}
+
+PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
+			     struct pasid_dev **devp)
+{
+	struct pasid_devref ref;
+	int fd, ret;
+
+	pasid_err_clear();
+	if (!ctx || !name || !devp)
+		return pasid_err(ctx, EINVAL,
+				 "pasid_dev_open: ctx, name and devp must not be NULL");
+	*devp = NULL;
+	ret = discover_resolve(name, &ref);
+	if (ret)
+		return ret;
+	fd = sys_open(ref.cdev, O_RDWR);
+	if (fd < 0)
+		return pasid_kerr(ctx, -fd, "open", "%s (%s): %s", ref.cdev,
+				  ref.bdf, open_hint(-fd));
+	return dev_setup(ctx, fd, ref.bdf, ref.bdf, true, devp);
+}
+
+PASID_API int pasid_dev_open_fd(struct pasid_ctx *ctx, int vfio_fd,
+				struct pasid_dev **devp)
+{
+	struct pasid_devref ref = { .bdf = "" };
+	struct stat st;
+	char name[64];
+
+	pasid_err_clear();
+	if (!ctx || !devp)
+		return pasid_err(ctx, EINVAL,
+				 "pasid_dev_open_fd: ctx and devp must not be NULL");
+	*devp = NULL;
+	if (vfio_fd < 0 || pasid_sys->fstat(vfio_fd, &st) < 0)
+		return pasid_err(ctx, EBADF,
+				 "pasid_dev_open_fd: %d is not an open file descriptor",
+				 vfio_fd);
+	if (!S_ISCHR(st.st_mode))
+		return pasid_err(ctx, EINVAL,
+				 "pasid_dev_open_fd: fd %d is not a character device: pass a /dev/vfio/devices/vfioN fd",
+				 vfio_fd);
+	/* The PCI address is only for names and vendor lookup: optional. */
+	if (discover_resolve_rdev(st.st_rdev, &ref) == 0)
+		snprintf(name, sizeof(name), "%s", ref.bdf);
+	else
+		snprintf(name, sizeof(name), "fd %d", vfio_fd);
+	pasid_err_clear();
+
+	return dev_setup(ctx, vfio_fd, ref.bdf, name, false, devp);
+}
+
+PASID_API void pasid_dev_close(struct pasid_dev *dev)
+{
+	struct pasid_ctx *ctx;
+
+	if (!dev)
+		return;
+	ctx = dev->ctx;
+	ctx_lock(ctx);
+	bind_release(dev, NULL);
+	list_del(&dev->ctx_node);
+	ctx_unlock(ctx);
+	sys_close(dev->fd);
+	free(dev->pasids);
+	free(dev);
+}
+
+PASID_API int pasid_dev_fd(const struct pasid_dev *dev)
+{
+	return dev ? dev->fd : -EINVAL;
+}
+
+PASID_API const char *pasid_dev_name(const struct pasid_dev *dev)
+{
+	return dev ? dev->name : "";
+}
+
+PASID_API uint32_t pasid_dev_iommufd_id(const struct pasid_dev *dev)
+{
+	return dev ? dev->dev_id : 0;
+}
+
+PASID_API int pasid_dev_caps(const struct pasid_dev *dev,
+			     struct pasid_caps *caps)
+{
+	pasid_err_clear();
+	if (!dev || !caps)
+		return pasid_err(NULL, EINVAL,
+				 "pasid_dev_caps: dev and caps must not be NULL");
+	if (caps->size < sizeof(size_t))
+		return pasid_err(dev->ctx, EINVAL,
+				 "pasid_dev_caps: set caps->size = sizeof(struct pasid_caps)");
+	copy_sized_out(caps, &dev->caps, sizeof(dev->caps));
+	return 0;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Thin helpers for driving a device through its VFIO fd: config space, bus
+ * mastering and BAR mmaps. Callers may just as well use the fd directly.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+#include "kabi.h"
+#include "sys.h"
+
+static int region_info(struct pasid_dev *dev, uint32_t index,
+		       struct kabi_vfio_region_info *ri)
+{
+	*ri = (struct kabi_vfio_region_info){ .argsz = sizeof(*ri),
+					      .index = index };
+	return sys_ioctl(dev->fd, KABI_VFIO_DEVICE_GET_REGION_INFO, ri);
+}
+
+static int config_io(struct pasid_dev *dev, uint32_t offset, void *buf,
+		     size_t len, bool write)
+{
+	struct kabi_vfio_region_info ri;
+	ssize_t n;
+	int ret;
+
+	pasid_err_clear();
+	if (!dev || !buf)
+		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
+				 "config access: dev and buf must not be NULL");
+	if ((len != 1 && len != 2 && len != 4) || offset % len)
+		return pasid_err(dev->ctx, EINVAL,
+				 "%s: config access of %zu bytes at 0x%x: use 1, 2 or 4 naturally aligned bytes",
+				 dev->name, len, offset);
+	ret = region_info(dev, KABI_VFIO_PCI_CONFIG_REGION_INDEX, &ri);
+	if (ret)
+		return pasid_kerr(dev->ctx, -ret, "VFIO_DEVICE_GET_REGION_INFO",
+				  "%s: the device has no PCI config region", dev->name);
+	if (offset + len > ri.size)
+		return pasid_err(dev->ctx, EINVAL,
+				 "%s: config offset 0x%x is beyond the 0x%llx bytes VFIO exposes",
+				 dev->name, offset, (unsigned long long)ri.size);
+	if (write)
+		n = pasid_sys->pwrite(dev->fd, buf, len, (off_t)(ri.offset + offset));
+	else
+		n = pasid_sys->pread(dev->fd, buf, len, (off_t)(ri.offset + offset));
+	if (n != (ssize_t)len)
+		return pasid_kerr(dev->ctx, n < 0 ? errno : EIO,
+				  write ? "pwrite" : "pread",
+				  "%s: config space at 0x%x", dev->name, offset);
+	return 0;
+}
+
+PASID_API int pasid_dev_config_read(struct pasid_dev *dev, uint32_t offset,
+				    void *buf, size_t len)
+{
+	return config_io(dev, offset, buf, len, false);
+}
+
+PASID_API int pasid_dev_config_write(struct pasid_dev *dev, uint32_t offset,
+				     const void *buf, size_t len)
+{
+	return config_io(dev, offset, (void *)buf, len, true);
+}
+
+PASID_API int pasid_dev_set_bus_master(struct pasid_dev *dev, bool on)
+{
+	uint16_t cmd;
+	int ret;
+
+	ret = pasid_dev_config_read(dev, KABI_PCI_COMMAND, &cmd, sizeof(cmd));
+	if (ret)
+		return ret;
+	if (on)
+		cmd |= KABI_PCI_COMMAND_MASTER;
+	else
+		cmd &= (uint16_t)~KABI_PCI_COMMAND_MASTER;
+	return pasid_dev_config_write(dev, KABI_PCI_COMMAND, &cmd, sizeof(cmd));
+}
+
+PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
+				volatile void **addr, size_t *len)
+{
+	struct kabi_vfio_region_info ri;
+	void *p;
+	int ret;
+
+	pasid_err_clear();
+	if (!dev || !addr || !len)
+		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
+				 "pasid_dev_bar_map: dev, addr and len must not be NULL");
+	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
+		return pasid_err(dev->ctx, EINVAL,
+				 "%s: BAR %u does not exist (0..5)", dev->name, bar);
+	ret = region_info(dev, KABI_VFIO_PCI_BAR0_REGION_INDEX + bar, &ri);
+	if (ret)
+		return pasid_kerr(dev->ctx, -ret, "VFIO_DEVICE_GET_REGION_INFO",
+				  "%s: BAR %u", dev->name, bar);
+	if (!ri.size)
+		return pasid_err(dev->ctx, ENOENT, "%s: BAR %u is not implemented",
+				 dev->name, bar);
+	if (!(ri.flags & KABI_VFIO_REGION_INFO_FLAG_MMAP))
+		return pasid_err(dev->ctx, EOPNOTSUPP,
+				 "%s: BAR %u cannot be mmapped (I/O port BAR?): use pread/pwrite on the device fd",
+				 dev->name, bar);
+	p = pasid_sys->mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    dev->fd, (off_t)ri.offset);
+	if (p == MAP_FAILED)
+		return pasid_kerr(dev->ctx, errno, "mmap", "%s: BAR %u",
+				  dev->name, bar);
+	*addr = p;
+	*len = ri.size;
+	return 0;
+}
+
+PASID_API int pasid_dev_bar_unmap(struct pasid_dev *dev, volatile void *addr,
+				  size_t len)
+{
+	pasid_err_clear();
+	if (!dev || !addr)
+		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
+				 "pasid_dev_bar_unmap: dev and addr must not be NULL");
+	if (pasid_sys->munmap((void *)addr, len) < 0)
+		return pasid_kerr(dev->ctx, errno, "munmap", "%s", dev->name);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Device discovery: from the names users type (PCI address, sysfs path, VFIO
+ * cdev path) or an fd to the sysfs facts the library needs. All sysfs reads go
+ * through pasid_sys->sysfs_root so tests can use a fake tree.
+ */
+#ifndef LIBPASID_DISCOVER_H
+#define LIBPASID_DISCOVER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "libpasid/libpasid.h"
+
+struct pasid_devref {
+	char bdf[16];		/* "0000:00:04.0" */
+	char cdev[64];		/* "/dev/vfio/devices/vfio0" */
+};
+
+/*
+ * Resolve name to a device bound to a VFIO driver with a cdev. On failure
+ * returns -errno with the thread's message set to what to fix (malformed
+ * address: -EINVAL; no such device: -ENODEV; not bound to vfio-pci: -EBUSY...
+ * as documented in discover.c).
+ */
+int discover_resolve(const char *name, struct pasid_devref *ref);
+/* Same for the char device number of an open VFIO cdev. */
+int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref);
+/* Parse "0000:00:04.0" or "00:04.0" into canonical form; -EINVAL if bad. */
+int discover_parse_bdf(const char *s, char out[16]);
+
+#endif

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Diagnostics: each thread keeps the message of its last failed call, so a
+ * caller that gets -EINVAL can print what exactly was wrong and what to do.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static __thread char last_msg[512];
+
+PASID_API const char *pasid_errmsg(void)
+{
+	return last_msg;
+}
+
+void pasid_err_clear(void)
+{
+	last_msg[0] = '\0';
+}
+
+static void emit(struct pasid_ctx *ctx, enum pasid_log_level level,
+		 const char *msg)
+{
+	if (ctx && ctx->log && level <= ctx->log_level)
+		ctx->log(ctx->log_arg, level, msg);
+}
+
+void pasid_log(struct pasid_ctx *ctx, enum pasid_log_level level,
+	       const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!ctx || !ctx->log || level > ctx->log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(ctx, level, msg);
+}
+
+int pasid_err(struct pasid_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	va_end(ap);
+	emit(ctx, PASID_LOG_ERROR, last_msg);
+	return -err;
+}
+
+int pasid_kerr(struct pasid_ctx *ctx, int err, const char *call,
+	       const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(last_msg, sizeof(last_msg), "%s failed (%s): %s", call,
+		 strerrorname_np(err) ? strerrorname_np(err) : "?", what);
+	emit(ctx, PASID_LOG_ERROR, last_msg);
+	return -err;
+}
+
+void copy_sized_out(void *dst, const void *src, size_t src_size)
+{
+	size_t want = *(const size_t *)dst;
+	size_t n = want < src_size ? want : src_size;
+
+	/* keep the caller's size field; copy the fields both sides know */
+	if (n > sizeof(size_t))
+		memcpy((char *)dst + sizeof(size_t),
+		       (const char *)src + sizeof(size_t), n - sizeof(size_t));
+	/* a newer caller's fields we do not know read as zero */
+	if (want > src_size)
+		memset((char *)dst + src_size, 0, want - src_size);
+}
+
+int copy_sized_in(void *dst, size_t dst_size, const void *src)
+{
+	size_t have = *(const size_t *)src;
+	size_t i;
+
+	if (have < sizeof(size_t))
+		return -EINVAL;
+	/* a newer caller may pass fields we do not know, but only as zero */
+	for (i = dst_size; i < have; i++)
+		if (((const char *)src)[i])
+			return -E2BIG;
+	memset(dst, 0, dst_size);
+	memcpy(dst, src, have < dst_size ? have : dst_size);
+	*(size_t *)dst = dst_size;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Typed wrappers, one per iommufd/VFIO ioctl the core uses. Each fills the
+ * kernel struct (zeroed first: fields an older kernel does not know must stay
+ * zero, see uapi-reference §2), calls it through the syscall seam and returns
+ * 0 or -errno. No diagnostics here: the caller knows what it was trying to do.
+ */
+#ifndef LIBPASID_KERNEL_H
+#define LIBPASID_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ATTACH/DETACH without the PASID flag */
+#define K_NO_PASID UINT32_MAX
+
+int k_destroy(int iommufd, uint32_t id);
+int k_ioas_alloc(int iommufd, uint32_t *ioas_id);
+int k_ioas_map(int iommufd, uint32_t ioas_id, void *va, uint64_t len,
+	       uint32_t flags, uint64_t *iova);
+int k_ioas_map_file(int iommufd, uint32_t ioas_id, int fd, uint64_t start,
+		    uint64_t len, uint32_t flags, uint64_t *iova);
+int k_ioas_copy(int iommufd, uint32_t dst_ioas, uint32_t src_ioas,
+		uint64_t src_iova, uint64_t len, uint32_t flags,
+		uint64_t *dst_iova);
+int k_ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova, uint64_t len,
+		 uint64_t *unmapped);
+/* ranges: array of {start, last} pairs; *num in: capacity, out: count */
+int k_ioas_iova_ranges(int iommufd, uint32_t ioas_id, void *ranges,
+		       uint32_t *num, uint64_t *alignment);
+int k_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
+		 uint32_t *hwpt_id);
+
+struct k_hw_info {
+	uint32_t type;
+	uint32_t data_len;		/* bytes of data the kernel filled */
+	uint8_t max_pasid_log2;
+	uint64_t capabilities;
+	uint8_t data[64];
+};
+int k_get_hw_info(int iommufd, uint32_t dev_id, struct k_hw_info *info);
+
+int k_bind_iommufd(int vfio_fd, int iommufd, uint32_t *dev_id);
+/* pasid == K_NO_PASID: the RID. *out_pt (optional) gets the HWPT used. */
+int k_attach_pt(int vfio_fd, uint32_t pt_id, uint32_t pasid,
+		uint32_t *out_pt);
+int k_detach_pt(int vfio_fd, uint32_t pasid);
+
+#endif

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* The real kernel behind the syscall seam. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+static int real_open(const char *path, int flags, mode_t mode)
+{
+	return open(path, flags | O_CLOEXEC, mode);
+}
+
+static int real_dup(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+static int real_ioctl(int fd, unsigned long request, void *arg)
+{
+	return ioctl(fd, request, arg);
+}
+
+static const struct pasid_sys real_sys = {
+	.open = real_open,
+	.close = close,
+	.dup = real_dup,
+	.ioctl = real_ioctl,
+	.pread = pread,
+	.pwrite = pwrite,
+	.mmap = mmap,
+	.munmap = munmap,
+	.fstat = fstat,
+	.sysfs_root = "/sys",
+};
+
+const struct pasid_sys *pasid_sys = &real_sys;
+
+void pasid_sys_set(const struct pasid_sys *ops)
+{
+	pasid_sys = ops ? ops : &real_sys;
+}
+
+int sys_open(const char *path, int flags)
+{
+	int fd = pasid_sys->open(path, flags | O_CLOEXEC, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int sys_close(int fd)
+{
+	return pasid_sys->close(fd) < 0 ? -errno : 0;
+}
+
+int sys_ioctl(int fd, unsigned long request, void *arg)
+{
+	return pasid_sys->ioctl(fd, request, arg) < 0 ? -errno : 0;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Intel VT-d: IOMMU_HW_INFO_TYPE_INTEL_VTD carries the raw Capability and
+ * Extended Capability registers of the DMA remapping unit.
+ *
+ * Register names and bit positions: Intel Virtualization Technology for
+ * Directed I/O Architecture Specification (rev 4.x), section 11.4.2
+ * "Capability Register" (CAP_REG) and 11.4.3 "Extended Capability Register"
+ * (ECAP_REG). Rev 4 renamed first/second-level to first/second-stage
+ * (FLTS -> FSTS, SLTS -> SSTS, SLADS -> SSADS); the older names are kept here
+ * because the Linux driver still uses them.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kabi.h"
+#include "vendor.h"
+
+/* CAP_REG.MGAW, bits 21:16: Maximum Guest Address Width, encoded as N - 1. */
+#define VTD_CAP_MGAW_SHIFT	16
+#define VTD_CAP_MGAW_MASK	0x3full
+
+/* ECAP_REG.NEST, bit 26: Nested Translation Support. */
+#define VTD_ECAP_NEST		(1ull << 26)
+/* ECAP_REG.PRS, bit 29: Page Request Support. */
+#define VTD_ECAP_PRS		(1ull << 29)
+/* ECAP_REG.PASID, bit 40: Process Address Space ID Support. */
+#define VTD_ECAP_PASID		(1ull << 40)
+/* ECAP_REG.SMTS, bit 43: Scalable Mode Translation Support. */
+#define VTD_ECAP_SMTS		(1ull << 43)
+/* ECAP_REG.SLADS (rev 4: SSADS), bit 45: Second-Stage Accessed/Dirty
+ * Support -- what IOMMU dirty tracking uses. */
+#define VTD_ECAP_SLADS		(1ull << 45)
+/* ECAP_REG.SLTS (rev 4: SSTS), bit 46: Second-Stage Translation Support. */
+#define VTD_ECAP_SLTS		(1ull << 46)
+
+/* Bytes of the payload needed before a field of it can be read. */
+#define VTD_HAS(field, len)						\
+	(offsetof(struct kabi_iommu_hw_info_vtd, field) +		\
+	 sizeof(((struct kabi_iommu_hw_info_vtd *)0)->field) <= (len))
+
+static const char *const intel_prefixes[] = { "dmar", NULL };
+
+static int vtd_scalable(uint64_t ecap)
+{
+	return !!(ecap & VTD_ECAP_SMTS);
+}
+
+/* Nesting needs scalable mode; the spec reports NEST clear without SMTS,
+ * but a broken or emulated unit might not, so both are checked. */
+static int vtd_nesting(uint64_t ecap)
+{
+	return vtd_scalable(ecap) && (ecap & VTD_ECAP_NEST);
+}
+
+/* Dirty tracking is done by second-stage tables in scalable mode
+ * (the kernel's ssads_supported()). */
+static int vtd_dirty(uint64_t ecap)
+{
+	return vtd_scalable(ecap) && (ecap & VTD_ECAP_SLADS);
+}
+
+static void intel_decode_cap(uint64_t cap, struct pasid_caps *caps)
+{
+	caps->raw.vtd.cap = cap;
+	caps->iova_bits = ((cap >> VTD_CAP_MGAW_SHIFT) & VTD_CAP_MGAW_MASK) + 1;
+}
+
+static void intel_decode_ecap(uint64_t ecap, struct pasid_caps *caps)
+{
+	caps->raw.vtd.ecap = ecap;
+	if (vtd_nesting(ecap))
+		caps->flags |= PASID_CAP_NESTING;
+	if (ecap & VTD_ECAP_PRS)
+		caps->flags |= PASID_CAP_PRI;
+	/* PASIDs exist only in scalable mode, and the PASID table is then
+	 * always the host kernel's (guests get one nested HWPT per PASID). */
+	if ((ecap & VTD_ECAP_PASID) && vtd_scalable(ecap))
+		caps->table_owner = PASID_TABLE_KERNEL;
+	else
+		caps->table_owner = PASID_TABLE_NONE;
+}
+
+static void intel_decode(const void *data, size_t len, struct pasid_caps *caps)
+{
+	struct kabi_iommu_hw_info_vtd vtd;
+
+	memset(&vtd, 0, sizeof(vtd));
+	if (data)
+		memcpy(&vtd, data, len < sizeof(vtd) ? len : sizeof(vtd));
+	else
+		len = 0;
+
+	caps->table_owner = PASID_TABLE_NONE;
+	if (VTD_HAS(flags, len))
+		caps->raw.vtd.flags = vtd.flags;
+	if (VTD_HAS(cap_reg, len))
+		intel_decode_cap(vtd.cap_reg, caps);
+	if (VTD_HAS(ecap_reg, len))
+		intel_decode_ecap(vtd.ecap_reg, caps);
+}
+
+/*
+ * Second-stage tables (the kernel's choice for NEST_PARENT or DIRTY_TRACKING)
+ * accept NEST_PARENT, DIRTY_TRACKING and PASID in any combination
+ * (intel_iommu_domain_alloc_second_stage). PASID alone is always accepted at
+ * allocation: without scalable-mode PASID support it is the attach of a PASID
+ * that fails, and no_pasid_hint explains why.
+ */
+static int intel_check_hwpt_flags(const struct pasid_caps *caps,
+				  uint32_t flags, const char **why)
+{
+	uint64_t ecap = caps->raw.vtd.ecap;
+	const char *msg = NULL;
+
+	if ((flags & KABI_IOMMU_HWPT_ALLOC_NEST_PARENT) && !vtd_nesting(ecap))
+		msg = "this VT-d unit cannot be a nesting parent: it lacks nested translation in scalable mode (ECAP.NEST or ECAP.SMTS is clear)";
+	else if ((flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+		 !vtd_dirty(ecap))
+		msg = "this VT-d unit has no dirty tracking: it needs second-stage accessed/dirty bits in scalable mode (ECAP.SLADS or ECAP.SMTS is clear)";
+	else if ((flags & (KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
+			   KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING)) &&
+		 !(ecap & VTD_ECAP_SLTS))
+		msg = "nesting parents and dirty tracking need VT-d second-stage page tables, which this unit does not offer (ECAP.SLTS is clear)";
+
+	if (!msg)
+		return 0;
+	if (why)
+		*why = msg;
+	return -EOPNOTSUPP;
+}
+
+static const char *intel_no_pasid_hint(const struct pasid_caps *caps)
+{
+	uint64_t ecap = caps->raw.vtd.ecap;
+
+	if (!(ecap & VTD_ECAP_PASID))
+		return "this VT-d unit has no PASID support (ECAP.PASID is clear)";
+	if (!vtd_scalable(ecap))
+		return "VT-d PASIDs need scalable mode, which this unit does not offer (ECAP.SMTS is clear)";
+	return "VT-d PASIDs need scalable mode: boot with intel_iommu=on,sm_on (or a kernel built with CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON), and the device must have an enabled PCIe PASID capability";
+}
+
+const struct pasid_vendor_ops pasid_vendor_intel = {
+	.vendor = PASID_IOMMU_INTEL_VTD,
+	.hw_info_type = KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD,
+	.instance_prefixes = intel_prefixes,
+	.decode = intel_decode,
+	.check_hwpt_flags = intel_check_hwpt_flags,
+	.no_pasid_hint = intel_no_pasid_hint,
+};

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The vendor-quirk layer: one ops table per IOMMU family. The core never looks
+ * at vendor register formats; it asks the table of the device's IOMMU. An op
+ * left NULL means "this IOMMU does not do that" and the core falls back to the
+ * generic behaviour.
+ */
+#ifndef LIBPASID_VENDOR_H
+#define LIBPASID_VENDOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libpasid/libpasid.h"
+
+struct pasid_vendor_ops {
+	enum pasid_iommu_vendor vendor;
+	uint32_t hw_info_type;		/* KABI_IOMMU_HW_INFO_TYPE_* it decodes */
+	/* sysfs IOMMU instance names of this family ("dmar" for "dmar0"). */
+	const char *const *instance_prefixes;
+
+	/*
+	 * Fill the vendor part of caps from the hw_info payload: flags
+	 * (nesting, dirty tracking, PRI), table_owner, iova_bits, raw. The core
+	 * has already set vendor, hw_info_type, pasid_width and the generic
+	 * out_capabilities bits; len is what the kernel returned.
+	 */
+	void (*decode)(const void *data, size_t len, struct pasid_caps *caps);
+
+	/*
+	 * Check a combination of KABI_IOMMU_HWPT_ALLOC_* flags against this
+	 * IOMMU's rules before the kernel is asked. Returns 0 or -EOPNOTSUPP
+	 * with *why set to a sentence for the diagnostic.
+	 */
+	int (*check_hwpt_flags)(const struct pasid_caps *caps, uint32_t flags,
+				const char **why);
+
+	/* Why this IOMMU cannot give a PASID-capable page table (a hint for the
+	 * diagnostic when the kernel refuses one), or NULL. */
+	const char *(*no_pasid_hint)(const struct pasid_caps *caps);
+};
+
+/* The table for a hw_info type; never NULL (the generic table at worst). */
+const struct pasid_vendor_ops *pasid_vendor_by_hw_info(uint32_t hw_info_type);
+/* The vendor of a sysfs IOMMU instance name ("dmar0", "ivhd0", ...). */
+enum pasid_iommu_vendor pasid_vendor_by_instance(const char *name);
+
+extern const struct pasid_vendor_ops pasid_vendor_intel;
+extern const struct pasid_vendor_ops pasid_vendor_smmuv3;
+extern const struct pasid_vendor_ops pasid_vendor_amd;
+extern const struct pasid_vendor_ops pasid_vendor_generic;
+
+#endif

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Real kernel, real DMA: libpasid's public API driving QEMU edu devices
+ * behind an emulated IOMMU. Run by run-vm inside the guest as
+ * "vmtest-rid-dma MACHINE" (intel, amd, virtio, smmuv3).
+ *
+ * With "libpasid.break_mapping" on the kernel command line the buffer is
+ * deliberately mapped one page off, and the DMA checks must fail: that
+ * proves they can.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "edu.h"
+#include "libpasid/libpasid.h"
+#include "tap.h"
+
+#define XFER 2048u
+
+struct expect {
+	const char *machine;
+	enum pasid_iommu_vendor vendor;
+	uint32_t hw_info_type;
+	bool pasid_table;	/* can the IOMMU build a PASID-capable table? */
+};
+
+static const struct expect machines[] = {
+	{ "intel", PASID_IOMMU_INTEL_VTD, 1, true },
+	{ "smmuv3", PASID_IOMMU_ARM_SMMUV3, 2, true },
+	{ "amd", PASID_IOMMU_AMD_VI, 4, false },
+	{ "virtio", PASID_IOMMU_VIRTIO, 0, false },
+};
+
+static size_t page;
+
+static bool cmdline_has(const char *word)
+{
+	char buf[2048] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return strstr(buf, word) != NULL;
+}
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed ^ (i * 13));
+}
+
+/* buf[0..XFER) -> device -> buf[page..page+XFER) through iova; true if the
+ * bytes came back unchanged */
+static bool round_trip(struct edu *e, uint8_t *buf, uint64_t iova, uint8_t seed)
+{
+	fill(buf, XFER, seed);
+	memset(buf + page, 0, XFER);
+	if (edu_dma_to_dev(e, iova, 0, XFER) ||
+	    edu_dma_from_dev(e, 0, iova + page, XFER))
+		return false;
+	return memcmp(buf, buf + page, XFER) == 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static int find_edus(char bdfs[2][16], const struct expect *x)
+{
+	struct pasid_devinfo d = { .size = sizeof(d) };
+	struct pasid_devlist *list;
+	int n = 0;
+
+	if (!tap_ok(pasid_devlist_new(&list) == 0, "device list: %s", pasid_errmsg()))
+		return 0;
+	for (size_t i = 0; i < pasid_devlist_count(list) && n < 2; i++) {
+		if (pasid_devlist_get(list, i, &d) || d.vendor_id != EDU_VENDOR_ID ||
+		    d.device_id != EDU_DEVICE_ID)
+			continue;
+		tap_ok(d.iommu_vendor == x->vendor && d.vfio_cdev[0] &&
+		       !strcmp(d.driver, "vfio-pci"),
+		       "discovery: edu %s behind %s (%s), driver %s, cdev %s",
+		       d.bdf, d.iommu, pasid_iommu_vendor_name(d.iommu_vendor),
+		       d.driver, d.vfio_cdev);
+		memcpy(bdfs[n++], d.bdf, sizeof(d.bdf));
+	}
+	pasid_devlist_free(list);
+	return n;
+}
+
+static void check_caps(struct pasid_dev *dev, const struct expect *x)
+{
+	struct pasid_caps c = { .size = sizeof(c) };
+	bool regs;
+
+	pasid_dev_caps(dev, &c);
+	tap_ok(c.vendor == x->vendor && c.hw_info_type == x->hw_info_type,
+	       "capabilities: vendor %s, hw_info type %u (want %s, %u)",
+	       pasid_iommu_vendor_name(c.vendor), c.hw_info_type,
+	       pasid_iommu_vendor_name(x->vendor), x->hw_info_type);
+	switch (c.vendor) {
+	case PASID_IOMMU_INTEL_VTD:
+		/* QEMU's scalable-mode VT-d: ecap.SMTS (bit 43) and PASID (40) */
+		regs = c.raw.vtd.cap && (c.raw.vtd.ecap >> 43 & 1) &&
+		       (c.raw.vtd.ecap >> 40 & 1) &&
+		       c.table_owner == PASID_TABLE_KERNEL;
+		tap_diag("vtd cap 0x%" PRIx64 " ecap 0x%" PRIx64, c.raw.vtd.cap, c.raw.vtd.ecap);
+		break;
+	case PASID_IOMMU_ARM_SMMUV3:
+		/* IDR0 has stage 1 or 2; QEMU offers no substreams (SSIDSIZE 0) */
+		regs = (c.raw.smmuv3.idr[0] & 3) != 0;
+		tap_diag("smmuv3 idr0 0x%x idr1 0x%x", c.raw.smmuv3.idr[0], c.raw.smmuv3.idr[1]);
+		break;
+	case PASID_IOMMU_AMD_VI:
+		regs = c.raw.amd.efr != 0;
+		tap_diag("amd efr 0x%" PRIx64, c.raw.amd.efr);
+		break;
+	default:
+		regs = c.table_owner == PASID_TABLE_NONE;
+		break;
+	}
+	tap_ok(regs, "capabilities: vendor registers decoded");
+	tap_ok(c.pasid_width == 0, "capabilities: edu has PASID width %u (0: no PASID capability)",
+	       c.pasid_width);
+}
+
+static void check_pasid_refusals(struct pasid_dev *dev, struct pasid_as *as,
+				 const struct expect *x)
+{
+	int ret = pasid_bind(dev, as, PASID_ANY);
+
+	tap_ok(ret == -EOPNOTSUPP && strstr(pasid_errmsg(), "no PASID capability"),
+	       "PASID bind on a width-0 device refused: %d \"%s\"", ret, pasid_errmsg());
+	ret = pasid_bind(dev, as, 5);
+	tap_ok(ret == -EOPNOTSUPP, "PASID 5 on a width-0 device refused before the kernel: %d", ret);
+
+	ret = pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE);
+	if (x->pasid_table)
+		tap_ok(ret == 0, "PASID-capable page table for the RID: %s",
+		       ret ? pasid_errmsg() : "ok");
+	else
+		tap_ok(ret == -EOPNOTSUPP && strstr(pasid_errmsg(), "cannot build a PASID-capable page table"),
+		       "PASID-capable page table refused as no PASID support: %d \"%s\"",
+		       ret, pasid_errmsg());
+	if (!ret)
+		pasid_detach_rid(dev);
+}
+
+int main(int argc, char **argv)
+{
+	const struct expect *x = NULL;
+	char bdfs[2][16];
+	struct pasid_ctx *ctx;
+	struct pasid_dev *dev, *dev2 = NULL;
+	struct pasid_as *as, *as2;
+	struct edu e = { 0 }, e2 = { 0 };
+	uint8_t *buf, *gone;
+	uint64_t iova = 0, iova_gone = 0, iova2 = 0;
+	bool broken = cmdline_has("libpasid.break_mapping");
+	int n, ret;
+
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	for (size_t i = 0; argc > 1 && i < sizeof(machines) / sizeof(*machines); i++)
+		if (!strcmp(argv[1], machines[i].machine))
+			x = &machines[i];
+	if (!x) {
+		printf("usage: %s intel|amd|virtio|smmuv3\n", argv[0]);
+		return 2;
+	}
+	n = find_edus(bdfs, x);
+	if (!tap_ok(n >= 1, "found %d edu device(s)", n))
+		return tap_exit();
+	if (!tap_ok(pasid_ctx_open(&ctx, NULL) == 0, "open /dev/iommu: %s", pasid_errmsg()))
+		return tap_exit();
+	ret = pasid_dev_open(ctx, bdfs[0], &dev);
+	if (!tap_ok(ret == 0, "open and bind %s: %s", bdfs[0], pasid_errmsg()))
+		return tap_exit();
+	check_caps(dev, x);
+	tap_ok(pasid_as_new(ctx, &as) == 0 && pasid_as_new(ctx, &as2) == 0,
+	       "two address spaces");
+	check_pasid_refusals(dev, as, x);
+
+	buf = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	gone = buf + 2 * page;
+	ret = pasid_map(as, buf, 2 * page, PASID_MAP_RW, &iova);
+	tap_ok(ret == 0, "map 2 pages at kernel-chosen IOVA 0x%" PRIx64 ": %s", iova, pasid_errmsg());
+	if (broken) {
+		/* the deliberate bug: the device is told an IOVA one page off */
+		tap_diag("libpasid.break_mapping: DMA uses the wrong IOVA");
+		iova += page;
+	}
+	ret = pasid_map(as, gone, 2 * page, PASID_MAP_RW, &iova_gone);
+	tap_ok(ret == 0, "map 2 more pages at 0x%" PRIx64, iova_gone);
+	ret = pasid_attach_rid(dev, as, 0);
+	tap_ok(ret == 0, "attach the RID: %s", pasid_errmsg());
+	if (!tap_ok(edu_open(&e, dev) == 0, "edu BAR0 mapped, bus mastering on: %s", pasid_errmsg()))
+		return tap_exit();
+
+	tap_ok(round_trip(&e, buf, iova, 0x11),
+	       "DMA RAM -> edu -> RAM through IOVA 0x%" PRIx64 ": %u bytes match", iova, XFER);
+
+	/* after unmap, the pages must not receive DMA */
+	tap_ok(pasid_unmap(as, iova_gone, 2 * page) == 0, "unmap the second buffer");
+	memset(gone, 0, 2 * page);
+	edu_dma_from_dev(&e, 0, iova_gone, XFER);
+	tap_ok(all_zero(gone, 2 * page), "DMA to an unmapped IOVA does not land");
+	edu_dma_from_dev(&e, 0, 0x7f000000000ull, XFER);
+	tap_ok(round_trip(&e, buf, iova, 0x22), "the device still works after a blocked DMA");
+
+	/* the kernel's map rules, as the library reports them */
+	ret = pasid_map(as, gone, page, PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova);
+	tap_ok(ret == -EEXIST, "fixed map over a mapping: %d (want -EEXIST)", ret);
+	ret = pasid_unmap(as, iova, page);
+	tap_ok(ret == -ENOENT, "unmap that would split a mapping: %d (want -ENOENT)", ret);
+	ret = pasid_as_iova_ranges(as, NULL, 0, NULL);
+	tap_ok(ret >= 1, "%d usable IOVA range(s) with a device attached", ret);
+
+	/* the same pages through another address space (IOMMU_IOAS_COPY) */
+	iova2 = iova;
+	ret = pasid_copy(as2, as, iova, 2 * page, PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova2);
+	tap_ok(ret == 0, "copy the mapping into a second address space: %s", pasid_errmsg());
+	ret = pasid_attach_rid(dev, as2, 0);
+	tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x33),
+	       "RID replaced onto the copy: DMA reaches the same buffer");
+	pasid_attach_rid(dev, as, 0);
+
+	if (x->pasid_table) {
+		ret = pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE);
+		tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x44),
+		       "RID on the kernel's page table: DMA lands");
+		ret = pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE);
+		tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x55),
+		       "RID moved onto a PASID-capable page table: mappings kept, DMA lands (%s)",
+		       ret ? pasid_errmsg() : "ok");
+	}
+
+	if (n >= 2) {
+		ret = pasid_dev_open(ctx, bdfs[1], &dev2);
+		tap_ok(ret == 0, "open the second edu %s: %s", bdfs[1], pasid_errmsg());
+		if (!ret) {
+			ret = pasid_attach_rid(dev2, as, 0);
+			tap_ok(ret == 0, "second device on the same address space: %s", pasid_errmsg());
+			if (!ret && !edu_open(&e2, dev2))
+				tap_ok(round_trip(&e2, buf, iova, 0x66) &&
+				       round_trip(&e, buf, iova, 0x77),
+				       "both devices DMA through the shared address space");
+		}
+	}
+
+	tap_ok(pasid_detach_rid(dev) == 0, "detach the RID");
+	memset(buf + page, 0, XFER);
+	edu_dma_from_dev(&e, 0, iova + page, XFER);
+	tap_ok(all_zero(buf + page, XFER), "DMA after detach does not land");
+	tap_ok(pasid_detach_rid(dev) == -ENOENT, "second detach: -ENOENT");
+	edu_close(&e);
+	edu_close(&e2);
+	pasid_ctx_close(ctx);
+	munmap(buf, 4 * page);
+	return tap_exit();
+}

@@ -1,0 +1,72 @@
+# Machine definitions for run-vm (sourced, not run).  All machines live here
+# so that adding one, or changing how one is built, is a single function.
+#
+# machine_NAME sets:
+#   arch          guest architecture: which kernel and busybox to use
+#   qemu          default QEMU binary (run-vm's --qemu / LIBPASID_QEMU win)
+#   qemu_args     board, CPU, memory, console wiring
+#   iommu_dev     the vIOMMU as a "-device" value ("" when the board has it)
+#   append        machine-specific kernel arguments
+# and may read $qemu (already resolved) to probe which properties that QEMU
+# understands.  run-vm adds the edu devices, --iommu-arg properties,
+# --qemu-arg arguments, the kernel, the initramfs and the common kernel
+# arguments afterwards.
+# shellcheck shell=bash disable=SC2034  # everything here is read by run-vm
+
+# Common to the q35 machines: TCG (the host's /dev/kvm does not work), no
+# default devices, the first serial port as console.
+q35_args=(-M q35 -accel 'tcg,thread=multi' -cpu max -m 2G -smp 2
+    -nographic -nodefaults -no-reboot -serial stdio)
+
+# True if QEMU's DEVICE knows property PROP (property names change between
+# QEMU releases, e.g. intel-iommu's x-scalable-mode became scalable-mode).
+qemu_has_prop() {
+    "$qemu" -device "$1,help" 2>/dev/null | grep -q "^ *$2="
+}
+
+machine_intel() {
+    arch=x86_64 qemu=${qemu:-qemu-system-x86_64}
+    qemu_args=("${q35_args[@]}")
+    if qemu_has_prop intel-iommu x-pasid-mode; then
+        # QEMU <= 10.x
+        iommu_dev=intel-iommu,intremap=on,x-scalable-mode=on,x-pasid-mode=on
+    else
+        # QEMU 11.x renamed them
+        iommu_dev=intel-iommu,intremap=on,scalable-mode=on,pasid-bits=20
+    fi
+    append="console=ttyS0 intel_iommu=on,sm_on"
+}
+
+machine_amd() {
+    arch=x86_64 qemu=${qemu:-qemu-system-x86_64}
+    qemu_args=("${q35_args[@]}")
+    # With QEMU 10.0.2's default pt=on the edu DMA silently does not land
+    # (and guest user output on ttyS0 goes missing); pt=off fixes both.
+    # QEMU 11 has dma-remap=on for the same purpose.
+    if qemu_has_prop amd-iommu dma-remap; then
+        iommu_dev=amd-iommu,dma-remap=on
+    else
+        iommu_dev=amd-iommu,pt=off
+    fi
+    # No interrupt remapping in this guest ("No southbridge IOAPIC found"):
+    # without the unsafe-interrupts knob VFIO_DEVICE_BIND_IOMMUFD is EPERM.
+    append="console=ttyS0 amd_iommu=on iommufd.allow_unsafe_interrupts=1"
+}
+
+machine_virtio() {
+    arch=x86_64 qemu=${qemu:-qemu-system-x86_64}
+    qemu_args=("${q35_args[@]}")
+    iommu_dev=virtio-iommu-pci
+    # virtio-iommu gives no MSI isolation either.
+    append="console=ttyS0 iommufd.allow_unsafe_interrupts=1"
+}
+
+machine_smmuv3() {
+    arch=arm64 qemu=${qemu:-qemu-system-aarch64}
+    # The SMMUv3 is part of the virt board; GICv3 for the ITS (MSIs).
+    qemu_args=(-M 'virt,iommu=smmuv3,gic-version=3' -accel 'tcg,thread=multi'
+        -cpu 'max,pauth-impdef=on' -m 1G -smp 2
+        -nographic -nodefaults -no-reboot -serial stdio)
+    iommu_dev=
+    append="console=ttyAMA0"
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * A tiny driver for QEMU's "edu" PCI device (1234:11e8): enough of its DMA
+ * engine to move bytes between RAM (through the IOMMU) and its 4 KiB buffer.
+ * Used by pasidctl selftest and by the VM tests to prove real DMA.
+ */
+#ifndef LIBPASID_EDU_H
+#define LIBPASID_EDU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libpasid/libpasid.h"
+
+#define EDU_VENDOR_ID 0x1234
+#define EDU_DEVICE_ID 0x11e8
+#define EDU_BUFFER_ADDR 0x40000u	/* the device's internal buffer */
+#define EDU_BUFFER_SIZE 4096u
+/* QEMU 7.2's edu aborts on 4096-byte transfers: stay at 2048 */
+#define EDU_MAX_XFER 2048u
+
+struct edu {
+	struct pasid_dev *dev;
+	volatile uint8_t *bar;
+	size_t bar_len;
+};
+
+bool edu_is_edu(struct pasid_dev *dev);
+/* Map BAR0, check the device answers, turn bus mastering on. */
+int edu_open(struct edu *edu, struct pasid_dev *dev);
+void edu_close(struct edu *edu);
+/*
+ * Tag the next DMA with pasid (0: untagged). Needs the PASID-capable edu of
+ * the project's patched QEMU (tests/vm/qemu); -EOPNOTSUPP on a stock edu.
+ */
+int edu_set_pasid(struct edu *edu, uint32_t pasid);
+/* Copy len bytes RAM (at iova) -> device buffer + off, and back. 0, or
+ * -ETIMEDOUT if the engine never finished. Whether the bytes arrived is the
+ * caller's to check: a DMA the IOMMU blocks completes without effect. */
+int edu_dma_to_dev(struct edu *edu, uint64_t iova, uint32_t off, uint32_t len);
+int edu_dma_from_dev(struct edu *edu, uint32_t off, uint64_t iova, uint32_t len);
+
+#endif

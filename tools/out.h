@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * pasidctl output: every command emits records of key/value fields once, and
+ * this layer renders them as an aligned table (default) or as JSON (--json).
+ */
+#ifndef PASIDCTL_OUT_H
+#define PASIDCTL_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+void out_init(bool json);
+void out_list_begin(const char *name);	/* a JSON array / a table */
+void out_list_end(void);
+void out_obj_begin(void);		/* a JSON object / a table row */
+void out_obj_end(void);
+void out_str(const char *key, const char *val);
+void out_int(const char *key, long long val);
+void out_hex(const char *key, uint64_t val);
+void out_bool(const char *key, bool val);
+/* Print a finished table (columns sized to their widest cell). */
+void out_flush(void);
+
+#endif
