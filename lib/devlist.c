@@ -17,15 +17,6 @@
 #include "internal.h"
 #include "sys.h"
 
-/* TODO(lead): move these three into discover.h (implemented in discover.c). */
-/* Canonical PCI address of the device name refers to, whatever its driver. */
-int discover_find(const char *name, char bdf[16]);
-/* The sysfs facts of PCI device bdf; info is filled at full size. */
-int discover_devinfo(const char *bdf, struct pasid_devinfo *info);
-/* Call fn for each device in <root>/bus/pci/devices until it returns
- * non-zero, and return that (0 when all were seen, or -errno). */
-int discover_scan_pci(int (*fn)(const char *bdf, void *arg), void *arg);
-
 struct pasid_devlist {
 	size_t n, cap;
 	struct pasid_devinfo *v;

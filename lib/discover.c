@@ -313,8 +313,7 @@ static int find_by_sysfs_path(const char *name, char bdf[16])
 
 struct cdev_scan {
 	const char *entry;	/* "vfio0" */
-	char bdf[16];
-	int err;
+	char bdf[16];		/* out: the device that has it */
 };
 
 static int match_cdev(const char *bdf, void *arg)
@@ -511,6 +510,7 @@ int discover_resolve(const char *name, struct pasid_devref *ref)
 	struct pasid_devref r;
 	int ret;
 
+	memset(&r, 0, sizeof(r));
 	ret = discover_find(name, r.bdf);
 	if (ret)
 		return ret;
@@ -533,6 +533,7 @@ int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref)
 	ssize_t n;
 	int ret;
 
+	memset(&r, 0, sizeof(r));
 	snprintf(num, sizeof(num), "%u:%u", major(rdev), minor(rdev));
 	ret = sysfs_path(path, sizeof(path), "dev/char/%s", num);
 	if (ret)

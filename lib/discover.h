@@ -29,4 +29,12 @@ int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref);
 /* Parse "0000:00:04.0" or "00:04.0" into canonical form; -EINVAL if bad. */
 int discover_parse_bdf(const char *s, char out[16]);
 
+/* Canonical PCI address of the device name refers to, whatever its driver. */
+int discover_find(const char *name, char bdf[16]);
+/* The sysfs facts of PCI device bdf; info is filled at full size. */
+int discover_devinfo(const char *bdf, struct pasid_devinfo *info);
+/* Call fn for each device in <root>/bus/pci/devices until it returns
+ * non-zero, and return that (0 when all were seen, or -errno). */
+int discover_scan_pci(int (*fn)(const char *bdf, void *arg), void *arg);
+
 #endif

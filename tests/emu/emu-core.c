@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The seam (struct pasid_sys) over the emulated kernel: the fd table, file
+ * lifetimes, fault injection and the counters. Paths that are not /dev/iommu
+ * or /dev/vfio/... and fds that are not emulated go to the real kernel (the
+ * fake sysfs tree is real files).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "emu-internal.h"
+
+struct emu_state emu = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.selected_fd = -1,
+};
+
+int emu_grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	while (ncap <= n)
+		ncap *= 2;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + *cap * elem, 0, (ncap - *cap) * elem);
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static void lock(void)
+{
+	pthread_mutex_lock(&emu.lock);
+}
+
+static void unlock(void)
+{
+	pthread_mutex_unlock(&emu.lock);
+}
+
+struct emu_dev *emu_dev_by_index(int index)
+{
+	if (index < 0 || (size_t)index >= emu.ndevs)
+		return NULL;
+	return emu.devs[index];
+}
+
+/* ---- contexts ---------------------------------------------------------- */
+
+void emu_ctx_get(struct emu_ctx *ctx)
+{
+	ctx->refs++;
+}
+
+/* The last reference gone = iommufd_fops_release(): every object dies. */
+void emu_ctx_put(struct emu_ctx *ctx)
+{
+	struct emu_ctx **pp;
+
+	if (--ctx->refs)
+		return;
+	emu_ctx_destroy_objects(ctx);
+	for (pp = &emu.ctxs; *pp; pp = &(*pp)->next) {
+		if (*pp == ctx) {
+			*pp = ctx->next;
+			break;
+		}
+	}
+	free(ctx->objs);
+	free(ctx);
+}
+
+/* ---- the fd table ------------------------------------------------------ */
+
+static struct emu_fd *fd_lookup(int fd)
+{
+	size_t i;
+
+	for (i = 0; i < emu.nfds; i++)
+		if (emu.fds[i].fd == fd)
+			return &emu.fds[i];
+	return NULL;
+}
+
+static struct emu_file *file_of(int fd)
+{
+	struct emu_fd *e = fd_lookup(fd);
+
+	return e ? e->file : NULL;
+}
+
+struct emu_ctx *emu_ctx_of_fd(int fd)
+{
+	struct emu_file *f = file_of(fd);
+
+	return f && f->kind == EMU_FILE_IOMMUFD ? f->ctx : NULL;
+}
+
+/* A real fd number, so numbers are unique and the library can close it. */
+static int fd_install(struct emu_file *file)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (EMU_GROW(emu.fds, emu.fds_cap, emu.nfds)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	emu.fds[emu.nfds].fd = fd;
+	emu.fds[emu.nfds].file = file;
+	emu.nfds++;
+	file->refs++;
+	return fd;
+}
+
+static void file_put(struct emu_file *file)
+{
+	if (--file->refs)
+		return;
+	if (file->kind == EMU_FILE_IOMMUFD)
+		emu_ctx_put(file->ctx);
+	else
+		emu_vfio_release(file);
+	free(file);
+}
+
+/* Counts a kernel call; true when fault injection says it fails. */
+static bool kernel_call(int *err)
+{
+	emu.calls++;
+	if (emu.fail_at && emu.calls == emu.fail_at) {
+		emu.fail_at = 0;
+		*err = emu.fail_err;
+		return true;
+	}
+	return false;
+}
+
+/* ---- seam ops ---------------------------------------------------------- */
+
+static int open_iommufd(void)
+{
+	struct emu_file *file;
+	struct emu_ctx *ctx, **pp;
+	int fd;
+
+	file = calloc(1, sizeof(*file));
+	ctx = calloc(1, sizeof(*ctx));
+	if (!file || !ctx) {
+		free(file);
+		free(ctx);
+		return -ENOMEM;
+	}
+	file->kind = EMU_FILE_IOMMUFD;
+	file->ctx = ctx;
+	ctx->refs = 1;
+	fd = fd_install(file);
+	if (fd < 0) {
+		free(file);
+		free(ctx);
+		return fd;
+	}
+	for (pp = &emu.ctxs; *pp; pp = &(*pp)->next)
+		;
+	*pp = ctx;
+	return fd;
+}
+
+/* Each open of the cdev is its own vfio_device_file (ref §4). */
+static int open_vfio(const char *name)
+{
+	struct emu_file *file;
+	struct emu_dev *dev;
+	char *end;
+	long n;
+	int fd;
+
+	if (strncmp(name, "vfio", 4) || !name[4])
+		return -ENOENT;
+	errno = 0;
+	n = strtol(name + 4, &end, 10);
+	if (*end || errno || n < 0 || n > INT_MAX)
+		return -ENOENT;
+	dev = emu_dev_by_index((int)n);
+	if (!dev || !dev->cdev)
+		return -ENOENT;
+	file = calloc(1, sizeof(*file));
+	if (!file)
+		return -ENOMEM;
+	file->kind = EMU_FILE_VFIO;
+	file->dev = dev;
+	fd = fd_install(file);
+	if (fd < 0)
+		free(file);
+	return fd;
+}
+
+static int seam_open(const char *path, int flags, mode_t mode)
+{
+	int ret, err;
+
+	if (strcmp(path, "/dev/iommu") && strncmp(path, "/dev/vfio/", 10))
+		return open(path, flags, mode);
+
+	lock();
+	if (kernel_call(&err)) {
+		unlock();
+		errno = err;
+		return -1;
+	}
+	if (!strcmp(path, "/dev/iommu"))
+		ret = open_iommufd();
+	else if (!strncmp(path, "/dev/vfio/devices/", 18))
+		ret = open_vfio(path + 18);
+	else
+		ret = -ENOENT;	/* legacy /dev/vfio/vfio and groups: absent */
+	unlock();
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
+
+static int seam_close(int fd)
+{
+	struct emu_file *file = NULL;
+	struct emu_fd *e;
+
+	lock();
+	e = fd_lookup(fd);
+	if (e) {
+		file = e->file;
+		*e = emu.fds[--emu.nfds];
+		if (emu.selected_fd == fd)
+			emu.selected_fd = -1;
+		file_put(file);
+	}
+	unlock();
+	/* the number stays ours until here, so no one can reuse it early */
+	return close(fd);
+}
+
+static int seam_dup(int fd)
+{
+	struct emu_file *file;
+	struct emu_fd *e;
+	int nfd;
+
+	lock();
+	e = fd_lookup(fd);
+	if (!e) {
+		unlock();
+		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	}
+	file = e->file;
+	nfd = fd_install(file);
+	unlock();
+	if (nfd < 0) {
+		errno = -nfd;
+		return -1;
+	}
+	return nfd;
+}
+
+static int seam_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct emu_file *file;
+	int ret, err;
+
+	lock();
+	file = file_of(fd);
+	if (!file) {
+		unlock();
+		return ioctl(fd, req, arg);
+	}
+	if (kernel_call(&err))
+		ret = -err;
+	else if (file->kind == EMU_FILE_IOMMUFD)
+		ret = emu_iommufd_ioctl(file->ctx, req, arg);
+	else
+		ret = emu_vfio_ioctl(file, req, arg);
+	unlock();
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
+
+static ssize_t rw(int fd, void *buf, size_t len, off_t off, bool write)
+{
+	struct emu_file *file;
+	ssize_t ret;
+	int err;
+
+	lock();
+	file = file_of(fd);
+	if (!file) {
+		unlock();
+		return write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
+	}
+	if (kernel_call(&err))
+		ret = -err;
+	else if (file->kind == EMU_FILE_IOMMUFD)
+		ret = -EINVAL;	/* iommufd has no read/write */
+	else
+		ret = emu_vfio_rw(file, buf, len, off, write);
+	unlock();
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+static ssize_t seam_pread(int fd, void *buf, size_t len, off_t off)
+{
+	return rw(fd, buf, len, off, false);
+}
+
+static ssize_t seam_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return rw(fd, (void *)buf, len, off, true);
+}
+
+static void *seam_mmap(void *addr, size_t len, int prot, int flags, int fd,
+		       off_t off)
+{
+	struct emu_file *file;
+	void *ret = MAP_FAILED;
+	int err = 0;
+
+	lock();
+	file = fd < 0 ? NULL : file_of(fd);
+	if (!file) {
+		unlock();
+		return mmap(addr, len, prot, flags, fd, off);
+	}
+	if (kernel_call(&err))
+		;
+	else if (file->kind == EMU_FILE_IOMMUFD)
+		err = ENODEV;	/* nothing to mmap without a vIOMMU queue */
+	else
+		ret = emu_vfio_mmap(file, addr, len, prot, flags, off, &err);
+	unlock();
+	if (ret == MAP_FAILED)
+		errno = err;
+	return ret;
+}
+
+static int seam_fstat(int fd, struct stat *st)
+{
+	struct emu_file *file;
+	dev_t rdev = 0;
+	int ret;
+
+	lock();
+	file = file_of(fd);
+	if (file)
+		rdev = file->kind == EMU_FILE_IOMMUFD ?
+			       makedev(EMU_IOMMU_MAJOR, EMU_IOMMU_MINOR) :
+			       makedev(EMU_VFIO_MAJOR, file->dev->index);
+	unlock();
+	ret = fstat(fd, st);
+	if (!ret && file) {
+		st->st_mode = S_IFCHR | 0600;
+		st->st_rdev = rdev;
+	}
+	return ret;
+}
+
+/* ---- init / fini ------------------------------------------------------- */
+
+static void free_dev(struct emu_dev *dev)
+{
+	if (dev->bar_fd >= 0)
+		close(dev->bar_fd);
+	free(dev->pasids);
+	free(dev);
+}
+
+static void teardown(void)
+{
+	struct emu_group *g;
+	size_t i;
+
+	/* Close every emulated fd the test left open: files drop their
+	 * bindings and contexts exactly as a process exit would. */
+	while (emu.nfds) {
+		struct emu_fd e = emu.fds[--emu.nfds];
+
+		file_put(e.file);
+		close(e.fd);
+	}
+	free(emu.fds);
+	emu.fds = NULL;
+	emu.fds_cap = 0;
+	while (emu.ctxs) {	/* only if something leaked a reference */
+		struct emu_ctx *ctx = emu.ctxs;
+
+		ctx->refs = 1;
+		emu_ctx_put(ctx);
+	}
+	for (i = 0; i < emu.ndevs; i++)
+		free_dev(emu.devs[i]);
+	free(emu.devs);
+	emu.devs = NULL;
+	emu.ndevs = emu.devs_cap = 0;
+	while ((g = emu.groups)) {
+		emu.groups = g->next;
+		free(g->att);
+		free(g);
+	}
+	emu_sysfs_remove();
+	emu.calls = emu.fail_at = 0;
+	emu.selected_fd = -1;
+	emu.up = false;
+}
+
+int emu_init(void)
+{
+	int ret;
+
+	lock();
+	if (emu.up)
+		teardown();
+	emu.sys = (struct pasid_sys){
+		.open = seam_open,
+		.close = seam_close,
+		.dup = seam_dup,
+		.ioctl = seam_ioctl,
+		.pread = seam_pread,
+		.pwrite = seam_pwrite,
+		.mmap = seam_mmap,
+		.munmap = munmap,
+		.fstat = seam_fstat,
+	};
+	ret = emu_sysfs_create();
+	if (!ret) {
+		emu.sys.sysfs_root = emu.root;
+		emu.up = true;
+		pasid_sys_set(&emu.sys);
+	}
+	unlock();
+	return ret;
+}
+
+void emu_fini(void)
+{
+	lock();
+	pasid_sys_set(NULL);
+	if (emu.up)
+		teardown();
+	unlock();
+}
+
+const char *emu_sysfs_root(void)
+{
+	return emu.root;
+}
+
+static bool valid_bdf(const char *s)
+{
+	unsigned int d, b, s2, f;
+	char c;
+
+	return s && strlen(s) == 12 &&
+	       sscanf(s, "%4x:%2x:%2x.%1u%c", &d, &b, &s2, &f, &c) == 4 &&
+	       s2 < 32 && f < 8;
+}
+
+static struct emu_group *get_group(int id)
+{
+	struct emu_group *g;
+
+	for (g = emu.groups; g; g = g->next)
+		if (g->id == id)
+			return g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->id = id;
+	g->next = emu.groups;
+	emu.groups = g;
+	return g;
+}
+
+int emu_add_device(const struct emu_dev_cfg *cfg)
+{
+	struct emu_dev *dev;
+	size_t i;
+	int ret;
+
+	if (!cfg || !valid_bdf(cfg->bdf) || cfg->group < 0 ||
+	    cfg->iommu > EMU_IOMMU_VIRTIO || cfg->pasid_log2 > 20)
+		return -EINVAL;
+	lock();
+	if (!emu.up) {
+		ret = -ENODEV;
+		goto out;
+	}
+	for (i = 0; i < emu.ndevs; i++) {
+		if (!strcmp(emu.devs[i]->bdf, cfg->bdf)) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	ret = -ENOMEM;
+	if (EMU_GROW(emu.devs, emu.devs_cap, emu.ndevs))
+		goto out;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		goto out;
+	dev->bar_fd = -1;
+	dev->index = (int)emu.ndevs;
+	snprintf(dev->bdf, sizeof(dev->bdf), "%s", cfg->bdf);
+	snprintf(dev->driver, sizeof(dev->driver), "%s",
+		 cfg->driver ? cfg->driver : "vfio-pci");
+	dev->cfg = *cfg;
+	dev->cfg.bdf = dev->bdf;
+	dev->cfg.driver = dev->driver;
+	dev->vfio = strstr(dev->driver, "vfio") != NULL;
+	dev->variant = dev->vfio && strcmp(dev->driver, "vfio-pci");
+	dev->cdev = dev->vfio && !cfg->no_cdev;
+	dev->has_resv = true;
+	if (cfg->iommu == EMU_IOMMU_SMMUV3) {
+		dev->resv_start = 0x8000000;	/* MSI_IOVA_BASE, SW MSI */
+		dev->resv_last = 0x80fffff;
+	} else {
+		dev->resv_start = 0xfee00000;	/* x86 interrupt window */
+		dev->resv_last = 0xfeefffff;
+	}
+	emu_dev_init_config(dev, dev->config, false);
+	dev->bar_fd = memfd_create("emu-bar0", MFD_CLOEXEC);
+	dev->group = get_group(cfg->group);
+	if (dev->bar_fd < 0 || ftruncate(dev->bar_fd, EMU_BAR0_SIZE) ||
+	    !dev->group) {
+		free_dev(dev);
+		goto out;
+	}
+	ret = emu_sysfs_add_device(dev);
+	if (ret) {
+		free_dev(dev);
+		goto out;
+	}
+	emu.devs[emu.ndevs++] = dev;
+	ret = dev->index;
+out:
+	unlock();
+	return ret;
+}
+
+void emu_set_reserved(int vfio_index, uint64_t start, uint64_t last)
+{
+	struct emu_dev *dev;
+
+	lock();
+	dev = emu_dev_by_index(vfio_index);
+	if (dev) {
+		dev->has_resv = start <= last;
+		dev->resv_start = start;
+		dev->resv_last = last;
+		emu_sysfs_update_resv(dev);
+	}
+	unlock();
+}
+
+/* ---- fault injection and counters -------------------------------------- */
+
+void emu_fail_call(unsigned int nth, int err)
+{
+	lock();
+	emu.fail_at = nth ? emu.calls + nth : 0;
+	emu.fail_err = err;
+	unlock();
+}
+
+unsigned int emu_calls(void)
+{
+	unsigned int n;
+
+	lock();
+	n = emu.calls;
+	unlock();
+	return n;
+}
+
+unsigned int emu_live_objects(void)
+{
+	unsigned int n;
+
+	lock();
+	n = emu_count_objects();
+	unlock();
+	return n;
+}
+
+unsigned int emu_open_fds(void)
+{
+	unsigned int n;
+
+	lock();
+	n = (unsigned int)emu.nfds;
+	unlock();
+	return n;
+}
+
+unsigned long emu_mapped_bytes(void)
+{
+	unsigned long n = 0;
+	struct emu_ctx *ctx;
+	size_t i;
+
+	lock();
+	for (ctx = emu.ctxs; ctx; ctx = ctx->next)
+		for (i = 1; i < ctx->objs_cap; i++)
+			if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_IOAS)
+				n += emu_ioas_bytes(ctx->objs[i]);
+	unlock();
+	return n;
+}
+
+void emu_select_ctx(int iommufd)
+{
+	lock();
+	emu.selected_fd = iommufd;
+	unlock();
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Shared state of the emulation. Everything is guarded by emu.lock; every
+ * function here expects it held unless it says otherwise.
+ *
+ * Naming follows the kernel where there is a kernel counterpart: a "ctx" is
+ * an iommufd_ctx, an "obj" an iommufd_object, an "area" an iopt_area, a
+ * "pages" an iopt_pages, an "attach" an iommufd_attach (one per group and
+ * PASID), a "group" an iommufd_group.
+ */
+#ifndef LIBPASID_TESTS_EMU_INTERNAL_H
+#define LIBPASID_TESTS_EMU_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "emu.h"
+#include "kabi.h"
+#include "sys.h"
+
+#define EMU_PAGE_SIZE	 4096ULL
+#define EMU_VFIO_MAJOR	 511
+#define EMU_IOMMU_MAJOR	 10	/* /dev/iommu is a misc device */
+#define EMU_IOMMU_MINOR	 123
+#define EMU_NO_PASID	 0	/* IOMMU_NO_PASID: the RID */
+/* Every emulated IOMMU translates 48-bit input addresses (Intel MGAW 48,
+ * SMMUv3 IAS 48, AMD/virtio likewise): the domain aperture. */
+#define EMU_APERTURE_LAST ((1ULL << 48) - 1)
+#define EMU_CFG_SIZE	 4096
+#define EMU_BAR0_SIZE	 4096
+#define EMU_REGION_SHIFT 40	/* VFIO_PCI_OFFSET_SHIFT */
+
+#define EMU_PROT_READ	 1
+#define EMU_PROT_WRITE	 2
+
+/* Grow a dynamic array so that index n fits; 0 or -ENOMEM. */
+int emu_grow(void **arr, size_t *cap, size_t n, size_t elem);
+#define EMU_GROW(arr, cap, n) \
+	emu_grow((void **)&(arr), &(cap), (n), sizeof(*(arr)))
+
+enum emu_obj_type {
+	EMU_OBJ_IOAS = 1,
+	EMU_OBJ_HWPT_PAGING,
+	EMU_OBJ_DEVICE,
+};
+
+/* Pinned memory, shared by the areas a COPY made from it (iopt_pages). */
+struct emu_pages {
+	unsigned int refs;
+	uint8_t *base;		/* host address of byte 0 */
+	uint64_t uptr;		/* the user VA of byte 0; 0 for a file */
+	void *map;		/* our own mmap of a MAP_FILE range */
+	size_t map_len;
+	bool writable;
+	bool file;
+};
+
+struct emu_area {
+	uint64_t iova, len;
+	uint64_t off;		/* byte offset of iova in pages */
+	int prot;		/* EMU_PROT_* */
+	struct emu_pages *pages;
+};
+
+/* A reserved IOVA range (iopt_reserved); owner is a device (its MSI
+ * window) or a HWPT (the part outside its aperture). */
+struct emu_resv {
+	uint64_t start, last;
+	const void *owner;
+};
+
+struct emu_ctx;
+struct emu_dev;
+
+struct emu_obj {
+	struct emu_ctx *ctx;
+	uint32_t id;
+	enum emu_obj_type type;
+	/* references that make IOMMU_DESTROY fail EBUSY: HWPTs on an IOAS,
+	 * attachments (device x PASID) on a HWPT */
+	unsigned int users;
+
+	/* IOAS (io_pagetable) */
+	struct emu_area *areas;	/* sorted by iova, never overlapping */
+	size_t nareas, areas_cap;
+	struct emu_resv *resv;
+	size_t nresv, resv_cap;
+	unsigned int ndomains;	/* HWPTs filled from this IOAS */
+	uint64_t align;		/* iova_alignment: 1, 4096 with a domain */
+
+	/* HWPT_PAGING */
+	struct emu_obj *ioas;
+	enum emu_iommu iommu;	/* the IOMMU (driver instance) it is for */
+	uint32_t flags;		/* KABI_IOMMU_HWPT_ALLOC_* */
+	bool auto_domain;
+
+	/* DEVICE */
+	struct emu_dev *dev;
+};
+
+struct emu_ctx {
+	struct emu_ctx *next;	/* in open order */
+	/* open files (dups share one) + bound devices, like the kernel's
+	 * file references: the context lives while a device is bound */
+	unsigned int refs;
+	struct emu_obj **objs;	/* indexed by id; [0] unused */
+	size_t objs_cap;
+};
+
+/* One attachment of a group: its RID (pasid 0) or one PASID. */
+struct emu_attach {
+	uint32_t pasid;
+	struct emu_obj *hwpt;
+	struct emu_dev **devs;	/* devices that attached it themselves */
+	size_t ndevs, devs_cap;
+};
+
+struct emu_group {
+	struct emu_group *next;
+	int id;
+	struct emu_ctx *owner;	/* DMA owner while devices are bound */
+	unsigned int nbound;
+	struct emu_attach *att;
+	size_t natt, att_cap;
+};
+
+struct emu_file;
+
+struct emu_dev {
+	int index;
+	char bdf[16];
+	struct emu_dev_cfg cfg;	/* cfg.bdf/driver point at the arrays */
+	char driver[64];
+	bool vfio;		/* bound to a VFIO driver */
+	bool variant;		/* a VFIO variant driver: no PASID ops */
+	bool cdev;		/* /dev/vfio/devices/vfioN exists */
+	bool has_resv;
+	uint64_t resv_start, resv_last;
+	uint8_t config[EMU_CFG_SIZE];	/* the VFIO config region */
+	int bar_fd;		/* memfd backing BAR0 */
+	struct emu_group *group;
+
+	/* binding (vfio_device_file + iommufd_device) */
+	struct emu_file *bound;
+	struct emu_obj *idev;
+	/* the VFIO side of attachments (vfio/iommufd.c) */
+	bool rid_attached;
+	uint32_t *pasids;
+	size_t npasids, pasids_cap;
+};
+
+enum emu_file_kind { EMU_FILE_IOMMUFD, EMU_FILE_VFIO };
+
+struct emu_file {
+	enum emu_file_kind kind;
+	unsigned int refs;	/* fds (dup) */
+	struct emu_ctx *ctx;	/* IOMMUFD */
+	struct emu_dev *dev;	/* VFIO */
+};
+
+struct emu_fd {
+	int fd;
+	struct emu_file *file;
+};
+
+struct emu_state {
+	pthread_mutex_t lock;
+	bool up;
+	char root[PATH_MAX];
+	struct emu_dev **devs;
+	size_t ndevs, devs_cap;
+	struct emu_group *groups;
+	struct emu_ctx *ctxs;
+	struct emu_fd *fds;
+	size_t nfds, fds_cap;
+	unsigned int calls, fail_at;
+	int fail_err;
+	int selected_fd;
+	struct pasid_sys sys;
+};
+
+extern struct emu_state emu;
+
+/* emu-core.c */
+struct emu_dev *emu_dev_by_index(int index);
+void emu_ctx_get(struct emu_ctx *ctx);
+void emu_ctx_put(struct emu_ctx *ctx);
+struct emu_ctx *emu_ctx_of_fd(int fd);
+
+/* emu-iommufd.c */
+int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg);
+struct emu_obj *emu_obj_alloc(struct emu_ctx *ctx, enum emu_obj_type type);
+void emu_obj_free(struct emu_obj *obj);
+struct emu_obj *emu_obj_find(struct emu_ctx *ctx, uint32_t id, int type);
+struct emu_obj *emu_obj_lookup(uint32_t id, int type);
+void emu_ctx_destroy_objects(struct emu_ctx *ctx);
+unsigned int emu_count_objects(void);
+struct emu_obj *emu_hwpt_paging_alloc(struct emu_ctx *ctx,
+				      struct emu_obj *ioas,
+				      struct emu_dev *dev, uint32_t flags,
+				      int *err);
+void emu_hwpt_abort(struct emu_obj *hwpt);
+void emu_hwpt_put(struct emu_obj *hwpt);
+
+/* emu-ioas.c */
+int emu_ioas_iova_ranges(struct emu_ctx *ctx, void *cmd);
+int emu_ioas_map(struct emu_ctx *ctx, void *cmd);
+int emu_ioas_map_file(struct emu_ctx *ctx, void *cmd);
+int emu_ioas_copy(struct emu_ctx *ctx, void *cmd);
+int emu_ioas_unmap(struct emu_ctx *ctx, void *cmd);
+void emu_ioas_unmap_all(struct emu_obj *ioas);
+int emu_ioas_add_domain(struct emu_obj *ioas, struct emu_obj *hwpt);
+void emu_ioas_remove_domain(struct emu_obj *ioas, struct emu_obj *hwpt);
+int emu_ioas_reserve(struct emu_obj *ioas, uint64_t start, uint64_t last,
+		     const void *owner);
+void emu_ioas_unreserve(struct emu_obj *ioas, const void *owner);
+struct emu_area *emu_ioas_find_area(struct emu_obj *ioas, uint64_t iova);
+unsigned long emu_ioas_bytes(struct emu_obj *ioas);
+
+/* emu-device.c */
+int emu_device_bind(struct emu_dev *dev, struct emu_ctx *ctx,
+		    uint32_t *dev_id);
+void emu_device_unbind(struct emu_dev *dev);
+int emu_device_attach(struct emu_dev *dev, uint32_t pasid, uint32_t *pt_id,
+		      bool replace);
+void emu_device_detach(struct emu_dev *dev, uint32_t pasid);
+struct emu_attach *emu_group_attach(struct emu_group *g, uint32_t pasid);
+bool emu_attach_has(const struct emu_attach *a, const struct emu_dev *dev);
+
+/* emu-vfio.c */
+int emu_vfio_ioctl(struct emu_file *file, unsigned long req, void *arg);
+ssize_t emu_vfio_rw(struct emu_file *file, void *buf, size_t len, off_t off,
+		    bool write);
+void *emu_vfio_mmap(struct emu_file *file, void *addr, size_t len, int prot,
+		    int flags, off_t off, int *err);
+void emu_vfio_release(struct emu_file *file);
+void emu_dev_init_config(struct emu_dev *dev, uint8_t *cfg, bool sysfs_view);
+
+/* emu-sysfs.c */
+int emu_sysfs_create(void);
+int emu_sysfs_add_device(struct emu_dev *dev);
+void emu_sysfs_update_resv(struct emu_dev *dev);
+void emu_sysfs_remove(void);
+const char *emu_iommu_name(enum emu_iommu iommu);
+
+/* emu-hwinfo.c */
+int emu_get_hw_info(struct emu_ctx *ctx, void *cmd);
+uint64_t emu_vtd_cap(const struct emu_dev *dev);
+uint64_t emu_vtd_ecap(const struct emu_dev *dev);
+uint64_t emu_amd_efr(const struct emu_dev *dev);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * emu: an in-process emulation of /dev/iommu (iommufd) and of VFIO device
+ * cdevs (/dev/vfio/devices/vfioN), installed behind the library's syscall
+ * seam (lib/sys.h), plus a fake sysfs tree. It follows the rules of
+ * /work/shared/docs/uapi-reference.md (cited as "ref §N") as the Linux 7.3
+ * source implements them; where the reference and what real kernels did
+ * disagree (vm-testing.md), the real kernel wins. What is not modelled is
+ * listed in tests/emu/README.
+ *
+ * Not a library for production: tests only. Thread-safe (one mutex).
+ */
+#ifndef LIBPASID_TESTS_EMU_H
+#define LIBPASID_TESTS_EMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum emu_iommu {
+	EMU_IOMMU_INTEL,
+	EMU_IOMMU_SMMUV3,
+	EMU_IOMMU_AMD,
+	EMU_IOMMU_VIRTIO,	/* hw_info type NONE */
+};
+
+struct emu_dev_cfg {
+	const char *bdf;	/* "0000:00:04.0" */
+	enum emu_iommu iommu;
+	/* what GET_HW_INFO out_max_pasid_log2 reports (0 = none) */
+	unsigned int pasid_log2;
+	/* iommu group number; devices with equal group share a group */
+	int group;
+	/* "vfio-pci" (default when NULL), "nvme", "" = unbound; any other
+	 * name containing "vfio" is a VFIO variant driver (cdev, no PASID) */
+	const char *driver;
+	/* bound to vfio-pci but no vfio-dev cdev (no VFIO_DEVICE_CDEV) */
+	bool no_cdev;
+	/* IOMMU refuses IOMMU_HWPT_ALLOC_PASID with EOPNOTSUPP (the vendor
+	 * defaults apply anyway: virtio refuses every flag, AMD refuses
+	 * PASID mixed with anything and PASID without IOMMU PASID support) */
+	bool no_pasid_hwpt;
+	bool dirty;		/* IOMMU_HW_CAP_DIRTY_TRACKING */
+	uint32_t caps;		/* extra out_capabilities bits */
+};
+
+/* Fresh kernel state and a fresh fake sysfs tree in a mkdtemp directory;
+ * installs the seam with pasid_sys_set(). Returns 0 or -errno. */
+int emu_init(void);
+/* Removes the tree, closes every emulated fd, frees everything and restores
+ * the real kernel (pasid_sys_set(NULL)). */
+void emu_fini(void);
+/* Creates the sysfs entries and, for a vfio-pci device, the cdev
+ * /dev/vfio/devices/vfioN. Returns N (every device gets an index, also one
+ * without a cdev: then only the emu_* introspection calls know it) or
+ * -errno (EINVAL bad cfg, EEXIST same BDF twice). */
+int emu_add_device(const struct emu_dev_cfg *cfg);
+const char *emu_sysfs_root(void);
+
+/*
+ * Fault injection: the nth kernel call from now (1 = the next) fails with
+ * err and has no effect. Kernel calls are the seam ops that reach the
+ * emulated kernel: open of /dev/iommu or of a vfio cdev, ioctl, pread,
+ * pwrite and mmap on emulated fds (not close, dup, fstat, munmap). One-shot;
+ * nth == 0 disables.
+ */
+void emu_fail_call(unsigned int nth, int err);
+unsigned int emu_calls(void);		/* kernel calls made so far */
+unsigned int emu_live_objects(void);	/* iommufd objects, all contexts */
+unsigned int emu_open_fds(void);	/* emulated fds open */
+unsigned long emu_mapped_bytes(void);	/* bytes mapped, all IOAS */
+
+/*
+ * Introspection. Object ids are per context: the calls taking an id look in
+ * the context selected with emu_select_ctx(), else in every live context in
+ * the order they were opened and use the first that has the id.
+ */
+void emu_select_ctx(int iommufd);	/* -1: back to "every context" */
+/* The HWPT the device's RID is attached to (0 if detached); -ENOENT if the
+ * device is not bound, -ENODEV if there is no such index. */
+int emu_rid_pt(int vfio_index, uint32_t *pt_id);
+/* The HWPT attached to that PASID of the device (0 if none); as above. */
+int emu_pasid_pt(int vfio_index, uint32_t pasid, uint32_t *pt_id);
+bool emu_hwpt_pasid_capable(uint32_t hwpt_id);
+bool emu_hwpt_is_auto(uint32_t hwpt_id);
+/* What user VA backs iova; -ENOENT unmapped or no such IOAS. */
+int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va);
+
+/*
+ * DMA through the device's translation as the device would do it (the RID if
+ * pasid == 0, else that PASID). -EFAULT when blocked or unmapped (an IOMMU
+ * fault; also a PASID-tagged DMA from a device without PASIDs), -EPERM on a
+ * permission fault (write to a mapping without WRITEABLE, read from one
+ * without READABLE), -ENODEV no such index.
+ */
+int emu_dma_write(int vfio_index, uint32_t pasid, uint64_t iova,
+		  const void *buf, size_t len);
+int emu_dma_read(int vfio_index, uint32_t pasid, uint64_t iova, void *buf,
+		 size_t len);
+
+/* The device's reserved region (MSI window); default per vendor: Intel, AMD
+ * and virtio 0xfee00000-0xfeefffff, SMMUv3 0x8000000-0x80fffff (SW MSI).
+ * start > last removes it. Applies to later attaches. */
+void emu_set_reserved(int vfio_index, uint64_t start, uint64_t last);
+
+#endif
