@@ -893,7 +893,7 @@ KABI_ASSERT_OFF(iommu_ioas_noiommu_get_pa, out_phys, 32);
  * ====================================================================== */
 
 /* ------------------------------------------------------------------------
- * Numbering, API version, extensions, capability chains. Before Linux 6.1
+ * Numbering, API version, extensions, capability chains. Linux 6.1 or earlier
  * (legacy type1 API); the notes give later changes. Requests are
  * _IO(';', 100 + n); the same number means different things on container,
  * group and device fds.
@@ -931,7 +931,7 @@ KABI_ASSERT_OFF(vfio_info_cap_header, next, 4);
 #define KABI_VFIO_SET_IOMMU _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 2)
 
 /* ------------------------------------------------------------------------
- * Legacy group fd (/dev/vfio/<group>). Before Linux 6.1.
+ * Legacy group fd (/dev/vfio/<group>). Linux 6.1 or earlier.
  * ---------------------------------------------------------------------- */
 struct kabi_vfio_group_status {
 	uint32_t argsz;
@@ -950,7 +950,8 @@ KABI_ASSERT_OFF(vfio_group_status, flags, 4);
 #define KABI_VFIO_GROUP_GET_DEVICE_FD _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 6)
 
 /* ------------------------------------------------------------------------
- * Device fd: info, regions, IRQs, reset. Before Linux 6.1.
+ * Device fd: info, regions, IRQs, reset. Linux 6.1 or earlier (except where
+ * annotated).
  * ---------------------------------------------------------------------- */
 struct kabi_vfio_device_info {
 	uint32_t argsz;
@@ -976,7 +977,7 @@ KABI_ASSERT_OFF(vfio_device_info, pad, 20);
 #define KABI_VFIO_DEVICE_FLAGS_AP (1 << 5)
 #define KABI_VFIO_DEVICE_FLAGS_FSL_MC (1 << 6)
 #define KABI_VFIO_DEVICE_FLAGS_CAPS (1 << 7)
-#define KABI_VFIO_DEVICE_FLAGS_CDX (1 << 8)
+#define KABI_VFIO_DEVICE_FLAGS_CDX (1 << 8) /* after 6.1 */
 
 #define KABI_VFIO_DEVICE_GET_INFO _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 7)
 
@@ -1117,7 +1118,7 @@ enum {
 };
 
 /* ------------------------------------------------------------------------
- * PCI hot reset. Before Linux 6.1; DEV_ID flags and the devid member: 6.6
+ * PCI hot reset. Linux 6.1 or earlier; DEV_ID flags and the devid member: 6.6
  * (cdev users pass count = 0, i.e. an empty group_fds[]).
  * ---------------------------------------------------------------------- */
 struct kabi_vfio_pci_dependent_device {
@@ -1170,8 +1171,8 @@ KABI_ASSERT_OFF(vfio_pci_hot_reset, count, 8);
 #define KABI_VFIO_DEVICE_PCI_HOT_RESET _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 13)
 
 /* ------------------------------------------------------------------------
- * Device features. VFIO_DEVICE_FEATURE: before Linux 6.1. Feature indexes
- * are annotated with the release that added them.
+ * Device features. VFIO_DEVICE_FEATURE and feature indexes 0..8: Linux 6.1
+ * or earlier; later indexes are annotated with the release that added them.
  * ---------------------------------------------------------------------- */
 
 /* Followed by the feature's data[] payload. */
@@ -1199,7 +1200,7 @@ KABI_ASSERT_OFF(vfio_device_feature, flags, 4);
 #define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_START 6
 #define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP 7
 #define KABI_VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT 8
-#define KABI_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
+#define KABI_VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9        /* after 6.1 */
 #define KABI_VFIO_DEVICE_FEATURE_BUS_MASTER 10          /* 6.7 */
 #define KABI_VFIO_DEVICE_FEATURE_DMA_BUF 11             /* 6.18..7.2 */
 #define KABI_VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2 12  /* 6.18..7.2 */
@@ -1292,7 +1293,7 @@ KABI_STATIC_ASSERT(KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT_SZ_NOPASID ==
 		   "detach_iommufd_pt pre-6.15 size");
 
 /* ------------------------------------------------------------------------
- * Legacy type1 container IOMMU. Before Linux 6.1.
+ * Legacy type1 container IOMMU. Linux 6.1 or earlier.
  * ---------------------------------------------------------------------- */
 struct kabi_vfio_iommu_type1_info {
 	uint32_t argsz;
