@@ -29,7 +29,7 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 			     const struct pasid_ctx_opts *opts)
 {
 	struct pasid_ctx_opts o = { .size = sizeof(o) };
-	struct pasid_ctx *ctx;
+	struct pasid_ctx *ctx, logger = { .iommufd = -1 };
 	int fd;
 
 	pasid_err_clear();
@@ -41,19 +41,24 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 				 "pasid_ctx_open: opts->size is %zu or fields this library does not know are set: set size = sizeof(struct pasid_ctx_opts)",
 				 opts->size);
 
+	/* the caller's log hears about a failed open too */
+	logger.log = o.log;
+	logger.log_arg = o.log_arg;
+	logger.log_level = o.log_level;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
-		return pasid_err(NULL, ENOMEM, "out of memory for a context");
+		return pasid_err(&logger, ENOMEM, "out of memory for a context");
 	fd = sys_open(IOMMU_PATH, O_RDWR);
 	if (fd < 0) {
 		free(ctx);
-		return pasid_kerr(NULL, -fd, "open(" IOMMU_PATH ")", "%s",
+		return pasid_kerr(&logger, -fd, "open(" IOMMU_PATH ")", "%s",
 				  open_hint(-fd));
 	}
 	ctx->iommufd = fd;
 	pthread_mutex_init(&ctx->lock, NULL);
 	list_init(&ctx->devs);
 	list_init(&ctx->ases);
+	list_init(&ctx->hwpts);
 	ctx->log = o.log;
 	ctx->log_arg = o.log_arg;
 	ctx->log_level = o.log_level;

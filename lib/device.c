@@ -40,8 +40,9 @@ static const char *bind_hint(int err)
 	}
 }
 
+/* info: the device's sysfs facts, NULL when its PCI address is unknown */
 static void fill_caps(struct pasid_dev *dev, const struct k_hw_info *hw,
-		      const char *bdf)
+		      const struct pasid_devinfo *info)
 {
 	struct pasid_caps *c = &dev->caps;
 
@@ -64,14 +65,10 @@ static void fill_caps(struct pasid_dev *dev, const struct k_hw_info *hw,
 		dev->vendor->decode(hw->data, hw->data_len, c);
 	/* hw_info type NONE covers several IOMMUs: sysfs names the family */
 	if (c->vendor == PASID_IOMMU_UNKNOWN || c->vendor == PASID_IOMMU_OTHER) {
-		struct pasid_devinfo info = { .size = sizeof(info) };
-
-		if (bdf[0] && !pasid_devinfo_get(bdf, &info) &&
-		    info.iommu_vendor != PASID_IOMMU_UNKNOWN)
-			c->vendor = info.iommu_vendor;
+		if (info && info->iommu_vendor != PASID_IOMMU_UNKNOWN)
+			c->vendor = info->iommu_vendor;
 		else
 			c->vendor = PASID_IOMMU_OTHER;
-		pasid_err_clear();
 	}
 }
 
@@ -81,6 +78,8 @@ static int dev_setup(struct pasid_ctx *ctx, int fd, const char *bdf,
 		     const char *name, bool close_on_fail,
 		     struct pasid_dev **devp)
 {
+	struct pasid_devinfo info = { .size = sizeof(info) };
+	bool have_info;
 	struct k_hw_info hw;
 	struct pasid_dev *dev;
 	int ret;
@@ -94,7 +93,7 @@ static int dev_setup(struct pasid_ctx *ctx, int fd, const char *bdf,
 	dev->ctx = ctx;
 	dev->fd = fd;
 	dev->next_pasid = 1;
-	list_init(&dev->hwpts);
+	dev->group = -1;
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
 
 	ret = k_bind_iommufd(fd, ctx->iommufd, &dev->dev_id);
@@ -110,7 +109,12 @@ static int dev_setup(struct pasid_ctx *ctx, int fd, const char *bdf,
 				 name);
 		goto fail;
 	}
-	fill_caps(dev, &hw, bdf);
+	/* sysfs: the IOMMU group (devices of a group share page tables) and
+	 * the IOMMU family when hw_info does not name it */
+	have_info = bdf[0] && !pasid_devinfo_get(bdf, &info);
+	pasid_err_clear();
+	dev->group = have_info ? info.iommu_group : -1;
+	fill_caps(dev, &hw, have_info ? &info : NULL);
 
 	ctx_lock(ctx);
 	list_add_tail(&dev->ctx_node, &ctx->devs);
@@ -156,8 +160,11 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 				 "pasid_dev_open: ctx, name and devp must not be NULL");
 	*devp = NULL;
 	ret = discover_resolve(name, &ref);
-	if (ret)
+	if (ret) {
+		/* discovery knows no context: pass its message to the log */
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
 		return ret;
+	}
 	fd = sys_open(ref.cdev, O_RDWR);
 	if (fd < 0)
 		return pasid_kerr(ctx, -fd, "open", "%s (%s): %s", ref.cdev,

@@ -18,18 +18,23 @@ struct pasid_ctx {
 					   every dev/as of this context */
 	struct list_head devs;
 	struct list_head ases;
+	struct list_head hwpts;		/* struct pasid_hwpt */
 	pasid_log_fn log;
 	void *log_arg;
 	enum pasid_log_level log_level;
 };
 
-/* A kernel page table (HWPT) we allocated for one device and one address
- * space; shared by the RID and every PASID of that device bound there. */
+/* A kernel page table (HWPT) we allocated for one address space and one
+ * device, or for all devices of one IOMMU group (the kernel attaches a group
+ * to one page table per RID and per PASID); shared by the RID and every
+ * PASID of those devices bound there. */
 struct pasid_hwpt {
-	struct list_head dev_node;	/* in dev->hwpts */
+	struct list_head ctx_node;	/* in ctx->hwpts */
 	struct pasid_as *as;
+	int group;			/* IOMMU group of its users, or -1 */
+	const struct pasid_dev *owner;	/* its only user when group is -1 */
 	uint32_t id;
-	unsigned int refs;		/* RID + PASIDs attached to it */
+	unsigned int refs;		/* RIDs + PASIDs attached to it */
 };
 
 /* A PASID bound by the library. Kept in dev->pasids, sorted by PASID. */
@@ -46,8 +51,8 @@ struct pasid_dev {
 	char name[64];
 	struct pasid_caps caps;
 	const struct pasid_vendor_ops *vendor;
+	int group;			/* IOMMU group number, -1 if unknown */
 
-	struct list_head hwpts;		/* struct pasid_hwpt */
 	/* RID: rid_as NULL = detached; rid_hwpt NULL = kernel's auto table. */
 	struct pasid_as *rid_as;
 	struct pasid_hwpt *rid_hwpt;

@@ -5,6 +5,9 @@
  * or /dev/vfio/... and fds that are not emulated go to the real kernel (the
  * fake sysfs tree is real files).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

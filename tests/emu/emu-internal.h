@@ -96,6 +96,7 @@ struct emu_obj {
 	enum emu_iommu iommu;	/* the IOMMU (driver instance) it is for */
 	uint32_t flags;		/* KABI_IOMMU_HWPT_ALLOC_* */
 	bool auto_domain;
+	bool domain;		/* filled from (added to) its IOAS */
 
 	/* DEVICE */
 	struct emu_dev *dev;
@@ -190,27 +191,38 @@ void emu_ctx_get(struct emu_ctx *ctx);
 void emu_ctx_put(struct emu_ctx *ctx);
 struct emu_ctx *emu_ctx_of_fd(int fd);
 
+/* One iommufd ioctl in flight (iommufd_ucmd): cmd is the kernel copy. */
+struct emu_ucmd {
+	void *ubuf;		/* the caller's struct */
+	uint32_t user_size;
+	size_t size;		/* the kernel's struct size */
+	void *cmd;
+};
+
+/* Copy the result out, up to the caller's size (iommufd_ucmd_respond). */
+int emu_respond(struct emu_ucmd *u);
+
 /* emu-iommufd.c */
 int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg);
 struct emu_obj *emu_obj_alloc(struct emu_ctx *ctx, enum emu_obj_type type);
-void emu_obj_free(struct emu_obj *obj);
 struct emu_obj *emu_obj_find(struct emu_ctx *ctx, uint32_t id, int type);
 struct emu_obj *emu_obj_lookup(uint32_t id, int type);
+void emu_obj_free(struct emu_obj *obj);
 void emu_ctx_destroy_objects(struct emu_ctx *ctx);
 unsigned int emu_count_objects(void);
-struct emu_obj *emu_hwpt_paging_alloc(struct emu_ctx *ctx,
-				      struct emu_obj *ioas,
-				      struct emu_dev *dev, uint32_t flags,
-				      int *err);
+struct emu_obj *emu_hwpt_paging_new(struct emu_ctx *ctx, struct emu_obj *ioas,
+				    struct emu_dev *dev, uint32_t flags,
+				    int *err);
 void emu_hwpt_abort(struct emu_obj *hwpt);
 void emu_hwpt_put(struct emu_obj *hwpt);
+#define EMU_OBJ_ANY (-1)
 
 /* emu-ioas.c */
-int emu_ioas_iova_ranges(struct emu_ctx *ctx, void *cmd);
-int emu_ioas_map(struct emu_ctx *ctx, void *cmd);
-int emu_ioas_map_file(struct emu_ctx *ctx, void *cmd);
-int emu_ioas_copy(struct emu_ctx *ctx, void *cmd);
-int emu_ioas_unmap(struct emu_ctx *ctx, void *cmd);
+int emu_ioas_iova_ranges(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_ioas_map(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_ioas_map_file(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_ioas_copy(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_ioas_unmap(struct emu_ctx *ctx, struct emu_ucmd *u);
 void emu_ioas_unmap_all(struct emu_obj *ioas);
 int emu_ioas_add_domain(struct emu_obj *ioas, struct emu_obj *hwpt);
 void emu_ioas_remove_domain(struct emu_obj *ioas, struct emu_obj *hwpt);
@@ -247,7 +259,7 @@ void emu_sysfs_remove(void);
 const char *emu_iommu_name(enum emu_iommu iommu);
 
 /* emu-hwinfo.c */
-int emu_get_hw_info(struct emu_ctx *ctx, void *cmd);
+int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u);
 uint64_t emu_vtd_cap(const struct emu_dev *dev);
 uint64_t emu_vtd_ecap(const struct emu_dev *dev);
 uint64_t emu_amd_efr(const struct emu_dev *dev);

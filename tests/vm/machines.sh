@@ -3,7 +3,9 @@
 #
 # machine_NAME sets:
 #   arch          guest architecture: which kernel and busybox to use
-#   qemu          default QEMU binary (run-vm's --qemu / LIBPASID_QEMU win)
+#   qemu          QEMU binary, unless run-vm's --qemu already set it; the
+#                 LIBPASID_QEMU_X86_64 / LIBPASID_QEMU_ARM64 environment
+#                 variables pick one for every machine of that guest arch
 #   qemu_args     board, CPU, memory, console wiring
 #   iommu_dev     the vIOMMU as a "-device" value ("" when the board has it)
 #   append        machine-specific kernel arguments
@@ -25,7 +27,7 @@ qemu_has_prop() {
 }
 
 machine_intel() {
-    arch=x86_64 qemu=${qemu:-qemu-system-x86_64}
+    arch=x86_64 qemu=${qemu:-${LIBPASID_QEMU_X86_64:-qemu-system-x86_64}}
     qemu_args=("${q35_args[@]}")
     if qemu_has_prop intel-iommu x-pasid-mode; then
         # QEMU <= 10.x
@@ -38,7 +40,7 @@ machine_intel() {
 }
 
 machine_amd() {
-    arch=x86_64 qemu=${qemu:-qemu-system-x86_64}
+    arch=x86_64 qemu=${qemu:-${LIBPASID_QEMU_X86_64:-qemu-system-x86_64}}
     qemu_args=("${q35_args[@]}")
     # With QEMU 10.0.2's default pt=on the edu DMA silently does not land
     # (and guest user output on ttyS0 goes missing); pt=off fixes both.
@@ -54,7 +56,7 @@ machine_amd() {
 }
 
 machine_virtio() {
-    arch=x86_64 qemu=${qemu:-qemu-system-x86_64}
+    arch=x86_64 qemu=${qemu:-${LIBPASID_QEMU_X86_64:-qemu-system-x86_64}}
     qemu_args=("${q35_args[@]}")
     iommu_dev=virtio-iommu-pci
     # virtio-iommu gives no MSI isolation either.
@@ -62,7 +64,7 @@ machine_virtio() {
 }
 
 machine_smmuv3() {
-    arch=arm64 qemu=${qemu:-qemu-system-aarch64}
+    arch=arm64 qemu=${qemu:-${LIBPASID_QEMU_ARM64:-qemu-system-aarch64}}
     # The SMMUv3 is part of the virt board; GICv3 for the ITS (MSIs).
     qemu_args=(-M 'virt,iommu=smmuv3,gic-version=3' -accel 'tcg,thread=multi'
         -cpu 'max,pauth-impdef=on' -m 1G -smp 2

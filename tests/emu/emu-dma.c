@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * What the hardware would do and what the kernel would tell a debugger:
+ * DMA through a device's RID or PASID translation, and the introspection
+ * calls for test assertions.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <string.h>
+
+#include "emu-internal.h"
+
+static void lock(void)
+{
+	pthread_mutex_lock(&emu.lock);
+}
+
+static void unlock(void)
+{
+	pthread_mutex_unlock(&emu.lock);
+}
+
+/* The iommufd view: the HWPT this device attached itself to that PASID. */
+static int attached_pt(int index, uint32_t pasid, uint32_t *pt_id)
+{
+	struct emu_dev *dev = emu_dev_by_index(index);
+	struct emu_attach *a;
+
+	if (!dev)
+		return -ENODEV;
+	if (!dev->idev)
+		return -ENOENT;
+	a = emu_group_attach(dev->group, pasid);
+	*pt_id = a && emu_attach_has(a, dev) ? a->hwpt->id : 0;
+	return 0;
+}
+
+int emu_rid_pt(int vfio_index, uint32_t *pt_id)
+{
+	int ret;
+
+	lock();
+	ret = attached_pt(vfio_index, EMU_NO_PASID, pt_id);
+	unlock();
+	return ret;
+}
+
+int emu_pasid_pt(int vfio_index, uint32_t pasid, uint32_t *pt_id)
+{
+	int ret;
+
+	lock();
+	ret = pasid == EMU_NO_PASID ? -EINVAL :
+				      attached_pt(vfio_index, pasid, pt_id);
+	unlock();
+	return ret;
+}
+
+bool emu_hwpt_pasid_capable(uint32_t hwpt_id)
+{
+	struct emu_obj *h;
+	bool ret;
+
+	lock();
+	h = emu_obj_lookup(hwpt_id, EMU_OBJ_HWPT_PAGING);
+	ret = h && (h->flags & KABI_IOMMU_HWPT_ALLOC_PASID);
+	unlock();
+	return ret;
+}
+
+bool emu_hwpt_is_auto(uint32_t hwpt_id)
+{
+	struct emu_obj *h;
+	bool ret;
+
+	lock();
+	h = emu_obj_lookup(hwpt_id, EMU_OBJ_HWPT_PAGING);
+	ret = h && h->auto_domain;
+	unlock();
+	return ret;
+}
+
+static void *host_addr(struct emu_area *a, uint64_t iova)
+{
+	return a->pages->base + a->off + (iova - a->iova);
+}
+
+int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va)
+{
+	struct emu_obj *ioas;
+	struct emu_area *a;
+	int ret = -ENOENT;
+
+	lock();
+	ioas = emu_obj_lookup(ioas_id, EMU_OBJ_IOAS);
+	a = ioas ? emu_ioas_find_area(ioas, iova) : NULL;
+	if (a) {
+		*va = host_addr(a, iova);
+		ret = 0;
+	}
+	unlock();
+	return ret;
+}
+
+/*
+ * The hardware view: the group's domain for the RID (a bound sibling that
+ * attached it counts, as on real hardware), the group's PASID entry for a
+ * PASID. A device without PASIDs cannot emit PASID-tagged requests, and the
+ * kernel programmed nothing for it, so such a DMA faults.
+ */
+static struct emu_obj *domain_of(struct emu_dev *dev, uint32_t pasid)
+{
+	struct emu_attach *a;
+
+	if (!dev->idev)
+		return NULL;	/* not ours: the kernel's own domain */
+	if (pasid != EMU_NO_PASID &&
+	    (!dev->cfg.pasid_log2 || pasid >= (1u << dev->cfg.pasid_log2)))
+		return NULL;
+	a = emu_group_attach(dev->group, pasid);
+	return a ? a->hwpt : NULL;
+}
+
+static int dma(int index, uint32_t pasid, uint64_t iova, void *buf,
+	       size_t len, bool write)
+{
+	struct emu_dev *dev;
+	struct emu_obj *hwpt;
+	uint8_t *p = buf;
+	int ret = 0;
+
+	lock();
+	dev = emu_dev_by_index(index);
+	hwpt = dev ? domain_of(dev, pasid) : NULL;
+	if (!dev)
+		ret = -ENODEV;
+	else if (!hwpt)
+		ret = -EFAULT;
+	/* check the whole transfer first: a faulting DMA moves nothing */
+	for (uint64_t cur = iova, left = len; !ret && left;) {
+		struct emu_area *a = emu_ioas_find_area(hwpt->ioas, cur);
+		uint64_t n;
+
+		if (!a || cur > EMU_APERTURE_LAST)
+			ret = -EFAULT;
+		else if (!(a->prot & (write ? EMU_PROT_WRITE : EMU_PROT_READ)))
+			ret = -EPERM;
+		else {
+			n = a->iova + a->len - cur;
+			n = n < left ? n : left;
+			cur += n;
+			left -= n;
+		}
+	}
+	while (!ret && len) {
+		struct emu_area *a = emu_ioas_find_area(hwpt->ioas, iova);
+		uint64_t n = a->iova + a->len - iova;
+
+		n = n < len ? n : len;
+		if (write)
+			memcpy(host_addr(a, iova), p, n);
+		else
+			memcpy(p, host_addr(a, iova), n);
+		p += n;
+		iova += n;
+		len -= n;
+	}
+	unlock();
+	return ret;
+}
+
+int emu_dma_write(int vfio_index, uint32_t pasid, uint64_t iova,
+		  const void *buf, size_t len)
+{
+	return dma(vfio_index, pasid, iova, (void *)buf, len, true);
+}
+
+int emu_dma_read(int vfio_index, uint32_t pasid, uint64_t iova, void *buf,
+		 size_t len)
+{
+	return dma(vfio_index, pasid, iova, buf, len, false);
+}

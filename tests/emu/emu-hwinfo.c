@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * IOMMU_GET_HW_INFO (ref §6) with vendor payloads shaped like what the real
+ * drivers report (bit positions from ref §6's table and the drivers).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <string.h>
+
+#include "emu-internal.h"
+
+/* Intel VT-d capability register (cap_reg). */
+uint64_t emu_vtd_cap(const struct emu_dev *dev)
+{
+	(void)dev;
+	return 6ULL			/* ND: 64K domains */
+	       | (1ULL << 10)		/* SAGAW: 4-level (48-bit) tables */
+	       | (47ULL << 16)		/* MGAW: 48 bits (field = width - 1) */
+	       | (3ULL << 34)		/* SLLPS: 2M and 1G pages */
+	       | (1ULL << 39)		/* PSI */
+	       | (0x3fULL << 48)	/* MAMV */
+	       | (1ULL << 56);		/* FL1GP */
+}
+
+/* Intel VT-d extended capability register (ecap_reg): scalable mode with
+ * PASID, nesting, first- and second-stage tables; SLADS with dirty. PSS is
+ * the IOMMU's PASID width - 1 (ref §5.3: max_pasids = 2 << PSS). */
+uint64_t emu_vtd_ecap(const struct emu_dev *dev)
+{
+	unsigned int pss = dev->cfg.pasid_log2 > 20 ? dev->cfg.pasid_log2 - 1 : 19;
+	uint64_t e;
+
+	e = (1ULL << 0)			/* C: coherent */
+	    | (1ULL << 1)		/* QI */
+	    | (1ULL << 2)		/* DT */
+	    | (1ULL << 3)		/* IR */
+	    | (1ULL << 4)		/* EIM */
+	    | (1ULL << 6)		/* PT */
+	    | (1ULL << 7)		/* SC */
+	    | (1ULL << 26)		/* NEST */
+	    | ((uint64_t)pss << 35)	/* PSS */
+	    | (1ULL << 40)		/* PASID */
+	    | (1ULL << 43)		/* SMTS */
+	    | (1ULL << 46)		/* SLTS */
+	    | (1ULL << 47);		/* FLTS */
+	if (dev->cfg.dirty)
+		e |= 1ULL << 45;	/* SLADS */
+	return e;
+}
+
+/* AMD extended feature register: GTSup and PASmax when PASID is on
+ * (max_pasids = 2^(PASmax+1) - 1, so ilog2 = PASmax); HDSup with dirty. */
+uint64_t emu_amd_efr(const struct emu_dev *dev)
+{
+	uint64_t e = (1ULL << 0)	/* PreFSup */
+		     | (1ULL << 2)	/* XTSup */
+		     | (1ULL << 5)	/* IASup */
+		     | (1ULL << 9);	/* HESup */
+
+	if (dev->cfg.pasid_log2)
+		e |= (1ULL << 4)	/* GTSup */
+		     | ((uint64_t)dev->cfg.pasid_log2 << 32); /* PASmax */
+	if (dev->cfg.dirty)
+		e |= 1ULL << 52;	/* HDSup */
+	return e;
+}
+
+/* The driver's hw_info op; NULL data (length 0) for virtio (no op). */
+static uint32_t payload(const struct emu_dev *dev, uint8_t *data, size_t *len)
+{
+	switch (dev->cfg.iommu) {
+	case EMU_IOMMU_INTEL: {
+		struct kabi_iommu_hw_info_vtd v = {
+			/* the 7.3 driver always sets the erratum flag */
+			.flags = KABI_IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17,
+			.cap_reg = emu_vtd_cap(dev),
+			.ecap_reg = emu_vtd_ecap(dev),
+		};
+
+		memcpy(data, &v, sizeof(v));
+		*len = sizeof(v);
+		return KABI_IOMMU_HW_INFO_TYPE_INTEL_VTD;
+	}
+	case EMU_IOMMU_SMMUV3: {
+		struct kabi_iommu_hw_info_arm_smmuv3 s = {
+			.idr = {
+				/* S2P, S1P, TTF AArch64, COHACC, ASID16,
+				 * VMID16, CD2L, ST_LEVEL 2-level */
+				(1u << 0) | (1u << 1) | (2u << 2) | (1u << 4) |
+					(1u << 12) | (1u << 18) | (1u << 19) |
+					(1u << 27),
+				/* SIDSIZE 16, SSIDSIZE 20 with PASIDs */
+				16u | (dev->cfg.pasid_log2 ? 20u << 6 : 0),
+				0,
+				1u << 10,		/* RIL */
+				0,
+				5u | (1u << 4) | (1u << 6), /* OAS 48, 4K, 64K */
+			},
+			.aidr = 1,			/* SMMUv3.1 */
+		};
+
+		memcpy(data, &s, sizeof(s));
+		*len = sizeof(s);
+		return KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+	}
+	case EMU_IOMMU_AMD: {
+		struct kabi_iommu_hw_info_amd a = { .efr = emu_amd_efr(dev) };
+
+		memcpy(data, &a, sizeof(a));
+		*len = sizeof(a);
+		return KABI_IOMMU_HW_INFO_TYPE_AMD;
+	}
+	case EMU_IOMMU_VIRTIO:
+		break;
+	}
+	*len = 0;
+	return KABI_IOMMU_HW_INFO_TYPE_NONE;
+}
+
+/*
+ * data_len: in = the caller's buffer, out = the kernel's size; the caller's
+ * bytes past the kernel's data are zeroed. out_max_pasid_log2 and the PCI
+ * PASID EXEC/PRIV bits only when the device has PASIDs (ref §5.3, §6).
+ */
+int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u)
+{
+	struct kabi_iommu_hw_info *cmd = u->cmd;
+	uint8_t data[64], *out = (void *)(uintptr_t)cmd->data_uptr;
+	struct emu_obj *idev;
+	uint32_t type;
+	size_t len, n;
+
+	if (cmd->flags & ~KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	if (!(cmd->flags & KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE))
+		cmd->in_data_type = KABI_IOMMU_HW_INFO_TYPE_DEFAULT;
+	idev = emu_obj_find(ctx, cmd->dev_id, EMU_OBJ_DEVICE);
+	if (!idev)
+		return -ENOENT;
+	type = payload(idev->dev, data, &len);
+	/* a driver returns EOPNOTSUPP for a type it does not produce */
+	if (type != KABI_IOMMU_HW_INFO_TYPE_NONE &&
+	    cmd->in_data_type != KABI_IOMMU_HW_INFO_TYPE_DEFAULT &&
+	    cmd->in_data_type != type)
+		return -EOPNOTSUPP;
+	if (cmd->data_len && !out)
+		return -EFAULT;
+	n = cmd->data_len < len ? cmd->data_len : len;
+	if (n)
+		memcpy(out, data, n);
+	if (n < cmd->data_len)
+		memset(out + n, 0, cmd->data_len - n);
+	cmd->data_len = (uint32_t)len;
+	cmd->out_data_type = type;
+	cmd->out_capabilities = idev->dev->cfg.caps;
+	if (idev->dev->cfg.dirty)
+		cmd->out_capabilities |= KABI_IOMMU_HW_CAP_DIRTY_TRACKING;
+	cmd->out_max_pasid_log2 = (uint8_t)idev->dev->cfg.pasid_log2;
+	if (idev->dev->cfg.pasid_log2)
+		cmd->out_capabilities |= KABI_IOMMU_HW_CAP_PCI_PASID_EXEC |
+					 KABI_IOMMU_HW_CAP_PCI_PASID_PRIV;
+	return emu_respond(u);
+}

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * /dev/iommu: the ioctl entry (size rules of ref §2), the object table
+ * (ref §1), IOMMU_DESTROY, IOMMU_IOAS_ALLOC and IOMMU_HWPT_ALLOC with the
+ * per-vendor flag rules of ref §8.2.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "emu-internal.h"
+
+#define offsetofend(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* ---- objects ----------------------------------------------------------- */
+
+/* Ids are per context, the lowest free one from 1 up (xa_alloc). */
+struct emu_obj *emu_obj_alloc(struct emu_ctx *ctx, enum emu_obj_type type)
+{
+	struct emu_obj *obj;
+	size_t id;
+
+	for (id = 1; id < ctx->objs_cap && ctx->objs[id]; id++)
+		;
+	if (EMU_GROW(ctx->objs, ctx->objs_cap, id))
+		return NULL;
+	obj = calloc(1, sizeof(*obj));
+	if (!obj)
+		return NULL;
+	obj->ctx = ctx;
+	obj->id = (uint32_t)id;
+	obj->type = type;
+	ctx->objs[id] = obj;
+	return obj;
+}
+
+void emu_obj_free(struct emu_obj *obj)
+{
+	obj->ctx->objs[obj->id] = NULL;
+	free(obj->areas);
+	free(obj->resv);
+	free(obj);
+}
+
+struct emu_obj *emu_obj_find(struct emu_ctx *ctx, uint32_t id, int type)
+{
+	struct emu_obj *obj;
+
+	if (!ctx || !id || id >= ctx->objs_cap)
+		return NULL;
+	obj = ctx->objs[id];
+	if (!obj || (type != EMU_OBJ_ANY && (int)obj->type != type))
+		return NULL;
+	return obj;
+}
+
+/* For the introspection calls: see emu_select_ctx(). */
+struct emu_obj *emu_obj_lookup(uint32_t id, int type)
+{
+	struct emu_ctx *ctx;
+	struct emu_obj *obj;
+
+	if (emu.selected_fd >= 0)
+		return emu_obj_find(emu_ctx_of_fd(emu.selected_fd), id, type);
+	for (ctx = emu.ctxs; ctx; ctx = ctx->next) {
+		obj = emu_obj_find(ctx, id, type);
+		if (obj)
+			return obj;
+	}
+	return NULL;
+}
+
+unsigned int emu_count_objects(void)
+{
+	unsigned int n = 0;
+	struct emu_ctx *ctx;
+	size_t i;
+
+	for (ctx = emu.ctxs; ctx; ctx = ctx->next)
+		for (i = 1; i < ctx->objs_cap; i++)
+			n += ctx->objs[i] != NULL;
+	return n;
+}
+
+static void ioas_destroy(struct emu_obj *ioas)
+{
+	emu_ioas_unmap_all(ioas);
+	emu_obj_free(ioas);
+}
+
+/* Undo a HWPT (iommufd_hw_pagetable_destroy / abort_and_destroy). */
+void emu_hwpt_abort(struct emu_obj *hwpt)
+{
+	if (hwpt->domain)
+		emu_ioas_remove_domain(hwpt->ioas, hwpt);
+	hwpt->ioas->users--;
+	emu_obj_free(hwpt);
+}
+
+/* Drop one attachment reference; an auto domain dies with its last user
+ * (iommufd_hw_pagetable_put). */
+void emu_hwpt_put(struct emu_obj *hwpt)
+{
+	hwpt->users--;
+	if (hwpt->auto_domain && !hwpt->users)
+		emu_hwpt_abort(hwpt);
+}
+
+/* iommufd_fops_release: no device can be bound any more (they hold the
+ * context), so only page tables and address spaces are left. */
+void emu_ctx_destroy_objects(struct emu_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 1; i < ctx->objs_cap; i++) {
+		struct emu_obj *obj = ctx->objs[i];
+
+		if (obj && obj->type == EMU_OBJ_DEVICE)
+			emu_obj_free(obj);	/* only after a leak */
+		else if (obj && obj->type == EMU_OBJ_HWPT_PAGING)
+			emu_hwpt_abort(obj);
+	}
+	for (i = 1; i < ctx->objs_cap; i++)
+		if (ctx->objs[i])
+			ioas_destroy(ctx->objs[i]);
+}
+
+/* ---- IOMMU_DESTROY ----------------------------------------------------- */
+
+/* ref §1: EBUSY while referenced, ENOENT for an unknown id. A DEVICE is
+ * always referenced by the VFIO file that bound it. */
+static int do_destroy(struct emu_ctx *ctx, struct emu_ucmd *u)
+{
+	struct kabi_iommu_destroy *cmd = u->cmd;
+	struct emu_obj *obj = emu_obj_find(ctx, cmd->id, EMU_OBJ_ANY);
+
+	if (!obj)
+		return -ENOENT;
+	if (obj->type == EMU_OBJ_DEVICE || obj->users)
+		return -EBUSY;
+	if (obj->type == EMU_OBJ_HWPT_PAGING)
+		emu_hwpt_abort(obj);
+	else
+		ioas_destroy(obj);
+	return 0;
+}
+
+/* ---- IOMMU_IOAS_ALLOC -------------------------------------------------- */
+
+static int ioas_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
+{
+	struct kabi_iommu_ioas_alloc *cmd = u->cmd;
+	struct emu_obj *ioas;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ioas = emu_obj_alloc(ctx, EMU_OBJ_IOAS);
+	if (!ioas)
+		return -ENOMEM;
+	ioas->align = 1;	/* a SW table without domains: no alignment */
+	cmd->out_ioas_id = ioas->id;
+	ret = emu_respond(u);
+	if (ret)
+		emu_obj_free(ioas);
+	return ret;
+}
+
+/* ---- IOMMU_HWPT_ALLOC -------------------------------------------------- */
+
+#define NP KABI_IOMMU_HWPT_ALLOC_NEST_PARENT
+#define DIRTY KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING
+#define FAULT KABI_IOMMU_HWPT_FAULT_ID_VALID
+#define PASID KABI_IOMMU_HWPT_ALLOC_PASID
+
+/*
+ * The driver's domain_alloc_paging_flags (ref §8.2 "Allowed flag
+ * combinations in 7.3"). f has FAULT_ID_VALID stripped, as the core does.
+ */
+static int vendor_paging_flags(const struct emu_dev *dev, uint32_t f)
+{
+	bool pasid_ok = !dev->cfg.no_pasid_hwpt;
+
+	switch (dev->cfg.iommu) {
+	case EMU_IOMMU_INTEL:
+		/* second stage takes NEST_PARENT|DIRTY|PASID in any mix; a
+		 * VT-d without PASID fails later, at PASID attach */
+		return (f & PASID) && !pasid_ok ? -EOPNOTSUPP : 0;
+	case EMU_IOMMU_SMMUV3:
+		switch (f) {
+		case 0:
+		case NP:
+		case DIRTY:
+			return 0;
+		case PASID:
+		case DIRTY | PASID:
+			return pasid_ok ? 0 : -EOPNOTSUPP;
+		}
+		return -EOPNOTSUPP;	/* NEST_PARENT|PASID etc. */
+	case EMU_IOMMU_AMD:
+		switch (f) {
+		case 0:
+		case DIRTY:		/* v1 table */
+		case NP:
+		case DIRTY | NP:
+			return 0;
+		case PASID:		/* v2 table, needs IOMMU PASID support
+					   (vm-testing: QEMU AMD refuses) */
+			return pasid_ok && dev->cfg.pasid_log2 ? 0 :
+								 -EOPNOTSUPP;
+		}
+		return -EOPNOTSUPP;	/* PASID mixed with anything */
+	case EMU_IOMMU_VIRTIO:
+		break;
+	}
+	return f ? -EOPNOTSUPP : 0;
+}
+
+/*
+ * iommufd_hwpt_paging_alloc up to the driver's domain allocation: the core
+ * flag checks and the vendor's. The new HWPT references its IOAS but is not
+ * yet filled from it (emu_ioas_add_domain).
+ */
+struct emu_obj *emu_hwpt_paging_new(struct emu_ctx *ctx, struct emu_obj *ioas,
+				    struct emu_dev *dev, uint32_t flags,
+				    int *err)
+{
+	const uint32_t valid = NP | DIRTY | PASID | FAULT;
+	struct emu_obj *hwpt;
+
+	/* virtio-iommu has no domain_alloc_paging_flags: any flag fails */
+	if (flags && dev->cfg.iommu == EMU_IOMMU_VIRTIO)
+		*err = -EOPNOTSUPP;
+	else if (flags & ~valid)
+		*err = -EOPNOTSUPP;
+	else if ((flags & DIRTY) && !dev->cfg.dirty)
+		*err = -EOPNOTSUPP;
+	else if ((flags & FAULT) && (flags & NP))
+		*err = -EOPNOTSUPP;
+	else
+		*err = vendor_paging_flags(dev, flags & ~FAULT);
+	if (*err)
+		return NULL;
+	hwpt = emu_obj_alloc(ctx, EMU_OBJ_HWPT_PAGING);
+	if (!hwpt) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	hwpt->ioas = ioas;
+	hwpt->iommu = dev->cfg.iommu;
+	hwpt->flags = flags;
+	ioas->users++;
+	return hwpt;
+}
+
+static int hwpt_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
+{
+	struct kabi_iommu_hwpt_alloc *cmd = u->cmd;
+	struct emu_obj *idev, *pt, *hwpt;
+	int ret;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	if ((cmd->data_type == KABI_IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
+	    (cmd->data_type != KABI_IOMMU_HWPT_DATA_NONE && !cmd->data_len))
+		return -EINVAL;
+	idev = emu_obj_find(ctx, cmd->dev_id, EMU_OBJ_DEVICE);
+	if (!idev)
+		return -ENOENT;
+	/* ref §10.1: an unknown pt_id is EINVAL here, not ENOENT */
+	pt = emu_obj_find(ctx, cmd->pt_id, EMU_OBJ_ANY);
+	if (!pt)
+		return -EINVAL;
+	switch (pt->type) {
+	case EMU_OBJ_IOAS:
+		/* a paging driver takes no user data: EOPNOTSUPP */
+		if (cmd->data_len)
+			return -EOPNOTSUPP;
+		hwpt = emu_hwpt_paging_new(ctx, pt, idev->dev, cmd->flags,
+					   &ret);
+		if (!hwpt)
+			return ret;
+		ret = emu_ioas_add_domain(pt, hwpt);
+		if (ret) {
+			emu_hwpt_abort(hwpt);
+			return ret;
+		}
+		break;
+	case EMU_OBJ_HWPT_PAGING:
+		/* a nested HWPT: needs vendor data (not modelled) */
+		return -EOPNOTSUPP;
+	default:
+		return -EINVAL;
+	}
+	if (cmd->flags & FAULT) {
+		/* no FAULT object can exist here: iommufd_get_fault fails */
+		emu_hwpt_abort(hwpt);
+		return -ENOENT;
+	}
+	cmd->out_hwpt_id = hwpt->id;
+	ret = emu_respond(u);
+	if (ret)
+		emu_hwpt_abort(hwpt);
+	return ret;
+}
+
+/* ---- the ioctl entry --------------------------------------------------- */
+
+int emu_respond(struct emu_ucmd *u)
+{
+	size_t n = u->user_size < u->size ? u->user_size : u->size;
+
+	memcpy(u->ubuf, u->cmd, n);
+	return 0;
+}
+
+struct emu_op {
+	unsigned int nr;
+	size_t size, min_size;
+	int (*fn)(struct emu_ctx *ctx, struct emu_ucmd *u);
+};
+
+#define OP(nr, type, last, fn)                                          \
+	{ KABI_IOMMUFD_CMD_##nr, sizeof(struct kabi_##type),            \
+	  offsetofend(struct kabi_##type, last), fn }
+
+/* min_size: the end of the oldest layout (ref §2 "Minimum sizes"). */
+static const struct emu_op ops[] = {
+	OP(DESTROY, iommu_destroy, id, do_destroy),
+	OP(IOAS_ALLOC, iommu_ioas_alloc, out_ioas_id, ioas_alloc),
+	OP(IOAS_COPY, iommu_ioas_copy, src_iova, emu_ioas_copy),
+	OP(IOAS_IOVA_RANGES, iommu_ioas_iova_ranges, out_iova_alignment,
+	   emu_ioas_iova_ranges),
+	OP(IOAS_MAP, iommu_ioas_map, iova, emu_ioas_map),
+	OP(IOAS_UNMAP, iommu_ioas_unmap, length, emu_ioas_unmap),
+	OP(HWPT_ALLOC, iommu_hwpt_alloc, __reserved, hwpt_alloc),
+	OP(GET_HW_INFO, iommu_hw_info, __reserved, emu_get_hw_info),
+	OP(IOAS_MAP_FILE, iommu_ioas_map_file, iova, emu_ioas_map_file),
+};
+
+/*
+ * iommufd_fops_ioctl. ENOTTY for a number the kernel does not know and for
+ * the ones this emulation does not model (as on a kernel without them);
+ * EINVAL below the minimum size; E2BIG for non-zero bytes past the kernel's
+ * struct (copy_struct_from_user).
+ */
+int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg)
+{
+	union {
+		struct kabi_iommu_destroy d;
+		struct kabi_iommu_ioas_alloc a;
+		struct kabi_iommu_ioas_copy c;
+		struct kabi_iommu_ioas_iova_ranges r;
+		struct kabi_iommu_ioas_map m;
+		struct kabi_iommu_ioas_unmap um;
+		struct kabi_iommu_hwpt_alloc h;
+		struct kabi_iommu_hw_info i;
+		struct kabi_iommu_ioas_map_file f;
+	} buf;
+	const struct emu_op *op = NULL;
+	struct emu_ucmd u;
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (req == _IO(KABI_IOMMUFD_TYPE, ops[i].nr))
+			op = &ops[i];
+	if (!op)
+		return -ENOTTY;
+	if (!arg)
+		return -EFAULT;
+	memcpy(&u.user_size, arg, sizeof(u.user_size));
+	if (u.user_size < op->min_size)
+		return -EINVAL;
+	for (i = op->size; i < u.user_size; i++)
+		if (((const uint8_t *)arg)[i])
+			return -E2BIG;
+	memset(&buf, 0, sizeof(buf));
+	memcpy(&buf, arg, u.user_size < op->size ? u.user_size : op->size);
+	u.ubuf = arg;
+	u.size = op->size;
+	u.cmd = &buf;
+	return op->fn(ctx, &u);
+}

@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * RID and PASID attachment: pasid_bind (explicit PASIDs, PASID_ANY and its
+ * exhaustion, the range checks), pasid_unbind, pasid_rebind, the page table
+ * the RID gets (pasid_attach_rid flags, the per-vendor fallbacks, the move
+ * onto a PASID-capable table at the first bind), devices sharing address
+ * spaces and IOMMU groups, and tearing all of it down in every order. DMA
+ * of the emulated device checks that each translation is the one promised.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fixture.h"
+
+#define BDF "0000:00:04.0"
+#define BDF2 "0000:00:05.0"
+#define IOVA 0x200000ULL
+#define FIXED (PASID_MAP_RW | PASID_MAP_FIXED_IOVA)
+
+/* A buffer mapped at IOVA in as. */
+static void *map_at(struct pasid_as *as, uint64_t iova, size_t npages)
+{
+	void *buf = fx_buf(npages);
+
+	ck_assert_int_eq(pasid_map(as, buf, npages * FX_PAGE, FIXED, &iova), 0);
+	return buf;
+}
+
+/* ---- bind ---- */
+
+START_TEST(bind_explicit)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	uint32_t pt;
+
+	ck_assert_int_eq(emu_dma_write(index, 5, IOVA, "x", 1), -EFAULT);
+	ck_assert_int_eq(pasid_bind(dev, as, 5), 5);
+	ck_assert_noerrmsg();
+	pt = fx_pasid_pt(index, 5);
+	ck_assert_int_eq(fx_pt_kind(pt), FX_PT_PASID);
+	fx_dma_check(index, 5, IOVA, buf);
+	/* other PASIDs stay blocked */
+	ck_assert_uint_eq(fx_pasid_pt(index, 6), 0);
+	ck_assert_int_eq(emu_dma_write(index, 6, IOVA, "x", 1), -EFAULT);
+	/* the RID was detached and stays so */
+	ck_assert_uint_eq(fx_rid_pt(index), 0);
+	ck_assert_int_eq(emu_dma_write(index, 0, IOVA, "x", 1), -EFAULT);
+}
+END_TEST
+
+/* Every vendor that offers PASIDs binds them. */
+static const enum emu_iommu pasid_iommus[] = {
+	EMU_IOMMU_INTEL, EMU_IOMMU_SMMUV3, EMU_IOMMU_AMD,
+};
+
+START_TEST(bind_each_vendor)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, pasid_iommus[_i], 10, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_PASID);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 1);
+	ck_assert_int_eq(pasid_bind(dev, as, 1023), 1023);
+	fx_dma_check(index, 0, IOVA, buf);
+	fx_dma_check(index, 1, IOVA, buf);
+	fx_dma_check(index, 1023, IOVA, buf);
+}
+END_TEST
+
+/* PASIDs of one device on one address space share one page table, which
+ * goes away with the last of them. */
+START_TEST(bind_shares_page_table)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	unsigned int objs = emu_live_objects();
+
+	ck_assert_int_eq(pasid_bind(dev, as, 1), 1);
+	ck_assert_uint_eq(emu_live_objects(), objs + 1);
+	ck_assert_int_eq(pasid_bind(dev, as, 2), 2);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_uint_eq(emu_live_objects(), objs + 1);
+	ck_assert_uint_eq(fx_pasid_pt(index, 1), fx_pasid_pt(index, 2));
+	ck_assert_uint_eq(fx_pasid_pt(index, 1), fx_rid_pt(index));
+	ck_assert_int_eq(pasid_unbind(dev, 1), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_uint_eq(emu_live_objects(), objs + 1);
+	ck_assert_int_eq(pasid_unbind(dev, 2), 0);
+	ck_assert_uint_eq(emu_live_objects(), objs);
+}
+END_TEST
+
+START_TEST(bind_any)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 1);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 2);
+	ck_assert_int_eq(pasid_bind(dev, as, 3), 3);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 4);
+	/* a just-freed PASID is not handed out again at once */
+	ck_assert_int_eq(pasid_unbind(dev, 1), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 5);
+	ck_assert_uint_ne(fx_pasid_pt(index, 5), 0);
+	ck_assert_uint_eq(fx_pasid_pt(index, 1), 0);
+}
+END_TEST
+
+/* Width 2: PASIDs 1..3, then ENOSPC; a freed one is found again. */
+START_TEST(bind_any_exhausted)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 2, &index);
+	struct pasid_as *as = fx_as();
+	struct fx_state before;
+
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 1);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 2);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 3);
+	before = fx_state();
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), -ENOSPC);
+	ck_assert_errmsg("all 3 PASIDs");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(pasid_unbind(dev, 2), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 2);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), -ENOSPC);
+	/* the last PASID, then wrapping around */
+	ck_assert_int_eq(pasid_unbind(dev, 3), 0);
+	ck_assert_int_eq(pasid_unbind(dev, 1), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 3);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 1);
+}
+END_TEST
+
+START_TEST(bind_out_of_range)
+{
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 4, NULL);
+	struct pasid_as *as = fx_as();
+	struct fx_state before = fx_state();
+
+	ck_assert_int_eq(pasid_bind(dev, as, 0), -EINVAL);
+	ck_assert_errmsg("PASID 0");
+	ck_assert_errmsg("pasid_attach_rid");
+	ck_assert_int_eq(pasid_bind(dev, as, 16), -EINVAL);
+	ck_assert_errmsg("1..15");
+	ck_assert_int_eq(pasid_bind(dev, as, 1 << 20), -EINVAL);
+	ck_assert_int_eq(pasid_bind(dev, as, -2), -EINVAL);
+	ck_assert_int_eq(pasid_bind(dev, as, INT32_MIN), -EINVAL);
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(pasid_bind(dev, as, 15), 15);
+}
+END_TEST
+
+START_TEST(bind_twice)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 4, &index);
+	struct pasid_as *a = fx_as(), *b = fx_as();
+	uint32_t pt;
+
+	ck_assert_int_eq(pasid_bind(dev, a, 3), 3);
+	pt = fx_pasid_pt(index, 3);
+	ck_assert_int_eq(pasid_bind(dev, b, 3), -EBUSY);
+	ck_assert_errmsg("already bound");
+	ck_assert_errmsg("pasid_rebind");
+	ck_assert_int_eq(pasid_bind(dev, a, 3), -EBUSY);
+	ck_assert_uint_eq(fx_pasid_pt(index, 3), pt);
+}
+END_TEST
+
+START_TEST(bind_bad_args)
+{
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 4, NULL);
+	struct pasid_as *as = fx_as();
+
+	ck_assert_int_eq(pasid_bind(NULL, as, 1), -EINVAL);
+	ck_assert_errmsg("must not be NULL");
+	ck_assert_int_eq(pasid_bind(dev, NULL, 1), -EINVAL);
+	ck_assert_errmsg("must not be NULL");
+	ck_assert_int_eq(pasid_unbind(NULL, 1), -EINVAL);
+	ck_assert_int_eq(pasid_rebind(NULL, 1, as), -EINVAL);
+	ck_assert_int_eq(pasid_rebind(dev, 1, NULL), -EINVAL);
+	ck_assert_int_eq(pasid_attach_rid(NULL, as, 0), -EINVAL);
+	ck_assert_int_eq(pasid_attach_rid(dev, NULL, 0), -EINVAL);
+	ck_assert_int_eq(pasid_detach_rid(NULL), -EINVAL);
+}
+END_TEST
+
+/* A device without PASIDs: EOPNOTSUPP that says so, nothing changed. */
+START_TEST(bind_no_pasid_device)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 0, &index);
+	struct pasid_as *as = fx_as();
+	struct fx_state before;
+	uint32_t rid;
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	rid = fx_rid_pt(index);
+	before = fx_state();
+	ck_assert_int_eq(pasid_bind(dev, as, 1), -EOPNOTSUPP);
+	ck_assert_errmsg("no PASID capability");
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), -EOPNOTSUPP);
+	ck_assert_errmsg("no PASID capability");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(fx_rid_pt(index), rid);
+}
+END_TEST
+
+/* The IOMMU cannot build a PASID-capable table although the device reports
+ * PASIDs: binds fail with the reason, the RID falls back to the kernel's
+ * table. */
+START_TEST(bind_no_pasid_table)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 1, .no_pasid_hwpt = true,
+	};
+	int index = fx_add_cfg(&cfg);
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before = fx_state();
+
+	ck_assert_int_eq(pasid_bind(dev, as, 1), -EOPNOTSUPP);
+	ck_assert_errmsg("PASID-capable page table");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE),
+			 -EOPNOTSUPP);
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_noerrmsg();
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	fx_dma_check(index, 0, IOVA, buf);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), -EOPNOTSUPP);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+}
+END_TEST
+
+/* A VFIO variant driver has no PASID ops: the bind fails EOPNOTSUPP and
+ * the RID, moved for it, is back on the kernel's table. */
+START_TEST(bind_variant_driver)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 1, .driver = "mlx5-vfio-pci",
+	};
+	int index = fx_add_cfg(&cfg);
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before;
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE), 0);
+	before = fx_state();
+	ck_assert_int_eq(pasid_bind(dev, as, 1), -EOPNOTSUPP);
+	ck_assert_errmsg("variant driver");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	fx_dma_check(index, 0, IOVA, buf);
+}
+END_TEST
+
+/* ---- unbind ---- */
+
+START_TEST(unbind)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before = fx_state();
+
+	ck_assert_int_eq(pasid_bind(dev, as, 9), 9);
+	ck_assert_int_eq(pasid_bind(dev, as, 10), 10);
+	ck_assert_int_eq(pasid_unbind(dev, 9), 0);
+	ck_assert_noerrmsg();
+	ck_assert_uint_eq(fx_pasid_pt(index, 9), 0);
+	ck_assert_int_eq(emu_dma_write(index, 9, IOVA, "x", 1), -EFAULT);
+	fx_dma_check(index, 10, IOVA, buf);
+	ck_assert_int_eq(pasid_unbind(dev, 9), -ENOENT);
+	ck_assert_errmsg("PASID 9 is not bound");
+	ck_assert_int_eq(pasid_unbind(dev, 11), -ENOENT);
+	ck_assert_int_eq(pasid_unbind(dev, 0), -ENOENT);
+	ck_assert_int_eq(pasid_unbind(dev, 10), 0);
+	ck_assert_state_eq(fx_state(), before);
+	/* and bound again */
+	ck_assert_int_eq(pasid_bind(dev, as, 9), 9);
+	fx_dma_check(index, 9, IOVA, buf);
+}
+END_TEST
+
+/* A refused unbind leaves the PASID bound and working. */
+START_TEST(unbind_kernel_error)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+
+	ck_assert_int_eq(pasid_bind(dev, as, 4), 4);
+	emu_fail_call(1, EIO);
+	ck_assert_int_eq(pasid_unbind(dev, 4), -EIO);
+	ck_assert_errmsg("VFIO_DEVICE_DETACH_IOMMUFD_PT");
+	fx_dma_check(index, 4, IOVA, buf);
+	ck_assert_int_eq(pasid_bind(dev, as, 4), -EBUSY);
+	ck_assert_int_eq(pasid_unbind(dev, 4), 0);
+}
+END_TEST
+
+/* ---- rebind ---- */
+
+/* The PASID moves to the new address space at once: the same IOVA now
+ * reaches the new buffer. */
+START_TEST(rebind)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *a = fx_as(), *b = fx_as();
+	void *abuf = map_at(a, IOVA, 1), *bbuf = map_at(b, IOVA, 1);
+	unsigned int objs;
+	uint32_t pta, ptb;
+
+	ck_assert_int_eq(pasid_bind(dev, a, 7), 7);
+	pta = fx_pasid_pt(index, 7);
+	fx_dma_check(index, 7, IOVA, abuf);
+	objs = emu_live_objects();
+	ck_assert_int_eq(pasid_rebind(dev, 7, b), 0);
+	ck_assert_noerrmsg();
+	ptb = fx_pasid_pt(index, 7);
+	ck_assert_uint_ne(ptb, pta);
+	ck_assert_int_eq(fx_pt_kind(ptb), FX_PT_PASID);
+	fx_dma_check(index, 7, IOVA, bbuf);
+	ck_assert_uint_eq(((uint8_t *)abuf)[0] == ((uint8_t *)bbuf)[0], 0);
+	/* a's page table is gone with its last user */
+	ck_assert_uint_eq(emu_live_objects(), objs);
+	/* back, and to the same one again (nothing to do) */
+	ck_assert_int_eq(pasid_rebind(dev, 7, a), 0);
+	fx_dma_check(index, 7, IOVA, abuf);
+	objs = emu_live_objects();
+	ck_assert_int_eq(pasid_rebind(dev, 7, a), 0);
+	ck_assert_uint_eq(emu_live_objects(), objs);
+	ck_assert_int_eq(pasid_unbind(dev, 7), 0);
+	ck_assert_int_eq(pasid_rebind(dev, 7, b), -ENOENT);
+	ck_assert_errmsg("PASID 7 is not bound");
+}
+END_TEST
+
+/* A refused rebind leaves the PASID where it was. */
+START_TEST(rebind_kernel_error)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *a = fx_as(), *b = fx_as();
+	void *abuf = map_at(a, IOVA, 1);
+	struct fx_state before;
+	uint32_t pt;
+
+	map_at(b, IOVA, 1);
+	ck_assert_int_eq(pasid_bind(dev, a, 7), 7);
+	pt = fx_pasid_pt(index, 7);
+	before = fx_state();
+	emu_fail_call(2, EBUSY);	/* HWPT_ALLOC, then the attach */
+	ck_assert_int_eq(pasid_rebind(dev, 7, b), -EBUSY);
+	ck_assert_errmsg("PASID 7");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(fx_pasid_pt(index, 7), pt);
+	fx_dma_check(index, 7, IOVA, abuf);
+}
+END_TEST
+
+/* ---- the RID ---- */
+
+START_TEST(rid_default_pasid_device)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_noerrmsg();
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_PASID);
+	fx_dma_check(index, 0, IOVA, buf);
+}
+END_TEST
+
+START_TEST(rid_default_no_pasid_device)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 0, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	fx_dma_check(index, 0, IOVA, buf);
+	/* insisting gets a PASID-capable table anyway */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE), 0);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_PASID);
+	fx_dma_check(index, 0, IOVA, buf);
+}
+END_TEST
+
+START_TEST(rid_kernel_table)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before;
+	uint32_t pt;
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE), 0);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	fx_dma_check(index, 0, IOVA, buf);
+
+	/* with a PASID bound the kernel's table is refused */
+	ck_assert_int_eq(pasid_bind(dev, as, 1), 1);
+	pt = fx_rid_pt(index);
+	before = fx_state();
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE),
+			 -EINVAL);
+	ck_assert_errmsg("unbind them first");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(fx_rid_pt(index), pt);
+	ck_assert_int_eq(pasid_unbind(dev, 1), 0);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE), 0);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	fx_dma_check(index, 0, IOVA, buf);
+}
+END_TEST
+
+START_TEST(rid_bad_flags)
+{
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, NULL);
+	struct pasid_as *as = fx_as();
+	struct fx_state before = fx_state();
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE |
+						   PASID_RID_PASID_TABLE),
+			 -EINVAL);
+	ck_assert_errmsg("exclude each other");
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0x80), -EINVAL);
+	ck_assert_errmsg("unknown flags 0x80");
+	ck_assert_state_eq(fx_state(), before);
+}
+END_TEST
+
+/* virtio-iommu cannot build PASID-capable tables: insisting fails, the
+ * default falls back to the kernel's table. */
+START_TEST(rid_virtio)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_VIRTIO, 0, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before = fx_state();
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE),
+			 -EOPNOTSUPP);
+	ck_assert_errmsg("virtio");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(fx_rid_pt(index), 0);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_noerrmsg();
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	fx_dma_check(index, 0, IOVA, buf);
+	ck_assert_int_eq(pasid_bind(dev, as, 1), -EOPNOTSUPP);
+}
+END_TEST
+
+/* The first bind moves a RID on the kernel's table onto a PASID-capable
+ * table of the same address space; its DMA keeps working throughout. */
+START_TEST(rid_moved_by_bind)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *rid_as = fx_as(), *pasid_as = fx_as();
+	void *rbuf = map_at(rid_as, IOVA, 2), *pbuf = map_at(pasid_as, IOVA, 1);
+
+	ck_assert_int_eq(pasid_attach_rid(dev, rid_as, PASID_RID_KERNEL_TABLE),
+			 0);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	fx_dma_check(index, 0, IOVA, rbuf);
+	ck_assert_int_eq(pasid_bind(dev, pasid_as, 3), 3);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_PASID);
+	fx_dma_check(index, 0, IOVA, rbuf);
+	fx_dma_check(index, 0, IOVA + FX_PAGE, (char *)rbuf + FX_PAGE);
+	fx_dma_check(index, 3, IOVA, pbuf);
+	/* and mappings made afterwards reach the RID too */
+	uint64_t iova = fx_map(rid_as, 1, PASID_MAP_RW, &rbuf);
+	fx_dma_check(index, 0, iova, rbuf);
+}
+END_TEST
+
+/* Re-attaching the RID to another address space is atomic. */
+START_TEST(rid_reattach)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *a = fx_as(), *b = fx_as();
+	void *abuf = map_at(a, IOVA, 1), *bbuf = map_at(b, IOVA, 1);
+	struct fx_state before;
+	uint32_t pt;
+
+	ck_assert_int_eq(pasid_attach_rid(dev, a, 0), 0);
+	fx_dma_check(index, 0, IOVA, abuf);
+	before = fx_state();
+	ck_assert_int_eq(pasid_attach_rid(dev, b, 0), 0);
+	fx_dma_check(index, 0, IOVA, bbuf);
+	/* a's table went away */
+	ck_assert_state_eq(fx_state(), before);
+	/* a refused re-attach leaves the RID where it was */
+	pt = fx_rid_pt(index);
+	emu_fail_call(2, EINVAL);	/* HWPT_ALLOC, attach */
+	ck_assert_int_eq(pasid_attach_rid(dev, a, 0), -EINVAL);
+	ck_assert_errmsg("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(fx_rid_pt(index), pt);
+	fx_dma_check(index, 0, IOVA, bbuf);
+}
+END_TEST
+
+START_TEST(rid_detach)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before = fx_state();
+
+	ck_assert_int_eq(pasid_detach_rid(dev), -ENOENT);
+	ck_assert_errmsg("not attached");
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, 2), 2);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_noerrmsg();
+	ck_assert_uint_eq(fx_rid_pt(index), 0);
+	ck_assert_int_eq(emu_dma_write(index, 0, IOVA, "x", 1), -EFAULT);
+	/* the PASID is unaffected */
+	fx_dma_check(index, 2, IOVA, buf);
+	ck_assert_int_eq(pasid_detach_rid(dev), -ENOENT);
+	/* a refused detach keeps it attached */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	emu_fail_call(1, EIO);
+	ck_assert_int_eq(pasid_detach_rid(dev), -EIO);
+	fx_dma_check(index, 0, IOVA, buf);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(pasid_unbind(dev, 2), 0);
+	ck_assert_state_eq(fx_state(), before);
+}
+END_TEST
+
+/* ---- several devices ---- */
+
+/* Two devices (own groups) on one address space: one mapping serves both. */
+START_TEST(two_devices_one_as)
+{
+	int ia, ib;
+	struct pasid_dev *a = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &ia);
+	struct pasid_dev *b = fx_dev(BDF2, EMU_IOMMU_INTEL, 8, &ib);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	void *late;
+	uint64_t iova;
+
+	ck_assert_int_eq(pasid_bind(a, as, PASID_ANY), 1);
+	ck_assert_int_eq(pasid_bind(b, as, PASID_ANY), 1);
+	ck_assert_int_eq(pasid_attach_rid(b, as, 0), 0);
+	fx_dma_check(ia, 1, IOVA, buf);
+	fx_dma_check(ib, 1, IOVA, buf);
+	fx_dma_check(ib, 0, IOVA, buf);
+	iova = fx_map(as, 1, PASID_MAP_RW, &late);
+	fx_dma_check(ia, 1, iova, late);
+	fx_dma_check(ib, 1, iova, late);
+	pasid_dev_close(a);
+	fx_dma_check(ib, 1, IOVA, buf);
+	ck_assert_int_eq(pasid_unmap(as, iova, FX_PAGE), 0);
+	ck_assert_int_eq(emu_dma_write(ib, 1, iova, "x", 1), -EFAULT);
+}
+END_TEST
+
+/* Two devices of one IOMMU group: the kernel wants one page table per group
+ * for the RID and for each PASID, and one PASID space. */
+START_TEST(two_devices_one_group)
+{
+	struct emu_dev_cfg ca = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 7,
+	};
+	struct emu_dev_cfg cb = ca;
+	struct pasid_dev *a, *b;
+	struct pasid_as *as = fx_as(), *as2 = fx_as();
+	void *buf = map_at(as, IOVA, 1), *buf2 = map_at(as2, IOVA, 1);
+	int ia, ib, pa, pb, pc;
+
+	cb.bdf = BDF2;
+	ia = fx_add_cfg(&ca);
+	ib = fx_add_cfg(&cb);
+	a = fx_open(BDF);
+	b = fx_open(BDF2);
+
+	ck_assert_int_eq(pasid_attach_rid(a, as, 0), 0);
+	ck_assert_int_eq(pasid_attach_rid(b, as, 0), 0);
+	fx_dma_check(ia, 0, IOVA, buf);
+	fx_dma_check(ib, 0, IOVA, buf);
+
+	/* PASIDs the library picks do not collide across the group */
+	pa = pasid_bind(a, as, PASID_ANY);
+	ck_assert_int_gt(pa, 0);
+	pb = pasid_bind(b, as2, PASID_ANY);
+	ck_assert_int_gt(pb, 0);
+	ck_assert_int_ne(pa, pb);
+	fx_dma_check(ia, (uint32_t)pa, IOVA, buf);
+	fx_dma_check(ib, (uint32_t)pb, IOVA, buf2);
+	/* the same PASID on the same address space is shared */
+	ck_assert_int_eq(pasid_bind(b, as, pa), pa);
+	fx_dma_check(ib, (uint32_t)pa, IOVA, buf);
+	/* but not on another one */
+	pc = pasid_bind(a, as, pb);
+	ck_assert_int_eq(pc, -EBUSY);
+	ck_assert_errmsg("group");
+
+	/* tear down in a mixed order */
+	pasid_dev_close(a);
+	fx_dma_check(ib, 0, IOVA, buf);
+	fx_dma_check(ib, (uint32_t)pa, IOVA, buf);
+	fx_dma_check(ib, (uint32_t)pb, IOVA, buf2);
+	pasid_as_free(as);
+	ck_assert_uint_eq(fx_rid_pt(ib), 0);
+	ck_assert_uint_eq(fx_pasid_pt(ib, (uint32_t)pa), 0);
+	fx_dma_check(ib, (uint32_t)pb, IOVA, buf2);
+	a = fx_open(BDF);
+	ck_assert_int_eq(pasid_bind(a, as2, pb), pb);
+	fx_dma_check(ia, (uint32_t)pb, IOVA, buf2);
+}
+END_TEST
+
+/* ---- teardown orders ---- */
+
+/* Closing a device first releases its page tables; the address space
+ * lives on and serves others. */
+START_TEST(close_device_before_as)
+{
+	int ia, ib;
+	struct pasid_dev *a = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &ia);
+	struct pasid_dev *b = fx_dev(BDF2, EMU_IOMMU_INTEL, 0, &ib);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	unsigned int objs = emu_live_objects();
+
+	ck_assert_int_eq(pasid_attach_rid(a, as, 0), 0);
+	ck_assert_int_eq(pasid_bind(a, as, 1), 1);
+	ck_assert_int_eq(pasid_attach_rid(b, as, 0), 0);
+	pasid_dev_close(a);
+	/* a's DEVICE object and its PASID table are gone; b's auto table
+	 * stays */
+	ck_assert_uint_eq(emu_live_objects(), objs);
+	fx_dma_check(ib, 0, IOVA, buf);
+	pasid_as_free(as);
+	ck_assert_uint_eq(fx_rid_pt(ib), 0);
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+	pasid_dev_close(b);
+	ck_assert_uint_eq(emu_live_objects(), 0);
+}
+END_TEST
+
+/* Freeing an address space detaches every RID and PASID using it; the
+ * device is fine and binds elsewhere. */
+START_TEST(free_as_while_bound)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *a = fx_as(), *b = fx_as();
+	void *bbuf = map_at(b, IOVA, 1);
+	unsigned int objs;
+
+	map_at(a, IOVA, 1);
+	ck_assert_int_eq(pasid_attach_rid(dev, a, 0), 0);
+	ck_assert_int_eq(pasid_bind(dev, a, 1), 1);
+	ck_assert_int_eq(pasid_bind(dev, a, 2), 2);
+	ck_assert_int_eq(pasid_bind(dev, b, 3), 3);
+	objs = emu_live_objects();
+	pasid_as_free(a);
+	/* the IOAS and its page table */
+	ck_assert_uint_eq(emu_live_objects(), objs - 2);
+	ck_assert_uint_eq(emu_mapped_bytes(), FX_PAGE);
+	ck_assert_uint_eq(fx_rid_pt(index), 0);
+	ck_assert_uint_eq(fx_pasid_pt(index, 1), 0);
+	ck_assert_uint_eq(fx_pasid_pt(index, 2), 0);
+	fx_dma_check(index, 3, IOVA, bbuf);
+	/* the library forgot them too */
+	ck_assert_int_eq(pasid_unbind(dev, 1), -ENOENT);
+	ck_assert_int_eq(pasid_detach_rid(dev), -ENOENT);
+	ck_assert_int_eq(pasid_bind(dev, b, 1), 1);
+	ck_assert_int_eq(pasid_attach_rid(dev, b, 0), 0);
+	fx_dma_check(index, 1, IOVA, bbuf);
+	fx_dma_check(index, 0, IOVA, bbuf);
+	pasid_as_free(b);
+	pasid_dev_close(dev);
+	ck_assert_uint_eq(emu_live_objects(), 0);
+}
+END_TEST
+
+/* Unbinding everything, then freeing, then closing: the plain order. */
+START_TEST(teardown_in_order)
+{
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, NULL);
+	struct pasid_as *as = fx_as();
+	uint64_t iova = fx_map(as, 2, PASID_MAP_RW, NULL);
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, 1), 1);
+	ck_assert_int_eq(pasid_unbind(dev, 1), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(pasid_unmap(as, iova, 2 * FX_PAGE), 0);
+	pasid_as_free(as);
+	pasid_dev_close(dev);
+	ck_assert_uint_eq(emu_live_objects(), 0);
+	ck_assert_uint_eq(emu_open_fds(), 1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bind");
+	TCase *tc;
+
+	tc = tcase_create("bind");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, bind_explicit);
+	tcase_add_loop_test(tc, bind_each_vendor, 0,
+			    sizeof(pasid_iommus) / sizeof(pasid_iommus[0]));
+	tcase_add_test(tc, bind_shares_page_table);
+	tcase_add_test(tc, bind_any);
+	tcase_add_test(tc, bind_any_exhausted);
+	tcase_add_test(tc, bind_out_of_range);
+	tcase_add_test(tc, bind_twice);
+	tcase_add_test(tc, bind_bad_args);
+	tcase_add_test(tc, bind_no_pasid_device);
+	tcase_add_test(tc, bind_no_pasid_table);
+	tcase_add_test(tc, bind_variant_driver);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("unbind");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, unbind);
+	tcase_add_test(tc, unbind_kernel_error);
+	tcase_add_test(tc, rebind);
+	tcase_add_test(tc, rebind_kernel_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("rid");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, rid_default_pasid_device);
+	tcase_add_test(tc, rid_default_no_pasid_device);
+	tcase_add_test(tc, rid_kernel_table);
+	tcase_add_test(tc, rid_bad_flags);
+	tcase_add_test(tc, rid_virtio);
+	tcase_add_test(tc, rid_moved_by_bind);
+	tcase_add_test(tc, rid_reattach);
+	tcase_add_test(tc, rid_detach);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("devices");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, two_devices_one_as);
+	tcase_add_test(tc, two_devices_one_group);
+	tcase_add_test(tc, close_device_before_as);
+	tcase_add_test(tc, free_as_while_bound);
+	tcase_add_test(tc, teardown_in_order);
+	suite_add_tcase(s, tc);
+
+	return fx_run(s);
+}
