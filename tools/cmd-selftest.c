@@ -69,16 +69,17 @@ static void fill(uint8_t *p, size_t n, uint8_t seed)
 		p[i] = (uint8_t)(seed + i * 7);
 }
 
-/* RAM page 0 -> device -> RAM page 1 of the buffer behind r->iova */
-static int round_trip(struct run *r, uint8_t *buf, uint8_t seed)
+/* RAM page 0 -> device -> RAM page 1 of the buffer behind r->iova, both
+ * DMAs tagged with pasid (0: untagged) */
+static int round_trip(struct run *r, uint32_t pasid, uint8_t *buf, uint8_t seed)
 {
 	int ret;
 
 	fill(buf, XFER, seed);
 	memset(buf + r->page, 0, XFER);
-	ret = edu_dma_to_dev(&r->edu, r->iova, 0, XFER);
+	ret = edu_dma_to_dev(&r->edu, pasid, r->iova, 0, XFER);
 	if (!ret)
-		ret = edu_dma_from_dev(&r->edu, 0, r->iova + r->page, XFER);
+		ret = edu_dma_from_dev(&r->edu, pasid, 0, r->iova + r->page, XFER);
 	if (ret)
 		return ret;
 	return memcmp(buf, buf + r->page, XFER) ? -EIO : 0;
@@ -92,7 +93,7 @@ static void dma_rid(struct run *r)
 		step(r, "dma-rid", "skip", "no DMA engine known for this device (QEMU edu only)");
 		return;
 	}
-	ret = round_trip(r, r->buf_rid, 0x5a);
+	ret = round_trip(r, 0, r->buf_rid, 0x5a);
 	if (ret)
 		step(r, "dma-rid", "FAIL", "%s", ret == -EIO ?
 		     "the bytes did not come back through the mapping" :
@@ -106,13 +107,12 @@ static void dma_pasid(struct run *r)
 {
 	int ret;
 
-	if (!r->is_edu || edu_set_pasid(&r->edu, (uint32_t)r->pasid)) {
+	if (!r->is_edu || !edu_has_pasid_tag(&r->edu)) {
 		step(r, "dma-pasid", "skip", "the device cannot tag DMA with a PASID (needs the project's PASID-capable edu)");
 		return;
 	}
 	memset(r->buf_rid, 0, 2 * r->page);
-	ret = round_trip(r, r->buf_pasid, 0xa5);
-	edu_set_pasid(&r->edu, 0);
+	ret = round_trip(r, (uint32_t)r->pasid, r->buf_pasid, 0xa5);
 	/* both DMAs of the round trip were tagged: the RID's buffer, mapped
 	 * at the same IOVA, must stay untouched */
 	if (!ret && r->buf_rid[r->page] == 0 && r->buf_rid[r->page + 1] == 0)

@@ -68,25 +68,27 @@ void edu_close(struct edu *e)
 	e->bar = NULL;
 }
 
-int edu_set_pasid(struct edu *e, uint32_t pasid)
+bool edu_has_pasid_tag(struct edu *e)
 {
-	uint32_t v = pasid ? (pasid | EDU_DMA_PASID_VALID) : 0;
-
-	wr32(e, EDU_REG_DMA_PASID, v);
-	/* a stock edu has no such register and reads it back as zero */
-	if (rd32(e, EDU_REG_DMA_PASID) != v)
-		return -EOPNOTSUPP;
-	return 0;
+	/* a stock edu reads unknown registers as all ones; the patched one
+	 * reads its idle tag register as 0 */
+	return rd32(e, EDU_REG_DMA_PASID) == 0;
 }
 
-static int dma(struct edu *e, uint64_t src, uint64_t dst, uint32_t len,
-	       uint32_t dir)
+static int dma(struct edu *e, uint32_t pasid, uint64_t src, uint64_t dst,
+	       uint32_t len, uint32_t dir)
 {
 	struct timespec pause = { 0, 100000 };
 	int i;
 
 	if (!len || len > EDU_MAX_XFER)
 		return -EINVAL;
+	if (pasid) {
+		if (!edu_has_pasid_tag(e))
+			return -EOPNOTSUPP;
+		/* tags the next DMA only; the device clears it afterwards */
+		wr32(e, EDU_REG_DMA_PASID, pasid | EDU_DMA_PASID_VALID);
+	}
 	wr64(e, EDU_REG_DMA_SRC, src);
 	wr64(e, EDU_REG_DMA_DST, dst);
 	wr64(e, EDU_REG_DMA_CNT, len);
@@ -100,16 +102,18 @@ static int dma(struct edu *e, uint64_t src, uint64_t dst, uint32_t len,
 	return -ETIMEDOUT;
 }
 
-int edu_dma_to_dev(struct edu *e, uint64_t iova, uint32_t off, uint32_t len)
+int edu_dma_to_dev(struct edu *e, uint32_t pasid, uint64_t iova,
+		   uint32_t off, uint32_t len)
 {
-	if (off + len > EDU_BUFFER_SIZE)
+	if (off + len > EDU_BUFFER_SIZE || iova + len > EDU_DMA_LIMIT)
 		return -EINVAL;
-	return dma(e, iova, EDU_BUFFER_ADDR + off, len, 0);
+	return dma(e, pasid, iova, EDU_BUFFER_ADDR + off, len, 0);
 }
 
-int edu_dma_from_dev(struct edu *e, uint32_t off, uint64_t iova, uint32_t len)
+int edu_dma_from_dev(struct edu *e, uint32_t pasid, uint32_t off,
+		     uint64_t iova, uint32_t len)
 {
-	if (off + len > EDU_BUFFER_SIZE)
+	if (off + len > EDU_BUFFER_SIZE || iova + len > EDU_DMA_LIMIT)
 		return -EINVAL;
-	return dma(e, EDU_BUFFER_ADDR + off, iova, len, EDU_DMA_TO_RAM);
+	return dma(e, pasid, EDU_BUFFER_ADDR + off, iova, len, EDU_DMA_TO_RAM);
 }

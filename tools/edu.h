@@ -30,15 +30,24 @@ bool edu_is_edu(struct pasid_dev *dev);
 /* Map BAR0, check the device answers, turn bus mastering on. */
 int edu_open(struct edu *edu, struct pasid_dev *dev);
 void edu_close(struct edu *edu);
+/* The edu's DMA engine only drives 28 address bits: keep IOVAs below. */
+#define EDU_DMA_LIMIT (1ull << 28)
+
 /*
- * Tag the next DMA with pasid (0: untagged). Needs the PASID-capable edu of
- * the project's patched QEMU (tests/vm/qemu); -EOPNOTSUPP on a stock edu.
+ * Whether the device can tag DMA with a PASID: only the PASID-capable edu of
+ * the project's patched QEMU (tests/vm/qemu, register 0xa0) can.
  */
-int edu_set_pasid(struct edu *edu, uint32_t pasid);
-/* Copy len bytes RAM (at iova) -> device buffer + off, and back. 0, or
- * -ETIMEDOUT if the engine never finished. Whether the bytes arrived is the
- * caller's to check: a DMA the IOMMU blocks completes without effect. */
-int edu_dma_to_dev(struct edu *edu, uint64_t iova, uint32_t off, uint32_t len);
-int edu_dma_from_dev(struct edu *edu, uint32_t off, uint64_t iova, uint32_t len);
+bool edu_has_pasid_tag(struct edu *edu);
+/*
+ * Copy len bytes RAM (at iova) -> device buffer + off, or back. pasid 0 is
+ * untagged DMA (the RID); any other value tags the DMA with that PASID
+ * (-EOPNOTSUPP on a stock edu). 0, or -ETIMEDOUT if the engine never
+ * finished. Whether the bytes arrived is the caller's to check: a DMA the
+ * IOMMU blocks completes without effect.
+ */
+int edu_dma_to_dev(struct edu *edu, uint32_t pasid, uint64_t iova,
+		   uint32_t off, uint32_t len);
+int edu_dma_from_dev(struct edu *edu, uint32_t pasid, uint32_t off,
+		     uint64_t iova, uint32_t len);
 
 #endif

@@ -62,8 +62,8 @@ static bool round_trip(struct edu *e, uint8_t *buf, uint64_t iova, uint8_t seed)
 {
 	fill(buf, XFER, seed);
 	memset(buf + page, 0, XFER);
-	if (edu_dma_to_dev(e, iova, 0, XFER) ||
-	    edu_dma_from_dev(e, 0, iova + page, XFER))
+	if (edu_dma_to_dev(e, 0, iova, 0, XFER) ||
+	    edu_dma_from_dev(e, 0, 0, iova + page, XFER))
 		return false;
 	return memcmp(buf, buf + page, XFER) == 0;
 }
@@ -214,9 +214,9 @@ int main(int argc, char **argv)
 	/* after unmap, the pages must not receive DMA */
 	tap_ok(pasid_unmap(as, iova_gone, 2 * page) == 0, "unmap the second buffer");
 	memset(gone, 0, 2 * page);
-	edu_dma_from_dev(&e, 0, iova_gone, XFER);
+	edu_dma_from_dev(&e, 0, 0, iova_gone, XFER);
 	tap_ok(all_zero(gone, 2 * page), "DMA to an unmapped IOVA does not land");
-	edu_dma_from_dev(&e, 0, 0x7f000000000ull, XFER);
+	edu_dma_from_dev(&e, 0, 0, EDU_DMA_LIMIT - 2 * page, XFER);
 	tap_ok(round_trip(&e, buf, iova, 0x22), "the device still works after a blocked DMA");
 
 	/* the kernel's map rules, as the library reports them */
@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 
 	tap_ok(pasid_detach_rid(dev) == 0, "detach the RID");
 	memset(buf + page, 0, XFER);
-	edu_dma_from_dev(&e, 0, iova + page, XFER);
+	edu_dma_from_dev(&e, 0, 0, iova + page, XFER);
 	tap_ok(all_zero(buf + page, XFER), "DMA after detach does not land");
 	tap_ok(pasid_detach_rid(dev) == -ENOENT, "second detach: -ENOENT");
 	edu_close(&e);
