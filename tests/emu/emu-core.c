@@ -435,13 +435,27 @@ static void teardown(void)
 	emu.up = false;
 }
 
+/* A test process that dies with the emulation up (a failed check in a
+ * forked test) still removes its tree; not a fork that inherited it. */
+static pid_t owner_pid;
+
+static void at_exit(void)
+{
+	if (emu.up && getpid() == owner_pid)
+		emu_sysfs_remove();
+}
+
 int emu_init(void)
 {
+	static bool registered;
 	int ret;
 
 	lock();
 	if (emu.up)
 		teardown();
+	if (!registered)
+		registered = !atexit(at_exit);
+	owner_pid = getpid();
 	emu.sys = (struct pasid_sys){
 		.open = seam_open,
 		.close = seam_close,

@@ -258,7 +258,7 @@ int emu_sysfs_add_device(struct emu_dev *dev)
 	snprintf(target, sizeof(target), "../../virtual/iommu/%s",
 		 emu_iommu_name(dev->cfg.iommu));
 	ret = ret ?: slink(target, "%s/iommu", devdir);
-	snprintf(target, sizeof(target), "../../../../../%s", devdir);
+	snprintf(target, sizeof(target), "../../../../pci0000:00/%s", b);
 	ret = ret ?: slink(target, "devices/virtual/iommu/%s/devices/%s",
 			   emu_iommu_name(dev->cfg.iommu), b);
 	snprintf(target, sizeof(target), "../../../kernel/iommu_groups/%d",

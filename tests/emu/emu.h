@@ -5,8 +5,8 @@
  * seam (lib/sys.h), plus a fake sysfs tree. It follows the rules of
  * /work/shared/docs/uapi-reference.md (cited as "ref §N") as the Linux 7.3
  * source implements them; where the reference and what real kernels did
- * disagree (vm-testing.md), the real kernel wins. What is not modelled is
- * listed in tests/emu/README.
+ * disagree (vm-testing.md), the real kernel wins. What is modelled, where it
+ * departs from the reference, and what is not modelled: tests/emu/README.md.
  *
  * Not a library for production: tests only. Thread-safe (one mutex).
  */
@@ -79,7 +79,8 @@ void emu_select_ctx(int iommufd);	/* -1: back to "every context" */
 /* The HWPT the device's RID is attached to (0 if detached); -ENOENT if the
  * device is not bound, -ENODEV if there is no such index. */
 int emu_rid_pt(int vfio_index, uint32_t *pt_id);
-/* The HWPT attached to that PASID of the device (0 if none); as above. */
+/* The HWPT attached to that PASID of the device (0 if none); as above, and
+ * -EINVAL for PASID 0 (use emu_rid_pt). */
 int emu_pasid_pt(int vfio_index, uint32_t pasid, uint32_t *pt_id);
 bool emu_hwpt_pasid_capable(uint32_t hwpt_id);
 bool emu_hwpt_is_auto(uint32_t hwpt_id);
