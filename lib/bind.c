@@ -7,6 +7,13 @@
  * PASID-capable page table (HWPT) per (device, address space), shares it
  * between the RID and all PASIDs of that device bound to the same address
  * space, and moves the RID onto such a table before the first PASID bind.
+ *
+ * The kernel keeps RID and PASID attachments per IOMMU group (§8.2 "group
+ * semantics"): the devices of a group must use the same page table for their
+ * RIDs and for each PASID, share one PASID space, and a replace moves the
+ * whole group. So a page table belongs to the group when the device's group
+ * is known (to the device alone otherwise), PASID_ANY skips the PASIDs of
+ * group siblings, and a replace updates the siblings' records too.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,17 +24,65 @@
 #include "kernel.h"
 #include "vendor/vendor.h"
 
+/* ---- IOMMU groups ---- */
+
+/* Another device of a's IOMMU group (in the same context: the kernel gives
+ * a group's DMA to one iommufd only). */
+static bool group_sibling(const struct pasid_dev *a, const struct pasid_dev *b)
+{
+	return a != b && a->group >= 0 && a->group == b->group;
+}
+
+/* The device whose RID attachment stands for dev's group: dev itself, or
+ * an attached sibling (the kernel attached all of them to one table). */
+static struct pasid_dev *rid_holder(struct pasid_dev *dev)
+{
+	struct list_head *pos, *tmp;
+
+	if (dev->rid_as)
+		return dev;
+	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
+		struct pasid_dev *s = container_of(pos, struct pasid_dev,
+						   ctx_node);
+
+		if (group_sibling(s, dev) && s->rid_as)
+			return s;
+	}
+	return NULL;
+}
+
+/* PASIDs bound on dev and on the other devices of its group. */
+static uint32_t group_npasids(const struct pasid_dev *dev)
+{
+	struct list_head *pos, *tmp;
+	uint32_t n = dev->npasids;
+
+	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
+		struct pasid_dev *s = container_of(pos, struct pasid_dev,
+						   ctx_node);
+
+		if (group_sibling(s, dev))
+			n += s->npasids;
+	}
+	return n;
+}
+
 /* ---- page tables ---- */
+
+static bool hwpt_usable(const struct pasid_hwpt *h, const struct pasid_dev *dev)
+{
+	return h->group >= 0 ? h->group == dev->group : h->owner == dev;
+}
 
 static struct pasid_hwpt *hwpt_find(struct pasid_dev *dev,
 				    struct pasid_as *as)
 {
 	struct list_head *pos, *tmp;
 
-	list_for_each_safe(pos, tmp, &dev->hwpts) {
+	list_for_each_safe(pos, tmp, &dev->ctx->hwpts) {
 		struct pasid_hwpt *h = container_of(pos, struct pasid_hwpt,
-						    dev_node);
-		if (h->as == as)
+						    ctx_node);
+		if (h->as == as && hwpt_usable(h, dev))
 			return h;
 	}
 	return NULL;
@@ -77,8 +132,10 @@ static int hwpt_get(struct pasid_dev *dev, struct pasid_as *as,
 				  dev->name, as->ioas_id);
 	}
 	h->as = as;
+	h->group = dev->group;
+	h->owner = dev->group >= 0 ? NULL : dev;
 	h->refs = 1;
-	list_add_tail(&h->dev_node, &dev->hwpts);
+	list_add_tail(&h->ctx_node, &dev->ctx->hwpts);
 	*out = h;
 	return 0;
 }
@@ -94,19 +151,26 @@ static void hwpt_put(struct pasid_dev *dev, struct pasid_hwpt *h)
 		pasid_log(dev->ctx, PASID_LOG_WARN,
 			  "%s: IOMMU_DESTROY of HWPT %u failed (%d); it is released with the context",
 			  dev->name, h->id, ret);
-	list_del(&h->dev_node);
+	list_del(&h->ctx_node);
 	free(h);
 }
 
 /* ---- the RID ---- */
 
-static bool rid_wants_pasid_table(const struct pasid_dev *dev,
+static bool rid_wants_pasid_table(struct pasid_dev *dev, struct pasid_as *as,
 				  unsigned int flags)
 {
+	struct pasid_dev *holder = rid_holder(dev);
+
 	if (flags & PASID_RID_KERNEL_TABLE)
 		return false;
 	if (flags & PASID_RID_PASID_TABLE)
 		return true;
+	if (group_npasids(dev))
+		return true;
+	/* join the table the rest of the group is on */
+	if (holder && holder != dev && holder->rid_as == as)
+		return holder->rid_hwpt != NULL;
 	return dev->caps.pasid_width > 0 && !dev->no_pasid_hwpt;
 }
 
@@ -133,6 +197,8 @@ static int rid_set(struct pasid_dev *dev, struct pasid_as *as,
 		   bool pasid_table)
 {
 	struct pasid_hwpt *h = NULL;
+	struct list_head *pos, *tmp;
+	bool replace = dev->rid_as != NULL;
 	int ret;
 
 	if (dev->rid_as == as && (dev->rid_hwpt != NULL) == pasid_table)
@@ -154,6 +220,22 @@ static int rid_set(struct pasid_dev *dev, struct pasid_as *as,
 		hwpt_put(dev, dev->rid_hwpt);
 	dev->rid_as = as;
 	dev->rid_hwpt = h;
+	if (!replace)
+		return 0;
+	/* a replace moved the RIDs of the whole group */
+	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
+		struct pasid_dev *s = container_of(pos, struct pasid_dev,
+						   ctx_node);
+
+		if (!group_sibling(s, dev) || !s->rid_as)
+			continue;
+		if (h)
+			h->refs++;
+		if (s->rid_hwpt)
+			hwpt_put(s, s->rid_hwpt);
+		s->rid_as = as;
+		s->rid_hwpt = h;
+	}
 	return 0;
 }
 
@@ -174,6 +256,7 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 			       unsigned int flags)
 {
 	const unsigned int known = PASID_RID_KERNEL_TABLE | PASID_RID_PASID_TABLE;
+	uint32_t npasids;
 	bool pasid_table;
 	int ret;
 
@@ -188,11 +271,13 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 		return pasid_err(dev->ctx, EINVAL,
 				 "pasid_attach_rid: PASID_RID_KERNEL_TABLE and PASID_RID_PASID_TABLE exclude each other");
 	ctx_lock(dev->ctx);
-	pasid_table = rid_wants_pasid_table(dev, flags);
-	if (!pasid_table && dev->npasids) {
+	pasid_table = rid_wants_pasid_table(dev, as, flags);
+	npasids = group_npasids(dev);
+	if (!pasid_table && npasids) {
 		ret = pasid_err(dev->ctx, EINVAL,
-				"%s: %u PASID(s) are bound, so the RID must stay on a PASID-capable page table: unbind them first",
-				dev->name, dev->npasids);
+				"%s: %u PASID(s) are bound%s, so the RID must stay on a PASID-capable page table: unbind them first",
+				dev->name, npasids, npasids > dev->npasids ?
+				" (also by devices of its IOMMU group)" : "");
 		goto out;
 	}
 	ret = rid_set(dev, as, pasid_table);
@@ -301,28 +386,44 @@ static void binding_remove(struct pasid_dev *dev, struct pasid_binding *b)
 	dev->npasids--;
 }
 
+/* The binding of pasid by another device of dev's group, if any. */
+static struct pasid_binding *sibling_binding(struct pasid_dev *dev,
+					     uint32_t pasid,
+					     struct pasid_dev **owner)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
+		struct pasid_dev *s = container_of(pos, struct pasid_dev,
+						   ctx_node);
+		struct pasid_binding *b;
+
+		if (group_sibling(s, dev) && (b = binding_find(s, pasid))) {
+			if (owner)
+				*owner = s;
+			return b;
+		}
+	}
+	return NULL;
+}
+
 /*
- * The first free PASID at or after start, wrapping to 1 after max; 0 when
- * all are taken. Starting after the last pick spreads PASIDs over time, so a
- * just-freed PASID is not handed out again at once (stale DMA in flight
+ * The first PASID at or after start, wrapping to 1 after max, that neither
+ * dev nor a device of its group (one PASID space per group) has bound; 0
+ * when all are taken. Starting after the last pick spreads PASIDs over time,
+ * so a just-freed PASID is not handed out again at once (stale DMA in flight
  * would otherwise land in the new owner's address space).
  */
-static uint32_t pasid_pick(const struct pasid_dev *dev, uint32_t start,
-			   uint32_t max)
+static uint32_t pasid_pick(struct pasid_dev *dev, uint32_t start, uint32_t max)
 {
 	uint32_t candidate = start > max || start == 0 ? 1 : start;
-	uint32_t i = binding_index(dev, candidate);
-	int lap;
+	uint32_t n;
 
-	for (lap = 0; lap < 2; lap++) {
-		while (i < dev->npasids && dev->pasids[i].pasid == candidate) {
-			i++;
-			candidate++;
-		}
-		if (candidate <= max)
+	for (n = 0; n < max; n++) {
+		if (!binding_find(dev, candidate) &&
+		    !sibling_binding(dev, candidate, NULL))
 			return candidate;
-		candidate = 1;
-		i = 0;
+		candidate = candidate == max ? 1 : candidate + 1;
 	}
 	return 0;
 }
@@ -370,21 +471,24 @@ static uint32_t pasid_max(const struct pasid_dev *dev)
 	return w >= 32 ? UINT32_MAX : (1u << w) - 1;
 }
 
-/* With the RID on the kernel's automatic table no PASID can attach: move it
- * onto a PASID-capable table of the same address space (same mappings). */
-static int rid_make_pasid_ready(struct pasid_dev *dev, bool *moved)
+/* With the RID (of dev or of its group) on the kernel's automatic table no
+ * PASID can attach: move it onto a PASID-capable table of the same address
+ * space (same mappings). *moved: the device whose RID moved, or NULL. */
+static int rid_make_pasid_ready(struct pasid_dev *dev,
+				struct pasid_dev **moved)
 {
+	struct pasid_dev *holder = rid_holder(dev);
 	int ret;
 
-	*moved = false;
-	if (!dev->rid_as || dev->rid_hwpt)
+	*moved = NULL;
+	if (!holder || holder->rid_hwpt)
 		return 0;
-	ret = rid_set(dev, dev->rid_as, true);
+	ret = rid_set(holder, holder->rid_as, true);
 	if (!ret) {
-		*moved = true;
+		*moved = holder;
 		pasid_log(dev->ctx, PASID_LOG_DEBUG,
 			  "%s: RID moved onto a PASID-capable page table",
-			  dev->name);
+			  holder->name);
 	}
 	return ret;
 }
@@ -405,9 +509,10 @@ static void rid_undo_move(struct pasid_dev *dev)
 
 PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 {
+	struct pasid_dev *moved, *sibling;
+	struct pasid_binding *sb;
 	struct pasid_hwpt *h;
 	uint32_t max, pick;
-	bool moved;
 	int ret;
 
 	pasid_err_clear();
@@ -439,6 +544,15 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 					dev->name, pick);
 			goto out;
 		}
+		/* the group has one PASID space: a sibling's PASID can only
+		 * be shared, on the same address space */
+		sb = sibling_binding(dev, pick, &sibling);
+		if (sb && sb->hwpt->as != as) {
+			ret = pasid_err(dev->ctx, EBUSY,
+					"%s: PASID %u is bound to another address space by %s, a device of the same IOMMU group (the group has one PASID space): pick another PASID",
+					dev->name, pick, sibling->name);
+			goto out;
+		}
 	}
 	if (binding_reserve(dev)) {
 		ret = pasid_err(dev->ctx, ENOMEM, "out of memory");
@@ -456,7 +570,7 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	if (ret) {
 		ret = pasid_attach_error(dev, -ret, pick);
 		if (moved)
-			rid_undo_move(dev);
+			rid_undo_move(moved);
 		hwpt_put(dev, h);
 		goto out;
 	}
@@ -508,6 +622,7 @@ out:
 PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 			   struct pasid_as *as)
 {
+	struct list_head *pos, *tmp;
 	struct pasid_binding *b;
 	struct pasid_hwpt *h, *old;
 	int ret;
@@ -532,6 +647,18 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	}
 	old = b->hwpt;
 	b->hwpt = h;
+	/* a replace moved that PASID of the whole group */
+	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
+		struct pasid_dev *s = container_of(pos, struct pasid_dev,
+						   ctx_node);
+		struct pasid_binding *sb;
+
+		if (group_sibling(s, dev) && (sb = binding_find(s, pasid))) {
+			h->refs++;
+			hwpt_put(s, sb->hwpt);
+			sb->hwpt = h;
+		}
+	}
 	hwpt_put(dev, old);
 out:
 	ctx_unlock(dev->ctx);

@@ -25,8 +25,11 @@ static const char *bind_hint(int err)
 		       "came from a VFIO group: pass a fresh "
 		       "/dev/vfio/devices/vfioN fd";
 	case EBUSY:
-		return "the device's IOMMU group is in use through the legacy "
-		       "/dev/vfio/<group> interface: close that first";
+		return "the device's IOMMU group is in use elsewhere: another "
+		       "device of the group is bound to a kernel driver (bind "
+		       "it to vfio-pci too, or unbind it), or another iommufd "
+		       "context or the legacy /dev/vfio/<group> interface owns "
+		       "the group";
 	case EPERM:
 		return "the platform cannot isolate the device's MSIs; if you "
 		       "trust the device, load iommufd with "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* Shared setup of the core unit tests; see fixture.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -14,11 +15,25 @@ static struct {
 	size_t len;
 } *bufs;
 static size_t nbufs, bufs_cap;
+static pthread_mutex_t bufs_lock = PTHREAD_MUTEX_INITIALIZER;
 static int next_group = 100;
 static unsigned int pattern_seq;
 
+/* A failed check ends the test's process without the teardown: remove the
+ * emulation's sysfs tree anyway. */
+static void fx_atexit(void)
+{
+	emu_fini();
+}
+
 void fx_setup_noctx(void)
 {
+	static bool registered;
+
+	if (!registered) {
+		atexit(fx_atexit);
+		registered = true;
+	}
 	memset(&fx, 0, sizeof(fx));
 	next_group = 100;
 	ck_assert_int_eq(emu_init(), 0);
@@ -109,22 +124,31 @@ struct pasid_as *fx_as(void)
 void *fx_buf(size_t npages)
 {
 	size_t len = npages * FX_PAGE;
-	void *p;
+	void *p, *n = NULL;
 
-	if (nbufs == bufs_cap) {
-		size_t cap = bufs_cap ? 2 * bufs_cap : 16;
-		void *n = realloc(bufs, cap * sizeof(*bufs));
-
-		ck_assert_ptr_nonnull(n);
-		bufs = n;
-		bufs_cap = cap;
-	}
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
+	/* threads of test-threads.c call this too */
+	pthread_mutex_lock(&bufs_lock);
+	if (p != MAP_FAILED && nbufs == bufs_cap) {
+		size_t cap = bufs_cap ? 2 * bufs_cap : 16;
+
+		n = realloc(bufs, cap * sizeof(*bufs));
+		if (n) {
+			bufs = n;
+			bufs_cap = cap;
+		}
+	}
+	if (p != MAP_FAILED && nbufs < bufs_cap) {
+		bufs[nbufs].p = p;
+		bufs[nbufs].len = len;
+		nbufs++;
+	} else if (p != MAP_FAILED) {
+		munmap(p, len);
+		p = MAP_FAILED;
+	}
+	pthread_mutex_unlock(&bufs_lock);
 	ck_assert(p != MAP_FAILED);
-	bufs[nbufs].p = p;
-	bufs[nbufs].len = len;
-	nbufs++;
 	return p;
 }
 

@@ -211,6 +211,49 @@ START_TEST(open_twice)
 }
 END_TEST
 
+/* The group's DMA belongs to one owner: a sibling driven by a kernel
+ * driver, or a sibling opened by another context, makes the bind EBUSY with
+ * the reason. */
+START_TEST(open_group_busy)
+{
+	struct emu_dev_cfg a = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .group = 9,
+	};
+	struct emu_dev_cfg nvme = a, b = a;
+	struct pasid_dev *dev = (void *)1, *other;
+	struct pasid_ctx *ctx2;
+	struct fx_state before;
+
+	nvme.bdf = "0000:00:05.0";
+	nvme.driver = "nvme";
+	b.bdf = "0000:00:06.0";
+	b.group = 10;
+	fx_add_cfg(&a);
+	fx_add_cfg(&nvme);
+	fx_add_cfg(&b);
+	before = fx_state();
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, BDF, &dev), -EBUSY);
+	ck_assert_ptr_null(dev);
+	ck_assert_errmsg("kernel driver");
+	ck_assert_state_eq(fx_state(), before);
+
+	/* b's group, owned by another context */
+	b.bdf = "0000:00:07.0";
+	fx_add_cfg(&b);
+	ck_assert_int_eq(pasid_ctx_open(&ctx2, NULL), 0);
+	ck_assert_int_eq(pasid_dev_open(ctx2, "0000:00:06.0", &other), 0);
+	before = fx_state();
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, "0000:00:07.0", &dev), -EBUSY);
+	ck_assert_errmsg("another iommufd context");
+	ck_assert_state_eq(fx_state(), before);
+	/* the same context may open it */
+	ck_assert_int_eq(pasid_dev_open(ctx2, "0000:00:07.0", &dev), 0);
+	pasid_ctx_close(ctx2);
+	/* once the other context is gone, the group is free */
+	pasid_dev_close(fx_open("0000:00:07.0"));
+}
+END_TEST
+
 /* The kernel's errors at each step, with the hint that goes with each. */
 static const struct {
 	unsigned int nth;	/* 1 open, 2 bind, 3 hw_info */
@@ -219,7 +262,7 @@ static const struct {
 } open_steps[] = {
 	{ 1, EACCES, "permission" },
 	{ 1, ENOENT, "devtmpfs" },
-	{ 2, EBUSY, "legacy" },
+	{ 2, EBUSY, "IOMMU group is in use" },
 	{ 2, EPERM, "allow_unsafe_interrupts" },
 	{ 2, EINVAL, "already bound" },
 	{ 2, ENODEV, "IOMMU group" },
@@ -659,6 +702,7 @@ int main(void)
 	tcase_add_test(tc, open_wrong_driver);
 	tcase_add_test(tc, open_no_cdev);
 	tcase_add_test(tc, open_twice);
+	tcase_add_test(tc, open_group_busy);
 	tcase_add_loop_test(tc, open_kernel_errors, 0,
 			    sizeof(open_steps) / sizeof(open_steps[0]));
 	tcase_add_test(tc, accessors_null);

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * "A failed call leaves no kernel object, file descriptor or memory behind
+ * and changes no state the caller can see" (libpasid.h), proven by fault
+ * injection: every call that takes several kernel steps is run once to count
+ * its steps, then again from the same starting point with step n failing,
+ * for every n. Each time the call must fail with a negative errno and a
+ * message, the emulated kernel must hold exactly the objects, fds and
+ * mappings it held before, every RID and PASID must be on the page table it
+ * was on (as DMA through each of them shows), and the same call must then
+ * succeed.
+ *
+ * Also: teardown (pasid_ctx_close) with any of its steps failing still
+ * releases everything, and pasid_dev_open_fd's documented exception (a
+ * failure after the bind leaves the caller a bound fd) holds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "sys.h"
+
+#define BDF_A "0000:00:04.0"
+#define BDF_B "0000:00:05.0"
+#define BDF_V "0000:00:06.0"
+#define PROBE 0x400000ULL	/* mapped in as1 and as2 */
+#define SPARE 0x800000ULL	/* free in both */
+#define NDEV 3
+#define NPASID 4
+
+/* The world every path starts from. */
+static struct env {
+	struct pasid_dev *a, *b, *v;	/* b: a's group sibling; v: virtio */
+	struct pasid_as *as1, *as2;
+	struct pasid_ctx *ctx2;
+	struct pasid_as *newas;
+	int memfd;
+	int ia, ib, iv;
+} E;
+
+static void env_up(bool group)
+{
+	struct emu_dev_cfg a = {
+		.bdf = BDF_A, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 1,
+	};
+	struct emu_dev_cfg b = a, v = {
+		.bdf = BDF_V, .iommu = EMU_IOMMU_VIRTIO, .group = 3,
+	};
+	uint64_t iova = PROBE;
+	uint8_t page[FX_PAGE];
+	void *buf;
+
+	memset(&E, 0, sizeof(E));
+	E.memfd = -1;
+	b.bdf = BDF_B;
+	b.group = group ? 1 : 2;
+	ck_assert_int_eq(emu_init(), 0);
+	E.ia = fx_add_cfg(&a);
+	E.ib = fx_add_cfg(&b);
+	E.iv = fx_add_cfg(&v);
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+	E.as1 = fx_as();
+	E.as2 = fx_as();
+	buf = fx_buf(1);
+	memset(buf, 0x11, FX_PAGE);
+	ck_assert_int_eq(pasid_map(E.as1, buf, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), 0);
+	buf = fx_buf(1);
+	memset(buf, 0x22, FX_PAGE);
+	ck_assert_int_eq(pasid_map(E.as2, buf, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), 0);
+	E.memfd = memfd_create("leaks", MFD_CLOEXEC);
+	ck_assert_int_ge(E.memfd, 0);
+	memset(page, 0x33, sizeof(page));
+	ck_assert_int_eq(write(E.memfd, page, sizeof(page)), sizeof(page));
+}
+
+static void env_down(void)
+{
+	pasid_ctx_close(E.ctx2);
+	pasid_ctx_close(fx.ctx);
+	fx.ctx = NULL;
+	if (E.memfd >= 0)
+		close(E.memfd);
+	ck_assert_uint_eq(emu_live_objects(), 0);
+	ck_assert_uint_eq(emu_open_fds(), 0);
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+}
+
+/* ---- what the caller can see ---- */
+
+struct view {
+	struct fx_state k;
+	int rid_ret[NDEV];
+	uint32_t rid[NDEV];
+	uint32_t pasid[NDEV][NPASID + 1];
+	/* DMA read at PROBE through the RID (0) and PASIDs 1..NPASID */
+	int dma_ret[NDEV][NPASID + 1];
+	uint8_t dma[NDEV][NPASID + 1];
+	uint16_t a_command;		/* device a's PCI command register */
+};
+
+static void view(struct view *w)
+{
+	int d, p;
+
+	memset(w, 0, sizeof(*w));
+	w->k = fx_state();
+	if (E.a)
+		ck_assert_int_eq(pasid_dev_config_read(E.a, 4, &w->a_command,
+						       2), 0);
+	for (d = 0; d < NDEV; d++) {
+		w->rid_ret[d] = emu_rid_pt(d, &w->rid[d]);
+		for (p = 0; p <= NPASID; p++) {
+			if (p && !w->rid_ret[d])
+				ck_assert_int_eq(emu_pasid_pt(d, (uint32_t)p,
+							      &w->pasid[d][p]), 0);
+			w->dma_ret[d][p] = emu_dma_read(d, (uint32_t)p, PROBE,
+							&w->dma[d][p], 1);
+		}
+	}
+}
+
+/* Same page tables; an automatic table may have been re-made (new id) when
+ * a RID moved off and back onto the kernel's table. */
+static void same_pt(uint32_t x, uint32_t y, const char *what, int d, int p)
+{
+	if (fx_pt_kind(x) == FX_PT_AUTO && fx_pt_kind(y) == FX_PT_AUTO)
+		return;
+	ck_assert_msg(x == y, "%s of device %d PASID %d: page table %u, was %u",
+		      what, d, p, y, x);
+}
+
+static void ck_view_eq(const struct view *was, const struct view *now)
+{
+	int d, p;
+
+	ck_assert_state_eq(now->k, was->k);
+	ck_assert_uint_eq(now->a_command, was->a_command);
+	for (d = 0; d < NDEV; d++) {
+		ck_assert_int_eq(now->rid_ret[d], was->rid_ret[d]);
+		same_pt(was->rid[d], now->rid[d], "RID", d, 0);
+		ck_assert_int_eq(fx_pt_kind(now->rid[d]), fx_pt_kind(was->rid[d]));
+		for (p = 0; p <= NPASID; p++) {
+			same_pt(was->pasid[d][p], now->pasid[d][p], "PASID", d,
+				p);
+			ck_assert_msg(now->dma_ret[d][p] == was->dma_ret[d][p] &&
+				      now->dma[d][p] == was->dma[d][p],
+				      "DMA of device %d PASID %d: %d/0x%x, was %d/0x%x",
+				      d, p, now->dma_ret[d][p], now->dma[d][p],
+				      was->dma_ret[d][p], was->dma[d][p]);
+		}
+	}
+}
+
+/* ---- the paths ---- */
+
+struct path {
+	const char *name;
+	bool group;
+	void (*setup)(void);
+	int (*run)(void);
+	/* kernel calls at the end of a successful run that only clean up
+	 * (best effort, logged): their failure cannot fail the call */
+	unsigned int cleanup_calls;
+};
+
+static void open_a(void)
+{
+	E.a = fx_open(BDF_A);
+}
+
+static void open_ab(void)
+{
+	E.a = fx_open(BDF_A);
+	E.b = fx_open(BDF_B);
+}
+
+static void a_rid_kernel_as1(void)
+{
+	open_a();
+	ck_assert_int_eq(pasid_attach_rid(E.a, E.as1, PASID_RID_KERNEL_TABLE),
+			 0);
+}
+
+static void a_rid_as1_pasid1_as2(void)
+{
+	open_a();
+	ck_assert_int_eq(pasid_attach_rid(E.a, E.as1, 0), 0);
+	ck_assert_int_eq(pasid_bind(E.a, E.as2, 1), 1);
+}
+
+static void a_rid_as1_pasid1_as1(void)
+{
+	open_a();
+	ck_assert_int_eq(pasid_attach_rid(E.a, E.as1, 0), 0);
+	ck_assert_int_eq(pasid_bind(E.a, E.as1, 1), 1);
+}
+
+static void b_rid_kernel_as1(void)
+{
+	open_ab();
+	ck_assert_int_eq(pasid_attach_rid(E.b, E.as1, PASID_RID_KERNEL_TABLE),
+			 0);
+}
+
+static void open_v(void)
+{
+	E.v = fx_open(BDF_V);
+}
+
+static int run_ctx_open(void)
+{
+	return pasid_ctx_open(&E.ctx2, NULL);
+}
+
+static int run_dev_open(void)
+{
+	return pasid_dev_open(fx.ctx, BDF_A, &E.a);
+}
+
+static int run_as_new_map(void)
+{
+	uint64_t iova = PROBE;
+	int ret;
+
+	ret = pasid_as_new(fx.ctx, &E.newas);
+	if (ret)
+		return ret;
+	ret = pasid_map(E.newas, fx_buf(2), 2 * FX_PAGE,
+			PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova);
+	if (ret) {
+		/* what a caller does: give up the new address space */
+		pasid_as_free(E.newas);
+		E.newas = NULL;
+	}
+	return ret;
+}
+
+static int run_map(void)
+{
+	uint64_t iova = SPARE;
+
+	return pasid_map(E.as1, fx_buf(1), FX_PAGE,
+			 PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova);
+}
+
+static int run_map_file(void)
+{
+	uint64_t iova = SPARE;
+
+	return pasid_map_file(E.as1, E.memfd, 0, FX_PAGE,
+			      PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova);
+}
+
+static int run_copy(void)
+{
+	uint64_t iova = SPARE;
+
+	return pasid_copy(E.as2, E.as1, PROBE, FX_PAGE,
+			  PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova);
+}
+
+static int run_bind_as1(void)
+{
+	return pasid_bind(E.a, E.as1, 1);
+}
+
+static int run_bind_any_as2(void)
+{
+	return pasid_bind(E.a, E.as2, PASID_ANY);
+}
+
+static int run_bind2_as2(void)
+{
+	return pasid_bind(E.a, E.as2, 2);
+}
+
+static int run_rebind(void)
+{
+	return pasid_rebind(E.a, 1, E.as2);
+}
+
+static int run_rid_default_as1(void)
+{
+	return pasid_attach_rid(E.a, E.as1, 0);
+}
+
+static int run_rid_default_as2(void)
+{
+	return pasid_attach_rid(E.a, E.as2, 0);
+}
+
+static int run_rid_virtio(void)
+{
+	return pasid_attach_rid(E.v, E.as1, 0);
+}
+
+static int run_iova_ranges(void)
+{
+	struct pasid_iova_range r[4];
+
+	return pasid_as_iova_ranges(E.as1, r, 4, NULL);
+}
+
+static int run_bus_master(void)
+{
+	return pasid_dev_set_bus_master(E.a, true);
+}
+
+static const struct path paths[] = {
+	{ "ctx_open", false, NULL, run_ctx_open, 0 },
+	{ "dev_open", false, NULL, run_dev_open, 0 },
+	{ "as_new+map", false, a_rid_kernel_as1, run_as_new_map, 0 },
+	{ "map", false, a_rid_kernel_as1, run_map, 0 },
+	{ "map_file", false, a_rid_kernel_as1, run_map_file, 0 },
+	{ "copy", false, a_rid_kernel_as1, run_copy, 0 },
+	/* RID detached: page table + PASID attach */
+	{ "bind", false, open_a, run_bind_as1, 0 },
+	/* RID on the kernel's table of the same address space: it moves */
+	{ "bind+move", false, a_rid_kernel_as1, run_bind_as1, 0 },
+	/* ... of another address space: two page tables, move, attach */
+	{ "bind_any+move", false, a_rid_kernel_as1, run_bind_any_as2, 0 },
+	/* the page table exists: just the attach */
+	{ "bind_shared", false, a_rid_as1_pasid1_as2, run_bind2_as2, 0 },
+	/* the sibling's RID holds the group on the kernel's table */
+	{ "bind+group_move", true, b_rid_kernel_as1, run_bind_any_as2, 0 },
+	/* the old page table stays (the RID uses it) */
+	{ "rebind", false, a_rid_as1_pasid1_as1, run_rebind, 0 },
+	{ "attach_rid", false, open_a, run_rid_default_as1, 0 },
+	/* from the kernel's table to a PASID-capable one elsewhere */
+	{ "attach_rid_replace", false, a_rid_kernel_as1, run_rid_default_as2,
+	  0 },
+	/* the PASID table is refused, the kernel's is used */
+	{ "attach_rid_fallback", false, open_v, run_rid_virtio, 0 },
+	{ "iova_ranges", false, a_rid_kernel_as1, run_iova_ranges, 0 },
+	{ "bus_master", false, open_a, run_bus_master, 0 },
+};
+
+#define NPATHS (sizeof(paths) / sizeof(paths[0]))
+static const int errs[] = { EIO, ENOMEM };
+
+START_TEST(failed_call_leaves_nothing)
+{
+	const struct path *p = &paths[_i / 2];
+	int err = errs[_i % 2];
+	struct view was, now;
+	unsigned int n, steps, c0;
+	char msg[512];
+	int ret;
+
+	/* count the steps of a successful run */
+	env_up(p->group);
+	if (p->setup)
+		p->setup();
+	c0 = emu_calls();
+	ret = p->run();
+	ck_assert_msg(ret >= 0, "%s: %d (%s)", p->name, ret, pasid_errmsg());
+	steps = emu_calls() - c0 - p->cleanup_calls;
+	ck_assert_uint_ge(steps, 1);
+	env_down();
+
+	for (n = 1; n <= steps; n++) {
+		env_up(p->group);
+		if (p->setup)
+			p->setup();
+		view(&was);
+		emu_fail_call(n, err);
+		ret = p->run();
+		snprintf(msg, sizeof(msg), "%s", pasid_errmsg());
+		emu_fail_call(0, 0);
+		ck_assert_msg(ret == -err,
+			      "%s with step %u of %u failing %s: returned %d",
+			      p->name, n, steps, strerrorname_np(err), ret);
+		ck_assert_msg(msg[0], "%s step %u: no message", p->name, n);
+		view(&now);
+		ck_view_eq(&was, &now);
+		/* nothing stale in the library either: the call works now */
+		ret = p->run();
+		ck_assert_msg(ret >= 0, "%s after step %u failed: %d (%s)",
+			      p->name, n, ret, pasid_errmsg());
+		env_down();
+	}
+	/* back to what the fixture expects */
+	ck_assert_int_eq(emu_init(), 0);
+}
+END_TEST
+
+/* pasid_dev_open_fd: before the bind the fd is the caller's, untouched;
+ * after it, the caller has a bound fd that it can only close. Either way
+ * closing it leaves nothing. */
+START_TEST(open_fd_steps)
+{
+	struct fx_state before;
+	struct pasid_dev *dev;
+	unsigned int n;
+	int fd, ret;
+
+	for (n = 1; n <= 2; n++) {
+		env_up(false);
+		before = fx_state();
+		fd = pasid_sys->open("/dev/vfio/devices/vfio0", O_RDWR, 0);
+		ck_assert_int_ge(fd, 0);
+		emu_fail_call(n, errs[_i]);
+		ret = pasid_dev_open_fd(fx.ctx, fd, &dev);
+		emu_fail_call(0, 0);
+		ck_assert_int_eq(ret, -errs[_i]);
+		ck_assert_ptr_null(dev);
+		ck_assert_uint_eq(emu_open_fds(), before.fds + 1);
+		ck_assert_int_eq(pasid_sys->close(fd), 0);
+		ck_assert_state_eq(fx_state(), before);
+		env_down();
+	}
+	ck_assert_int_eq(emu_init(), 0);
+}
+END_TEST
+
+/* Closing a context whose steps fail still releases everything: what the
+ * library could not undo goes with the iommufd and the device fds. */
+START_TEST(close_with_failures)
+{
+	unsigned int n, steps = 0, c0;
+	int err = errs[_i];
+
+	for (n = 0; n == 0 || n <= steps; n++) {
+		env_up(true);
+		open_ab();
+		ck_assert_int_eq(pasid_attach_rid(E.a, E.as1, 0), 0);
+		ck_assert_int_eq(pasid_attach_rid(E.b, E.as1, 0), 0);
+		ck_assert_int_eq(pasid_bind(E.a, E.as2, 1), 1);
+		ck_assert_int_eq(pasid_bind(E.b, E.as2, 1), 1);
+		ck_assert_int_eq(pasid_bind(E.b, E.as1, 2), 2);
+		c0 = emu_calls();
+		if (n)
+			emu_fail_call(n, err);
+		pasid_ctx_close(fx.ctx);
+		fx.ctx = NULL;
+		emu_fail_call(0, 0);
+		if (!n)
+			steps = emu_calls() - c0;
+		env_down();
+	}
+	ck_assert_uint_ge(steps, 5);
+	ck_assert_int_eq(emu_init(), 0);
+}
+END_TEST
+
+/* Freeing an address space or closing a device with failing steps: the
+ * library forgets the objects, the context releases them at close. */
+START_TEST(free_with_failures)
+{
+	unsigned int n;
+	int err = errs[_i];
+
+	for (n = 1; n <= 4; n++) {
+		env_up(false);
+		open_a();
+		ck_assert_int_eq(pasid_attach_rid(E.a, E.as1, 0), 0);
+		ck_assert_int_eq(pasid_bind(E.a, E.as1, 1), 1);
+		ck_assert_int_eq(pasid_bind(E.a, E.as2, 2), 2);
+		emu_fail_call(n, err);
+		pasid_as_free(E.as1);
+		emu_fail_call(0, 0);
+		/* the device goes on with the other address space */
+		ck_assert_int_eq(pasid_unbind(E.a, 1), -ENOENT);
+		ck_assert_int_eq(pasid_bind(E.a, E.as2, 3), 3);
+		emu_fail_call(n, err);
+		pasid_dev_close(E.a);
+		emu_fail_call(0, 0);
+		env_down();
+	}
+	ck_assert_int_eq(emu_init(), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("leaks");
+	TCase *tc;
+
+	tc = tcase_create("paths");
+	tcase_add_checked_fixture(tc, fx_setup_noctx, fx_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, failed_call_leaves_nothing, 0, 2 * NPATHS);
+	tcase_add_loop_test(tc, open_fd_steps, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("teardown");
+	tcase_add_checked_fixture(tc, fx_setup_noctx, fx_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, close_with_failures, 0, 2);
+	tcase_add_loop_test(tc, free_with_failures, 0, 2);
+	suite_add_tcase(s, tc);
+
+	return fx_run(s);
+}

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Several threads on one context (libpasid.h: "all calls on one context ...
+ * may be made from several threads"): binding and unbinding PASIDs, mapping
+ * and unmapping, rebinding, opening and closing devices and address spaces,
+ * all at once. Every call must succeed, no PASID may be handed out twice,
+ * each thread's error message stays its own, and at the end the kernel's
+ * counts are back where they started. Sized to run under valgrind too.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fixture.h"
+
+#define NTHREADS 4
+#define ITERS 30
+#define WIDTH 8
+#define MAXP (1u << WIDTH)
+#define NDEVS 2
+
+static struct pasid_dev *devs[NDEVS];
+static int index_of[NDEVS];
+static struct pasid_as *shared[2];
+/* which thread holds PASID p of device d (0: none) */
+static atomic_int owner[NDEVS][MAXP];
+static pthread_barrier_t start;
+
+struct worker {
+	int t;
+	char fail[256];		/* the first failure, "" if none */
+};
+
+/* ck_assert must not run in these threads (no longjmp across threads with
+ * CK_FORK=no): note the first failure and end the thread. */
+#define WCHECK(w, cond, ...)                                                 \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			snprintf((w)->fail, sizeof((w)->fail), __VA_ARGS__);  \
+			return NULL;                                          \
+		}                                                             \
+	} while (0)
+
+static void setup_world(void)
+{
+	char bdf[16];
+	int d;
+
+	for (d = 0; d < NDEVS; d++) {
+		snprintf(bdf, sizeof(bdf), "0000:00:%02x.0", 4 + d);
+		devs[d] = fx_dev(bdf, EMU_IOMMU_INTEL, WIDTH, &index_of[d]);
+		ck_assert_int_eq(pasid_attach_rid(devs[d], fx_as(), 0), 0);
+	}
+	shared[0] = fx_as();
+	shared[1] = fx_as();
+	memset(owner, 0, sizeof(owner));
+}
+
+/* Claim PASID p of device d for thread t; false if someone has it. */
+static bool claim(int d, int p, int t)
+{
+	int none = 0;
+
+	return atomic_compare_exchange_strong(&owner[d][p], &none, t + 1);
+}
+
+static void *churn(void *arg)
+{
+	struct worker *w = arg;
+	struct pasid_as *own = NULL;
+	void *buf = fx_buf(1);
+	uint8_t pattern[32];
+	int i, ret;
+
+	pthread_barrier_wait(&start);
+	WCHECK(w, pasid_as_new(fx.ctx, &own) == 0, "as_new: %s", pasid_errmsg());
+	for (i = 0; i < ITERS; i++) {
+		int d = (w->t + i) % NDEVS;
+		struct pasid_as *as = i % 3 == 2 ? own : shared[i % 2];
+		uint64_t iova = 0;
+		int p;
+
+		p = pasid_bind(devs[d], as, PASID_ANY);
+		WCHECK(w, p > 0, "bind: %d %s", p, pasid_errmsg());
+		WCHECK(w, pasid_errmsg()[0] == '\0', "message after success");
+		WCHECK(w, claim(d, p, w->t), "PASID %d of device %d handed out twice",
+		       p, d);
+		ret = pasid_map(as, buf, FX_PAGE, PASID_MAP_RW, &iova);
+		WCHECK(w, ret == 0, "map: %d %s", ret, pasid_errmsg());
+		memset(pattern, (int)(w->t * 64 + i), sizeof(pattern));
+		ret = emu_dma_write(index_of[d], (uint32_t)p, iova, pattern,
+				    sizeof(pattern));
+		WCHECK(w, ret == 0, "DMA: %d", ret);
+		WCHECK(w, !memcmp(buf, pattern, sizeof(pattern)),
+		       "DMA of PASID %d landed elsewhere", p);
+
+		/* a failure in between: this thread's message, exactly */
+		ret = pasid_bind(devs[d], as, 100000 + w->t);
+		WCHECK(w, ret == -EINVAL, "bad bind: %d", ret);
+		{
+			char want[32];
+
+			snprintf(want, sizeof(want), "PASID %d ", 100000 + w->t);
+			WCHECK(w, strstr(pasid_errmsg(), want) != NULL,
+			       "message '%s' is not this thread's",
+			       pasid_errmsg());
+		}
+
+		if (i % 4 == 1) {
+			ret = pasid_rebind(devs[d], (uint32_t)p,
+					   shared[(i + 1) % 2]);
+			WCHECK(w, ret == 0, "rebind: %d %s", ret, pasid_errmsg());
+		}
+		ret = pasid_unmap(as, iova, FX_PAGE);
+		WCHECK(w, ret == 0, "unmap: %d %s", ret, pasid_errmsg());
+		atomic_store(&owner[d][p], 0);
+		ret = pasid_unbind(devs[d], (uint32_t)p);
+		WCHECK(w, ret == 0, "unbind %d: %d %s", p, ret, pasid_errmsg());
+	}
+	pasid_as_free(own);
+	return NULL;
+}
+
+static void run_workers(void *(*fn)(void *))
+{
+	struct worker w[NTHREADS];
+	pthread_t th[NTHREADS];
+	int t;
+
+	ck_assert_int_eq(pthread_barrier_init(&start, NULL, NTHREADS), 0);
+	for (t = 0; t < NTHREADS; t++) {
+		memset(&w[t], 0, sizeof(w[t]));
+		w[t].t = t;
+		ck_assert_int_eq(pthread_create(&th[t], NULL, fn, &w[t]), 0);
+	}
+	for (t = 0; t < NTHREADS; t++)
+		ck_assert_int_eq(pthread_join(th[t], NULL), 0);
+	pthread_barrier_destroy(&start);
+	for (t = 0; t < NTHREADS; t++)
+		ck_assert_msg(!w[t].fail[0], "thread %d: %s", t, w[t].fail);
+}
+
+static void ck_no_pasids(void)
+{
+	int d;
+	uint32_t p;
+
+	for (d = 0; d < NDEVS; d++)
+		for (p = 1; p < MAXP; p++)
+			ck_assert_uint_eq(fx_pasid_pt(index_of[d], p), 0);
+}
+
+START_TEST(bind_map_churn)
+{
+	struct fx_state before;
+
+	setup_world();
+	before = fx_state();
+	run_workers(churn);
+	ck_no_pasids();
+	ck_assert_state_eq(fx_state(), before);
+	/* the library's records agree: everything can be bound again */
+	ck_assert_int_eq(pasid_bind(devs[0], shared[0], 1), 1);
+	ck_assert_int_eq(pasid_bind(devs[1], shared[1], MAXP - 1), MAXP - 1);
+}
+END_TEST
+
+#define HOLD 12
+
+/* Like WCHECK, but go on to the next barrier: the others wait there. */
+#define HCHECK(w, cond, next, ...)                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			snprintf((w)->fail, sizeof((w)->fail), __VA_ARGS__);  \
+			goto next;                                            \
+		}                                                             \
+	} while (0)
+
+static void *hold(void *arg)
+{
+	struct worker *w = arg;
+	int got[HOLD], n = 0, i, p;
+	uint32_t pt;
+
+	pthread_barrier_wait(&start);
+	for (i = 0; i < HOLD; i++) {
+		p = pasid_bind(devs[0], shared[i % 2], PASID_ANY);
+		HCHECK(w, p > 0, held, "bind: %d %s", p, pasid_errmsg());
+		got[n++] = p;
+		HCHECK(w, claim(0, p, w->t), held, "PASID %d handed out twice",
+		       p);
+	}
+held:
+	/* wait until every thread holds all of its PASIDs */
+	pthread_barrier_wait(&start);
+	for (i = 0; i < n && !w->fail[0]; i++) {
+		HCHECK(w, atomic_load(&owner[0][got[i]]) == w->t + 1, checked,
+		       "PASID %d changed hands", got[i]);
+		HCHECK(w, emu_pasid_pt(index_of[0], (uint32_t)got[i], &pt) == 0 &&
+			  pt != 0, checked, "PASID %d not attached", got[i]);
+	}
+checked:
+	pthread_barrier_wait(&start);
+	for (i = 0; i < n; i++) {
+		if (atomic_load(&owner[0][got[i]]) == w->t + 1)
+			atomic_store(&owner[0][got[i]], 0);
+		WCHECK(w, pasid_unbind(devs[0], (uint32_t)got[i]) == 0,
+		       "unbind %d: %s", got[i], pasid_errmsg());
+	}
+	return NULL;
+}
+
+/* All threads hold their PASIDs at once: NTHREADS * HOLD distinct ones. */
+START_TEST(bind_and_hold)
+{
+	struct fx_state before;
+	int p, n = 0;
+
+	setup_world();
+	before = fx_state();
+	run_workers(hold);
+	for (p = 1; p < (int)MAXP; p++)
+		n += atomic_load(&owner[0][p]) != 0;
+	ck_assert_int_eq(n, 0);
+	ck_no_pasids();
+	ck_assert_state_eq(fx_state(), before);
+	/* PASID_ANY went on from where the threads stopped */
+	p = pasid_bind(devs[0], shared[0], PASID_ANY);
+	ck_assert_int_eq(p, NTHREADS * HOLD + 1);
+}
+END_TEST
+
+/* Devices and address spaces come and go while others work. */
+static void *open_close(void *arg)
+{
+	struct worker *w = arg;
+	char bdf[16];
+	int i;
+
+	snprintf(bdf, sizeof(bdf), "0000:01:%02x.0", w->t);
+	pthread_barrier_wait(&start);
+	for (i = 0; i < ITERS / 3; i++) {
+		struct pasid_dev *dev;
+		struct pasid_as *as;
+		uint64_t iova;
+		int p;
+
+		WCHECK(w, pasid_dev_open(fx.ctx, bdf, &dev) == 0, "open: %s",
+		       pasid_errmsg());
+		WCHECK(w, pasid_as_new(fx.ctx, &as) == 0, "as_new: %s",
+		       pasid_errmsg());
+		p = pasid_bind(dev, i % 2 ? as : shared[0], PASID_ANY);
+		WCHECK(w, p > 0, "bind: %d %s", p, pasid_errmsg());
+		WCHECK(w, pasid_attach_rid(dev, as, 0) == 0, "rid: %s",
+		       pasid_errmsg());
+		WCHECK(w, pasid_map(as, fx_buf(1), FX_PAGE, PASID_MAP_RW,
+				    &iova) == 0, "map: %s", pasid_errmsg());
+		/* tear down in an order that depends on the thread */
+		if (w->t % 2) {
+			pasid_dev_close(dev);
+			pasid_as_free(as);
+		} else {
+			pasid_as_free(as);
+			pasid_dev_close(dev);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(open_close_churn)
+{
+	struct fx_state before;
+	char bdf[16];
+	int t;
+
+	setup_world();
+	for (t = 0; t < NTHREADS; t++) {
+		snprintf(bdf, sizeof(bdf), "0000:01:%02x.0", t);
+		fx_add(bdf, EMU_IOMMU_INTEL, WIDTH);
+	}
+	before = fx_state();
+	run_workers(open_close);
+	ck_assert_state_eq(fx_state(), before);
+	ck_no_pasids();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("threads");
+	TCase *tc = tcase_create("threads");
+
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, bind_map_churn);
+	tcase_add_test(tc, bind_and_hold);
+	tcase_add_test(tc, open_close_churn);
+	suite_add_tcase(s, tc);
+	return fx_run(s);
+}
