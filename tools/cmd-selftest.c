@@ -115,11 +115,15 @@ static void dma_pasid(struct run *r)
 	ret = round_trip(r, (uint32_t)r->pasid, r->buf_pasid, 0xa5);
 	/* both DMAs of the round trip were tagged: the RID's buffer, mapped
 	 * at the same IOVA, must stay untouched */
-	if (!ret && r->buf_rid[r->page] == 0 && r->buf_rid[r->page + 1] == 0)
-		step(r, "dma-pasid", "ok", "PASID %d DMA landed in its own address space, not the RID's",
-		     r->pasid);
+	if (ret)
+		step(r, "dma-pasid", "FAIL", "%s", ret == -EIO ?
+		     "PASID-tagged DMA did not land in the PASID's address space" :
+		     "the DMA engine did not finish");
+	else if (r->buf_rid[r->page] || r->buf_rid[r->page + 1])
+		step(r, "dma-pasid", "FAIL", "PASID-tagged DMA landed in the RID's address space");
 	else
-		step(r, "dma-pasid", "FAIL", "PASID-tagged DMA did not land in the PASID's address space");
+		step(r, "dma-pasid", "ok", "%u bytes RAM -> device -> RAM tagged with PASID %d landed in its own address space, not the RID's",
+		     XFER, r->pasid);
 }
 
 static bool setup(struct run *r, const char *name)
