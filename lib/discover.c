@@ -22,13 +22,10 @@
  *   -ENAMETOOLONG  a path or name does not fit its buffer
  *   -ENOMEM        out of memory (realpath)
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,110 +35,14 @@
 #include "discover.h"
 #include "internal.h"
 #include "sys.h"
+#include "sysfs.h"
 #include "vendor/vendor.h"
 
-#define PCI_DEVICES	"bus/pci/devices"
 #define VFIO_CDEV_DIR	"/dev/vfio/devices/"
-
-/* PCIe extended capabilities (uapi-reference §5.2, pci_regs.h) */
-#define PCI_CFG_SPACE_SIZE	256
-#define PCI_CFG_SPACE_EXP_SIZE	4096
-#define PCI_EXT_CAP_ID_ATS	0x0f
-#define PCI_EXT_CAP_ID_PRI	0x13
-#define PCI_EXT_CAP_ID_PASID	0x1b
-#define PCI_PASID_CAP		0x04	/* 16-bit register after the header */
-#define PCI_PASID_CAP_EXEC	0x0002
-#define PCI_PASID_CAP_PRIV	0x0004
 
 #define BAD_NAME_MSG \
 	"'%s' is not a PCI address (expected DDDD:BB:DD.F, e.g. 0000:00:04.0), a sysfs path or /dev/vfio/devices/vfioN"
 
-/* ------------------------------------------------------------------ */
-/* Small sysfs helpers. They return -errno; only -ENAMETOOLONG comes with a
- * message, because for every other error the caller knows better what a
- * missing file means (often: "absent", which is not a failure). */
-
-static int too_long(const char *what)
-{
-	return pasid_err(NULL, ENAMETOOLONG,
-			 "path too long: %.200s... (is the sysfs root too deep?)",
-			 what);
-}
-
-/* buf = "<sysfs root>/<fmt...>" */
-static int __attribute__((format(printf, 3, 4)))
-sysfs_path(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n, m;
-
-	n = snprintf(buf, len, "%s/", pasid_sys->sysfs_root);
-	if (n < 0 || (size_t)n >= len)
-		return too_long(pasid_sys->sysfs_root);
-	va_start(ap, fmt);
-	m = vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)m >= len - n)
-		return too_long(buf);
-	return 0;
-}
-
-/* Copy src into dst[len]; -ENAMETOOLONG (with message) if it does not fit. */
-static int copy_name(char *dst, size_t len, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= len)
-		return too_long(src);
-	memcpy(dst, src, n + 1);
-	return 0;
-}
-
-static bool exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
-
-/* Read a small text attribute, trailing newline stripped. */
-static int read_attr(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = sys_open(path, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	n = pasid_sys->pread(fd, buf, len - 1, 0);
-	err = errno;
-	sys_close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
-	return 0;
-}
-
-/* The last component of a symlink's target ("dmar0" for .../iommu/dmar0). */
-static int link_base(const char *path, char *out, size_t len)
-{
-	char target[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
-	target[n] = '\0';
-	base = strrchr(target, '/');
-	return copy_name(out, len, base ? base + 1 : target);
-}
-
-/* -ENAMETOOLONG is the one helper error that must not read as "absent". */
-static bool fatal(int ret)
-{
-	return ret == -ENAMETOOLONG;
-}
 
 /* ------------------------------------------------------------------ */
 /* PCI addresses */
@@ -218,7 +119,7 @@ static int check_pci(const char *bdf)
 	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s", bdf);
 	if (ret)
 		return ret;
-	return exists(path) ? 0 : -ENOENT;
+	return sysfs_exists(path) ? 0 : -ENOENT;
 }
 
 static int no_device(const char *name)
@@ -285,14 +186,14 @@ static int find_by_sysfs_path(const char *name, char bdf[16])
 	else
 		return pasid_err(NULL, EINVAL, BAD_NAME_MSG, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return too_long(name);
+		return sysfs_too_long(name);
 
 	real = realpath(path, NULL);
 	if (!real) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return pasid_err(NULL, ENODEV, "%s does not exist", name);
 		if (errno == ENAMETOOLONG)
-			return too_long(name);
+			return sysfs_too_long(name);
 		return pasid_err(NULL, errno, "cannot resolve %s: %s", name,
 				 strerror(errno));
 	}
@@ -326,7 +227,7 @@ static int match_cdev(const char *bdf, void *arg)
 			 bdf, s->entry);
 	if (ret)
 		return ret;
-	if (!exists(path))
+	if (!sysfs_exists(path))
 		return 0;
 	memcpy(s->bdf, bdf, sizeof(s->bdf));
 	return 1;
@@ -348,12 +249,12 @@ static int find_by_cdev(const char *name, char bdf[16])
 		return pasid_err(NULL, EINVAL, BAD_NAME_MSG, name);
 	/* the cdev path must fit struct pasid_devref.cdev in the end */
 	if (strlen(name) >= sizeof(((struct pasid_devref *)0)->cdev))
-		return too_long(name);
+		return sysfs_too_long(name);
 
 	ret = sysfs_path(path, sizeof(path), "class/vfio-dev/%s/device", entry);
 	if (ret)
 		return ret;
-	ret = link_base(path, parent, sizeof(parent));
+	ret = sysfs_link_base(path, parent, sizeof(parent));
 	if (ret == 0) {
 		if (!parse_bdf(parent, bdf) || strcmp(parent, bdf))
 			return not_pci(name, "the cdev of a device");
@@ -362,7 +263,7 @@ static int find_by_cdev(const char *name, char bdf[16])
 			return not_pci(name, "the cdev of a device");
 		return ret;
 	}
-	if (fatal(ret))
+	if (sysfs_fatal(ret))
 		return ret;
 
 	ret = discover_scan_pci(match_cdev, &s);
@@ -431,7 +332,7 @@ static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		ret = copy_name(entry, len, de->d_name);
+		ret = sysfs_copy_name(entry, len, de->d_name);
 		break;
 	}
 	closedir(dir);
@@ -441,7 +342,7 @@ static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 			 bdf, entry);
 	if (ret)
 		return ret;
-	*has_cdev = exists(path);
+	*has_cdev = sysfs_exists(path);
 	return 0;
 }
 
@@ -454,8 +355,8 @@ static int driver_name(const char *bdf, char *out, size_t len)
 	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/driver", bdf);
 	if (ret)
 		return ret;
-	ret = link_base(path, out, len);
-	if (ret && !fatal(ret)) {
+	ret = sysfs_link_base(path, out, len);
+	if (ret && !sysfs_fatal(ret)) {
 		out[0] = '\0';
 		ret = 0;
 	}
@@ -472,13 +373,13 @@ static int vfio_cdev_of(const char *bdf, char cdev[64])
 	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/iommu_group", bdf);
 	if (ret)
 		return ret;
-	if (!exists(path))
+	if (!sysfs_exists(path))
 		return pasid_err(NULL, ENODEV,
 				 "%s is not behind an IOMMU (it has no IOMMU group): enable VT-d/AMD-Vi/SMMU in the firmware and the IOMMU in the kernel (e.g. intel_iommu=on)",
 				 bdf);
 
 	ret = vfio_entry(bdf, entry, sizeof(entry), &has_cdev);
-	if (fatal(ret))
+	if (sysfs_fatal(ret))
 		return ret;
 	if (ret) {
 		ret = driver_name(bdf, driver, sizeof(driver));
@@ -497,7 +398,7 @@ static int vfio_cdev_of(const char *bdf, char cdev[64])
 		goto no_cdev;
 	n = snprintf(cdev, 64, VFIO_CDEV_DIR "%s", entry);
 	if (n < 0 || n >= 64)
-		return too_long(entry);
+		return sysfs_too_long(entry);
 	return 0;
 no_cdev:
 	return pasid_err(NULL, EOPNOTSUPP,
@@ -559,7 +460,7 @@ int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref)
 	ret = -ENOENT;
 	if (parse_bdf(parent, r.bdf) && !strcmp(parent, r.bdf))
 		ret = check_pci(r.bdf);
-	if (fatal(ret))
+	if (sysfs_fatal(ret))
 		return ret;
 	if (ret)
 		return pasid_err(NULL, ENODEV,
@@ -567,133 +468,13 @@ int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref)
 				 num, parent);
 	n = snprintf(r.cdev, sizeof(r.cdev), VFIO_CDEV_DIR "%s", entry);
 	if (n < 0 || (size_t)n >= sizeof(r.cdev))
-		return too_long(entry);
+		return sysfs_too_long(entry);
 	*ref = r;
 	return 0;
 not_vfio:
 	return pasid_err(NULL, ENODEV,
 			 "character device %s is not a VFIO device cdev (/dev/vfio/devices/vfioN)",
 			 num);
-}
-
-/* ------------------------------------------------------------------ */
-/* PCIe capabilities from config space */
-
-static unsigned int le16(const uint8_t *p)
-{
-	return p[0] | p[1] << 8;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return le16(p) | (uint32_t)le16(p + 2) << 16;
-}
-
-/*
- * Read as much of a config file as we are allowed to: all 4096 bytes as root,
- * the first 64 otherwise (pci-sysfs). *len = bytes read, 0 if unreadable.
- */
-static int read_config(const char *bdf, const char *file, uint8_t *buf,
-		       size_t *len)
-{
-	char path[PATH_MAX];
-	size_t got = 0;
-	ssize_t n;
-	int fd, ret;
-
-	*len = 0;
-	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, file);
-	if (ret)
-		return ret;
-	fd = sys_open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	while (got < PCI_CFG_SPACE_EXP_SIZE) {
-		n = pasid_sys->pread(fd, buf + got,
-				     PCI_CFG_SPACE_EXP_SIZE - got, got);
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	sys_close(fd);
-	*len = got;
-	return 0;
-}
-
-/*
- * Offset of extended capability id, 0 if absent, -1 if the config we could
- * read is too short to tell (non-root: 64 bytes). Exactly 256 bytes is a
- * device without extended config space, so "absent" is the truth there.
- */
-static int ext_cap(const uint8_t *cfg, size_t len, unsigned int id)
-{
-	unsigned int pos = PCI_CFG_SPACE_SIZE;
-	/* as the kernel: a bound on the walk in case the list loops */
-	int ttl = (PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8;
-	uint32_t hdr;
-
-	if (len < PCI_CFG_SPACE_SIZE)
-		return -1;
-	if (len == PCI_CFG_SPACE_SIZE)
-		return 0;
-	while (ttl-- > 0) {
-		if (pos + 4 > len)
-			return -1;
-		hdr = le32(cfg + pos);
-		if (hdr == 0 || hdr == 0xffffffff)
-			return 0;
-		if ((hdr & 0xffff) == id)
-			return pos;
-		pos = (hdr >> 20) & 0xffc;
-		if (pos < PCI_CFG_SPACE_SIZE)
-			return 0;
-	}
-	return 0;
-}
-
-static int cap_present(int pos)
-{
-	return pos > 0 ? 1 : pos;
-}
-
-/*
- * PASID and PRI of an SR-IOV VF live in its PF (the kernel reads them through
- * pci_physfn(), uapi-reference §5.2); ATS is implemented by each VF itself.
- */
-static int read_pci_caps(const char *bdf, struct pasid_devinfo *info)
-{
-	uint8_t own[PCI_CFG_SPACE_EXP_SIZE], pf_buf[PCI_CFG_SPACE_EXP_SIZE];
-	const uint8_t *pf = own;
-	size_t own_len, pf_len;
-	unsigned int reg;
-	int pos, ret;
-
-	ret = read_config(bdf, "config", own, &own_len);
-	if (ret)
-		return ret;
-	pf_len = own_len;
-	if (info->is_vf) {
-		ret = read_config(bdf, "physfn/config", pf_buf, &pf_len);
-		if (ret)
-			return ret;
-		pf = pf_buf;
-	}
-
-	info->pci_ats = cap_present(ext_cap(own, own_len, PCI_EXT_CAP_ID_ATS));
-	info->pci_pri = cap_present(ext_cap(pf, pf_len, PCI_EXT_CAP_ID_PRI));
-
-	pos = ext_cap(pf, pf_len, PCI_EXT_CAP_ID_PASID);
-	if (pos <= 0 || pos + PCI_PASID_CAP + 2 > (int)pf_len) {
-		info->pci_pasid_width = pos == 0 ? 0 : -1;
-		return 0;
-	}
-	reg = le16(pf + pos + PCI_PASID_CAP);
-	info->pci_pasid_width = (reg >> 8) & 0x1f;
-	if (reg & PCI_PASID_CAP_EXEC)
-		info->pci_pasid_flags |= PASID_CAP_PASID_EXEC;
-	if (reg & PCI_PASID_CAP_PRIV)
-		info->pci_pasid_flags |= PASID_CAP_PASID_PRIV;
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -710,7 +491,7 @@ static int read_id(const char *bdf, const char *attr, uint16_t *id)
 	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, attr);
 	if (ret)
 		return ret;
-	if (read_attr(path, buf, sizeof(buf)))
+	if (sysfs_read_attr(path, buf, sizeof(buf)))
 		return 0;
 	errno = 0;
 	v = strtoul(buf, &end, 16);
@@ -730,8 +511,8 @@ static int read_link_attr(const char *bdf, const char *attr, char *out,
 	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/%s", bdf, attr);
 	if (ret)
 		return ret;
-	ret = link_base(path, out, len);
-	if (ret && !fatal(ret)) {
+	ret = sysfs_link_base(path, out, len);
+	if (ret && !sysfs_fatal(ret)) {
 		out[0] = '\0';
 		ret = 0;
 	}
@@ -764,7 +545,7 @@ int discover_devinfo(const char *bdf, struct pasid_devinfo *info)
 
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	ret = copy_name(info->bdf, sizeof(info->bdf), bdf);
+	ret = sysfs_copy_name(info->bdf, sizeof(info->bdf), bdf);
 	if (ret)
 		return ret;
 	ret = check_pci(bdf);
@@ -792,18 +573,18 @@ int discover_devinfo(const char *bdf, struct pasid_devinfo *info)
 		return ret;
 
 	ret = vfio_entry(bdf, entry, sizeof(entry), &has_cdev);
-	if (fatal(ret))
+	if (sysfs_fatal(ret))
 		return ret;
 	if (!ret && has_cdev) {
 		n = snprintf(info->vfio_cdev, sizeof(info->vfio_cdev),
 			     VFIO_CDEV_DIR "%s", entry);
 		if (n < 0 || (size_t)n >= sizeof(info->vfio_cdev))
-			return too_long(entry);
+			return sysfs_too_long(entry);
 	}
 
 	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/physfn", bdf);
 	if (ret)
 		return ret;
-	info->is_vf = exists(path);
-	return read_pci_caps(bdf, info);
+	info->is_vf = sysfs_exists(path);
+	return pci_caps_read(bdf, info);
 }
