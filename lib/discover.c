@@ -22,6 +22,7 @@
  *   -ENAMETOOLONG  a path or name does not fit its buffer
  *   -ENOMEM        out of memory (realpath)
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
