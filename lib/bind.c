@@ -4,9 +4,9 @@
  * (uapi-reference §8.2): an IOAS can never be attached to a PASID, and a PASID
  * can only be attached while every page table on the device, the RID's too,
  * was allocated with IOMMU_HWPT_ALLOC_PASID. So the library allocates one
- * PASID-capable page table (HWPT) per (device, address space), shares it
- * between the RID and all PASIDs of that device bound to the same address
- * space, and moves the RID onto such a table before the first PASID bind.
+ * PASID-capable page table (HWPT) per (device or IOMMU group, address space),
+ * shares it between the RID and all PASIDs bound to the same address space,
+ * and moves the RID onto such a table before the first PASID bind.
  *
  * The kernel keeps RID and PASID attachments per IOMMU group (§8.2 "group
  * semantics"): the devices of a group must use the same page table for their
