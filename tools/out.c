@@ -171,11 +171,13 @@ void out_flush(void)
 			if ((int)strlen(cells[r][c]) > w[c])
 				w[c] = (int)strlen(cells[r][c]);
 	}
+	/* the last column is not padded: no trailing blanks */
 	for (c = 0; c < ncols; c++)
-		printf("%-*s%s", w[c], head[c], c + 1 < ncols ? "  " : "\n");
+		printf("%-*s%s", c + 1 < ncols ? w[c] : 0, head[c],
+		       c + 1 < ncols ? "  " : "\n");
 	for (r = 0; r < nrows; r++)
 		for (c = 0; c < ncols; c++)
-			printf("%-*s%s", w[c], cells[r][c],
+			printf("%-*s%s", c + 1 < ncols ? w[c] : 0, cells[r][c],
 			       c + 1 < ncols ? "  " : "\n");
 	nrows = 0;
 }
