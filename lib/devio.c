@@ -3,6 +3,7 @@
  * Thin helpers for driving a device through its VFIO fd: config space, bus
  * mastering and BAR mmaps. Callers may just as well use the fd directly.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -19,17 +20,14 @@ static int region_info(struct pasid_dev *dev, uint32_t index,
 	return sys_ioctl(dev->fd, KABI_VFIO_DEVICE_GET_REGION_INFO, ri);
 }
 
-static int config_io(struct pasid_dev *dev, uint32_t offset, void *buf,
-		     size_t len, bool write)
+/* Caller holds the context lock and has checked dev and buf. */
+static int config_io_locked(struct pasid_dev *dev, uint32_t offset, void *buf,
+			    size_t len, bool write)
 {
 	struct kabi_vfio_region_info ri;
 	ssize_t n;
 	int ret;
 
-	pasid_err_clear();
-	if (!dev || !buf)
-		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
-				 "config access: dev and buf must not be NULL");
 	if ((len != 1 && len != 2 && len != 4) || offset % len)
 		return pasid_err(dev->ctx, EINVAL,
 				 "%s: config access of %zu bytes at 0x%x: use 1, 2 or 4 naturally aligned bytes",
@@ -53,6 +51,21 @@ static int config_io(struct pasid_dev *dev, uint32_t offset, void *buf,
 	return 0;
 }
 
+static int config_io(struct pasid_dev *dev, uint32_t offset, void *buf,
+		     size_t len, bool write)
+{
+	int ret;
+
+	pasid_err_clear();
+	if (!dev || !buf)
+		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
+				 "config access: dev and buf must not be NULL");
+	ctx_lock(dev->ctx);
+	ret = config_io_locked(dev, offset, buf, len, write);
+	ctx_unlock(dev->ctx);
+	return ret;
+}
+
 PASID_API int pasid_dev_config_read(struct pasid_dev *dev, uint32_t offset,
 				    void *buf, size_t len)
 {
@@ -67,17 +80,28 @@ PASID_API int pasid_dev_config_write(struct pasid_dev *dev, uint32_t offset,
 
 PASID_API int pasid_dev_set_bus_master(struct pasid_dev *dev, bool on)
 {
-	uint16_t cmd;
+	uint16_t le, cmd;
 	int ret;
 
-	ret = pasid_dev_config_read(dev, KABI_PCI_COMMAND, &cmd, sizeof(cmd));
+	pasid_err_clear();
+	if (!dev)
+		return pasid_err(NULL, EINVAL, "pasid_dev_set_bus_master: dev is NULL");
+	/* read-modify-write under the lock, so concurrent callers lose nothing */
+	ctx_lock(dev->ctx);
+	ret = config_io_locked(dev, KABI_PCI_COMMAND, &le, sizeof(le), false);
 	if (ret)
-		return ret;
+		goto out;
+	/* config space is little-endian whatever the CPU is */
+	cmd = le16toh(le);
 	if (on)
 		cmd |= KABI_PCI_COMMAND_MASTER;
 	else
 		cmd &= (uint16_t)~KABI_PCI_COMMAND_MASTER;
-	return pasid_dev_config_write(dev, KABI_PCI_COMMAND, &cmd, sizeof(cmd));
+	le = htole16(cmd);
+	ret = config_io_locked(dev, KABI_PCI_COMMAND, &le, sizeof(le), true);
+out:
+	ctx_unlock(dev->ctx);
+	return ret;
 }
 
 PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,

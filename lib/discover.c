@@ -365,6 +365,20 @@ static int driver_name(const char *bdf, char *out, size_t len)
 }
 
 /* The cdev path of a device bound to a VFIO driver, or why there is none. */
+/* -EBUSY: the device is not bound to vfio-pci; say how to hand it over. */
+static int not_vfio(const char *bdf, const char *driver)
+{
+	const char *root = pasid_sys->sysfs_root;
+
+	if (!driver[0])
+		return pasid_err(NULL, EBUSY,
+				 "%s is not bound to any driver, not vfio-pci: as root, echo vfio-pci > %s/" PCI_DEVICES "/%s/driver_override; echo %s > %s/bus/pci/drivers_probe",
+				 bdf, root, bdf, bdf, root);
+	return pasid_err(NULL, EBUSY,
+			 "%s is bound to %s, not vfio-pci: as root, echo %s > %s/" PCI_DEVICES "/%s/driver/unbind; echo vfio-pci > %s/" PCI_DEVICES "/%s/driver_override; echo %s > %s/bus/pci/drivers_probe",
+			 bdf, driver, bdf, root, bdf, root, bdf, bdf, root);
+}
+
 static int vfio_cdev_of(const char *bdf, char cdev[64])
 {
 	char entry[NAME_MAX + 1], driver[NAME_MAX + 1], path[PATH_MAX];
@@ -390,10 +404,7 @@ static int vfio_cdev_of(const char *bdf, char cdev[64])
 		 * vfio-dev class (before 6.1): no cdev either */
 		if (strstr(driver, "vfio"))
 			goto no_cdev;
-		return pasid_err(NULL, EBUSY,
-				 "%s is %s%s, not vfio-pci: run `pasidctl bind %s` or echo vfio-pci > %s/" PCI_DEVICES "/%s/driver_override and reprobe",
-				 bdf, driver[0] ? "bound to " : "not bound to any driver",
-				 driver, bdf, pasid_sys->sysfs_root, bdf);
+		return not_vfio(bdf, driver);
 	}
 	if (!has_cdev)
 		goto no_cdev;

@@ -60,9 +60,11 @@ struct pasid_ctx_opts {
 /* Open /dev/iommu. opts may be NULL. */
 PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 			     const struct pasid_ctx_opts *opts);
-/* Release every device, address space, binding and mapping of the context. */
+/* Release every device, address space, binding and mapping of the context.
+ * BARs mapped with pasid_dev_bar_map must be unmapped first: a BAR mapping
+ * keeps the device file (and its binding) alive. */
 PASID_API void pasid_ctx_close(struct pasid_ctx *ctx);
-/* The iommufd file descriptor (owned by the context). */
+/* The iommufd file descriptor (owned by the context); -EINVAL for NULL. */
 PASID_API int pasid_ctx_fd(const struct pasid_ctx *ctx);
 
 /* What the calling thread's last failed call said; "" if nothing failed. */
@@ -89,9 +91,11 @@ PASID_API int pasid_dev_open_fd(struct pasid_ctx *ctx, int vfio_fd,
 /* Unbind every PASID and the RID of the device, then close it. */
 PASID_API void pasid_dev_close(struct pasid_dev *dev);
 
-/* The VFIO device fd, for driving the device (owned by the library). */
+/* The VFIO device fd, for driving the device (owned by the library);
+ * -EINVAL for NULL. */
 PASID_API int pasid_dev_fd(const struct pasid_dev *dev);
-/* The PCI address, or the cdev path when the address is unknown. */
+/* The PCI address, or "fd N" for a device opened from an fd whose PCI
+ * address could not be found. */
 PASID_API const char *pasid_dev_name(const struct pasid_dev *dev);
 /* The iommufd object id of the device (for the nested API and debugging). */
 PASID_API uint32_t pasid_dev_iommufd_id(const struct pasid_dev *dev);
@@ -148,7 +152,9 @@ PASID_API int pasid_dev_caps(const struct pasid_dev *dev,
 
 /* ---- Driving the device (thin helpers over the VFIO device fd) ---- */
 
-/* Read or write PCI config space through VFIO (len 1, 2 or 4). */
+/* Read or write PCI config space through VFIO: len 1, 2 or 4 bytes at an
+ * offset that is a multiple of len; the bytes are little-endian, as the
+ * device has them. */
 PASID_API int pasid_dev_config_read(struct pasid_dev *dev, uint32_t offset,
 				    void *buf, size_t len);
 PASID_API int pasid_dev_config_write(struct pasid_dev *dev, uint32_t offset,
@@ -222,7 +228,8 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
  * by as. pasid is the caller's choice (1 .. 2^pasid_width - 1) or PASID_ANY
  * to let the library pick a free one. Returns the PASID (> 0) or -errno.
  * The device's RID is moved onto a PASID-capable page table first if needed;
- * its mappings do not change.
+ * its mappings do not change. Once the kernel has refused a PASID-capable
+ * page table for the device (-EOPNOTSUPP), later binds fail at once.
  */
 PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as,
 			 int pasid);
@@ -261,7 +268,7 @@ struct pasid_devinfo {
 	enum pasid_iommu_vendor iommu_vendor;
 	int iommu_group;		/* -1 if the device has none */
 	char vfio_cdev[64];		/* "/dev/vfio/devices/vfio0" or "" */
-	bool is_vf;			/* SR-IOV VF: capabilities are the PF's */
+	bool is_vf;			/* SR-IOV VF: PASID and PRI are the PF's */
 	/* PCIe capabilities from config space; -1 when it could not be read
 	 * (reading beyond 64 bytes needs root). */
 	int pci_pasid_width;		/* 0: no PASID capability */

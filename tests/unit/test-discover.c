@@ -470,7 +470,7 @@ START_TEST(resolve_errors)
 	resolve_err("0000:00:1f.0", ENODEV, "no PCI device 0000:00:1f.0");
 	resolve_err("00:08.0", ENODEV, "0000:00:08.0 is not behind an IOMMU");
 	resolve_err("00:05.0", EBUSY,
-		    "0000:00:05.0 is bound to e1000e, not vfio-pci: run `pasidctl bind 0000:00:05.0`");
+		    "0000:00:05.0 is bound to e1000e, not vfio-pci: as root, echo 0000:00:05.0 > ");
 	resolve_err("00:05.0", EBUSY, "driver_override");
 	resolve_err("00:06.0", EBUSY,
 		    "0000:00:06.0 is not bound to any driver, not vfio-pci");

@@ -1,0 +1,1106 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * pasid-bench: what libpasid costs on top of the raw iommufd / VFIO cdev
+ * ioctls it wraps. A guest program for tests/vm/run-vm (argv[1] is the
+ * machine name); it also runs on a host as "pasid-bench LABEL [BDF]".
+ *
+ * Every library operation is timed next to the same kernel work done with
+ * raw ioctls on the same iommufd (pasid_ctx_fd), the same IOAS
+ * (pasid_as_ioas_id) and the same VFIO device fd (pasid_dev_fd), using the
+ * library's own uAPI definitions (lib/kabi.h). The raw path is the baseline;
+ * the ratio library / raw is the library's overhead (argument checks, the
+ * context lock, its mapping and PASID records, page-table reuse).
+ *
+ * Method: ROUNDS rounds of each measurement, library and raw rounds
+ * interleaved (the order alternating), CLOCK_MONOTONIC around a whole round,
+ * the median of the rounds reported. One untimed warm-up round each first.
+ * The "noise" column is the larger interquartile range of the two paths'
+ * rounds, as a percentage of its median.
+ *
+ * Section (5) repeats some rows with the kernel taken out: both paths' ioctls
+ * go to a stub that answers in userspace (installed through the library's
+ * syscall seam, lib/sys.h, which the unit tests use too). What is left is the
+ * library's own CPU time per call, free of the kernel's run-to-run noise.
+ *
+ * Built with -DPASID_BENCH_EMU (pasid-bench-emu, bench/meson.build) it runs
+ * natively on the build host instead: the device and /dev/iommu come from
+ * the unit tests' in-process emulation (tests/emu) and only the reference
+ * rows and section (5) are run, i.e. the library's own CPU time without TCG.
+ *
+ * This is a benchmark: it reports numbers and never passes or fails on them.
+ * It exits 0 when every measurement ran, 1 when one could not be made.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "edu.h"
+#include "kabi.h"
+#include "libpasid/libpasid.h"
+#include "sys.h"
+#ifdef PASID_BENCH_EMU
+#include "emu.h"
+#define EMU 1
+#else
+#define EMU 0
+#endif
+
+#define ROUNDS 11
+#define KIB 1024ul
+#define MIB (1024ul * 1024)
+
+#define ITERS_MAP_4K 1000	/* map+unmap round trips per round */
+#define ITERS_MAP_2M 40
+#define BATCH_MAPS 1024		/* live mappings in the batch test */
+#define ITERS_BIND 400		/* bind+unbind round trips per round */
+#define ITERS_BIND_BIG 16	/* the same with BIG_LEN mapped */
+#define BIG_LEN (64 * MIB)
+#define ITERS_REBIND 400	/* rebinds per round */
+#define SCALE_OPS 1024		/* binds per round in the N-scaling test */
+#define CROWD_ITERS 100		/* PASID_ANY picks per round, crowded */
+
+#define FIXED_PASID 7u		/* the PASID of the round-trip tests */
+#define OTHER_PASID 9u		/* keeps B's page table alive (rebind) */
+#define RAW_CURSOR0 0x80000u	/* raw PASIDs of the N test start here */
+/* Raw PASIDs that keep the raw path's page tables attached, as the RID (and
+ * PASID OTHER_PASID) keep the library's: the tables of both paths are then
+ * in the same state and the kernel has the same work to do. */
+#define KEEP_A 0xfff00u
+#define KEEP_B 0xfff01u
+
+static size_t page;
+static int iommufd;
+static int errors;
+
+/* ---- time and statistics ---- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of the ROUNDS values, and the interquartile range in *iqr. */
+static double median(const uint64_t *v, double *iqr)
+{
+	uint64_t s[ROUNDS];
+
+	memcpy(s, v, sizeof(s));
+	qsort(s, ROUNDS, sizeof(*s), cmp_u64);
+	*iqr = (double)s[(3 * ROUNDS) / 4] - (double)s[ROUNDS / 4];
+	return ROUNDS % 2 ? (double)s[ROUNDS / 2] :
+	       ((double)s[ROUNDS / 2 - 1] + s[ROUNDS / 2]) / 2;
+}
+
+/* ---- the ioctl both paths use: the kernel, or the stub of section (5) ---- */
+
+/* The seam's ioctl before ours: the kernel's, or tests/emu's on the host. */
+static int (*next_ioctl)(int fd, unsigned long req, void *arg);
+static bool stubbed;
+static uint64_t stub_iova = 1ull << 32;
+static uint32_t stub_id = 1u << 24;
+
+static int bench_ioctl(int fd, unsigned long req, void *arg)
+{
+	if (stubbed) {
+		switch (req) {
+		case KABI_IOMMU_IOAS_MAP: {
+			struct kabi_iommu_ioas_map *m = arg;
+
+			m->iova = stub_iova;
+			stub_iova += (m->length + 0xfff) & ~0xfffull;
+			return 0;
+		}
+		case KABI_IOMMU_HWPT_ALLOC:
+			((struct kabi_iommu_hwpt_alloc *)arg)->out_hwpt_id = stub_id++;
+			return 0;
+		case KABI_IOMMU_IOAS_UNMAP:
+		case KABI_IOMMU_DESTROY:
+		case KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT:
+		case KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT:
+			return 0;
+		}
+	}
+	return next_ioctl(fd, req, arg);
+}
+
+/* ---- the raw path: the kernel calls the library makes, nothing else ---- */
+
+static int raw_map(uint32_t ioas, void *va, uint64_t len, uint64_t *iova)
+{
+	struct kabi_iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = KABI_IOMMU_IOAS_MAP_READABLE |
+			 KABI_IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+	};
+
+	if (bench_ioctl(iommufd, KABI_IOMMU_IOAS_MAP, &m))
+		return -errno;
+	*iova = m.iova;
+	return 0;
+}
+
+static int raw_unmap(uint32_t ioas, uint64_t iova, uint64_t len)
+{
+	struct kabi_iommu_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len,
+	};
+
+	return bench_ioctl(iommufd, KABI_IOMMU_IOAS_UNMAP, &u) ? -errno : 0;
+}
+
+static int raw_hwpt_alloc(uint32_t dev_id, uint32_t ioas, uint32_t *hwpt)
+{
+	struct kabi_iommu_hwpt_alloc h = {
+		.size = sizeof(h),
+		.flags = KABI_IOMMU_HWPT_ALLOC_PASID,
+		.dev_id = dev_id,
+		.pt_id = ioas,
+		.data_type = KABI_IOMMU_HWPT_DATA_NONE,
+	};
+
+	if (bench_ioctl(iommufd, KABI_IOMMU_HWPT_ALLOC, &h))
+		return -errno;
+	*hwpt = h.out_hwpt_id;
+	return 0;
+}
+
+static int raw_destroy(uint32_t id)
+{
+	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = id };
+
+	return bench_ioctl(iommufd, KABI_IOMMU_DESTROY, &d) ? -errno : 0;
+}
+
+static int raw_attach(int vfio_fd, uint32_t pt, uint32_t pasid)
+{
+	struct kabi_vfio_device_attach_iommufd_pt a = {
+		.argsz = sizeof(a),
+		.flags = KABI_VFIO_DEVICE_ATTACH_PASID,
+		.pt_id = pt,
+		.pasid = pasid,
+	};
+
+	return bench_ioctl(vfio_fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) ? -errno : 0;
+}
+
+static int raw_detach(int vfio_fd, uint32_t pasid)
+{
+	struct kabi_vfio_device_detach_iommufd_pt d = {
+		.argsz = sizeof(d),
+		.flags = KABI_VFIO_DEVICE_DETACH_PASID,
+		.pasid = pasid,
+	};
+
+	return bench_ioctl(vfio_fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &d) ? -errno : 0;
+}
+
+/* ---- the runner and the table ---- */
+
+/*
+ * One round of a measurement: the library (lib) or the raw path, ops
+ * operations in each of up to two phases; ns[] gets the time of each phase.
+ * 0, or a negative errno (the library's message is in pasid_errmsg()).
+ */
+typedef int (*round_fn)(void *arg, bool lib, int ops, uint64_t ns[2]);
+
+static bool no_ratio;	/* section (5): the ratio to a stub means nothing */
+
+static void row(const char *op, long ops, double lib, double raw,
+		double noise)
+{
+	if (raw > 0 && no_ratio)
+		printf("%-58s %6ld %10.0f %10.0f %6s %9.0f %5.0f%%\n", op, ops,
+		       lib, raw, "-", lib - raw, noise);
+	else if (raw > 0)
+		printf("%-58s %6ld %10.0f %10.0f %6.2f %9.0f %5.0f%%\n", op, ops,
+		       lib, raw, lib / raw, lib - raw, noise);
+	else
+		printf("%-58s %6ld %10.0f %10s %6s %9s %5.0f%%\n", op, ops, lib,
+		       "-", "-", "-", noise);
+	fflush(stdout);
+}
+
+static void row_error(const char *op, bool lib, int err)
+{
+	printf("%-58s error in the %s path: %s (%s)\n", op, lib ? "library" : "raw",
+	       strerror(-err), lib ? pasid_errmsg() : "raw ioctl");
+	fflush(stdout);
+	errors++;
+}
+
+/*
+ * Run fn for ROUNDS rounds of each path and print one row per phase (names[1]
+ * NULL: one phase). raw false: the library path only (a reference row).
+ */
+static void measure(const char *const names[2], round_fn fn, void *arg,
+		    int ops, bool raw)
+{
+	uint64_t t[2][2][ROUNDS], warm[2];	/* [lib?][phase][round] */
+	int nphases = names[1] ? 2 : 1;
+	int ret;
+
+	for (int p = 0; p < 2; p++) {
+		bool lib = p == 0;
+
+		if (!lib && !raw)
+			continue;
+		ret = fn(arg, lib, ops, warm);
+		if (ret) {
+			row_error(names[0], lib, ret);
+			return;
+		}
+	}
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int k = 0; k < 2; k++) {
+			bool lib = (k == 0) == (r % 2 == 0);
+			uint64_t ns[2] = { 0, 0 };
+
+			if (!lib && !raw)
+				continue;
+			ret = fn(arg, lib, ops, ns);
+			if (ret) {
+				row_error(names[0], lib, ret);
+				return;
+			}
+			t[lib][0][r] = ns[0];
+			t[lib][1][r] = ns[1];
+		}
+	}
+	for (int ph = 0; ph < nphases; ph++) {
+		double iqr_lib, iqr_raw = 0, lib, rawm = 0, noise;
+
+		lib = median(t[1][ph], &iqr_lib);
+		noise = 100 * iqr_lib / lib;
+		if (raw) {
+			rawm = median(t[0][ph], &iqr_raw);
+			if (100 * iqr_raw / rawm > noise)
+				noise = 100 * iqr_raw / rawm;
+		}
+		row(names[ph], ops, lib / ops, rawm / ops, noise);
+	}
+}
+
+static void measure1(const char *name, round_fn fn, void *arg, int ops,
+		     bool raw)
+{
+	const char *const names[2] = { name, NULL };
+
+	measure(names, fn, arg, ops, raw);
+}
+
+static void section(const char *title)
+{
+	printf("\n-- %s\n", title);
+	printf("%-58s %6s %10s %10s %6s %9s %6s\n", "operation", "iters",
+	       "lib ns/op", "raw ns/op", "ratio", "lib-raw", "noise");
+}
+
+/* ---- reference rows: what a lock and a failing syscall cost here ---- */
+
+static int ref_mutex(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	pthread_mutex_t *m = arg;
+	uint64_t t0 = now_ns();
+
+	(void)lib;
+	for (int i = 0; i < ops; i++) {
+		pthread_mutex_lock(m);
+		pthread_mutex_unlock(m);
+	}
+	ns[0] = now_ns() - t0;
+	return 0;
+}
+
+static int ref_ioctl(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct kabi_iommu_destroy d = { .size = sizeof(d), .id = UINT32_MAX };
+	uint64_t t0 = now_ns();
+
+	(void)arg;
+	(void)lib;
+	for (int i = 0; i < ops; i++)
+		ioctl(iommufd, KABI_IOMMU_DESTROY, &d);	/* ENOENT */
+	ns[0] = now_ns() - t0;
+	return 0;
+}
+
+/* What the sorted records cost to close a gap at the front when 1024
+ * entries of 16 bytes are kept: a memmove of 1023 * 16 bytes. */
+static int ref_memmove(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	uint8_t *b = arg;
+	uint64_t t0 = now_ns();
+
+	(void)lib;
+	for (int i = 0; i < ops; i++) {
+		memmove(b, b + 16, 1023 * 16);
+		__asm__ volatile("" : : "r"(b) : "memory");
+	}
+	ns[0] = now_ns() - t0;
+	return 0;
+}
+
+/* ---- (1) map and unmap ---- */
+
+struct map_bench {
+	struct pasid_as *as;
+	uint8_t *buf;
+	size_t len;		/* round trip: the buffer's length */
+	uint64_t *iovas;	/* batch: BATCH_MAPS of them */
+	bool ascending;		/* batch: the kernel handed out rising IOVAs */
+};
+
+static int map_rt(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct map_bench *m = arg;
+	uint32_t ioas = pasid_as_ioas_id(m->as);
+	uint64_t iova, t0 = now_ns();
+	int ret = 0;
+
+	for (int i = 0; i < ops && !ret; i++) {
+		if (lib) {
+			ret = pasid_map(m->as, m->buf, m->len, PASID_MAP_RW, &iova);
+			if (!ret)
+				ret = pasid_unmap(m->as, iova, m->len);
+		} else {
+			ret = raw_map(ioas, m->buf, m->len, &iova);
+			if (!ret)
+				ret = raw_unmap(ioas, iova, m->len);
+		}
+	}
+	ns[0] = now_ns() - t0;
+	return ret;
+}
+
+/* ops 4 KiB pages mapped one by one (all live at the end), then unmapped in
+ * the order they were mapped. */
+static int map_batch(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct map_bench *m = arg;
+	uint32_t ioas = pasid_as_ioas_id(m->as);
+	uint64_t t0, t1;
+	int i, n, ret = 0;
+
+	t0 = now_ns();
+	for (n = 0; n < ops && !ret; n++) {
+		ret = lib ? pasid_map(m->as, m->buf + (size_t)n * page, page,
+				      PASID_MAP_RW, &m->iovas[n]) :
+			    raw_map(ioas, m->buf + (size_t)n * page, page,
+				    &m->iovas[n]);
+	}
+	if (ret)
+		n--;
+	t1 = now_ns();
+	if (n > 1)
+		m->ascending = m->iovas[1] > m->iovas[0];
+	for (i = 0; i < n; i++) {
+		int r = lib ? pasid_unmap(m->as, m->iovas[i], page) :
+			      raw_unmap(ioas, m->iovas[i], page);
+
+		if (r && !ret)
+			ret = r;
+	}
+	ns[0] = t1 - t0;
+	ns[1] = now_ns() - t1;
+	return ret;
+}
+
+static void *map_buffer(size_t len, size_t align)
+{
+	uint8_t *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	memset(a, 0x5a, len);	/* fault it in: pinning then costs the same */
+	return a;
+}
+
+static void bench_map(struct pasid_as *as, const char *where, uint8_t *buf4k,
+		      uint8_t *buf2m, uint8_t *batch, uint64_t *iovas)
+{
+	struct map_bench m = { .as = as, .iovas = iovas };
+	char name[2][96];
+	const char *names[2] = { name[0], name[1] };
+
+	m.buf = buf4k;
+	m.len = 4 * KIB;
+	snprintf(name[0], sizeof(name[0]), "map+unmap 4 KiB, %s", where);
+	measure1(name[0], map_rt, &m, ITERS_MAP_4K, true);
+	m.buf = buf2m;
+	m.len = 2 * MIB;
+	snprintf(name[0], sizeof(name[0]), "map+unmap 2 MiB, %s", where);
+	measure1(name[0], map_rt, &m, ITERS_MAP_2M, true);
+	if (!batch)
+		return;
+	m.buf = batch;
+	snprintf(name[0], sizeof(name[0]), "map 4 KiB x%d, all kept, %s",
+		 BATCH_MAPS, where);
+	snprintf(name[1], sizeof(name[1]), "  then unmap them in map order");
+	measure(names, map_batch, &m, BATCH_MAPS, true);
+	printf("   (the kernel handed out %s IOVAs: the library's sorted record grew at the %s and was cut from the %s)\n",
+	       m.ascending ? "rising" : "falling", m.ascending ? "end" : "front",
+	       m.ascending ? "front" : "end");
+}
+
+/* ---- (2) bind and unbind, (3) rebind ---- */
+
+struct bind_bench {
+	struct pasid_dev *dev;
+	int vfio_fd;
+	uint32_t dev_id;
+	struct pasid_as *as, *as_b;	/* as: the RID's; as_b: another */
+	uint32_t hwpt, hwpt_b;		/* raw PASID-capable tables on them */
+	bool raw_alloc;			/* raw path allocates and destroys */
+};
+
+static int bind_rt(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct bind_bench *b = arg;
+	uint64_t t0 = now_ns();
+	int ret = 0;
+
+	for (int i = 0; i < ops && !ret; i++) {
+		if (lib) {
+			ret = pasid_bind(b->dev, b->as, FIXED_PASID);
+			if (ret == (int)FIXED_PASID)
+				ret = pasid_unbind(b->dev, FIXED_PASID);
+			else if (ret >= 0)
+				ret = -EPROTO;
+		} else if (b->raw_alloc) {
+			uint32_t h;
+
+			ret = raw_hwpt_alloc(b->dev_id, pasid_as_ioas_id(b->as), &h);
+			if (ret)
+				break;
+			ret = raw_attach(b->vfio_fd, h, FIXED_PASID);
+			if (!ret)
+				ret = raw_detach(b->vfio_fd, FIXED_PASID);
+			if (!ret)
+				ret = raw_destroy(h);
+		} else {
+			ret = raw_attach(b->vfio_fd, b->hwpt, FIXED_PASID);
+			if (!ret)
+				ret = raw_detach(b->vfio_fd, FIXED_PASID);
+		}
+	}
+	ns[0] = now_ns() - t0;
+	return ret;
+}
+
+/* PASID FIXED_PASID moves as -> as_b -> as ...; ops moves. */
+static int rebind_rt(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct bind_bench *b = arg;
+	uint64_t t0;
+	int ret;
+
+	ret = lib ? pasid_bind(b->dev, b->as, FIXED_PASID) :
+		    raw_attach(b->vfio_fd, b->hwpt, FIXED_PASID);
+	if (ret < 0)
+		return ret;
+	t0 = now_ns();
+	ret = 0;
+	for (int i = 0; i < ops && !ret; i++) {
+		bool to_b = i % 2 == 0;
+
+		ret = lib ? pasid_rebind(b->dev, FIXED_PASID, to_b ? b->as_b : b->as) :
+			    raw_attach(b->vfio_fd, to_b ? b->hwpt_b : b->hwpt,
+				       FIXED_PASID);
+	}
+	ns[0] = now_ns() - t0;
+	if (lib)
+		pasid_unbind(b->dev, FIXED_PASID);
+	else
+		raw_detach(b->vfio_fd, FIXED_PASID);
+	return ret;
+}
+
+/* ---- (4) many PASIDs ---- */
+
+struct scale_bench {
+	struct pasid_dev *dev;
+	int vfio_fd;
+	uint32_t dev_id;
+	struct pasid_as *as;		/* shared: every PASID goes here */
+	uint32_t hwpt;			/* the raw path's table on it */
+	struct pasid_as **own;		/* or: one address space per PASID */
+	int n;				/* PASIDs bound at once */
+	uint32_t *pasids, *hwpts;	/* n of each */
+	uint32_t raw_cursor;		/* the raw path's "PASID_ANY" */
+};
+
+static int scale_bind(struct scale_bench *s, bool lib, int i)
+{
+	struct pasid_as *as = s->own ? s->own[i] : s->as;
+	int ret;
+
+	if (lib) {
+		ret = pasid_bind(s->dev, as, PASID_ANY);
+		if (ret > 0)
+			s->pasids[i] = (uint32_t)ret;
+		return ret < 0 ? ret : 0;
+	}
+	/* like the library's cursor: the next PASID, never a just-freed one */
+	s->pasids[i] = s->raw_cursor++;
+	if (s->raw_cursor >= 1u << 20)
+		s->raw_cursor = RAW_CURSOR0;
+	if (!s->own)
+		return raw_attach(s->vfio_fd, s->hwpt, s->pasids[i]);
+	ret = raw_hwpt_alloc(s->dev_id, pasid_as_ioas_id(as), &s->hwpts[i]);
+	if (ret)
+		return ret;
+	ret = raw_attach(s->vfio_fd, s->hwpts[i], s->pasids[i]);
+	if (ret)
+		raw_destroy(s->hwpts[i]);
+	return ret;
+}
+
+static int scale_unbind(struct scale_bench *s, bool lib, int i)
+{
+	int ret;
+
+	if (lib)
+		return pasid_unbind(s->dev, s->pasids[i]);
+	ret = raw_detach(s->vfio_fd, s->pasids[i]);
+	if (!ret && s->own)
+		ret = raw_destroy(s->hwpts[i]);
+	return ret;
+}
+
+/* ops / n times: bind n PASIDs with PASID_ANY (phase 0), then unbind them
+ * in the order they were bound (phase 1). */
+static int scale_round(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct scale_bench *s = arg;
+	int ret = 0;
+
+	ns[0] = ns[1] = 0;
+	for (int r = 0; r < ops / s->n && !ret; r++) {
+		uint64_t t0 = now_ns(), t1;
+		int n;
+
+		for (n = 0; n < s->n; n++) {
+			ret = scale_bind(s, lib, n);
+			if (ret)
+				break;
+		}
+		t1 = now_ns();
+		for (int i = 0; i < n; i++) {
+			int r2 = scale_unbind(s, lib, i);
+
+			if (r2 && !ret)
+				ret = r2;
+		}
+		ns[0] += t1 - t0;
+		ns[1] += now_ns() - t1;
+	}
+	return ret;
+}
+
+/*
+ * The PASID_ANY picker on a crowded stretch: PASIDs 1..n+1 bound, then PASID
+ * 1 unbound and bound again explicitly before every pick. An explicit bind
+ * moves the library's PASID_ANY cursor to just after it (pasid_bind sets
+ * next_pasid = pick + 1 for explicit PASIDs too), so the pick starts at 2
+ * and steps over the n bound PASIDs. Only the PASID_ANY bind is timed (one
+ * clock read pair per op on both paths); the raw path attaches the PASID the
+ * library ends up with, n + 2, with the same n + 1 PASIDs attached.
+ */
+static int crowd_round(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct scale_bench *s = arg;
+	uint32_t want = (uint32_t)s->n + 2, p;
+	int ret = 0, bound;
+
+	ns[0] = ns[1] = 0;
+	for (bound = s->n + 1; bound >= 1 && !ret; bound--) {
+		p = (uint32_t)bound;
+		ret = lib ? pasid_bind(s->dev, s->as, (int)p) :
+			    raw_attach(s->vfio_fd, s->hwpt, p);
+		ret = ret < 0 ? ret : 0;
+	}
+	for (int i = 0; i < ops && !ret; i++) {
+		uint64_t t0;
+
+		if (lib) {
+			pasid_unbind(s->dev, 1);
+			ret = pasid_bind(s->dev, s->as, 1);
+			if (ret < 0)
+				break;
+			t0 = now_ns();
+			ret = pasid_bind(s->dev, s->as, PASID_ANY);
+			ns[0] += now_ns() - t0;
+			if (ret < 0)
+				break;
+			p = (uint32_t)ret;
+			ret = p == want ? 0 : -EPROTO;
+			pasid_unbind(s->dev, p);
+		} else {
+			raw_detach(s->vfio_fd, 1);
+			ret = raw_attach(s->vfio_fd, s->hwpt, 1);
+			if (ret)
+				break;
+			t0 = now_ns();
+			ret = raw_attach(s->vfio_fd, s->hwpt, want);
+			ns[0] += now_ns() - t0;
+			if (!ret)
+				raw_detach(s->vfio_fd, want);
+		}
+	}
+	for (p = 1; p <= (uint32_t)s->n + 1; p++) {
+		if (lib)
+			pasid_unbind(s->dev, p);
+		else
+			raw_detach(s->vfio_fd, p);
+	}
+	return ret;
+}
+
+static void bench_scale(struct scale_bench *s, struct pasid_as **own)
+{
+	static const int ns_[] = { 1, 64, 1024 };
+	char name[2][96];
+	const char *names[2] = { name[0], name[1] };
+
+	for (int k = 0; k < 2; k++) {
+		s->own = k ? own : NULL;
+		if (k && !own)
+			break;
+		for (unsigned int j = 0; j < sizeof(ns_) / sizeof(ns_[0]); j++) {
+			s->n = ns_[j];
+			snprintf(name[0], sizeof(name[0]),
+				 "bind PASID_ANY, N=%d at once, %s", s->n,
+				 k ? "each to its own AS" : "all to one AS");
+			snprintf(name[1], sizeof(name[1]),
+				 "  then unbind the N in bind order");
+			measure(names, scale_round, s, SCALE_OPS, true);
+		}
+	}
+	if (own)
+		printf("   (own AS: the library allocates a page table in each bind and destroys it in each unbind;\n"
+		       "    the raw path does IOMMU_HWPT_ALLOC + attach, detach + IOMMU_DESTROY: the same kernel work)\n");
+	s->own = NULL;
+	for (int n = 64; n <= 1024; n *= 16) {
+		s->n = n;
+		snprintf(name[0], sizeof(name[0]),
+			 "bind PASID_ANY with %d PASIDs bound after the cursor", n);
+		measure1(name[0], crowd_round, s, CROWD_ITERS, true);
+	}
+	printf("   (cursor moved back by an explicit re-bind of PASID 1 while 2..N+1 are bound)\n");
+}
+
+/* ---- setup ---- */
+
+static bool find_edu(struct pasid_ctx *ctx, const char *arg,
+		     struct pasid_dev **devp, char *bdf, size_t bdf_len)
+{
+	const char *env = getenv("LIBPASID_EDU");
+	struct pasid_devinfo d = { .size = sizeof(d) };
+	struct pasid_devlist *list;
+
+	bdf[0] = '\0';
+	if (arg) {
+		snprintf(bdf, bdf_len, "%s", arg);
+	} else if (env && *env) {
+		snprintf(bdf, bdf_len, "%.*s", (int)strcspn(env, " "), env);
+	} else if (pasid_devlist_new(&list) == 0) {
+		for (size_t i = 0; i < pasid_devlist_count(list) && !bdf[0]; i++)
+			if (!pasid_devlist_get(list, i, &d) &&
+			    d.vendor_id == EDU_VENDOR_ID && d.device_id == EDU_DEVICE_ID)
+				snprintf(bdf, bdf_len, "%s", d.bdf);
+		pasid_devlist_free(list);
+	}
+	if (!bdf[0]) {
+		printf("no edu device found: the device rows are skipped\n");
+		return false;
+	}
+	if (pasid_dev_open(ctx, bdf, devp)) {
+		printf("could not open %s: %s: the device rows are skipped\n", bdf,
+		       pasid_errmsg());
+		errors++;
+		return false;
+	}
+	return true;
+}
+
+/* One RID DMA through the mapping, so that the device rows are known to run
+ * on a device whose DMA really is translated by the address space. */
+static const char *rid_dma_check(struct pasid_dev *dev, struct pasid_as *as,
+				 uint8_t *buf)
+{
+	uint64_t iova = 0x100000;
+	struct edu e = { 0 };
+	const char *res = "edu DMA through the RID's mapping landed";
+
+	if (!edu_is_edu(dev) || edu_open(&e, dev))
+		return "not checked (not an edu or BAR0 not mappable)";
+	if (pasid_map(as, buf, page, PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova)) {
+		edu_close(&e);
+		return "not checked (map failed)";
+	}
+	for (unsigned int i = 0; i < 256; i++)
+		buf[i] = (uint8_t)(i ^ 0xa5);
+	if (edu_dma_to_dev(&e, 0, iova, 0, 256) == 0) {
+		memset(buf, 0, 256);
+		edu_dma_from_dev(&e, 0, 0, iova, 256);
+	}
+	for (unsigned int i = 0; i < 256; i++)
+		if (buf[i] != (uint8_t)(i ^ 0xa5))
+			res = "edu DMA through the RID's mapping did NOT land";
+	pasid_unmap(as, iova, page);
+	edu_close(&e);
+	return res;
+}
+
+#ifdef PASID_BENCH_EMU
+/* An Intel device with 20 PASID bits in the in-process emulation. */
+static const char *emu_device(void)
+{
+	static const struct emu_dev_cfg cfg = {
+		.bdf = "0000:00:04.0", .iommu = EMU_IOMMU_INTEL,
+		.pasid_log2 = 20, .group = 7,
+	};
+
+	if (emu_init() || emu_add_device(&cfg) < 0)
+		return NULL;
+	return cfg.bdf;
+}
+#else
+static const char *emu_device(void)
+{
+	return NULL;
+}
+#endif
+
+static void skip_pasid(const char *why)
+{
+	printf("\n-- (2) bind/unbind, (3) rebind, (4) many PASIDs: skipped\n   %s\n", why);
+}
+
+/* What the PASID sections share: the device, A (the RID's address space),
+ * B, the raw path's page tables on A and B, 1024 more address spaces. */
+struct pasid_fix {
+	struct bind_bench b;
+	struct scale_bench s;
+	struct pasid_as **own;
+	uint8_t *big;			/* BIG_LEN to map into B */
+};
+
+static int pasid_fix_init(struct pasid_fix *f, struct pasid_ctx *ctx,
+			  struct pasid_dev *dev, struct pasid_as *as_a)
+{
+	struct pasid_as *as_b;
+	int ret, made;
+
+	memset(f, 0, sizeof(*f));
+	f->b.dev = dev;
+	f->b.vfio_fd = pasid_dev_fd(dev);
+	f->b.dev_id = pasid_dev_iommufd_id(dev);
+	f->b.as = as_a;
+	ret = pasid_as_new(ctx, &as_b);
+	if (ret) {
+		printf("pasid_as_new: %s\n", pasid_errmsg());
+		return ret;
+	}
+	f->b.as_b = as_b;
+	ret = raw_hwpt_alloc(f->b.dev_id, pasid_as_ioas_id(as_a), &f->b.hwpt);
+	if (!ret)
+		ret = raw_hwpt_alloc(f->b.dev_id, pasid_as_ioas_id(as_b), &f->b.hwpt_b);
+	if (!ret)
+		ret = raw_attach(f->b.vfio_fd, f->b.hwpt, KEEP_A);
+	if (ret) {
+		printf("the raw path's PASID-capable page tables: %s\n", strerror(-ret));
+		return ret;
+	}
+	f->s = (struct scale_bench){
+		.dev = dev, .vfio_fd = f->b.vfio_fd, .dev_id = f->b.dev_id,
+		.as = as_a, .hwpt = f->b.hwpt, .raw_cursor = RAW_CURSOR0,
+		.pasids = calloc(1024, sizeof(uint32_t)),
+		.hwpts = calloc(1024, sizeof(uint32_t)),
+	};
+	f->own = calloc(1024, sizeof(*f->own));
+	f->big = map_buffer(BIG_LEN, 2 * MIB);
+	if (!f->s.pasids || !f->s.hwpts || !f->own || !f->big)
+		return -ENOMEM;
+	for (made = 0; made < 1024; made++)
+		if (pasid_as_new(ctx, &f->own[made]))
+			break;
+	if (made < 1024) {
+		printf("only %d address spaces: the own-AS rows are skipped (%s)\n",
+		       made, pasid_errmsg());
+		errors++;
+		free(f->own);	/* the context frees the address spaces */
+		f->own = NULL;
+	}
+	return 0;
+}
+
+static void pasid_fix_fini(struct pasid_fix *f)
+{
+	raw_detach(f->b.vfio_fd, KEEP_A);
+	raw_destroy(f->b.hwpt);
+	raw_destroy(f->b.hwpt_b);
+	free(f->s.pasids);
+	free(f->s.hwpts);
+	free(f->own);
+}
+
+/* rebind with B's table held: by PASID OTHER_PASID (library) and by KEEP_B
+ * (raw), so that neither path allocates or first-attaches a table */
+static void rebind_held(struct pasid_fix *f, const char *name)
+{
+	int ret = pasid_bind(f->b.dev, f->b.as_b, OTHER_PASID);
+
+	if (ret != (int)OTHER_PASID) {
+		row_error(name, true, ret < 0 ? ret : -EPROTO);
+		return;
+	}
+	ret = raw_attach(f->b.vfio_fd, f->b.hwpt_b, KEEP_B);
+	if (ret)
+		row_error(name, false, ret);
+	else
+		measure1(name, rebind_rt, &f->b, ITERS_REBIND, true);
+	raw_detach(f->b.vfio_fd, KEEP_B);
+	pasid_unbind(f->b.dev, OTHER_PASID);
+}
+
+static void bench_pasid(struct pasid_fix *f)
+{
+	uint64_t iova;
+	int ret;
+
+	section("(2) pasid_bind+pasid_unbind vs VFIO_DEVICE_ATTACH+DETACH_IOMMUFD_PT with the PASID flag");
+	f->b.as = f->s.as;
+	measure1("bind+unbind, to the RID's AS (library reuses its table)",
+		 bind_rt, &f->b, ITERS_BIND, true);
+	f->b.as = f->b.as_b;
+	measure1("bind+unbind, to an AS nothing else uses", bind_rt, &f->b,
+		 ITERS_BIND, true);
+	f->b.raw_alloc = true;
+	measure1("  same, raw also does HWPT_ALLOC + IOMMU_DESTROY", bind_rt,
+		 &f->b, ITERS_BIND, true);
+	f->b.raw_alloc = false;
+	ret = pasid_map(f->b.as_b, f->big, BIG_LEN, PASID_MAP_RW, &iova);
+	if (ret) {
+		row_error("bind+unbind, to an AS nothing else uses, 64 MiB mapped",
+			  true, ret);
+	} else {
+		measure1("bind+unbind, to an AS nothing else uses, 64 MiB mapped",
+			 bind_rt, &f->b, ITERS_BIND_BIG, true);
+		f->b.raw_alloc = true;
+		measure1("  same, raw also does HWPT_ALLOC + IOMMU_DESTROY", bind_rt,
+			 &f->b, ITERS_BIND_BIG, true);
+		f->b.raw_alloc = false;
+		pasid_unmap(f->b.as_b, iova, BIG_LEN);
+	}
+	f->b.as = f->s.as;
+	printf("   (PASID %u each time; the raw path uses its own PASID-capable HWPT of the same IOAS,\n"
+	       "    kept attached by PASID 0x%x as the RID keeps the library's)\n",
+	       FIXED_PASID, KEEP_A);
+
+	section("(3) pasid_rebind vs a second VFIO_DEVICE_ATTACH_IOMMUFD_PT (atomic replace)");
+	measure1("rebind A<->B, B used by nothing else", rebind_rt, &f->b,
+		 ITERS_REBIND, true);
+	rebind_held(f, "rebind A<->B, B's table held by another PASID");
+
+	section("(4) many PASIDs: time per bind/unbind as N grows");
+	bench_scale(&f->s, f->own);
+}
+
+/* (5): the same calls with the kernel stubbed out on both paths. */
+static void bench_stubbed(struct pasid_as *as, uint8_t *buf4k, uint8_t *batch,
+			  uint64_t *iovas, struct pasid_fix *f)
+{
+	struct map_bench m = { .as = as, .iovas = iovas, .buf = buf4k,
+			       .len = 4 * KIB };
+	const char *names[2] = { "map 4 KiB x1024, all kept",
+				 "  then unmap them in map order" };
+
+	section("(5) the library's own CPU time: ioctls answered by a stub in userspace (both paths)");
+	stubbed = true;
+	no_ratio = true;
+	measure1("map+unmap 4 KiB", map_rt, &m, ITERS_MAP_4K, true);
+	m.buf = batch;
+	measure(names, map_batch, &m, BATCH_MAPS, true);
+	if (f) {
+		const char *snames[2] = { "bind PASID_ANY, N=1024 at once, all to one AS",
+					  "  then unbind the N in bind order" };
+
+		f->b.as = f->s.as;
+		measure1("bind+unbind, to the RID's AS", bind_rt, &f->b,
+			 ITERS_BIND, true);
+		f->b.as = f->b.as_b;
+		measure1("bind+unbind, to an AS nothing else uses (HWPT alloc)",
+			 bind_rt, &f->b, ITERS_BIND, true);
+		f->b.as = f->s.as;
+		rebind_held(f, "rebind A<->B, B's table held by another PASID");
+		f->s.own = NULL;
+		f->s.n = 1024;
+		measure(snames, scale_round, &f->s, SCALE_OPS, true);
+		if (f->own) {
+			snames[0] = "bind PASID_ANY, N=1024 at once, each to its own AS";
+			f->s.own = f->own;
+			measure(snames, scale_round, &f->s, SCALE_OPS, true);
+			f->s.own = NULL;
+		}
+		f->s.n = 1024;
+		measure1("bind PASID_ANY with 1024 PASIDs bound after the cursor",
+			 crowd_round, &f->s, CROWD_ITERS, true);
+	}
+	stubbed = false;
+	no_ratio = false;
+	printf("   (raw here is the stub called directly: lib-raw is the library's own time per call)\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *machine = argc > 1 ? argv[1] : "host";
+	struct pasid_caps caps = { .size = sizeof(caps) };
+	struct pasid_as *as0 = NULL, *as_a = NULL;
+	struct pasid_dev *dev = NULL;
+	struct pasid_fix fix, *f = NULL;
+	struct pasid_ctx *ctx;
+	struct pasid_sys seam;
+	pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+	uint8_t *buf4k, *buf2m, *batch;
+	uint64_t *iovas;
+	struct utsname u;
+	const char *emu_bdf = NULL;
+	char bdf[64];
+	int ret;
+
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	if (EMU && !(emu_bdf = emu_device())) {
+		printf("cannot set up the emulation (tests/emu)\n");
+		return 1;
+	}
+	/* the library's ioctls go through bench_ioctl, like the raw path's */
+	seam = *pasid_sys;
+	next_ioctl = seam.ioctl;
+	seam.ioctl = bench_ioctl;
+	pasid_sys_set(&seam);
+	uname(&u);
+	printf("pasid-bench on %s: Linux %s %s, %ld CPUs, %d rounds per row (median), CLOCK_MONOTONIC\n",
+	       machine, u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN), ROUNDS);
+	if (EMU)
+		printf("Native, on the build host: device and /dev/iommu emulated in-process (tests/emu);\n"
+		       "only the reference rows and section (5), the library's own CPU time, are run.\n");
+	else
+		printf("Note: under TCG (emulated CPU and IOMMU) absolute numbers mean little;\n"
+		       "only the ratios (library / raw ioctl) within one run count.\n");
+	if (pasid_ctx_open(&ctx, NULL)) {
+		printf("cannot open /dev/iommu: %s\n", pasid_errmsg());
+		return 1;
+	}
+	iommufd = pasid_ctx_fd(ctx);
+	buf4k = map_buffer(4 * KIB, page);
+	buf2m = map_buffer(2 * MIB, 2 * MIB);
+	batch = map_buffer(BATCH_MAPS * page, page);
+	iovas = calloc(BATCH_MAPS, sizeof(*iovas));
+	if (!buf4k || !buf2m || !batch || !iovas || page != 4 * KIB) {
+		printf("out of memory (or the page size is not 4 KiB)\n");
+		return 1;
+	}
+	if (find_edu(ctx, EMU ? emu_bdf : argc > 2 ? argv[2] : NULL, &dev, bdf,
+		     sizeof(bdf))) {
+		pasid_dev_caps(dev, &caps);
+		printf("device %s: IOMMU %s, PASID width %u\n", bdf,
+		       pasid_iommu_vendor_name(caps.vendor), caps.pasid_width);
+	}
+
+	section("reference: costs the library adds at most once per call");
+	measure1("pthread mutex lock+unlock, uncontended", ref_mutex, &mutex,
+		 100000, false);
+	if (!EMU)	/* the emulation's fds are no kernel objects */
+		measure1("ioctl(iommufd, IOMMU_DESTROY, no such id) = ENOENT",
+			 ref_ioctl, NULL, 10000, false);
+	measure1("memmove 16368 bytes by 16 (worst record shift, N=1024)",
+		 ref_memmove, batch, 1000, false);
+
+	if (pasid_as_new(ctx, &as0) || pasid_as_new(ctx, &as_a)) {
+		printf("pasid_as_new: %s\n", pasid_errmsg());
+		return 1;
+	}
+	if (EMU) {
+		if (pasid_attach_rid(dev, as_a, 0) || pasid_fix_init(&fix, ctx, dev, as_a)) {
+			printf("emulated device: %s\n", pasid_errmsg());
+			return 1;
+		}
+		f = &fix;
+		goto own_time;
+	}
+
+	section("(1) pasid_map+pasid_unmap vs IOMMU_IOAS_MAP+IOMMU_IOAS_UNMAP (kernel picks the IOVA)");
+	bench_map(as0, "no device", buf4k, buf2m, batch, iovas);
+	if (dev) {
+		ret = pasid_attach_rid(dev, as_a, 0);
+		if (ret) {
+			printf("pasid_attach_rid: %s: the device rows are skipped\n",
+			       pasid_errmsg());
+			errors++;
+			pasid_dev_close(dev);
+			dev = NULL;
+		} else {
+			printf("   (%s: RID attached with the library's default: %s; %s)\n",
+			       bdf, caps.pasid_width ? "a PASID-capable page table (HWPT)" :
+			       "the kernel's automatic page table",
+			       rid_dma_check(dev, as_a, buf4k));
+			bench_map(as_a, "RID attached", buf4k, buf2m, batch, iovas);
+		}
+	}
+
+	if (!dev) {
+		skip_pasid("no device");
+	} else if (caps.pasid_width == 0) {
+		char why[700];
+
+		ret = pasid_bind(dev, as_a, PASID_ANY);
+		snprintf(why, sizeof(why),
+			 "%s reports PASID width 0 (only the patched QEMU's edu behind the Intel vIOMMU has PASIDs:\n"
+			 "   tests/vm/run-pasid-vm); pasid_bind says: %s",
+			 bdf, ret < 0 ? pasid_errmsg() : "(it bound?)");
+		skip_pasid(why);
+	} else if (pasid_fix_init(&fix, ctx, dev, as_a) == 0) {
+		f = &fix;
+		bench_pasid(f);
+	} else {
+		errors++;
+	}
+
+own_time:
+	bench_stubbed(dev ? as_a : as0, buf4k, batch, iovas, f);
+	if (f)
+		pasid_fix_fini(f);
+	printf("\nlib-raw: the library's extra ns per op; noise: the interquartile range of the rounds\n"
+	       "in %% of the median (the larger of the two paths). bench/README.md explains each row.\n");
+	pasid_ctx_close(ctx);	/* frees every address space */
+#ifdef PASID_BENCH_EMU
+	emu_fini();
+#endif
+	free(iovas);
+	return errors ? 1 : 0;
+}
