@@ -157,6 +157,30 @@ static void check_pasid_refusals(struct pasid_dev *dev, struct pasid_as *as,
 		pasid_detach_rid(dev);
 }
 
+/* IOMMU_IOAS_MAP_FILE: DMA into a memfd the process maps too. */
+static void check_map_file(struct pasid_as *as, struct edu *e)
+{
+	uint64_t iova = 0;
+	uint8_t *view;
+	int fd = memfd_create("libpasid-vmtest", MFD_CLOEXEC);
+	int ret;
+
+	if (!tap_ok(fd >= 0 && ftruncate(fd, (off_t)(2 * page)) == 0, "memfd of 2 pages"))
+		return;
+	view = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ret = pasid_map_file(as, fd, 0, 2 * page, PASID_MAP_RW, &iova);
+	if (ret == -EOPNOTSUPP) {
+		tap_ok(true, "# SKIP map_file: %s", pasid_errmsg());
+	} else if (tap_ok(ret == 0, "map the memfd at IOVA 0x%" PRIx64 ": %s", iova, pasid_errmsg())) {
+		tap_ok(view != MAP_FAILED && round_trip(e, view, iova, 0x99),
+		       "DMA through the file mapping lands in the memfd's pages");
+		tap_ok(pasid_unmap(as, iova, 2 * page) == 0, "unmap the memfd");
+	}
+	if (view != MAP_FAILED)
+		munmap(view, 2 * page);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const struct expect *x = NULL;
@@ -226,6 +250,8 @@ int main(int argc, char **argv)
 	tap_ok(ret == -ENOENT, "unmap that would split a mapping: %d (want -ENOENT)", ret);
 	ret = pasid_as_iova_ranges(as, NULL, 0, NULL);
 	tap_ok(ret >= 1, "%d usable IOVA range(s) with a device attached", ret);
+
+	check_map_file(as, &e);
 
 	/* the same pages through another address space (IOMMU_IOAS_COPY) */
 	iova2 = iova;
