@@ -9,6 +9,7 @@
  * proves they can.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int find_edus(char bdfs[2][16], const struct expect *x)
+static int find_edus(char bdfs[2][16], char cdevs[2][64], const struct expect *x)
 {
 	struct pasid_devinfo d = { .size = sizeof(d) };
 	struct pasid_devlist *list;
@@ -93,6 +94,7 @@ static int find_edus(char bdfs[2][16], const struct expect *x)
 		       "discovery: edu %s behind %s (%s), driver %s, cdev %s",
 		       d.bdf, d.iommu, pasid_iommu_vendor_name(d.iommu_vendor),
 		       d.driver, d.vfio_cdev);
+		memcpy(cdevs[n], d.vfio_cdev, sizeof(d.vfio_cdev));
 		memcpy(bdfs[n++], d.bdf, sizeof(d.bdf));
 	}
 	pasid_devlist_free(list);
@@ -184,7 +186,7 @@ static void check_map_file(struct pasid_as *as, struct edu *e)
 int main(int argc, char **argv)
 {
 	const struct expect *x = NULL;
-	char bdfs[2][16];
+	char bdfs[2][16], cdevs[2][64];
 	struct pasid_ctx *ctx;
 	struct pasid_dev *dev, *dev2 = NULL;
 	struct pasid_as *as, *as2;
@@ -202,7 +204,7 @@ int main(int argc, char **argv)
 		printf("usage: %s intel|amd|virtio|smmuv3\n", argv[0]);
 		return 2;
 	}
-	n = find_edus(bdfs, x);
+	n = find_edus(bdfs, cdevs, x);
 	if (!tap_ok(n >= 1, "found %d edu device(s)", n))
 		return tap_exit();
 	if (!tap_ok(pasid_ctx_open(&ctx, NULL) == 0, "open /dev/iommu: %s", pasid_errmsg()))
@@ -273,8 +275,16 @@ int main(int argc, char **argv)
 	}
 
 	if (n >= 2) {
-		ret = pasid_dev_open(ctx, bdfs[1], &dev2);
-		tap_ok(ret == 0, "open the second edu %s: %s", bdfs[1], pasid_errmsg());
+		/* as a process handed a cdev fd would: open it by fd */
+		const char *cdev = cdevs[1];
+		int fd = open(cdev, O_RDWR | O_CLOEXEC);
+
+		ret = fd < 0 ? -errno : pasid_dev_open_fd(ctx, fd, &dev2);
+		tap_ok(ret == 0 && !strcmp(pasid_dev_name(dev2), bdfs[1]),
+		       "open the second edu from an fd of %s: named %s (%s)", cdev,
+		       ret ? "-" : pasid_dev_name(dev2), pasid_errmsg());
+		if (ret && fd >= 0)
+			close(fd);
 		if (!ret) {
 			ret = pasid_attach_rid(dev2, as, 0);
 			tap_ok(ret == 0, "second device on the same address space: %s", pasid_errmsg());
