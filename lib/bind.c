@@ -407,6 +407,40 @@ static struct pasid_binding *sibling_binding(struct pasid_dev *dev,
 	return NULL;
 }
 
+/* The first PASID >= candidate that d has not bound: one binary search,
+ * then a walk over d's run of consecutive bound PASIDs. */
+static uint32_t skip_bound(const struct pasid_dev *d, uint32_t candidate)
+{
+	uint32_t i = binding_index(d, candidate);
+
+	while (i < d->npasids && d->pasids[i].pasid == candidate) {
+		i++;
+		candidate++;
+	}
+	return candidate;
+}
+
+/* The first PASID >= candidate bound neither by dev nor by its group. */
+static uint32_t skip_group_bound(struct pasid_dev *dev, uint32_t candidate)
+{
+	struct list_head *pos, *tmp;
+	uint32_t prev;
+
+	/* each device skips its own runs; repeat until none moves it */
+	do {
+		prev = candidate;
+		candidate = skip_bound(dev, candidate);
+		list_for_each_safe(pos, tmp, &dev->ctx->devs) {
+			struct pasid_dev *s = container_of(pos, struct pasid_dev,
+							   ctx_node);
+
+			if (group_sibling(s, dev))
+				candidate = skip_bound(s, candidate);
+		}
+	} while (candidate != prev);
+	return candidate;
+}
+
 /*
  * The first PASID at or after start, wrapping to 1 after max, that neither
  * dev nor a device of its group (one PASID space per group) has bound; 0
@@ -416,16 +450,14 @@ static struct pasid_binding *sibling_binding(struct pasid_dev *dev,
  */
 static uint32_t pasid_pick(struct pasid_dev *dev, uint32_t start, uint32_t max)
 {
-	uint32_t candidate = start > max || start == 0 ? 1 : start;
-	uint32_t n;
+	uint32_t first = start > max || start == 0 ? 1 : start;
+	uint32_t c = skip_group_bound(dev, first);
 
-	for (n = 0; n < max; n++) {
-		if (!binding_find(dev, candidate) &&
-		    !sibling_binding(dev, candidate, NULL))
-			return candidate;
-		candidate = candidate == max ? 1 : candidate + 1;
-	}
-	return 0;
+	if (c <= max)
+		return c;
+	/* wrap: [first, max] is all bound, so look in [1, first) */
+	c = skip_group_bound(dev, 1);
+	return c < first ? c : 0;
 }
 
 /* ---- PASIDs ---- */
@@ -575,7 +607,11 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 		goto out;
 	}
 	binding_insert(dev, pick, h);
-	dev->next_pasid = pick == max ? 1 : pick + 1;
+	/* only the library's own picks move the cursor: an explicit PASID
+	 * (often a low, well-known one) must not send it back into a dense
+	 * block of bound PASIDs */
+	if (pasid == PASID_ANY)
+		dev->next_pasid = pick == max ? 1 : pick + 1;
 	ret = (int)pick;
 out:
 	ctx_unlock(dev->ctx);

@@ -116,6 +116,13 @@ START_TEST(bind_any)
 	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 5);
 	ck_assert_uint_ne(fx_pasid_pt(index, 5), 0);
 	ck_assert_uint_eq(fx_pasid_pt(index, 1), 0);
+	/* an explicit PASID does not move where PASID_ANY looks next */
+	ck_assert_int_eq(pasid_bind(dev, as, 200), 200);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 6);
+	/* a run of bound PASIDs is skipped, wherever the cursor is */
+	for (int p = 7; p < 100; p++)
+		ck_assert_int_eq(pasid_bind(dev, as, p), p);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 100);
 }
 END_TEST
 
