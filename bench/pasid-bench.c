@@ -65,7 +65,6 @@
 #define BIG_LEN (64 * MIB)
 #define ITERS_REBIND 400	/* rebinds per round */
 #define SCALE_OPS 1024		/* binds per round in the N-scaling test */
-#define CROWD_ITERS 100		/* PASID_ANY picks per round, crowded */
 
 #define FIXED_PASID 7u		/* the PASID of the round-trip tests */
 #define OTHER_PASID 9u		/* keeps B's page table alive (rebind) */
@@ -621,65 +620,6 @@ static int scale_round(void *arg, bool lib, int ops, uint64_t ns[2])
 	return ret;
 }
 
-/*
- * The PASID_ANY picker on a crowded stretch: PASIDs 1..n+1 bound, then PASID
- * 1 unbound and bound again explicitly before every pick. An explicit bind
- * moves the library's PASID_ANY cursor to just after it (pasid_bind sets
- * next_pasid = pick + 1 for explicit PASIDs too), so the pick starts at 2
- * and steps over the n bound PASIDs. Only the PASID_ANY bind is timed (one
- * clock read pair per op on both paths); the raw path attaches the PASID the
- * library ends up with, n + 2, with the same n + 1 PASIDs attached.
- */
-static int crowd_round(void *arg, bool lib, int ops, uint64_t ns[2])
-{
-	struct scale_bench *s = arg;
-	uint32_t want = (uint32_t)s->n + 2, p;
-	int ret = 0, bound;
-
-	ns[0] = ns[1] = 0;
-	for (bound = s->n + 1; bound >= 1 && !ret; bound--) {
-		p = (uint32_t)bound;
-		ret = lib ? pasid_bind(s->dev, s->as, (int)p) :
-			    raw_attach(s->vfio_fd, s->hwpt, p);
-		ret = ret < 0 ? ret : 0;
-	}
-	for (int i = 0; i < ops && !ret; i++) {
-		uint64_t t0;
-
-		if (lib) {
-			pasid_unbind(s->dev, 1);
-			ret = pasid_bind(s->dev, s->as, 1);
-			if (ret < 0)
-				break;
-			t0 = now_ns();
-			ret = pasid_bind(s->dev, s->as, PASID_ANY);
-			ns[0] += now_ns() - t0;
-			if (ret < 0)
-				break;
-			p = (uint32_t)ret;
-			ret = p == want ? 0 : -EPROTO;
-			pasid_unbind(s->dev, p);
-		} else {
-			raw_detach(s->vfio_fd, 1);
-			ret = raw_attach(s->vfio_fd, s->hwpt, 1);
-			if (ret)
-				break;
-			t0 = now_ns();
-			ret = raw_attach(s->vfio_fd, s->hwpt, want);
-			ns[0] += now_ns() - t0;
-			if (!ret)
-				raw_detach(s->vfio_fd, want);
-		}
-	}
-	for (p = 1; p <= (uint32_t)s->n + 1; p++) {
-		if (lib)
-			pasid_unbind(s->dev, p);
-		else
-			raw_detach(s->vfio_fd, p);
-	}
-	return ret;
-}
-
 static void bench_scale(struct scale_bench *s, struct pasid_as **own)
 {
 	static const int ns_[] = { 1, 64, 1024 };
@@ -704,13 +644,6 @@ static void bench_scale(struct scale_bench *s, struct pasid_as **own)
 		printf("   (own AS: the library allocates a page table in each bind and destroys it in each unbind;\n"
 		       "    the raw path does IOMMU_HWPT_ALLOC + attach, detach + IOMMU_DESTROY: the same kernel work)\n");
 	s->own = NULL;
-	for (int n = 64; n <= 1024; n *= 16) {
-		s->n = n;
-		snprintf(name[0], sizeof(name[0]),
-			 "bind PASID_ANY with %d PASIDs bound after the cursor", n);
-		measure1(name[0], crowd_round, s, CROWD_ITERS, true);
-	}
-	printf("   (cursor moved back by an explicit re-bind of PASID 1 while 2..N+1 are bound)\n");
 }
 
 /* ---- setup ---- */
@@ -967,9 +900,6 @@ static void bench_stubbed(struct pasid_as *as, uint8_t *buf4k, uint8_t *batch,
 			measure(snames, scale_round, &f->s, SCALE_OPS, true);
 			f->s.own = NULL;
 		}
-		f->s.n = 1024;
-		measure1("bind PASID_ANY with 1024 PASIDs bound after the cursor",
-			 crowd_round, &f->s, CROWD_ITERS, true);
 	}
 	stubbed = false;
 	no_ratio = false;
