@@ -536,7 +536,7 @@ static void rid_undo_move(struct pasid_dev *dev)
 		pasid_log(dev->ctx, PASID_LOG_WARN,
 			  "%s: could not move the RID back to the kernel's page table: %s",
 			  dev->name, pasid_errmsg());
-	pasid_err(NULL, 0, "%s", saved);
+	pasid_err_restore(saved);
 }
 
 PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)

@@ -22,6 +22,11 @@ void pasid_err_clear(void)
 	last_msg[0] = '\0';
 }
 
+void pasid_err_restore(const char *msg)
+{
+	snprintf(last_msg, sizeof(last_msg), "%s", msg);
+}
+
 static void emit(struct pasid_ctx *ctx, enum pasid_log_level level,
 		 const char *msg)
 {

@@ -88,6 +88,8 @@ void pasid_log(struct pasid_ctx *ctx, enum pasid_log_level level,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Forget the calling thread's message at the start of a public call. */
 void pasid_err_clear(void);
+/* Put back a message saved earlier (no logging: it was logged then). */
+void pasid_err_restore(const char *msg);
 
 static inline void ctx_lock(struct pasid_ctx *ctx)
 {
