@@ -88,12 +88,20 @@ static struct pasid_hwpt *hwpt_find(struct pasid_dev *dev,
 	return NULL;
 }
 
-static int no_pasid_table(struct pasid_dev *dev, int err, const char *why)
+/* -EOPNOTSUPP: no PASID-capable page table for dev. by_kernel: the kernel
+ * refused one (else the vendor rules did, before the kernel was asked). */
+static int no_pasid_table(struct pasid_dev *dev, bool by_kernel,
+			  const char *why)
 {
-	return pasid_kerr(dev->ctx, err, "IOMMU_HWPT_ALLOC(PASID)",
-			  "%s: the IOMMU (%s) cannot build a PASID-capable page table%s%s",
-			  dev->name, pasid_iommu_vendor_name(dev->caps.vendor),
-			  why ? ": " : "", why ? why : "");
+	const char *vendor = pasid_iommu_vendor_name(dev->caps.vendor);
+
+	if (!by_kernel)
+		return pasid_err(dev->ctx, EOPNOTSUPP,
+				 "%s: the IOMMU (%s) cannot build a PASID-capable page table (refused before asking the kernel): %s",
+				 dev->name, vendor, why);
+	return pasid_kerr(dev->ctx, EOPNOTSUPP, "IOMMU_HWPT_ALLOC(PASID)",
+			  "%s: the IOMMU (%s) cannot build a PASID-capable page table%s%s; or the kernel predates IOMMU_HWPT_ALLOC_PASID (Linux 6.13)",
+			  dev->name, vendor, why ? ": " : "", why ? why : "");
 }
 
 /* A PASID-capable page table of dev for as, with one more reference. */
@@ -112,7 +120,7 @@ static int hwpt_get(struct pasid_dev *dev, struct pasid_as *as,
 	if (dev->vendor->check_hwpt_flags &&
 	    dev->vendor->check_hwpt_flags(&dev->caps,
 					  KABI_IOMMU_HWPT_ALLOC_PASID, &why))
-		return no_pasid_table(dev, EOPNOTSUPP, why);
+		return no_pasid_table(dev, false, why);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return pasid_err(dev->ctx, ENOMEM, "out of memory");
@@ -123,7 +131,7 @@ static int hwpt_get(struct pasid_dev *dev, struct pasid_as *as,
 		if (ret == -EOPNOTSUPP) {
 			/* remember: the RID then uses the kernel's table */
 			dev->no_pasid_hwpt = true;
-			return no_pasid_table(dev, EOPNOTSUPP,
+			return no_pasid_table(dev, true,
 				dev->vendor->no_pasid_hint ?
 				dev->vendor->no_pasid_hint(&dev->caps) : NULL);
 		}
@@ -280,14 +288,19 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 				" (also by devices of its IOMMU group)" : "");
 		goto out;
 	}
+	pasid_log_hold(true);
 	ret = rid_set(dev, as, pasid_table);
+	pasid_log_hold(false);
 	/* the default falls back to the kernel's table where the IOMMU cannot
-	 * build a PASID-capable one (virtio-iommu, AMD v1 tables) */
+	 * build a PASID-capable one (virtio-iommu, AMD v1 tables): that is
+	 * not an error */
 	if (ret == -EOPNOTSUPP && !(flags & PASID_RID_PASID_TABLE)) {
 		pasid_log(dev->ctx, PASID_LOG_DEBUG, "%s: %s; using the kernel's page table",
 			  dev->name, pasid_errmsg());
 		pasid_err_clear();
 		ret = rid_set(dev, as, false);
+	} else if (ret) {
+		pasid_log(dev->ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
 	}
 out:
 	ctx_unlock(dev->ctx);
@@ -490,7 +503,7 @@ static int check_pasid_capable(struct pasid_dev *dev)
 				 "%s has no PASID capability: the kernel reports PASID width 0 for it (the device or its IOMMU lacks PASID support, PASID is not enabled, or the kernel is older than 6.15); use pasid_attach_rid for untagged DMA",
 				 dev->name);
 	if (dev->no_pasid_hwpt)
-		return no_pasid_table(dev, EOPNOTSUPP,
+		return no_pasid_table(dev, true,
 			dev->vendor->no_pasid_hint ?
 			dev->vendor->no_pasid_hint(&dev->caps) : NULL);
 	return 0;
@@ -618,6 +631,25 @@ out:
 	return ret;
 }
 
+/*
+ * A PASID was freed: keep it behind the PASID_ANY cursor of dev and of its
+ * group (one PASID space), so it is handed out again only after the
+ * cursor has gone round: DMA still in flight with it must not land in a new
+ * owner's address space.
+ */
+static void cursor_past_freed(struct pasid_dev *dev, uint32_t pasid)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
+		struct pasid_dev *d = container_of(pos, struct pasid_dev,
+						   ctx_node);
+
+		if ((d == dev || group_sibling(d, dev)) && pasid >= d->next_pasid)
+			d->next_pasid = pasid >= pasid_max(d) ? 1 : pasid + 1;
+	}
+}
+
 static struct pasid_binding *bound_or_err(struct pasid_dev *dev,
 					  uint32_t pasid, int *ret)
 {
@@ -649,6 +681,7 @@ PASID_API int pasid_unbind(struct pasid_dev *dev, uint32_t pasid)
 	}
 	h = b->hwpt;
 	binding_remove(dev, b);
+	cursor_past_freed(dev, pasid);
 	hwpt_put(dev, h);
 out:
 	ctx_unlock(dev->ctx);
@@ -709,15 +742,17 @@ void bind_release(struct pasid_dev *dev, struct pasid_as *as)
 	while (i < dev->npasids) {
 		struct pasid_binding *b = &dev->pasids[i];
 		struct pasid_hwpt *h = b->hwpt;
+		uint32_t pasid = b->pasid;
 
 		if (as && h->as != as) {
 			i++;
 			continue;
 		}
-		if (k_detach_pt(dev->fd, b->pasid))
+		if (k_detach_pt(dev->fd, pasid))
 			pasid_log(dev->ctx, PASID_LOG_WARN, "%s: detaching PASID %u failed",
-				  dev->name, b->pasid);
+				  dev->name, pasid);
 		binding_remove(dev, b);
+		cursor_past_freed(dev, pasid);
 		hwpt_put(dev, h);
 	}
 	if (dev->rid_as && (!as || dev->rid_as == as)) {

@@ -36,9 +36,9 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 	if (!ctxp)
 		return pasid_err(NULL, EINVAL, "pasid_ctx_open: ctxp is NULL");
 	*ctxp = NULL;
-	if (opts && copy_sized_in(&o, sizeof(o), opts))
+	if (opts && (copy_sized_in(&o, sizeof(o), opts) || o.reserved))
 		return pasid_err(NULL, EINVAL,
-				 "pasid_ctx_open: opts->size is %zu or fields this library does not know are set: set size = sizeof(struct pasid_ctx_opts)",
+				 "pasid_ctx_open: opts->size is %zu, or reserved or fields this library does not know are set: set size = sizeof(struct pasid_ctx_opts) and zero the rest",
 				 opts->size);
 
 	/* the caller's log hears about a failed open too */

@@ -11,6 +11,9 @@
 #include "internal.h"
 
 static __thread char last_msg[512];
+/* > 0 while a failure may still be recovered from: messages are kept but
+ * not sent to the log callback yet (see pasid_log_hold) */
+static __thread int held;
 
 PASID_API const char *pasid_errmsg(void)
 {
@@ -27,9 +30,16 @@ void pasid_err_restore(const char *msg)
 	snprintf(last_msg, sizeof(last_msg), "%s", msg);
 }
 
+void pasid_log_hold(bool on)
+{
+	held += on ? 1 : -1;
+}
+
 static void emit(struct pasid_ctx *ctx, enum pasid_log_level level,
 		 const char *msg)
 {
+	if (held && level == PASID_LOG_ERROR)
+		return;
 	if (ctx && ctx->log && level <= ctx->log_level)
 		ctx->log(ctx->log_arg, level, msg);
 }

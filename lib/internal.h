@@ -90,6 +90,10 @@ void pasid_log(struct pasid_ctx *ctx, enum pasid_log_level level,
 void pasid_err_clear(void);
 /* Put back a message saved earlier (no logging: it was logged then). */
 void pasid_err_restore(const char *msg);
+/* Around an attempt the caller may recover from: its failure message is
+ * kept for pasid_errmsg() but not logged as an error (the caller logs it if
+ * the call fails after all). Nests. */
+void pasid_log_hold(bool on);
 
 static inline void ctx_lock(struct pasid_ctx *ctx)
 {

@@ -28,6 +28,7 @@ struct run {
 	bool is_edu;
 	uint8_t *buf_rid, *buf_pasid;	/* 2 pages each */
 	uint64_t iova;			/* same IOVA in both address spaces */
+	bool rid_attached;
 	size_t page;
 	int pasid;
 };
@@ -85,6 +86,19 @@ static int round_trip(struct run *r, uint32_t pasid, uint8_t *buf, uint8_t seed)
 	return memcmp(buf, buf + r->page, XFER) ? -EIO : 0;
 }
 
+/* What an edu DMA helper's -errno means here. */
+static const char *dma_error(int ret)
+{
+	switch (ret) {
+	case -ETIMEDOUT:
+		return "the DMA engine did not finish";
+	case -EINVAL:
+		return "the IOVA is beyond the edu's 28-bit DMA reach";
+	default:
+		return strerror(-ret);
+	}
+}
+
 static void dma_rid(struct run *r)
 {
 	int ret;
@@ -97,7 +111,7 @@ static void dma_rid(struct run *r)
 	if (ret)
 		step(r, "dma-rid", "FAIL", "%s", ret == -EIO ?
 		     "the bytes did not come back through the mapping" :
-		     "the DMA engine did not finish");
+		     dma_error(ret));
 	else
 		step(r, "dma-rid", "ok", "%u bytes RAM -> device -> RAM at IOVA 0x%" PRIx64 " match",
 		     XFER, r->iova);
@@ -118,7 +132,7 @@ static void dma_pasid(struct run *r)
 	if (ret)
 		step(r, "dma-pasid", "FAIL", "%s", ret == -EIO ?
 		     "PASID-tagged DMA did not land in the PASID's address space" :
-		     "the DMA engine did not finish");
+		     dma_error(ret));
 	else if (r->buf_rid[r->page] || r->buf_rid[r->page + 1])
 		step(r, "dma-pasid", "FAIL", "PASID-tagged DMA landed in the RID's address space");
 	else
@@ -162,6 +176,7 @@ static bool setup(struct run *r, const char *name)
 	if (!check(r, "attach-rid", pasid_attach_rid(r->dev, r->as_rid, 0),
 		   "untagged DMA goes through the RID's address space"))
 		return false;
+	r->rid_attached = true;
 	n = pasid_as_iova_ranges(r->as_rid, rg, 4, &align);
 	if (n >= 0)
 		step(r, "iova-ranges", "ok", "%d range(s), first [0x%" PRIx64 ", 0x%" PRIx64 "], alignment 0x%" PRIx64,
@@ -176,7 +191,7 @@ static void teardown(struct run *r)
 	if (r->as_rid && r->iova)
 		check(r, "unmap", pasid_unmap(r->as_rid, r->iova, 2 * r->page),
 		      "RID's buffer");
-	if (r->dev && r->as_rid)
+	if (r->rid_attached)
 		check(r, "detach-rid", pasid_detach_rid(r->dev), "untagged DMA blocked");
 	if (r->is_edu)
 		edu_close(&r->edu);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* QEMU edu DMA engine, see edu.h and QEMU's docs/specs/edu.rst. */
+#include <endian.h>
 #include <errno.h>
 #include <time.h>
 
@@ -36,9 +37,10 @@ bool edu_is_edu(struct pasid_dev *dev)
 {
 	uint16_t id[2];
 
+	/* config space is little-endian */
 	return !pasid_dev_config_read(dev, 0, &id[0], 2) &&
 	       !pasid_dev_config_read(dev, 2, &id[1], 2) &&
-	       id[0] == EDU_VENDOR_ID && id[1] == EDU_DEVICE_ID;
+	       le16toh(id[0]) == EDU_VENDOR_ID && le16toh(id[1]) == EDU_DEVICE_ID;
 }
 
 int edu_open(struct edu *e, struct pasid_dev *dev)

@@ -55,6 +55,9 @@ struct pasid_ctx_opts {
 	pasid_log_fn log;	/* optional: called for every diagnostic */
 	void *log_arg;
 	enum pasid_log_level log_level; /* highest level passed to log */
+	/* must be 0: fills what would be tail padding, so that a field added
+	 * later starts beyond the size an old library knows */
+	uint32_t reserved;
 };
 
 /* Open /dev/iommu. opts may be NULL. */

@@ -140,7 +140,7 @@ static const char *intel_no_pasid_hint(const struct pasid_caps *caps)
 		return "this VT-d unit has no PASID support (ECAP.PASID is clear)";
 	if (!vtd_scalable(ecap))
 		return "VT-d PASIDs need scalable mode, which this unit does not offer (ECAP.SMTS is clear)";
-	return "VT-d PASIDs need scalable mode: boot with intel_iommu=on,sm_on (or a kernel built with CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON), and the device must have an enabled PCIe PASID capability";
+	return "VT-d PASIDs need scalable mode on: boot with intel_iommu=on,sm_on (or a kernel built with CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON) if it is off";
 }
 
 const struct pasid_vendor_ops pasid_vendor_intel = {

@@ -116,13 +116,20 @@ START_TEST(bind_any)
 	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 5);
 	ck_assert_uint_ne(fx_pasid_pt(index, 5), 0);
 	ck_assert_uint_eq(fx_pasid_pt(index, 1), 0);
+	/* a PASID freed ahead of the cursor is not handed out again at once */
+	ck_assert_int_eq(pasid_bind(dev, as, 150), 150);
+	ck_assert_int_eq(pasid_unbind(dev, 150), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, 151), 151);
+	ck_assert_int_eq(pasid_unbind(dev, 151), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 152);
+	ck_assert_int_eq(pasid_unbind(dev, 152), 0);
 	/* an explicit PASID does not move where PASID_ANY looks next */
 	ck_assert_int_eq(pasid_bind(dev, as, 200), 200);
-	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 6);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 153);
 	/* a run of bound PASIDs is skipped, wherever the cursor is */
-	for (int p = 7; p < 100; p++)
+	for (int p = 154; p < 200; p++)
 		ck_assert_int_eq(pasid_bind(dev, as, p), p);
-	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 100);
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), 201);
 }
 END_TEST
 
@@ -628,6 +635,31 @@ END_TEST
 
 /* Two devices of one IOMMU group: the kernel wants one page table per group
  * for the RID and for each PASID, and one PASID space. */
+/* One PASID space per group: a PASID one device freed is not handed to
+ * its sibling at once either. */
+START_TEST(group_freed_pasid_not_reused)
+{
+	struct emu_dev_cfg ca = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 7,
+	};
+	struct emu_dev_cfg cb = ca;
+	struct pasid_dev *a, *b;
+	struct pasid_as *as = fx_as();
+
+	cb.bdf = BDF2;
+	fx_add_cfg(&ca);
+	fx_add_cfg(&cb);
+	a = fx_open(BDF);
+	b = fx_open(BDF2);
+	ck_assert_int_eq(pasid_attach_rid(a, as, 0), 0);
+	ck_assert_int_eq(pasid_attach_rid(b, as, 0), 0);
+	ck_assert_int_eq(pasid_bind(a, as, PASID_ANY), 1);
+	ck_assert_int_eq(pasid_unbind(a, 1), 0);
+	ck_assert_int_eq(pasid_bind(b, as, PASID_ANY), 2);
+}
+END_TEST
+
 START_TEST(two_devices_one_group)
 {
 	struct emu_dev_cfg ca = {
@@ -904,6 +936,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, two_devices_one_as);
 	tcase_add_test(tc, two_devices_one_group);
+	tcase_add_test(tc, group_freed_pasid_not_reused);
 	tcase_add_test(tc, group_rid_moved_by_bind);
 	tcase_add_test(tc, group_rebind_shared_pasid);
 	tcase_add_test(tc, close_device_before_as);

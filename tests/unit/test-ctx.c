@@ -133,6 +133,14 @@ START_TEST(opts_trailing)
 	ck_assert_ptr_null(ctx);
 	ck_assert_errmsg("opts->size");
 	ck_assert_uint_eq(emu_open_fds(), 0);
+
+	/* the reserved field (no tail padding to hide a newer field in) */
+	big.newer[1] = 0;
+	big.o.reserved = 1;
+	ck_assert_int_eq(pasid_ctx_open(&ctx, &big.o), -EINVAL);
+	ck_assert_errmsg("reserved");
+	ck_assert_uint_eq(offsetof(struct pasid_ctx_opts, reserved) + 4,
+			  sizeof(struct pasid_ctx_opts));
 }
 END_TEST
 
@@ -247,6 +255,30 @@ START_TEST(log_callback)
 	pasid_ctx_close(ctx);
 	ck_assert_int_eq(l.n, 2);
 	l.n = 0;
+
+	/* a RID attach that falls back to the kernel's page table (the IOMMU
+	 * refuses a PASID-capable one) succeeds and logs no error */
+	{
+		struct emu_dev_cfg c = {
+			.bdf = "0000:00:05.0", .iommu = EMU_IOMMU_INTEL,
+			.pasid_log2 = 4, .group = 5, .no_pasid_hwpt = true,
+		};
+		struct pasid_dev *fallback;
+
+		fx_add_cfg(&c);
+		ck_assert_int_eq(pasid_ctx_open(&ctx, &o), 0);
+		ck_assert_int_eq(pasid_dev_open(ctx, c.bdf, &fallback), 0);
+		ck_assert_int_eq(pasid_as_new(ctx, &as), 0);
+		ck_assert_int_eq(pasid_attach_rid(fallback, as, 0), 0);
+		ck_assert_int_eq(l.n, 0);
+		/* insisting on a PASID-capable table fails, and says so */
+		ck_assert_int_eq(pasid_attach_rid(fallback, as, PASID_RID_PASID_TABLE),
+				 -EOPNOTSUPP);
+		ck_assert_int_eq(l.n, 1);
+		ck_assert_str_eq(l.msg[0], pasid_errmsg());
+		pasid_ctx_close(ctx);
+		l.n = 0;
+	}
 
 	/* a context that failed to open still reports to its log */
 	emu_fail_call(1, EACCES);
