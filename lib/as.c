@@ -8,11 +8,13 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 #include "kabi.h"
 #include "kernel.h"
+#include "sys.h"
 
 PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 {
@@ -332,6 +334,7 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 	const struct map_req r = { .kind = MAP_FILE, .call = "IOMMU_IOAS_MAP_FILE",
 				   .fd = fd, .start = offset, .len = len,
 				   .flags = flags };
+	struct stat st;
 	int ret;
 
 	pasid_err_clear();
@@ -340,10 +343,18 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 	ret = check_map_args(as->ctx, "pasid_map_file", flags, len, iova);
 	if (ret)
 		return ret;
-	if (fd < 0)
+	if (fd < 0 || pasid_sys->fstat(fd, &st) < 0)
 		return pasid_err(as->ctx, EBADF,
-				 "pasid_map_file: fd %d is not a file descriptor",
+				 "pasid_map_file: fd %d is not an open file descriptor",
 				 fd);
+	/* The kernel checks the range only when it pins the pages, which is
+	 * at map time only if a device is attached: check it here so the
+	 * answer does not depend on that. */
+	if (S_ISREG(st.st_mode) &&
+	    (offset > (uint64_t)st.st_size || len > (uint64_t)st.st_size - offset))
+		return pasid_err(as->ctx, EINVAL,
+				 "pasid_map_file: [0x%" PRIx64 ", +0x%zx) is beyond the end of the file (0x%llx bytes): grow it (ftruncate) first",
+				 offset, len, (unsigned long long)st.st_size);
 	return map_locked(as, &r, iova);
 }
 

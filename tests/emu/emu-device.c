@@ -71,11 +71,30 @@ static void attach_del_dev(struct emu_group *g, struct emu_attach *a,
 
 /* ---- reserved regions (RID only) --------------------------------------- */
 
+/*
+ * AMD also reserves the HyperTransport range unless EFR2 has HtRangeIgnore
+ * (amd_iommu_get_resv_regions; the emulated EFR2 is 0): the real 7.3
+ * kernel's IOVA ranges on QEMU's amd-iommu had this hole next to the MSI
+ * window.
+ */
+#define AMD_HT_START 0xfd00000000ULL
+#define AMD_HT_LAST 0xffffffffffULL
+
 static int dev_reserve(struct emu_obj *ioas, struct emu_dev *dev)
 {
+	int ret;
+
+	if (dev->cfg.iommu == EMU_IOMMU_AMD) {
+		ret = emu_ioas_reserve(ioas, AMD_HT_START, AMD_HT_LAST, dev);
+		if (ret)
+			return ret;
+	}
 	if (!dev->has_resv)
 		return 0;
-	return emu_ioas_reserve(ioas, dev->resv_start, dev->resv_last, dev);
+	ret = emu_ioas_reserve(ioas, dev->resv_start, dev->resv_last, dev);
+	if (ret)
+		emu_ioas_unreserve(ioas, dev);
+	return ret;
 }
 
 static void attach_unreserve(struct emu_attach *a, struct emu_obj *ioas)

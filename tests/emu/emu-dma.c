@@ -96,7 +96,7 @@ int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va)
 	lock();
 	ioas = emu_obj_lookup(ioas_id, EMU_OBJ_IOAS);
 	a = ioas ? emu_ioas_find_area(ioas, iova) : NULL;
-	if (a) {
+	if (a && a->pages->base) {	/* no base: an unpinnable file range */
 		*va = host_addr(a, iova);
 		ret = 0;
 	}
@@ -143,7 +143,9 @@ static int dma(int index, uint32_t pasid, uint64_t iova, void *buf,
 		struct emu_area *a = emu_ioas_find_area(hwpt->ioas, cur);
 		uint64_t n;
 
-		if (!a || cur > EMU_APERTURE_LAST)
+		/* no area lies outside the aperture of a domain filled from
+		 * its IOAS: the rest is reserved (emu_ioas_add_domain) */
+		if (!a)
 			ret = -EFAULT;
 		else if (!(a->prot & (write ? EMU_PROT_WRITE : EMU_PROT_READ)))
 			ret = -EPERM;

@@ -122,7 +122,9 @@ static uint32_t payload(const struct emu_dev *dev, uint8_t *data, size_t *len)
 /*
  * data_len: in = the caller's buffer, out = the kernel's size; the caller's
  * bytes past the kernel's data are zeroed. out_max_pasid_log2 and the PCI
- * PASID EXEC/PRIV bits only when the device has PASIDs (ref §5.3, §6).
+ * PASID EXEC/PRIV bits only when the device has PASIDs (ref §5.3, §6); the
+ * EXEC/PRIV bits are those enabled in its PASID control register (the sysfs
+ * config view of emu_dev_init_config enables both).
  */
 int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u)
 {
@@ -157,6 +159,12 @@ int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u)
 	cmd->data_len = (uint32_t)len;
 	cmd->out_data_type = type;
 	cmd->out_capabilities = idev->dev->cfg.caps;
+	/*
+	 * The driver's IOMMU_CAP_PCI_ATS_SUPPORTED needs an ATS capability,
+	 * which no emulated device has: ATS_NOT_SUPPORTED always (the real
+	 * 7.3 kernel set it for the edu on all four vIOMMUs).
+	 */
+	cmd->out_capabilities |= KABI_IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
 	if (idev->dev->cfg.dirty)
 		cmd->out_capabilities |= KABI_IOMMU_HW_CAP_DIRTY_TRACKING;
 	cmd->out_max_pasid_log2 = (uint8_t)idev->dev->cfg.pasid_log2;

@@ -26,8 +26,8 @@
 #define EMU_IOMMU_MAJOR	 10	/* /dev/iommu is a misc device */
 #define EMU_IOMMU_MINOR	 123
 #define EMU_NO_PASID	 0	/* IOMMU_NO_PASID: the RID */
-/* Every emulated IOMMU translates 48-bit input addresses (Intel MGAW 48,
- * SMMUv3 IAS 48, AMD/virtio likewise): the domain aperture. */
+/* The default domain aperture: 48-bit input addresses (Intel MGAW 48,
+ * SMMUv3 IAS 48); emu-ioas.c aperture_last() has the vendors that differ. */
 #define EMU_APERTURE_LAST ((1ULL << 48) - 1)
 #define EMU_CFG_SIZE	 4096
 #define EMU_BAR0_SIZE	 4096

@@ -126,8 +126,12 @@ static int va_check(uint64_t va, uint64_t len, bool write)
 
 static int pin(const struct piece *p)
 {
+	/* our own mapping of the file; none for a file that is not a memfd
+	 * or ends before the range: memfd_pin_folios() fails (the real 7.3
+	 * kernel: EINVAL at HWPT_ALLOC / attach, or at MAP_FILE with a
+	 * domain) */
 	if (p->pages->file)
-		return 0;	/* our own mapping of the file */
+		return p->pages->map ? 0 : -EINVAL;
 	return va_check(p->pages->uptr + p->off, p->len, p->pages->writable);
 }
 
@@ -154,34 +158,37 @@ static int pages_user(uint64_t uptr, uint64_t len, bool writable,
 }
 
 /*
- * iopt_alloc_file_pages: a memfd (shmem or hugetlbfs) range. The kernel
- * keeps the file; we keep a shared mapping of the range, which also serves
- * the DMA emulation. Not-a-memfd and beyond-EOF fail here with EINVAL (the
- * kernel finds them when it pins).
+ * iopt_map_file_pages + iopt_alloc_file_pages: a file range. The kernel
+ * keeps the file and pins its pages with memfd_pin_folios() once a domain
+ * needs them; we keep a shared mapping of a memfd (shmem or hugetlbfs)
+ * range, which also serves the DMA emulation. A file that is not a memfd,
+ * or a range past its end, gets no mapping and fails when pinned (the real
+ * 7.3 kernel accepted both with no domain and failed the HWPT_ALLOC).
  */
 static int pages_file(int fd, uint64_t start, uint64_t len, bool writable,
 		      struct piece *p)
 {
 	uint64_t down = ALIGN_DOWN(start, EMU_PAGE_SIZE);
+	void *map = NULL;
 	struct stat st;
-	size_t map_len;
-	void *map;
+	size_t map_len = 0;
 
-	if (fcntl(fd, F_GETFD) < 0)
-		return -EBADF;
 	if (!len)
 		return -EINVAL;
 	if (start + len < start)
 		return -EOVERFLOW;
-	if (fcntl(fd, F_GET_SEALS) < 0 || fstat(fd, &st) ||
-	    start + len > (uint64_t)st.st_size)
-		return -EINVAL;
-	map_len = (size_t)(start + len - down);
-	map = mmap(NULL, map_len, PROT_READ | (writable ? PROT_WRITE : 0),
-		   MAP_SHARED, fd, (off_t)down);
-	if (map == MAP_FAILED)
-		return errno == EACCES ? (writable ? -EPERM : -EACCES) :
-					 -EINVAL;
+	if (fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	if (fcntl(fd, F_GET_SEALS) >= 0 && !fstat(fd, &st) &&
+	    start + len <= (uint64_t)st.st_size) {
+		map_len = (size_t)(start + len - down);
+		map = mmap(NULL, map_len,
+			   PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED,
+			   fd, (off_t)down);
+		if (map == MAP_FAILED)
+			return errno == EACCES ?
+				       (writable ? -EPERM : -EACCES) : -EINVAL;
+	}
 	p->pages = calloc(1, sizeof(*p->pages));
 	if (!p->pages) {
 		munmap(map, map_len);
@@ -633,12 +640,35 @@ void emu_ioas_unreserve(struct emu_obj *ioas, const void *owner)
 }
 
 /*
+ * The last IOVA of a domain's aperture, per IOMMU, as the real 7.3 kernel
+ * reported it on the VM machines (IOMMU_IOAS_IOVA_RANGES with a HWPT):
+ * Intel (QEMU intel-iommu, 48-bit MGAW) and SMMUv3 48 bits; virtio-iommu
+ * 39 bits (QEMU's default input range); AMD no limit at all (the v1 table
+ * grows its top level up to a 64-bit VA space, so its aperture ends at
+ * U64_MAX and iopt_table_add_domain() reserves nothing).
+ */
+static uint64_t aperture_last(enum emu_iommu iommu)
+{
+	switch (iommu) {
+	case EMU_IOMMU_AMD:
+		return UINT64_MAX;
+	case EMU_IOMMU_VIRTIO:
+		return (1ULL << 39) - 1;
+	case EMU_IOMMU_INTEL:
+	case EMU_IOMMU_SMMUV3:
+		break;
+	}
+	return EMU_APERTURE_LAST;
+}
+
+/*
  * iopt_table_add_domain: the IOVA alignment becomes PAGE_SIZE (EADDRINUSE
  * if existing maps do not conform), everything outside the aperture is
  * reserved (EADDRINUSE if mapped), and every area gets pinned (EFAULT).
  */
 int emu_ioas_add_domain(struct emu_obj *ioas, struct emu_obj *hwpt)
 {
+	uint64_t last = aperture_last(hwpt->iommu);
 	size_t i;
 	int ret;
 
@@ -650,7 +680,8 @@ int emu_ioas_add_domain(struct emu_obj *ioas, struct emu_obj *hwpt)
 			    (EMU_PAGE_SIZE - 1))
 				return -EADDRINUSE;
 		}
-	ret = emu_ioas_reserve(ioas, EMU_APERTURE_LAST + 1, UINT64_MAX, hwpt);
+	ret = last == UINT64_MAX ? 0 :
+				   emu_ioas_reserve(ioas, last + 1, UINT64_MAX, hwpt);
 	if (ret)
 		return ret;
 	for (i = 0; i < ioas->nareas; i++) {

@@ -177,6 +177,16 @@ static int ioas_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 #define FAULT KABI_IOMMU_HWPT_FAULT_ID_VALID
 #define PASID KABI_IOMMU_HWPT_ALLOC_PASID
 
+/* AMD: GTSup (EFR bit 4), GIoSup (EFR bit 48), GCR3TRPMode (EFR2 bit 3);
+ * the emulation's EFR2 is always 0. */
+static bool amd_nest_parent_ok(const struct emu_dev *dev)
+{
+	const uint64_t efr = emu_amd_efr(dev), efr2 = 0;
+
+	return (efr & (1ULL << 4)) && (efr & (1ULL << 48)) &&
+	       (efr2 & (1ULL << 3));
+}
+
 /*
  * The driver's domain_alloc_paging_flags (ref §8.2 "Allowed flag
  * combinations in 7.3"). f has FAULT_ID_VALID stripped, as the core does.
@@ -205,9 +215,16 @@ static int vendor_paging_flags(const struct emu_dev *dev, uint32_t f)
 		switch (f) {
 		case 0:
 		case DIRTY:		/* v1 table */
+			return 0;
 		case NP:
 		case DIRTY | NP:
-			return 0;
+			/*
+			 * is_nest_parent_supported(): EFR GTSup and GIoSup
+			 * and EFR2 GCR3TRPMode. The emulated AMD reports no
+			 * GIoSup and no EFR2 (emu_amd_efr), so EOPNOTSUPP, as
+			 * the real 7.3 kernel returned on QEMU's amd-iommu.
+			 */
+			return amd_nest_parent_ok(dev) ? 0 : -EOPNOTSUPP;
 		case PASID:		/* v2 table, needs IOMMU PASID support
 					   (vm-testing: QEMU AMD refuses) */
 			return pasid_ok && dev->cfg.pasid_log2 ? 0 :

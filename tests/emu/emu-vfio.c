@@ -85,15 +85,26 @@ static int bind(struct emu_file *file, void *arg)
 	if (!arg)
 		return -EFAULT;
 	memcpy(&b, arg, minsz);
-	if (b.argsz < minsz || b.iommufd < 0)
+	if (b.argsz < minsz)
 		return -EINVAL;
-	if (b.flags & ~KABI_VFIO_DEVICE_BIND_FLAG_TOKEN)
-		return -EINVAL;
-	/* no VF here, so a VF token is never expected (EINVAL) */
-	if (b.flags & KABI_VFIO_DEVICE_BIND_FLAG_TOKEN)
+	/* copy_struct_from_user: E2BIG for non-zero bytes past the struct
+	 * (7.3 on a real kernel: argsz 32 with a non-zero tail) */
+	for (size_t i = sizeof(b); i < b.argsz; i++)
+		if (((const uint8_t *)arg)[i])
+			return -E2BIG;
+	memcpy(&b, arg, b.argsz < sizeof(b) ? b.argsz : sizeof(b));
+	if (b.iommufd < 0 || (b.flags & ~KABI_VFIO_DEVICE_BIND_FLAG_TOKEN))
 		return -EINVAL;
 	if (dev->bound == file)
 		return -EINVAL;		/* second bind */
+	/*
+	 * vfio_df_check_token: the UUID is read first (a NULL token_uuid_ptr,
+	 * also when argsz does not cover it, is EFAULT: seen on the real 7.3
+	 * kernel), then vfio-pci refuses a token for a device that is
+	 * neither a VF nor a PF with a VF token (EINVAL); no VFs here.
+	 */
+	if (b.flags & KABI_VFIO_DEVICE_BIND_FLAG_TOKEN)
+		return b.token_uuid_ptr ? -EINVAL : -EFAULT;
 	ctx = emu_ctx_of_fd(b.iommufd);
 	if (!ctx)
 		return fcntl(b.iommufd, F_GETFD) < 0 ? -EBADF : -EBADFD;
@@ -132,10 +143,20 @@ static int attach_pt(struct emu_file *file, void *arg)
 		if (at.argsz < sizeof(at))
 			return -EINVAL;
 		memcpy(&at.pasid, (uint8_t *)arg + minsz, sizeof(at.pasid));
-		/* ref §7: PASID 0 is the RID, not a PASID */
-		if (at.pasid == EMU_NO_PASID)
-			return -EINVAL;
+		/*
+		 * vfio_iommufd_physical_pasid_attach_ioas. PASID 0 is not
+		 * refused: VFIO tracks it like any PASID and iommufd takes it
+		 * as IOMMU_NO_PASID, i.e. the RID (the real 7.3 kernel: EBUSY
+		 * with the RID attached, since the device is already in the
+		 * RID's attachment; success without, attaching the RID, and
+		 * a plain RID attach is EBUSY after that). A PASID that is
+		 * not tracked yet gets an ida entry: ida_alloc_range() is
+		 * ENOSPC for ids above INT_MAX (real kernel: PASIDs
+		 * 0x80000000 and 0xffffffff ENOSPC on every machine).
+		 */
 		replace = tracked(dev, at.pasid, NULL);
+		if (!replace && at.pasid > INT_MAX)
+			return -ENOSPC;
 		if (!replace && EMU_GROW(dev->pasids, dev->pasids_cap,
 					 dev->npasids))
 			return -ENOMEM;

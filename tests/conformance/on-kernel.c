@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The conformance scenarios (scenarios.c) on the real kernel: a guest
+ * program for tests/vm/run-vm. It takes the first edu device with a VFIO
+ * cdev found in sysfs (and the second, for the scenario with two devices:
+ * run it with --edu 2) and /dev/iommu, and prints the same lines as
+ * conformance-on-emu does for that machine. Exit 0 when it ran (the
+ * comparison is tests/conformance/run's job), 1 without a device.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios.h"
+
+int main(int argc, char **argv)
+{
+	char path[256], second[256];
+	int ret;
+
+	ret = conf_find_vfio(0, path, sizeof(path));
+	if (ret) {
+		printf("# conformance: no edu with a VFIO cdev (%s)\n",
+		       strerror(-ret));
+		return 1;
+	}
+	printf("# conformance on the kernel: machine %s, %s\n",
+	       argc > 1 ? argv[1] : "?", path);
+	conf_run(path, conf_find_vfio(1, second, sizeof(second)) ? NULL : second);
+	return 0;
+}
