@@ -404,6 +404,33 @@ static int conv_prot(uint32_t flags)
 	 KABI_IOMMU_IOAS_MAP_READABLE)
 #define RW_FLAGS (KABI_IOMMU_IOAS_MAP_WRITEABLE | KABI_IOMMU_IOAS_MAP_READABLE)
 
+/* The checks MAP and MAP_FILE share, in iommufd_ioas_map's order; *ioas
+ * gets the IOAS. */
+static int map_check(struct emu_ctx *ctx, uint32_t flags, uint64_t iova,
+		     uint64_t length, uint32_t ioas_id, struct emu_obj **ioas)
+{
+	if (flags & ~MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (iova >= UINT64_MAX || length >= UINT64_MAX)
+		return -EOVERFLOW;
+	if (!(flags & RW_FLAGS))
+		return -EINVAL;
+	*ioas = get_ioas(ctx, ioas_id);
+	return *ioas ? 0 : -ENOENT;
+}
+
+/* Map the pages in p; on success *iova is where they went. */
+static int map_commit(struct emu_obj *ioas, struct piece *p, uint64_t length,
+		      uint32_t flags, uint64_t *iova)
+{
+	int ret = map_pieces(ioas, p, 1, length, iova, conv_prot(flags),
+			     !(flags & KABI_IOMMU_IOAS_MAP_FIXED_IOVA));
+
+	if (ret)
+		pages_put(p->pages);
+	return ret;
+}
+
 /* IOMMU_IOAS_MAP (ref §9 table, iommufd_ioas_map order of checks). */
 int emu_ioas_map(struct emu_ctx *ctx, struct emu_ucmd *u)
 {
@@ -413,26 +440,17 @@ int emu_ioas_map(struct emu_ctx *ctx, struct emu_ucmd *u)
 	uint64_t iova = cmd->iova;
 	int ret;
 
-	if ((cmd->flags & ~MAP_FLAGS) || cmd->__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags & RW_FLAGS))
-		return -EINVAL;
-	ioas = get_ioas(ctx, cmd->ioas_id);
-	if (!ioas)
-		return -ENOENT;
-	ret = pages_user(cmd->user_va, cmd->length,
-			 cmd->flags & KABI_IOMMU_IOAS_MAP_WRITEABLE, &p);
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;	/* as an unknown flag: the first check */
+	ret = map_check(ctx, cmd->flags, cmd->iova, cmd->length, cmd->ioas_id,
+			&ioas);
+	if (!ret)
+		ret = pages_user(cmd->user_va, cmd->length,
+				 cmd->flags & KABI_IOMMU_IOAS_MAP_WRITEABLE, &p);
+	if (!ret)
+		ret = map_commit(ioas, &p, cmd->length, cmd->flags, &iova);
 	if (ret)
 		return ret;
-	ret = map_pieces(ioas, &p, 1, cmd->length, &iova,
-			 conv_prot(cmd->flags),
-			 !(cmd->flags & KABI_IOMMU_IOAS_MAP_FIXED_IOVA));
-	if (ret) {
-		pages_put(p.pages);
-		return ret;
-	}
 	cmd->iova = iova;
 	return emu_respond(u);
 }
@@ -446,26 +464,15 @@ int emu_ioas_map_file(struct emu_ctx *ctx, struct emu_ucmd *u)
 	uint64_t iova = cmd->iova;
 	int ret;
 
-	if (cmd->flags & ~MAP_FLAGS)
-		return -EOPNOTSUPP;
-	if (cmd->iova >= UINT64_MAX || cmd->length >= UINT64_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags & RW_FLAGS))
-		return -EINVAL;
-	ioas = get_ioas(ctx, cmd->ioas_id);
-	if (!ioas)
-		return -ENOENT;
-	ret = pages_file(cmd->fd, cmd->start, cmd->length,
-			 cmd->flags & KABI_IOMMU_IOAS_MAP_WRITEABLE, &p);
+	ret = map_check(ctx, cmd->flags, cmd->iova, cmd->length, cmd->ioas_id,
+			&ioas);
+	if (!ret)
+		ret = pages_file(cmd->fd, cmd->start, cmd->length,
+				 cmd->flags & KABI_IOMMU_IOAS_MAP_WRITEABLE, &p);
+	if (!ret)
+		ret = map_commit(ioas, &p, cmd->length, cmd->flags, &iova);
 	if (ret)
 		return ret;
-	ret = map_pieces(ioas, &p, 1, cmd->length, &iova,
-			 conv_prot(cmd->flags),
-			 !(cmd->flags & KABI_IOMMU_IOAS_MAP_FIXED_IOVA));
-	if (ret) {
-		pages_put(p.pages);
-		return ret;
-	}
 	cmd->iova = iova;
 	return emu_respond(u);
 }

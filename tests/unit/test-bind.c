@@ -27,6 +27,27 @@ static void *map_at(struct pasid_as *as, uint64_t iova, size_t npages)
 	return buf;
 }
 
+/*
+ * Two Intel devices in IOMMU group 7, both opened: a (BDF, 8 PASID bits) and
+ * b (BDF2, b_log2 PASID bits). Their emulation indices go to *ia, *ib.
+ */
+static void open_group_pair(unsigned int b_log2, struct pasid_dev **a,
+			    struct pasid_dev **b, int *ia, int *ib)
+{
+	struct emu_dev_cfg ca = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 7,
+	};
+	struct emu_dev_cfg cb = ca;
+
+	cb.bdf = BDF2;
+	cb.pasid_log2 = b_log2;
+	*ia = fx_add_cfg(&ca);
+	*ib = fx_add_cfg(&cb);
+	*a = fx_open(BDF);
+	*b = fx_open(BDF2);
+}
+
 /* ---- bind ---- */
 
 START_TEST(bind_explicit)
@@ -639,19 +660,11 @@ END_TEST
  * its sibling at once either. */
 START_TEST(group_freed_pasid_not_reused)
 {
-	struct emu_dev_cfg ca = {
-		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
-		.group = 7,
-	};
-	struct emu_dev_cfg cb = ca;
 	struct pasid_dev *a, *b;
 	struct pasid_as *as = fx_as();
+	int ia, ib;
 
-	cb.bdf = BDF2;
-	fx_add_cfg(&ca);
-	fx_add_cfg(&cb);
-	a = fx_open(BDF);
-	b = fx_open(BDF2);
+	open_group_pair(8, &a, &b, &ia, &ib);
 	ck_assert_int_eq(pasid_attach_rid(a, as, 0), 0);
 	ck_assert_int_eq(pasid_attach_rid(b, as, 0), 0);
 	ck_assert_int_eq(pasid_bind(a, as, PASID_ANY), 1);
@@ -662,21 +675,12 @@ END_TEST
 
 START_TEST(two_devices_one_group)
 {
-	struct emu_dev_cfg ca = {
-		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
-		.group = 7,
-	};
-	struct emu_dev_cfg cb = ca;
 	struct pasid_dev *a, *b;
 	struct pasid_as *as = fx_as(), *as2 = fx_as();
 	void *buf = map_at(as, IOVA, 1), *buf2 = map_at(as2, IOVA, 1);
 	int ia, ib, pa, pb, pc;
 
-	cb.bdf = BDF2;
-	ia = fx_add_cfg(&ca);
-	ib = fx_add_cfg(&cb);
-	a = fx_open(BDF);
-	b = fx_open(BDF2);
+	open_group_pair(8, &a, &b, &ia, &ib);
 
 	ck_assert_int_eq(pasid_attach_rid(a, as, 0), 0);
 	ck_assert_int_eq(pasid_attach_rid(b, as, 0), 0);
@@ -719,22 +723,12 @@ END_TEST
  * of the sibling follows (checked by the leak checks of the teardown). */
 START_TEST(group_rid_moved_by_bind)
 {
-	struct emu_dev_cfg ca = {
-		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
-		.group = 7,
-	};
-	struct emu_dev_cfg cb = ca;
 	struct pasid_dev *a, *b;
 	struct pasid_as *as = fx_as(), *pas = fx_as();
 	void *buf = map_at(as, IOVA, 1), *pbuf = map_at(pas, IOVA, 1);
 	int ia, ib;
 
-	cb.bdf = BDF2;
-	cb.pasid_log2 = 0;		/* a sibling without PASIDs */
-	ia = fx_add_cfg(&ca);
-	ib = fx_add_cfg(&cb);
-	a = fx_open(BDF);
-	b = fx_open(BDF2);
+	open_group_pair(0, &a, &b, &ia, &ib);	/* b: a sibling without PASIDs */
 
 	ck_assert_int_eq(pasid_attach_rid(a, as, PASID_RID_KERNEL_TABLE), 0);
 	/* b joins the table the group is on */
@@ -769,21 +763,12 @@ END_TEST
  * (the kernel's replace is per group). */
 START_TEST(group_rebind_shared_pasid)
 {
-	struct emu_dev_cfg ca = {
-		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
-		.group = 7,
-	};
-	struct emu_dev_cfg cb = ca;
 	struct pasid_dev *a, *b;
 	struct pasid_as *as = fx_as(), *as2 = fx_as();
 	void *buf = map_at(as, IOVA, 1), *buf2 = map_at(as2, IOVA, 1);
 	int ia, ib;
 
-	cb.bdf = BDF2;
-	ia = fx_add_cfg(&ca);
-	ib = fx_add_cfg(&cb);
-	a = fx_open(BDF);
-	b = fx_open(BDF2);
+	open_group_pair(8, &a, &b, &ia, &ib);
 	ck_assert_int_eq(pasid_bind(a, as, 5), 5);
 	ck_assert_int_eq(pasid_bind(b, as, 5), 5);
 	fx_dma_check(ib, 5, IOVA, buf);
