@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The mapping record of one address space: what the library mapped, keyed by
+ * IOVA (the kernel's mappings never overlap in IOVA) and by process address
+ * (several mappings may cover the same process memory). Insert, remove and
+ * both lookups are O(log n) in any order.
+ *
+ * Not thread safe: the address space's lock guards its record. Entries are
+ * intrusive and owned by the record; the only call that allocates is
+ * maprec_add, so an entry taken out can always be put back.
+ */
+#ifndef LIBPASID_MAPREC_H
+#define LIBPASID_MAPREC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct maprec_node {
+	struct maprec_node *left, *right, *parent;
+	int height;
+};
+
+struct maprec_entry {
+	uint64_t iova, len;
+	uintptr_t va;			/* 0: not process memory (file, copy) */
+	struct maprec_node by_iova;
+	struct maprec_node by_va;	/* linked only when va != 0 */
+	uintptr_t va_max_end;		/* largest va + len in this by_va subtree */
+	struct maprec_entry *next_taken;/* a list made by maprec_take */
+};
+
+struct maprec {
+	struct maprec_node *iova_root, *va_root;
+	size_t count;
+};
+
+void maprec_init(struct maprec *r);
+/* Frees every entry. */
+void maprec_fini(struct maprec *r);
+
+/* Record [iova, iova + len) backed by va (0: none). 0, -ENOMEM, or -EEXIST
+ * if it overlaps a recorded mapping in IOVA (the record is then unchanged). */
+int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va);
+
+/*
+ * Take the mappings inside [iova, iova + len) out of the record, to unmap
+ * them: 0 and *taken (a list through next_taken, in IOVA order); -ENOENT if
+ * no mapping starts in the range; -EXDEV if the range would cut a mapping in
+ * two (*cut is that mapping). On error nothing is taken.
+ */
+int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
+		struct maprec_entry **taken, const struct maprec_entry **cut);
+/* Put a taken list back (the kernel refused the unmap). Cannot fail. */
+void maprec_put_back(struct maprec *r, struct maprec_entry *taken);
+/* Free a taken list (the kernel unmapped it). */
+void maprec_release(struct maprec_entry *taken);
+
+/* The mapping that contains iova, or NULL. */
+const struct maprec_entry *maprec_find_iova(const struct maprec *r,
+					    uint64_t iova);
+/* A mapping whose process memory contains va (any one of them if several
+ * do), or NULL. */
+const struct maprec_entry *maprec_find_va(const struct maprec *r,
+					  uintptr_t va);
+/* The first mapping in IOVA order, and the one after e; NULL at the end. */
+const struct maprec_entry *maprec_first(const struct maprec *r);
+const struct maprec_entry *maprec_next(const struct maprec_entry *e);
+
+/* Heap bytes the record holds (entries). */
+size_t maprec_bytes(const struct maprec *r);
+
+#endif
