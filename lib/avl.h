@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * An intrusive AVL tree with parent pointers, so that walking and erasing
+ * need neither recursion nor a stack. The caller searches and links (its
+ * comparison stays inline in its own loop); this file keeps the tree
+ * balanced and, for a caller whose nodes carry a value computed from their
+ * subtree (an interval tree's largest end), keeps that value current.
+ *
+ * Everything is inline and always_inline: each caller passes its augment
+ * callback as a constant (or NULL), so the compiler builds a copy with the
+ * callback folded in, and a tree without one pays nothing for the feature.
+ */
+#ifndef LIBPASID_AVL_H
+#define LIBPASID_AVL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct avl_node {
+	struct avl_node *left, *right, *parent;
+	int height;		/* of the subtree: 1 for a leaf, NULL counts 0 */
+};
+
+/*
+ * Recompute n's augmented value from n itself and its children (whose values
+ * are current); true if the value changed, so that the ancestors need it too.
+ */
+typedef bool avl_augment_fn(struct avl_node *n);
+
+#define AVL_INLINE static inline __attribute__((always_inline))
+
+AVL_INLINE int avl_height(const struct avl_node *n)
+{
+	return n ? n->height : 0;
+}
+
+/* Hang the new leaf n at *link, a child pointer of parent (or the root). */
+AVL_INLINE void avl_link(struct avl_node *n, struct avl_node *parent,
+			 struct avl_node **link)
+{
+	n->left = n->right = NULL;
+	n->parent = parent;
+	n->height = 1;
+	*link = n;
+}
+
+AVL_INLINE struct avl_node *avl_first(struct avl_node *root)
+{
+	if (root)
+		while (root->left)
+			root = root->left;
+	return root;
+}
+
+/* In-order successor: amortized O(1) over a whole walk. */
+AVL_INLINE struct avl_node *avl_next(const struct avl_node *n)
+{
+	struct avl_node *p;
+
+	if (n->right) {
+		n = n->right;
+		while (n->left)
+			n = n->left;
+		return (struct avl_node *)n;
+	}
+	while ((p = n->parent) && n == p->right)
+		n = p;
+	return p;
+}
+
+/* Point whatever pointed at old (its parent's child pointer, or the root)
+ * at new. */
+AVL_INLINE void avl_replace_child(struct avl_node **root,
+				  struct avl_node *parent,
+				  const struct avl_node *old,
+				  struct avl_node *new)
+{
+	if (!parent)
+		*root = new;
+	else if (parent->left == old)
+		parent->left = new;
+	else
+		parent->right = new;
+}
+
+AVL_INLINE void avl_update_height(struct avl_node *n)
+{
+	int hl = avl_height(n->left), hr = avl_height(n->right);
+
+	n->height = (hl > hr ? hl : hr) + 1;
+}
+
+/* A child by side, so that one piece of code serves a case and its mirror
+ * image: 0 is left, 1 right. */
+AVL_INLINE struct avl_node **avl_child(struct avl_node *n, int side)
+{
+	return side ? &n->right : &n->left;
+}
+
+/* x's child on side up takes x's place; x becomes its child on the other
+ * side, and the child's inner subtree moves over to x. */
+AVL_INLINE struct avl_node *avl_rotate(struct avl_node **root,
+				       struct avl_node *x, int up,
+				       avl_augment_fn *augment)
+{
+	struct avl_node *y = *avl_child(x, up), *parent = x->parent;
+	struct avl_node *inner = *avl_child(y, !up);
+
+	*avl_child(x, up) = inner;
+	if (inner)
+		inner->parent = x;
+	*avl_child(y, !up) = x;
+	x->parent = y;
+	y->parent = parent;
+	avl_replace_child(root, parent, x, y);
+	avl_update_height(x);
+	avl_update_height(y);
+	if (augment) {
+		augment(x);
+		augment(y);
+	}
+	return y;
+}
+
+/*
+ * Restore the AVL property at n, whose children are balanced and differ in
+ * height by at most two, and set its height. Returns the subtree's new top
+ * (n unless it rotated). Rotations recompute the augmented values of the
+ * nodes they move; n's own is the caller's business when nothing rotated.
+ */
+AVL_INLINE struct avl_node *avl_rebalance(struct avl_node **root,
+					  struct avl_node *n,
+					  avl_augment_fn *augment)
+{
+	int hl = avl_height(n->left), hr = avl_height(n->right);
+
+	if (hl > hr + 1 || hr > hl + 1) {
+		int heavy = hr > hl;
+		struct avl_node *c = *avl_child(n, heavy);
+
+		/* a child heavy on the inner side first turns outward */
+		if (avl_height(*avl_child(c, heavy)) <
+		    avl_height(*avl_child(c, !heavy)))
+			avl_rotate(root, c, !heavy, augment);
+		return avl_rotate(root, n, heavy, augment);
+	}
+	n->height = (hl > hr ? hl : hr) + 1;
+	return n;
+}
+
+/*
+ * After avl_link: walk up from the new leaf until a subtree's height stops
+ * changing (at most one rotation, which always restores the height the
+ * subtree had before). The caller has already raised the augmented values
+ * on the path, on its way down: an insert can only raise them.
+ */
+AVL_INLINE void avl_insert_rebalance(struct avl_node **root,
+				     struct avl_node *n,
+				     avl_augment_fn *augment)
+{
+	struct avl_node *p = n->parent;
+
+	while (p) {
+		int before = p->height;
+		struct avl_node *top = avl_rebalance(root, p, augment);
+
+		if (top->height == before)
+			break;
+		p = top->parent;
+	}
+}
+
+/*
+ * Unlink n and rebalance. A node with two children is replaced by its
+ * successor, which moves into n's place; the walk up starts where the tree
+ * actually lost a node and stops once neither a height nor an augmented
+ * value changes, but not before it has passed the moved successor: that
+ * one's augmented value described its old, smaller subtree, so whether it
+ * changed says nothing about the ancestors, which were made of n's.
+ */
+AVL_INLINE void avl_erase(struct avl_node **root, struct avl_node *n,
+			  avl_augment_fn *augment)
+{
+	struct avl_node *parent = n->parent, *start, *moved = NULL;
+
+	if (n->left && n->right) {
+		struct avl_node *s = n->right;
+
+		while (s->left)
+			s = s->left;
+		if (s == n->right) {
+			start = s;
+		} else {
+			start = s->parent;
+			start->left = s->right;
+			if (s->right)
+				s->right->parent = start;
+			s->right = n->right;
+			n->right->parent = s;
+		}
+		s->left = n->left;
+		n->left->parent = s;
+		s->parent = parent;
+		s->height = n->height;
+		avl_replace_child(root, parent, n, s);
+		if (augment)
+			moved = s;
+	} else {
+		struct avl_node *child = n->left ? n->left : n->right;
+
+		if (child)
+			child->parent = parent;
+		avl_replace_child(root, parent, n, child);
+		start = parent;
+	}
+
+	while (start) {
+		int before = start->height;
+		struct avl_node *top = avl_rebalance(root, start, augment);
+		bool value_changed = false;
+
+		if (augment)
+			value_changed = top != start || augment(start);
+		if (moved) {
+			value_changed = true;
+			if (start == moved)
+				moved = NULL;
+		}
+		if (top->height == before && !value_changed)
+			break;
+		start = top->parent;
+	}
+}
+
+#endif
