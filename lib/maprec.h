@@ -15,22 +15,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct maprec_node {
-	struct maprec_node *left, *right, *parent;
-	int height;
-};
+#include "avl.h"
 
+/*
+ * Ends are kept inclusive (the last byte) wherever a range may reach the top
+ * of its space: iova + len is 0 for a mapping that ends at UINT64_MAX.
+ */
 struct maprec_entry {
 	uint64_t iova, len;
 	uintptr_t va;			/* 0: not process memory (file, copy) */
-	struct maprec_node by_iova;
-	struct maprec_node by_va;	/* linked only when va != 0 */
-	uintptr_t va_max_end;		/* largest va + len in this by_va subtree */
+	struct avl_node by_iova;	/* ordered by iova */
+	struct avl_node by_va;		/* by (va, iova); only when va != 0 */
+	uint64_t va_max_last;		/* largest va + len - 1 in this by_va subtree */
 	struct maprec_entry *next_taken;/* a list made by maprec_take */
 };
 
 struct maprec {
-	struct maprec_node *iova_root, *va_root;
+	struct avl_node *iova_root, *va_root;
 	size_t count;
 };
 
@@ -38,19 +39,23 @@ void maprec_init(struct maprec *r);
 /* Frees every entry. */
 void maprec_fini(struct maprec *r);
 
-/* Record [iova, iova + len) backed by va (0: none). 0, -ENOMEM, or -EEXIST
- * if it overlaps a recorded mapping in IOVA (the record is then unchanged). */
+/* Record [iova, iova + len) backed by va (0: none). 0, -ENOMEM, -EEXIST if
+ * it overlaps a recorded mapping in IOVA, or -EINVAL if len is 0 or either
+ * range runs past the top of its space (the record is then unchanged). */
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va);
 
 /*
  * Take the mappings inside [iova, iova + len) out of the record, to unmap
  * them: 0 and *taken (a list through next_taken, in IOVA order); -ENOENT if
- * no mapping starts in the range; -EXDEV if the range would cut a mapping in
- * two (*cut is that mapping). On error nothing is taken.
+ * no mapping overlaps the range; -EXDEV if the range would cut a mapping in
+ * two, because it starts or ends inside one (*cut is that mapping, the one
+ * at the start if both, unless cut is NULL); -EINVAL if len is 0 or the range
+ * runs past UINT64_MAX. On error nothing is taken and *taken is NULL.
  */
 int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		struct maprec_entry **taken, const struct maprec_entry **cut);
-/* Put a taken list back (the kernel refused the unmap). Cannot fail. */
+/* Put a taken list back (the kernel refused the unmap). Cannot fail: nothing
+ * can have been added over the taken range while the kernel still maps it. */
 void maprec_put_back(struct maprec *r, struct maprec_entry *taken);
 /* Free a taken list (the kernel unmapped it). */
 void maprec_release(struct maprec_entry *taken);

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The mapping record: two AVL trees over the same entries. by_iova is a
+ * plain search tree (IOVA ranges never overlap, so ordering by start orders
+ * the whole ranges). by_va is an interval tree: ordered by (va, iova), each
+ * node also knows the largest last byte below it, which is what lets a point
+ * lookup skip every subtree that ends before the point although process
+ * ranges overlap.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "list.h"
+#include "maprec.h"
+
+static inline struct maprec_entry *iova_entry(const struct avl_node *n)
+{
+	return container_of(n, struct maprec_entry, by_iova);
+}
+
+static inline struct maprec_entry *va_entry(const struct avl_node *n)
+{
+	return container_of(n, struct maprec_entry, by_va);
+}
+
+static inline uint64_t iova_last(const struct maprec_entry *e)
+{
+	return e->iova + (e->len - 1);
+}
+
+static inline uint64_t va_last(const struct maprec_entry *e)
+{
+	return (uint64_t)e->va + (e->len - 1);
+}
+
+/* A range of len bytes at start that stays below 2^64. */
+static inline bool range_ok(uint64_t start, uint64_t len)
+{
+	return len && start + (len - 1) >= start;
+}
+
+void maprec_init(struct maprec *r)
+{
+	r->iova_root = r->va_root = NULL;
+	r->count = 0;
+}
+
+/* Post-order through the parent pointers: each entry is freed after both
+ * its subtrees, without a stack and without rebalancing a dying tree. */
+void maprec_fini(struct maprec *r)
+{
+	struct avl_node *n = r->iova_root;
+
+	while (n) {
+		struct avl_node *parent;
+
+		if (n->left) {
+			n = n->left;
+			continue;
+		}
+		if (n->right) {
+			n = n->right;
+			continue;
+		}
+		parent = n->parent;
+		if (parent && parent->left == n)
+			parent->left = NULL;
+		else if (parent)
+			parent->right = NULL;
+		free(iova_entry(n));
+		n = parent;
+	}
+	maprec_init(r);
+}
+
+/* ---- by IOVA ---- */
+
+struct iova_slot {
+	struct avl_node *parent, **link;
+};
+
+/* Where a mapping starting at iova belongs; false if [iova, last] overlaps
+ * a recorded one. Its neighbours in IOVA order are the last nodes the walk
+ * turned right at (before) and left at (after). */
+static inline bool iova_slot_find(struct maprec *r, uint64_t iova,
+				  uint64_t last, struct iova_slot *slot)
+{
+	struct avl_node **link = &r->iova_root, *parent = NULL;
+	const struct maprec_entry *before = NULL, *after = NULL;
+
+	while (*link) {
+		const struct maprec_entry *x = iova_entry(*link);
+
+		parent = *link;
+		if (iova < x->iova) {
+			after = x;
+			link = &parent->left;
+		} else {
+			before = x;
+			link = &parent->right;
+		}
+	}
+	slot->parent = parent;
+	slot->link = link;
+	return !(before && iova_last(before) >= iova) &&
+	       !(after && after->iova <= last);
+}
+
+static inline void iova_link(struct maprec *r, struct maprec_entry *e,
+			     const struct iova_slot *slot)
+{
+	avl_link(&e->by_iova, slot->parent, slot->link);
+	avl_insert_rebalance(&r->iova_root, &e->by_iova, NULL);
+}
+
+/* The mapping with the largest start at or below iova, or NULL. */
+static inline struct maprec_entry *iova_floor(const struct maprec *r,
+					      uint64_t iova)
+{
+	const struct avl_node *n = r->iova_root;
+	struct maprec_entry *best = NULL;
+
+	while (n) {
+		struct maprec_entry *x = iova_entry(n);
+
+		if (x->iova <= iova) {
+			best = x;
+			n = n->right;
+		} else {
+			n = n->left;
+		}
+	}
+	return best;
+}
+
+static inline struct maprec_entry *iova_first(const struct maprec *r)
+{
+	const struct avl_node *n = avl_first(r->iova_root);
+
+	return n ? iova_entry(n) : NULL;
+}
+
+static inline struct maprec_entry *iova_next(const struct maprec_entry *e)
+{
+	const struct avl_node *n = avl_next(&e->by_iova);
+
+	return n ? iova_entry(n) : NULL;
+}
+
+/* ---- by process address ---- */
+
+static bool va_recompute(struct avl_node *n)
+{
+	struct maprec_entry *e = va_entry(n);
+	uint64_t max = va_last(e);
+
+	if (n->left && va_entry(n->left)->va_max_last > max)
+		max = va_entry(n->left)->va_max_last;
+	if (n->right && va_entry(n->right)->va_max_last > max)
+		max = va_entry(n->right)->va_max_last;
+	if (max == e->va_max_last)
+		return false;
+	e->va_max_last = max;
+	return true;
+}
+
+/* The walk down raises va_max_last on the path: the new entry will be in
+ * all those subtrees, and an insert can only raise them. */
+static inline void va_insert(struct maprec *r, struct maprec_entry *e)
+{
+	struct avl_node **link = &r->va_root, *parent = NULL;
+	uint64_t last = va_last(e);
+
+	e->va_max_last = last;
+	while (*link) {
+		struct maprec_entry *x = va_entry(*link);
+
+		parent = *link;
+		if (x->va_max_last < last)
+			x->va_max_last = last;
+		if (e->va < x->va || (e->va == x->va && e->iova < x->iova))
+			link = &parent->left;
+		else
+			link = &parent->right;
+	}
+	avl_link(&e->by_va, parent, link);
+	avl_insert_rebalance(&r->va_root, &e->by_va, va_recompute);
+}
+
+/* ---- the interface ---- */
+
+int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
+{
+	struct maprec_entry *e;
+	struct iova_slot slot;
+
+	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
+		return -EINVAL;
+	if (!iova_slot_find(r, iova, iova + (len - 1), &slot))
+		return -EEXIST;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->iova = iova;
+	e->len = len;
+	e->va = va;
+	e->next_taken = NULL;
+	iova_link(r, e, &slot);
+	if (va)
+		va_insert(r, e);
+	r->count++;
+	return 0;
+}
+
+static inline void unlink_entry(struct maprec *r, struct maprec_entry *e)
+{
+	avl_erase(&r->iova_root, &e->by_iova, NULL);
+	if (e->va)
+		avl_erase(&r->va_root, &e->by_va, va_recompute);
+	r->count--;
+}
+
+int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
+		struct maprec_entry **taken, const struct maprec_entry **cut)
+{
+	struct maprec_entry *first, *last_taken, *e, **tail;
+	uint64_t last;
+
+	*taken = NULL;
+	if (!range_ok(iova, len))
+		return -EINVAL;
+	last = iova + (len - 1);
+
+	first = iova_floor(r, iova);
+	if (first && iova_last(first) >= iova) {
+		if (first->iova < iova)
+			goto cut_it;
+	} else {
+		first = first ? iova_next(first) : iova_first(r);
+		if (!first || first->iova > last)
+			return -ENOENT;
+	}
+
+	/* Find the last mapping that starts in the range: the successor is
+	 * needed only while the range reaches past the current one. */
+	last_taken = first;
+	while (iova_last(last_taken) < last) {
+		e = iova_next(last_taken);
+		if (!e || e->iova > last)
+			break;
+		last_taken = e;
+	}
+	if (iova_last(last_taken) > last) {
+		first = last_taken;
+		goto cut_it;
+	}
+
+	/* Each successor is found before its predecessor leaves the tree;
+	 * erasing relinks nodes but never moves an entry. */
+	tail = taken;
+	for (e = first;; ) {
+		struct maprec_entry *next = e == last_taken ? NULL : iova_next(e);
+
+		unlink_entry(r, e);
+		e->next_taken = NULL;
+		*tail = e;
+		tail = &e->next_taken;
+		if (!next)
+			break;
+		e = next;
+	}
+	return 0;
+
+cut_it:
+	if (cut)
+		*cut = first;
+	return -EXDEV;
+}
+
+void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
+{
+	while (taken) {
+		struct maprec_entry *next = taken->next_taken;
+		struct iova_slot slot;
+
+		/* The range is still mapped in the kernel, so still free
+		 * here: the slot is right whatever the overlap test says. */
+		iova_slot_find(r, taken->iova, iova_last(taken), &slot);
+		iova_link(r, taken, &slot);
+		if (taken->va)
+			va_insert(r, taken);
+		taken->next_taken = NULL;
+		r->count++;
+		taken = next;
+	}
+}
+
+void maprec_release(struct maprec_entry *taken)
+{
+	while (taken) {
+		struct maprec_entry *next = taken->next_taken;
+
+		free(taken);
+		taken = next;
+	}
+}
+
+const struct maprec_entry *maprec_find_iova(const struct maprec *r,
+					    uint64_t iova)
+{
+	const struct maprec_entry *e = iova_floor(r, iova);
+
+	return e && iova_last(e) >= iova ? e : NULL;
+}
+
+/*
+ * If the left subtree has a range ending at or after va, go left: should
+ * none of them contain va, they all start after it, and so does everything
+ * from here rightwards. Otherwise only this entry or the right subtree can.
+ */
+const struct maprec_entry *maprec_find_va(const struct maprec *r,
+					  uintptr_t va)
+{
+	const struct avl_node *n = r->va_root;
+
+	while (n) {
+		const struct maprec_entry *e = va_entry(n);
+
+		if (n->left && va_entry(n->left)->va_max_last >= va) {
+			n = n->left;
+			continue;
+		}
+		if (e->va > va)
+			return NULL;
+		if (va_last(e) >= va)
+			return e;
+		n = n->right;
+	}
+	return NULL;
+}
+
+const struct maprec_entry *maprec_first(const struct maprec *r)
+{
+	return iova_first(r);
+}
+
+const struct maprec_entry *maprec_next(const struct maprec_entry *e)
+{
+	return iova_next(e);
+}
+
+size_t maprec_bytes(const struct maprec *r)
+{
+	return r->count * sizeof(struct maprec_entry);
+}

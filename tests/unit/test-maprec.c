@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The mapping record (lib/maprec.c) on its own: edge cases at the top of the
+ * IOVA and process spaces, the take semantics, and a randomized differential
+ * test against a plain array that is obviously right, with both trees'
+ * invariants (parents, heights, balance, order, va_max_last) checked as it
+ * goes.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "maprec.h"
+
+#define PAGE 4096ull
+
+/*
+ * check's ck_assert records its place through a syscall even when the
+ * assertion holds, which is most of the time of a test that asserts millions
+ * of times; these check first and only call check to fail.
+ */
+#define expect_msg(cond, ...) do {					\
+	if (!(cond))							\
+		ck_abort_msg(__VA_ARGS__);				\
+} while (0)
+#define expect(cond) \
+	expect_msg(cond, "expected %s", #cond)
+#define expect_cmp(a, op, b) do {					\
+	intmax_t a_ = (intmax_t)(a), b_ = (intmax_t)(b);		\
+	expect_msg((uintmax_t)a_ op (uintmax_t)b_,			\
+		   "expected %s %s %s: %jd, %jd (%#jx, %#jx)",		\
+		   #a, #op, #b, a_, b_,					\
+		   (uintmax_t)a_, (uintmax_t)b_);			\
+} while (0)
+#define expect_eq(a, b) expect_cmp(a, ==, b)
+#define expect_ne(a, b) expect_cmp(a, !=, b)
+#define expect_lt(a, b) expect_cmp(a, <, b)
+#define expect_le(a, b) expect_cmp(a, <=, b)
+#define expect_ge(a, b) expect_cmp(a, >=, b)
+#define expect_null(p) expect((p) == NULL)
+#define expect_nonnull(p) expect((p) != NULL)
+#define expect_ptr_eq(p, q) expect((p) == (q))
+
+#define ENTRY(node, member) ((const struct maprec_entry *)		\
+	((const char *)(node) - offsetof(struct maprec_entry, member)))
+
+/* ---- the invariants of both trees ---- */
+
+static uint64_t last_iova(const struct maprec_entry *e)
+{
+	return e->iova + (e->len - 1);
+}
+
+static uint64_t last_va(const struct maprec_entry *e)
+{
+	return (uint64_t)e->va + (e->len - 1);
+}
+
+/* In order: each range after the previous one and disjoint from it. */
+static int check_iova_tree(const struct avl_node *n,
+			   const struct avl_node *parent,
+			   const struct maprec_entry **prev, size_t *count)
+{
+	const struct maprec_entry *e;
+	int hl, hr;
+
+	if (!n)
+		return 0;
+	expect_ptr_eq(n->parent, parent);
+	hl = check_iova_tree(n->left, n, prev, count);
+	e = ENTRY(n, by_iova);
+	if (*prev)
+		expect_lt(last_iova(*prev), e->iova);
+	expect_ne(e->len, 0);
+	expect_ge(last_iova(e), e->iova);
+	*prev = e;
+	(*count)++;
+	hr = check_iova_tree(n->right, n, prev, count);
+	expect_le(abs(hl - hr), 1);
+	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
+	return n->height;
+}
+
+/* In (va, iova) order, every entry process memory, and each node's
+ * va_max_last the largest last byte of its subtree. */
+static int check_va_tree(const struct avl_node *n,
+			 const struct avl_node *parent,
+			 const struct maprec_entry **prev, size_t *count,
+			 uint64_t *max_last)
+{
+	const struct maprec_entry *e;
+	uint64_t left_max = 0, right_max = 0, max;
+	int hl, hr;
+
+	if (!n)
+		return 0;
+	expect_ptr_eq(n->parent, parent);
+	hl = check_va_tree(n->left, n, prev, count, &left_max);
+	e = ENTRY(n, by_va);
+	expect_ne(e->va, 0);
+	if (*prev)
+		expect((*prev)->va < e->va ||
+			  ((*prev)->va == e->va && (*prev)->iova < e->iova));
+	*prev = e;
+	(*count)++;
+	hr = check_va_tree(n->right, n, prev, count, &right_max);
+	expect_le(abs(hl - hr), 1);
+	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
+	max = last_va(e);
+	if (n->left && left_max > max)
+		max = left_max;
+	if (n->right && right_max > max)
+		max = right_max;
+	expect_eq(e->va_max_last, max);
+	*max_last = max;
+	return n->height;
+}
+
+static void check_record(const struct maprec *r)
+{
+	const struct maprec_entry *prev = NULL;
+	size_t n_iova = 0, n_va = 0, with_va = 0;
+	const struct maprec_entry *e;
+	uint64_t max;
+
+	check_iova_tree(r->iova_root, NULL, &prev, &n_iova);
+	expect_eq(n_iova, r->count);
+	prev = NULL;
+	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
+	for (e = maprec_first(r); e; e = maprec_next(e))
+		with_va += e->va != 0;
+	expect_eq(n_va, with_va);
+	expect_eq(maprec_bytes(r), r->count * sizeof(struct maprec_entry));
+}
+
+static size_t list_length(const struct maprec_entry *e)
+{
+	size_t n = 0;
+
+	for (; e; e = e->next_taken)
+		n++;
+	return n;
+}
+
+/* ---- edge cases ---- */
+
+START_TEST(empty)
+{
+	struct maprec r;
+	struct maprec_entry *taken = (void *)1;
+	const struct maprec_entry *cut = NULL;
+
+	maprec_init(&r);
+	ck_assert_ptr_null(maprec_first(&r));
+	ck_assert_ptr_null(maprec_find_iova(&r, 0));
+	ck_assert_ptr_null(maprec_find_va(&r, 0x1000));
+	ck_assert_int_eq(maprec_take(&r, 0, PAGE, &taken, &cut), -ENOENT);
+	ck_assert_ptr_null(taken);
+	ck_assert_uint_eq(maprec_bytes(&r), 0);
+	maprec_put_back(&r, NULL);
+	maprec_release(NULL);
+	maprec_fini(&r);
+}
+END_TEST
+
+START_TEST(invalid_ranges)
+{
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	maprec_init(&r);
+	ck_assert_int_eq(maprec_add(&r, 0, 0, 0), -EINVAL);
+	ck_assert_int_eq(maprec_add(&r, UINT64_MAX - PAGE + 2, PAGE, 0), -EINVAL);
+	ck_assert_int_eq(maprec_add(&r, 0, PAGE, UINTPTR_MAX - PAGE + 2), -EINVAL);
+	ck_assert_int_eq(maprec_take(&r, 0, 0, &taken, &cut), -EINVAL);
+	ck_assert_int_eq(maprec_take(&r, UINT64_MAX, 2, &taken, &cut), -EINVAL);
+	ck_assert_uint_eq(r.count, 0);
+	maprec_fini(&r);
+}
+END_TEST
+
+START_TEST(top_of_iova_space)
+{
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+	const uint64_t top = UINT64_MAX - PAGE + 1;
+
+	maprec_init(&r);
+	ck_assert_int_eq(maprec_add(&r, top, PAGE, 0x10000), 0);
+	ck_assert_int_eq(maprec_add(&r, top - PAGE, PAGE, 0), 0);
+	ck_assert_int_eq(maprec_add(&r, UINT64_MAX, 1, 0), -EEXIST);
+	ck_assert_ptr_eq(maprec_find_iova(&r, UINT64_MAX), maprec_next(maprec_first(&r)));
+	ck_assert_uint_eq(maprec_find_iova(&r, top - 1)->iova, top - PAGE);
+	ck_assert_ptr_null(maprec_find_iova(&r, top - PAGE - 1));
+	check_record(&r);
+
+	/* a range ending at UINT64_MAX takes the mapping that does */
+	ck_assert_int_eq(maprec_take(&r, UINT64_MAX, 1, &taken, &cut), -EXDEV);
+	ck_assert_uint_eq(cut->iova, top);
+	ck_assert_int_eq(maprec_take(&r, top - PAGE, 2 * PAGE, &taken, &cut), 0);
+	ck_assert_uint_eq(list_length(taken), 2);
+	ck_assert_uint_eq(taken->iova, top - PAGE);
+	ck_assert_uint_eq(taken->next_taken->iova, top);
+	ck_assert_uint_eq(r.count, 0);
+	maprec_put_back(&r, taken);
+	check_record(&r);
+	ck_assert_uint_eq(r.count, 2);
+	ck_assert_int_eq(maprec_take(&r, top, PAGE, &taken, &cut), 0);
+	maprec_release(taken);
+	check_record(&r);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* [0, UINT64_MAX - 1] is as long as a mapping can be; the last byte is
+ * left for another. */
+START_TEST(longest_mapping)
+{
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	maprec_init(&r);
+	ck_assert_int_eq(maprec_add(&r, 0, UINT64_MAX, 0), 0);
+	ck_assert_int_eq(maprec_add(&r, UINT64_MAX - 1, 1, 0), -EEXIST);
+	ck_assert_int_eq(maprec_add(&r, UINT64_MAX, 1, 0), 0);
+	ck_assert_uint_eq(maprec_find_iova(&r, UINT64_MAX - 1)->iova, 0);
+	ck_assert_uint_eq(maprec_find_iova(&r, UINT64_MAX)->iova, UINT64_MAX);
+	ck_assert_int_eq(maprec_take(&r, 1, UINT64_MAX - 1, &taken, &cut), -EXDEV);
+	ck_assert_uint_eq(cut->iova, 0);
+	ck_assert_int_eq(maprec_take(&r, 0, UINT64_MAX, &taken, &cut), 0);
+	ck_assert_uint_eq(list_length(taken), 1);
+	maprec_release(taken);
+	check_record(&r);
+	maprec_fini(&r);
+}
+END_TEST
+
+START_TEST(top_of_process_space)
+{
+	struct maprec r;
+	const uintptr_t top = UINTPTR_MAX - PAGE + 1;
+
+	maprec_init(&r);
+	ck_assert_int_eq(maprec_add(&r, 0, PAGE, top), 0);
+	ck_assert_int_eq(maprec_add(&r, PAGE, PAGE, 0x1000), 0);
+	ck_assert_uint_eq(maprec_find_va(&r, UINTPTR_MAX)->iova, 0);
+	ck_assert_uint_eq(maprec_find_va(&r, top)->iova, 0);
+	ck_assert_ptr_null(maprec_find_va(&r, top - 1));
+	ck_assert_uint_eq(maprec_find_va(&r, 0x1fff)->iova, PAGE);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x2000));
+	check_record(&r);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* File and copy mappings have no process memory: found by IOVA only. */
+START_TEST(no_process_memory)
+{
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	maprec_init(&r);
+	ck_assert_int_eq(maprec_add(&r, 0, PAGE, 0), 0);
+	ck_assert_int_eq(maprec_add(&r, PAGE, PAGE, 0), 0);
+	ck_assert_ptr_null(r.va_root);
+	ck_assert_ptr_null(maprec_find_va(&r, 0));
+	ck_assert_ptr_null(maprec_find_va(&r, 1));
+	ck_assert_int_eq(maprec_add(&r, 2 * PAGE, PAGE, 0x5000), 0);
+	ck_assert_ptr_null(maprec_find_va(&r, 0));
+	ck_assert_uint_eq(maprec_find_va(&r, 0x5000)->iova, 2 * PAGE);
+	check_record(&r);
+	ck_assert_int_eq(maprec_take(&r, 0, 3 * PAGE, &taken, &cut), 0);
+	ck_assert_uint_eq(list_length(taken), 3);
+	ck_assert_ptr_null(r.va_root);
+	maprec_put_back(&r, taken);
+	check_record(&r);
+	ck_assert_uint_eq(maprec_find_va(&r, 0x5fff)->iova, 2 * PAGE);
+	maprec_fini(&r);
+}
+END_TEST
+
+START_TEST(overlap_leaves_record_unchanged)
+{
+	struct maprec r;
+
+	maprec_init(&r);
+	ck_assert_int_eq(maprec_add(&r, 4 * PAGE, 4 * PAGE, 0x10000), 0);
+	ck_assert_int_eq(maprec_add(&r, 4 * PAGE, PAGE, 0x20000), -EEXIST);
+	ck_assert_int_eq(maprec_add(&r, 7 * PAGE, 2 * PAGE, 0x20000), -EEXIST);
+	ck_assert_int_eq(maprec_add(&r, 3 * PAGE, 2 * PAGE, 0x20000), -EEXIST);
+	ck_assert_int_eq(maprec_add(&r, 0, 16 * PAGE, 0x20000), -EEXIST);
+	ck_assert_int_eq(maprec_add(&r, 5 * PAGE, PAGE, 0x20000), -EEXIST);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x20000));
+	ck_assert_int_eq(maprec_add(&r, 3 * PAGE, PAGE, 0x20000), 0);
+	ck_assert_int_eq(maprec_add(&r, 8 * PAGE, PAGE, 0x20000), 0);
+	check_record(&r);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* Mappings at [2,4) [4,6) [8,10) pages; the range in pages, what take says,
+ * and the mapping it cuts or the first and number it takes. */
+static const struct take_case {
+	uint64_t start, end;
+	int ret;
+	uint64_t first;
+	size_t taken;
+} take_cases[] = {
+	{ 0, 2, -ENOENT, 0, 0 },	/* before everything */
+	{ 6, 8, -ENOENT, 0, 0 },	/* in the gap */
+	{ 10, 20, -ENOENT, 0, 0 },	/* after everything */
+	{ 2, 4, 0, 2, 1 },		/* exactly one */
+	{ 0, 5, -EXDEV, 4, 0 },		/* ends inside the second */
+	{ 3, 4, -EXDEV, 2, 0 },		/* starts inside the first */
+	{ 2, 3, -EXDEV, 2, 0 },		/* ends inside the first */
+	{ 3, 9, -EXDEV, 2, 0 },		/* both: the start is reported */
+	{ 8, 9, -EXDEV, 8, 0 },		/* inside one, no start in it */
+	{ 1, 7, 0, 2, 2 },		/* two, with the gaps around them */
+	{ 2, 10, 0, 2, 3 },		/* all, exactly */
+	{ 0, 64, 0, 2, 3 },		/* all, with room */
+	{ 5, 10, -EXDEV, 4, 0 },	/* starts inside the second */
+	{ 6, 10, 0, 8, 1 },		/* the gap and the last */
+};
+
+START_TEST(take_semantics)
+{
+	const struct take_case *c = &take_cases[_i];
+	struct maprec r;
+	struct maprec_entry *taken = (void *)1, *e;
+	const struct maprec_entry *cut = NULL;
+
+	maprec_init(&r);
+	ck_assert_int_eq(maprec_add(&r, 8 * PAGE, 2 * PAGE, 0x8000), 0);
+	ck_assert_int_eq(maprec_add(&r, 2 * PAGE, 2 * PAGE, 0x8000), 0);
+	ck_assert_int_eq(maprec_add(&r, 4 * PAGE, 2 * PAGE, 0), 0);
+
+	ck_assert_int_eq(maprec_take(&r, c->start * PAGE,
+				     (c->end - c->start) * PAGE, &taken, &cut),
+			 c->ret);
+	if (c->ret == -EXDEV)
+		ck_assert_uint_eq(cut->iova, c->first * PAGE);
+	if (c->ret) {
+		ck_assert_ptr_null(taken);
+		ck_assert_uint_eq(r.count, 3);
+	} else {
+		ck_assert_uint_eq(list_length(taken), c->taken);
+		ck_assert_uint_eq(taken->iova, c->first * PAGE);
+		for (e = taken; e->next_taken; e = e->next_taken)
+			ck_assert_uint_lt(e->iova, e->next_taken->iova);
+		ck_assert_uint_eq(r.count, 3 - c->taken);
+		for (e = taken; e; e = e->next_taken)
+			ck_assert_ptr_null(maprec_find_iova(&r, e->iova));
+		maprec_release(taken);
+	}
+	check_record(&r);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* Ascending, then descending: every insert and erase on one edge of the
+ * tree, which only rotations keep at logarithmic height. */
+START_TEST(sequential)
+{
+	enum { N = 4096 };
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut, *e;
+	uint64_t i;
+
+	maprec_init(&r);
+	for (i = 0; i < N; i++)
+		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0x100000 + i * PAGE), 0);
+	check_record(&r);
+	expect_le(r.iova_root->height, 13);	/* log2(N) + 1 */
+	expect_le(r.va_root->height, 13);
+	for (i = 0; i < N; i += 2) {
+		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
+		maprec_release(taken);
+	}
+	check_record(&r);
+	for (i = N; i-- > 0;) {
+		if (i % 2 == 0)
+			continue;
+		e = maprec_find_va(&r, 0x100000 + i * PAGE + 7);
+		expect_eq(e->iova, i * PAGE);
+		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
+		maprec_release(taken);
+	}
+	check_record(&r);
+	expect_eq(r.count, 0);
+	for (i = N; i-- > 0;)
+		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0x100000), 0);
+	check_record(&r);
+	/* one take of everything: a long list, nodes erased in order */
+	expect_eq(maprec_take(&r, 0, N * PAGE, &taken, &cut), 0);
+	expect_eq(list_length(taken), N);
+	check_record(&r);
+	maprec_put_back(&r, taken);
+	check_record(&r);
+	expect_eq(r.count, N);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* ---- the randomized differential test ---- */
+
+/* xorshift64*: the same sequence everywhere, so a failure reproduces. */
+static uint64_t rng_state;
+
+static uint64_t rnd(uint64_t n)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (rng_state * 0x2545f4914f6cdd1dull >> 11) % n;
+}
+
+/* The model: the live mappings in a plain array, sorted by IOVA. */
+struct model_map {
+	uint64_t iova, len;
+	uintptr_t va;
+};
+
+struct model {
+	struct model_map *m;
+	size_t n, cap;
+};
+
+static bool model_overlaps(const struct model *md, uint64_t iova, uint64_t len)
+{
+	size_t i;
+
+	for (i = 0; i < md->n; i++)
+		if (md->m[i].iova < iova + len && iova < md->m[i].iova + md->m[i].len)
+			return true;
+	return false;
+}
+
+static void model_add(struct model *md, uint64_t iova, uint64_t len, uintptr_t va)
+{
+	size_t i;
+
+	if (md->n == md->cap) {
+		md->cap = md->cap ? 2 * md->cap : 64;
+		md->m = realloc(md->m, md->cap * sizeof(*md->m));
+		expect_nonnull(md->m);
+	}
+	for (i = md->n; i > 0 && md->m[i - 1].iova > iova; i--)
+		md->m[i] = md->m[i - 1];
+	md->m[i] = (struct model_map){ iova, len, va };
+	md->n++;
+}
+
+/* What take must answer for [iova, iova + len): the return value, and the
+ * index of the cut mapping or of the first taken and how many. */
+static int model_take(const struct model *md, uint64_t iova, uint64_t len,
+		      size_t *first, size_t *count)
+{
+	uint64_t end = iova + len;
+	size_t i, n = 0;
+
+	for (i = 0; i < md->n; i++) {
+		const struct model_map *m = &md->m[i];
+
+		if (m->iova >= end || m->iova + m->len <= iova)
+			continue;
+		if (!n)
+			*first = i;
+		n++;
+	}
+	if (!n)
+		return -ENOENT;
+	if (md->m[*first].iova < iova)
+		return -EXDEV;
+	if (md->m[*first + n - 1].iova + md->m[*first + n - 1].len > end) {
+		*first += n - 1;
+		return -EXDEV;
+	}
+	*count = n;
+	return 0;
+}
+
+static void model_remove(struct model *md, size_t first, size_t count)
+{
+	size_t i;
+
+	for (i = first; i + count < md->n; i++)
+		md->m[i] = md->m[i + count];
+	md->n -= count;
+}
+
+static bool same(const struct maprec_entry *e, const struct model_map *m)
+{
+	return e->iova == m->iova && e->len == m->len && e->va == m->va;
+}
+
+/* IOVAs in pages of a small space so that adds collide and takes cut;
+ * process addresses in a smaller one so that they overlap a lot. */
+enum { SPACE_PAGES = 4096, VA_PAGES = 512, MAX_LEN = 8 };
+
+static void random_add(struct maprec *r, struct model *md)
+{
+	uint64_t iova = rnd(SPACE_PAGES) * PAGE, len = (1 + rnd(MAX_LEN)) * PAGE;
+	uintptr_t va = rnd(8) ? (uintptr_t)(1 + rnd(VA_PAGES)) * PAGE : 0;
+	bool overlaps = model_overlaps(md, iova, len);
+	size_t before = r->count;
+
+	expect_eq(maprec_add(r, iova, len, va), overlaps ? -EEXIST : 0);
+	if (overlaps)
+		expect_eq(r->count, before);
+	else
+		model_add(md, iova, len, va);
+}
+
+/* Mostly ranges from the start of a mapping to the end of the k-th after
+ * it (what users unmap), sometimes widened into the gaps or not aligned to
+ * mappings at all (so that they cut one or find none). */
+static void random_range(const struct model *md, uint64_t *iova, uint64_t *len)
+{
+	uint64_t start, end;
+
+	if (md->n && rnd(4)) {
+		size_t i = rnd(md->n), k = rnd(4);
+
+		if (i + k >= md->n)
+			k = md->n - 1 - i;
+		start = md->m[i].iova;
+		end = md->m[i + k].iova + md->m[i + k].len;
+		if (!rnd(4) && start >= 2 * PAGE)
+			start -= PAGE * (1 + rnd(2));
+		if (!rnd(4))
+			end += PAGE * (1 + rnd(2));
+	} else {
+		start = rnd(SPACE_PAGES) * PAGE;
+		end = start + (1 + rnd(3 * MAX_LEN)) * PAGE;
+	}
+	*iova = start;
+	*len = end - start;
+}
+
+static void random_take(struct maprec *r, struct model *md)
+{
+	struct maprec_entry *taken, *e;
+	const struct maprec_entry *cut = NULL;
+	uint64_t iova, len;
+	size_t first = 0, count = 0, i;
+	int want;
+
+	random_range(md, &iova, &len);
+	want = model_take(md, iova, len, &first, &count);
+	expect_eq(maprec_take(r, iova, len, &taken, &cut), want);
+	if (want == -EXDEV)
+		expect(same(cut, &md->m[first]));
+	if (want) {
+		expect_null(taken);
+		expect_eq(r->count, md->n);
+		return;
+	}
+	for (e = taken, i = 0; e; e = e->next_taken, i++) {
+		expect_lt(i, count);
+		expect(same(e, &md->m[first + i]));
+	}
+	expect_eq(i, count);
+	expect_eq(r->count, md->n - count);
+	/* the kernel refuses one unmap in four */
+	if (!rnd(4)) {
+		maprec_put_back(r, taken);
+	} else {
+		maprec_release(taken);
+		model_remove(md, first, count);
+	}
+}
+
+/* Random pages, and in them mostly the first or last byte: where a range
+ * comparison is off by one. */
+static uint64_t random_point(uint64_t pages)
+{
+	static const uint64_t offsets[] = { 0, PAGE - 1, 1, PAGE - 2 };
+	uint64_t page = rnd(pages) * PAGE, i = rnd(6);
+
+	return page + (i < 4 ? offsets[i] : rnd(PAGE));
+}
+
+static void random_find_iova(const struct maprec *r, const struct model *md)
+{
+	uint64_t iova = random_point(SPACE_PAGES + MAX_LEN);
+	const struct maprec_entry *e = maprec_find_iova(r, iova);
+	size_t i;
+
+	for (i = 0; i < md->n; i++)
+		if (md->m[i].iova <= iova && iova < md->m[i].iova + md->m[i].len)
+			break;
+	if (i == md->n)
+		expect_null(e);
+	else
+		expect(e && same(e, &md->m[i]));
+}
+
+static void random_find_va(const struct maprec *r, const struct model *md)
+{
+	uintptr_t va = (uintptr_t)random_point(VA_PAGES + MAX_LEN + 2);
+	const struct maprec_entry *e = maprec_find_va(r, va);
+	size_t i, covering = 0;
+	bool found = false;
+
+	for (i = 0; i < md->n; i++) {
+		const struct model_map *m = &md->m[i];
+
+		if (m->va && m->va <= va && va - m->va < m->len) {
+			covering++;
+			found = found || (e && same(e, m));
+		}
+	}
+	if (!covering)
+		expect_null(e);
+	else
+		expect_msg(found, "find_va(%#jx) missed %zu covering mappings",
+			      (uintmax_t)va, covering);
+}
+
+static void compare_walk(const struct maprec *r, const struct model *md)
+{
+	const struct maprec_entry *e = maprec_first(r);
+	size_t i;
+
+	for (i = 0; i < md->n; i++, e = maprec_next(e))
+		expect(e && same(e, &md->m[i]));
+	expect_null(e);
+}
+
+/* Each loop iteration its own seed and its own balance of adds to takes,
+ * from a record of a few dozen mappings to one of several hundred. */
+START_TEST(differential)
+{
+	enum { OPS = 40000 };
+	struct maprec r;
+	struct model md = { 0 };
+	unsigned int add_weight = 3 + 4 * _i;
+	int op;
+
+	rng_state = 0x9e3779b97f4a7c15ull * (_i + 1);
+	maprec_init(&r);
+	for (op = 0; op < OPS; op++) {
+		switch (rnd(add_weight + 4)) {
+		case 0:
+		case 1:
+			random_take(&r, &md);
+			break;
+		case 2:
+			random_find_iova(&r, &md);
+			break;
+		case 3:
+			random_find_va(&r, &md);
+			break;
+		default:
+			random_add(&r, &md);
+			break;
+		}
+		expect_eq(r.count, md.n);
+		if (op % 4 == 0)
+			check_record(&r);
+		if (op % 1024 == 0)
+			compare_walk(&r, &md);
+	}
+	check_record(&r);
+	compare_walk(&r, &md);
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/* Deep trees: 20,000 mappings in random order with random, heavily
+ * overlapping process ranges, found and then taken in another random
+ * order. */
+START_TEST(large_random)
+{
+	enum { N = 20000 };
+	uint64_t *order = malloc(N * sizeof(*order));
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut, *e;
+	size_t i, j;
+
+	expect_nonnull(order);
+	rng_state = 12345;
+	for (i = 0; i < N; i++)
+		order[i] = i;
+	for (i = N - 1; i > 0; i--) {
+		uint64_t t = order[i];
+
+		j = rnd(i + 1);
+		order[i] = order[j];
+		order[j] = t;
+	}
+	maprec_init(&r);
+	for (i = 0; i < N; i++) {
+		uint64_t va = 1 + rnd(N);
+
+		expect_eq(maprec_add(&r, order[i] * 2 * PAGE, PAGE * (1 + rnd(3)) / 2,
+					    (uintptr_t)(va * PAGE)), 0);
+	}
+	check_record(&r);
+	expect_le(r.iova_root->height, 21);	/* 1.44 log2(N) */
+	expect_le(r.va_root->height, 21);
+	for (i = 0; i < N; i++) {
+		const struct maprec_entry *f;
+
+		e = maprec_find_iova(&r, i * 2 * PAGE + 1);
+		expect_eq(e->iova, i * 2 * PAGE);
+		f = maprec_find_va(&r, e->va + e->len - 1);
+		expect(f && f->va <= e->va + e->len - 1 &&
+			  e->va + e->len - 1 - f->va < f->len);
+	}
+	for (i = N - 1; i > 0; i--) {
+		uint64_t t = order[i];
+
+		j = rnd(i + 1);
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (i = 0; i < N; i++) {
+		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, 2 * PAGE,
+					     &taken, &cut), 0);
+		expect_eq(list_length(taken), 1);
+		maprec_release(taken);
+		if (i % 2048 == 0)
+			check_record(&r);
+	}
+	check_record(&r);
+	expect_null(r.iova_root);
+	expect_null(r.va_root);
+	maprec_fini(&r);
+	free(order);
+}
+END_TEST
+
+static Suite *maprec_suite(void)
+{
+	Suite *s = suite_create("maprec");
+	TCase *tc;
+
+	tc = tcase_create("edges");
+	tcase_add_test(tc, empty);
+	tcase_add_test(tc, invalid_ranges);
+	tcase_add_test(tc, top_of_iova_space);
+	tcase_add_test(tc, longest_mapping);
+	tcase_add_test(tc, top_of_process_space);
+	tcase_add_test(tc, no_process_memory);
+	tcase_add_test(tc, overlap_leaves_record_unchanged);
+	tcase_add_loop_test(tc, take_semantics, 0,
+			    sizeof(take_cases) / sizeof(take_cases[0]));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("random");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, sequential);
+	tcase_add_loop_test(tc, differential, 0, 4);
+	tcase_add_test(tc, large_random);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(maprec_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
