@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * Address spaces: a kernel-owned IOAS plus the library's record of what is
- * mapped in it, so that bad unmaps get a precise message before the kernel is
- * asked and so that freeing an address space can detach its users first.
+ * mapped in it (maprec.h), so that bad unmaps get a precise message before
+ * the kernel is asked and mappings can be found by IOVA and by address.
+ *
+ * Map, unmap and copy take no context-wide lock and hold no lock across the
+ * kernel call, which pins or unpins memory and can take milliseconds: the
+ * kernel maps concurrently, and the record is brought up to date under the
+ * address space's own lock afterwards. An unmap takes its mappings out of
+ * the record before asking the kernel, so no other thread can be given
+ * their IOVAs while the record still shows them, and puts them back if the
+ * kernel refuses.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,12 +38,15 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 	if (!as)
 		return pasid_err(ctx, ENOMEM, "out of memory for an address space");
 	as->ctx = ctx;
+	list_init(&as->hwpts);
+	maprec_init(&as->rec);
 	ret = k_ioas_alloc(ctx->iommufd, &as->ioas_id);
 	if (ret) {
 		free(as);
 		return pasid_kerr(ctx, -ret, "IOMMU_IOAS_ALLOC",
 				  "could not create an I/O address space");
 	}
+	pthread_mutex_init(&as->lock, NULL);
 	ctx_lock(ctx);
 	list_add_tail(&as->ctx_node, &ctx->ases);
 	ctx_unlock(ctx);
@@ -55,6 +66,7 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 	ctx_lock(ctx);
 	list_for_each_safe(pos, tmp, &ctx->devs)
 		bind_release(container_of(pos, struct pasid_dev, ctx_node), as);
+	bind_drop_tables(as, false);
 	/* destroying the IOAS also unmaps and unpins everything in it */
 	ret = k_destroy(ctx->iommufd, as->ioas_id);
 	if (ret)
@@ -63,7 +75,8 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 			  as->ioas_id, ret);
 	list_del(&as->ctx_node);
 	ctx_unlock(ctx);
-	free(as->maps);
+	maprec_fini(&as->rec);
+	pthread_mutex_destroy(&as->lock);
 	free(as);
 }
 
@@ -118,51 +131,47 @@ out:
 	return ret;
 }
 
-/* ---- the mapping record ---- */
+/* ---- the page size, asked once ---- */
 
-/* index of the first mapping that ends after iova */
-static size_t map_lower_bound(const struct pasid_as *as, uint64_t iova)
+static size_t cached_page_size;
+
+static uint64_t page_size(void)
 {
-	size_t lo = 0, hi = as->nmaps;
+	size_t p = __atomic_load_n(&cached_page_size, __ATOMIC_RELAXED);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct pasid_mapping *m = &as->maps[mid];
-
-		if (m->iova + m->len <= iova)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!p) {
+		p = (size_t)sysconf(_SC_PAGESIZE);
+		__atomic_store_n(&cached_page_size, p, __ATOMIC_RELAXED);
 	}
-	return lo;
+	return p;
 }
 
-/* Reserve room first so that recording never fails after the kernel map. */
-static int map_reserve(struct pasid_as *as)
-{
-	struct pasid_mapping *n;
-	size_t cap;
+/* ---- idle page tables ---- */
 
-	if (as->nmaps < as->maps_cap)
-		return 0;
-	cap = as->maps_cap ? as->maps_cap * 2 : 16;
-	n = realloc(as->maps, cap * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	as->maps = n;
-	as->maps_cap = cap;
-	return 0;
+/*
+ * An idle table (bind.c keeps one for the next bind when its last user
+ * leaves) is written by every map and unmap of its address space. Rebuilding
+ * it costs an allocation and a fill with everything mapped, so it is kept
+ * until the bytes mapped and unmapped while it idles reach that: the bytes
+ * mapped now plus IDLE_SLACK_PAGES for the allocation (the rent-or-buy rule:
+ * an idle table never costs more than twice what dropping it at once would
+ * have). Called with as->lock held; true: drop the idle tables now.
+ */
+#define IDLE_SLACK_PAGES 64
+
+static bool idle_churn(struct pasid_as *as, uint64_t len)
+{
+	if (!atomic_load_explicit(&as->nidle, memory_order_relaxed))
+		return false;
+	as->idle_churn += len;
+	return as->idle_churn >= as->mapped_bytes + IDLE_SLACK_PAGES * page_size();
 }
 
-static void map_record(struct pasid_as *as, uint64_t iova, uint64_t len)
+static void drop_idle_tables(struct pasid_as *as)
 {
-	size_t i = map_lower_bound(as, iova);
-
-	memmove(&as->maps[i + 1], &as->maps[i],
-		(as->nmaps - i) * sizeof(*as->maps));
-	as->maps[i].iova = iova;
-	as->maps[i].len = len;
-	as->nmaps++;
+	ctx_lock(as->ctx);
+	bind_drop_tables(as, true);
+	ctx_unlock(as->ctx);
 }
 
 static uint32_t kernel_map_flags(unsigned int flags)
@@ -182,7 +191,7 @@ static uint32_t kernel_map_flags(unsigned int flags)
 static int check_map_args(struct pasid_ctx *ctx, const char *fn,
 			  unsigned int flags, uint64_t len, const uint64_t *iova)
 {
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t page = page_size();
 
 	if (!iova)
 		return pasid_err(ctx, EINVAL, "%s: iova must not be NULL", fn);
@@ -268,21 +277,16 @@ static int map_error(struct pasid_ctx *ctx, int err, const struct map_req *r,
 	}
 }
 
-/* Ask the kernel and record the mapping; the arguments are checked. */
-static int map_locked(struct pasid_as *as, const struct map_req *r,
+/* Ask the kernel, then record the mapping; the arguments are checked. */
+static int map_commit(struct pasid_as *as, const struct map_req *r,
 		      uint64_t *iova)
 {
 	int fd = as->ctx->iommufd;
 	uint32_t kflags = kernel_map_flags(r->flags);
 	uint64_t where = r->flags & PASID_MAP_FIXED_IOVA ? *iova : 0;
+	bool drop = false;
 	int ret;
 
-	ctx_lock(as->ctx);
-	/* room first, so that recording cannot fail after the kernel maps */
-	if (map_reserve(as)) {
-		ret = pasid_err(as->ctx, ENOMEM, "out of memory");
-		goto out;
-	}
 	switch (r->kind) {
 	case MAP_MEMORY:
 		ret = k_ioas_map(fd, as->ioas_id, r->va, r->len, kflags, &where);
@@ -296,15 +300,32 @@ static int map_locked(struct pasid_as *as, const struct map_req *r,
 				  r->len, kflags, &where);
 		break;
 	}
-	if (ret) {
-		ret = map_error(as->ctx, -ret, r, where);
-		goto out;
+	if (ret)
+		return map_error(as->ctx, -ret, r, where);
+	pthread_mutex_lock(&as->lock);
+	ret = maprec_add(&as->rec, where, r->len,
+			 r->kind == MAP_MEMORY ? (uintptr_t)r->va : 0);
+	if (!ret) {
+		as->mapped_bytes += r->len;
+		drop = idle_churn(as, r->len);
 	}
-	map_record(as, where, r->len);
+	pthread_mutex_unlock(&as->lock);
+	if (ret) {
+		/* the kernel mapped it but the record cannot say so: undo */
+		uint64_t unmapped;
+
+		k_ioas_unmap(fd, as->ioas_id, where, r->len, &unmapped);
+		if (ret == -EEXIST)
+			return pasid_err(as->ctx, EEXIST,
+					 "%s: the kernel mapped [0x%" PRIx64 ", +0x%" PRIx64 ") where the library's record still has a mapping (was it unmapped with a raw ioctl?); undone",
+					 r->call, where, r->len);
+		return pasid_err(as->ctx, ENOMEM,
+				 "out of memory for the mapping record; the mapping was undone");
+	}
+	if (drop)
+		drop_idle_tables(as);
 	*iova = where;
-out:
-	ctx_unlock(as->ctx);
-	return ret;
+	return 0;
 }
 
 PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
@@ -312,7 +333,7 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 {
 	const struct map_req r = { .kind = MAP_MEMORY, .call = "IOMMU_IOAS_MAP",
 				   .va = buf, .len = len, .flags = flags };
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t page = page_size();
 	int ret;
 
 	pasid_err_clear();
@@ -325,7 +346,7 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_map: buffer %p is not page aligned (use mmap or aligned_alloc)",
 				 buf);
-	return map_locked(as, &r, iova);
+	return map_commit(as, &r, iova);
 }
 
 PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
@@ -355,13 +376,24 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_map_file: [0x%" PRIx64 ", +0x%zx) is beyond the end of the file (0x%llx bytes): grow it (ftruncate) first",
 				 offset, len, (unsigned long long)st.st_size);
-	return map_locked(as, &r, iova);
+	return map_commit(as, &r, iova);
+}
+
+static uint64_t taken_bytes(const struct maprec_entry *e)
+{
+	uint64_t n = 0;
+
+	for (; e; e = e->next_taken)
+		n += e->len;
+	return n;
 }
 
 PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 {
-	uint64_t end = iova + len, unmapped = 0;
-	size_t first, last;
+	uint64_t end = iova + len, unmapped = 0, bytes = 0;
+	const struct maprec_entry *cut = NULL;
+	struct maprec_entry *taken = NULL;
+	bool drop = false;
 	int ret;
 
 	pasid_err_clear();
@@ -373,39 +405,38 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 		return pasid_err(as->ctx, EOVERFLOW,
 				 "pasid_unmap: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
 				 iova, len);
-	ctx_lock(as->ctx);
-	first = map_lower_bound(as, iova);
-	for (last = first; last < as->nmaps && as->maps[last].iova < end;)
-		last++;
-	if (first == last) {
+	pthread_mutex_lock(&as->lock);
+	ret = maprec_take(&as->rec, iova, len, &taken, &cut);
+	if (!ret) {
+		bytes = taken_bytes(taken);
+		as->mapped_bytes -= bytes;
+		drop = idle_churn(as, bytes);
+	} else if (ret == -EXDEV) {
+		ret = pasid_err(as->ctx, ENOENT,
+				"pasid_unmap: [0x%" PRIx64 ", 0x%" PRIx64 ") would cut the mapping [0x%" PRIx64 ", 0x%" PRIx64 ") in two: unmap whole mappings",
+				iova, end, cut->iova, cut->iova + cut->len);
+	} else {
 		ret = pasid_err(as->ctx, ENOENT,
 				"pasid_unmap: nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				iova, end);
-		goto out;
 	}
-	if (as->maps[first].iova < iova ||
-	    as->maps[last - 1].iova + as->maps[last - 1].len > end) {
-		const struct pasid_mapping *m = as->maps[first].iova < iova ?
-			&as->maps[first] : &as->maps[last - 1];
-
-		ret = pasid_err(as->ctx, ENOENT,
-				"pasid_unmap: [0x%" PRIx64 ", 0x%" PRIx64 ") would cut the mapping [0x%" PRIx64 ", 0x%" PRIx64 ") in two: unmap whole mappings",
-				iova, end, m->iova, m->iova + m->len);
-		goto out;
-	}
+	pthread_mutex_unlock(&as->lock);
+	if (ret)
+		return ret;
 	ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
 	if (ret) {
-		ret = pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
-				 "[0x%" PRIx64 ", 0x%" PRIx64 ")%s", iova, end,
-				 ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "");
-		goto out;
+		pthread_mutex_lock(&as->lock);
+		maprec_put_back(&as->rec, taken);
+		as->mapped_bytes += bytes;
+		pthread_mutex_unlock(&as->lock);
+		return pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
+				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s", iova, end,
+				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "");
 	}
-	memmove(&as->maps[first], &as->maps[last],
-		(as->nmaps - last) * sizeof(*as->maps));
-	as->nmaps -= last - first;
-out:
-	ctx_unlock(as->ctx);
-	return ret;
+	maprec_release(taken);
+	if (drop)
+		drop_idle_tables(as);
+	return 0;
 }
 
 PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
@@ -430,5 +461,5 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 		return pasid_err(dst->ctx, EOVERFLOW,
 				 "pasid_copy: source IOVA 0x%" PRIx64 " + length wraps around",
 				 src_iova);
-	return map_locked(dst, &r, dst_iova);
+	return map_commit(dst, &r, dst_iova);
 }

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * RID and PASID attachment. The kernel's rules this file encodes
- * (uapi-reference §8.2): an IOAS can never be attached to a PASID, and a PASID
+ * RID and PASID attachment. The kernel's rules this file encodes (see
+ * doc/kernel-rules.md): an IOAS can never be attached to a PASID, and a PASID
  * can only be attached while every page table on the device, the RID's too,
- * was allocated with IOMMU_HWPT_ALLOC_PASID. So the library allocates one
- * PASID-capable page table (HWPT) per (device or IOMMU group, address space),
- * shares it between the RID and all PASIDs bound to the same address space,
- * and moves the RID onto such a table before the first PASID bind.
+ * was allocated with IOMMU_HWPT_ALLOC_PASID. So the library gives each
+ * address space PASID-capable page tables (HWPTs), shares one between every
+ * RID and PASID whose IOMMU accepts it, and moves the RID onto such a table
+ * before the first PASID bind.
  *
- * The kernel keeps RID and PASID attachments per IOMMU group (§8.2 "group
- * semantics"): the devices of a group must use the same page table for their
- * RIDs and for each PASID, share one PASID space, and a replace moves the
- * whole group. So a page table belongs to the group when the device's group
- * is known (to the device alone otherwise), PASID_ANY skips the PASIDs of
- * group siblings, and a replace updates the siblings' records too.
+ * Sharing works as the kernel's own automatic domains do: a device that
+ * needs a table of an address space tries the tables it already has (the
+ * kernel answers EINVAL for a table of another IOMMU instance or an
+ * incompatible domain) and allocates one only when none is accepted.
+ *
+ * The kernel keeps RID and PASID attachments per IOMMU group: the devices of
+ * a group must use the same page table for their RIDs and for each PASID,
+ * share one PASID space, and a replace moves the whole group. So a group has
+ * one PASID space, a device joins the table its group already uses, and a
+ * replace updates the siblings' records too.
+ *
+ * Everything here runs under ctx->lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,59 +39,226 @@ static bool group_sibling(const struct pasid_dev *a, const struct pasid_dev *b)
 	return a != b && a->group >= 0 && a->group == b->group;
 }
 
+#define for_each_sibling(s, dev, pos)                                        \
+	for ((pos) = (dev)->ctx->devs.next; (pos) != &(dev)->ctx->devs;      \
+	     (pos) = (pos)->next)                                            \
+		if (((s) = container_of(pos, struct pasid_dev, ctx_node)),   \
+		    group_sibling(s, dev))
+
 /* The device whose RID attachment stands for dev's group: dev itself, or
  * an attached sibling (the kernel attached all of them to one table). */
 static struct pasid_dev *rid_holder(struct pasid_dev *dev)
 {
-	struct list_head *pos, *tmp;
+	struct list_head *pos;
+	struct pasid_dev *s;
 
 	if (dev->rid_as)
 		return dev;
-	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
-		struct pasid_dev *s = container_of(pos, struct pasid_dev,
-						   ctx_node);
-
-		if (group_sibling(s, dev) && s->rid_as)
+	for_each_sibling(s, dev, pos)
+		if (s->rid_as)
 			return s;
-	}
 	return NULL;
 }
 
 /* PASIDs bound on dev and on the other devices of its group. */
-static uint32_t group_npasids(const struct pasid_dev *dev)
+static size_t group_npasids(struct pasid_dev *dev)
 {
-	struct list_head *pos, *tmp;
-	uint32_t n = dev->npasids;
+	struct list_head *pos;
+	struct pasid_dev *s;
+	size_t n = dev->pasids.count;
 
-	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
-		struct pasid_dev *s = container_of(pos, struct pasid_dev,
-						   ctx_node);
-
-		if (group_sibling(s, dev))
-			n += s->npasids;
-	}
+	for_each_sibling(s, dev, pos)
+		n += s->pasids.count;
 	return n;
+}
+
+/* The table a sibling bound pasid to, if any. */
+static struct pasid_hwpt *sibling_binding(struct pasid_dev *dev,
+					  uint32_t pasid,
+					  struct pasid_dev **owner)
+{
+	struct list_head *pos;
+	struct pasid_dev *s;
+
+	for_each_sibling(s, dev, pos) {
+		struct pasid_hwpt *h = idmap_get(&s->pasids, pasid);
+
+		if (h) {
+			if (owner)
+				*owner = s;
+			return h;
+		}
+	}
+	return NULL;
+}
+
+/* ---- PASID spaces ---- */
+
+static int space_get(struct pasid_dev *dev)
+{
+	struct pasid_ctx *ctx = dev->ctx;
+	struct list_head *pos;
+	struct pasid_space *sp;
+
+	if (dev->space)
+		return 0;
+	for (pos = ctx->spaces.next; dev->group >= 0 && pos != &ctx->spaces;
+	     pos = pos->next) {
+		sp = container_of(pos, struct pasid_space, ctx_node);
+		if (sp->group == dev->group) {
+			sp->users++;
+			dev->space = sp;
+			return 0;
+		}
+	}
+	sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return pasid_err(ctx, ENOMEM, "out of memory for a PASID space");
+	sp->group = dev->group;
+	sp->users = 1;
+	sp->cursor = 1;
+	list_add_tail(&sp->ctx_node, &ctx->spaces);
+	dev->space = sp;
+	return 0;
+}
+
+static void space_put(struct pasid_dev *dev)
+{
+	struct pasid_space *sp = dev->space;
+
+	dev->space = NULL;
+	if (!sp || --sp->users)
+		return;
+	idspace_fini(&sp->ids);
+	list_del(&sp->ctx_node);
+	free(sp);
+}
+
+static uint32_t pasid_max(const struct pasid_dev *dev)
+{
+	uint32_t w = dev->caps.pasid_width;
+
+	return w >= 20 ? IDSPACE_MAX : (1u << w) - 1;
+}
+
+/*
+ * The first free PASID of dev's group at or after the cursor, wrapping to 1
+ * after max; 0 when all are taken. Starting after the last pick spreads
+ * PASIDs over time, so a just-freed PASID is not handed out again at once
+ * (stale DMA in flight would otherwise land in the new owner's address
+ * space).
+ */
+static uint32_t pasid_pick(const struct pasid_space *sp, uint32_t max)
+{
+	uint32_t first = sp->cursor > max || sp->cursor == 0 ? 1 : sp->cursor;
+	uint32_t c = idspace_find_free(&sp->ids, first, max);
+
+	if (!c && first > 1)
+		c = idspace_find_free(&sp->ids, 1, first - 1);
+	return c;
+}
+
+/* A PASID was freed: keep it behind the cursor, so it is handed out again
+ * only after the cursor has gone round. */
+static void cursor_past_freed(struct pasid_space *sp, uint32_t pasid,
+			      uint32_t max)
+{
+	if (pasid >= sp->cursor)
+		sp->cursor = pasid >= max ? 1 : pasid + 1;
 }
 
 /* ---- page tables ---- */
 
-static bool hwpt_usable(const struct pasid_hwpt *h, const struct pasid_dev *dev)
+static bool table_refuses(const struct pasid_hwpt *h,
+			  const struct pasid_dev *dev)
 {
-	return h->group >= 0 ? h->group == dev->group : h->owner == dev;
+	unsigned int i;
+
+	for (i = 0; i < h->nrefused; i++)
+		if (h->refused[i] == dev)
+			return true;
+	return false;
 }
 
-static struct pasid_hwpt *hwpt_find(struct pasid_dev *dev,
-				    struct pasid_as *as)
+/* Best effort: without the memory the kernel is just asked again. */
+static void table_note_refusal(struct pasid_hwpt *h,
+			       const struct pasid_dev *dev)
+{
+	const struct pasid_dev **n;
+
+	n = realloc(h->refused, (h->nrefused + 1) * sizeof(*n));
+	if (!n)
+		return;
+	n[h->nrefused++] = dev;
+	h->refused = n;
+}
+
+static void table_ref(struct pasid_hwpt *h)
+{
+	if (h->refs++ == 0)
+		atomic_fetch_sub_explicit(&h->as->nidle, 1, memory_order_relaxed);
+}
+
+static void table_put(struct pasid_hwpt *h)
+{
+	struct pasid_as *as = h->as;
+
+	if (--h->refs)
+		return;
+	/* idle: kept for the next bind; the churn it may cost the address
+	 * space's maps starts counting now (as.c drops it when too high) */
+	pthread_mutex_lock(&as->lock);
+	if (atomic_fetch_add_explicit(&as->nidle, 1, memory_order_relaxed) == 0)
+		as->idle_churn = 0;
+	pthread_mutex_unlock(&as->lock);
+}
+
+static void table_destroy(struct pasid_ctx *ctx, struct pasid_hwpt *h)
+{
+	int ret = k_destroy(ctx->iommufd, h->id);
+
+	if (ret)
+		pasid_log(ctx, PASID_LOG_WARN,
+			  "IOMMU_DESTROY of HWPT %u failed (%d); it is released with the context",
+			  h->id, ret);
+	if (!h->refs)
+		atomic_fetch_sub_explicit(&h->as->nidle, 1, memory_order_relaxed);
+	list_del(&h->as_node);
+	free(h->refused);
+	free(h);
+}
+
+void bind_drop_tables(struct pasid_as *as, bool idle_only)
 {
 	struct list_head *pos, *tmp;
 
-	list_for_each_safe(pos, tmp, &dev->ctx->hwpts) {
+	list_for_each_safe(pos, tmp, &as->hwpts) {
 		struct pasid_hwpt *h = container_of(pos, struct pasid_hwpt,
-						    ctx_node);
-		if (h->as == as && hwpt_usable(h, dev))
-			return h;
+						    as_node);
+
+		if (!idle_only || !h->refs)
+			table_destroy(as->ctx, h);
 	}
-	return NULL;
+}
+
+/* A failed call leaves no kernel object behind: destroy the tables of as
+ * that it made and that are idle again (older idle ones stay). */
+static void drop_tables_made_since(struct pasid_as *as, uint64_t made)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &as->hwpts) {
+		struct pasid_hwpt *h = container_of(pos, struct pasid_hwpt,
+						    as_node);
+
+		if (!h->refs && h->serial > made)
+			table_destroy(as->ctx, h);
+	}
+}
+
+unsigned int bind_idle_tables(struct pasid_as *as)
+{
+	return atomic_load(&as->nidle);
 }
 
 /* -EOPNOTSUPP: no PASID-capable page table for dev. by_kernel: the kernel
@@ -104,19 +277,20 @@ static int no_pasid_table(struct pasid_dev *dev, bool by_kernel,
 			  dev->name, vendor, why ? ": " : "", why ? why : "");
 }
 
-/* A PASID-capable page table of dev for as, with one more reference. */
-static int hwpt_get(struct pasid_dev *dev, struct pasid_as *as,
-		    struct pasid_hwpt **out)
+static const char *no_pasid_hint(const struct pasid_dev *dev)
+{
+	return dev->vendor->no_pasid_hint ?
+	       dev->vendor->no_pasid_hint(&dev->caps) : NULL;
+}
+
+/* A new, unattached PASID-capable table of as, allocated through dev. */
+static int table_new(struct pasid_dev *dev, struct pasid_as *as,
+		     struct pasid_hwpt **out)
 {
 	const char *why = NULL;
-	struct pasid_hwpt *h = hwpt_find(dev, as);
+	struct pasid_hwpt *h;
 	int ret;
 
-	if (h) {
-		h->refs++;
-		*out = h;
-		return 0;
-	}
 	if (dev->vendor->check_hwpt_flags &&
 	    dev->vendor->check_hwpt_flags(&dev->caps,
 					  KABI_IOMMU_HWPT_ALLOC_PASID, &why))
@@ -131,36 +305,78 @@ static int hwpt_get(struct pasid_dev *dev, struct pasid_as *as,
 		if (ret == -EOPNOTSUPP) {
 			/* remember: the RID then uses the kernel's table */
 			dev->no_pasid_hwpt = true;
-			return no_pasid_table(dev, true,
-				dev->vendor->no_pasid_hint ?
-				dev->vendor->no_pasid_hint(&dev->caps) : NULL);
+			return no_pasid_table(dev, true, no_pasid_hint(dev));
 		}
 		return pasid_kerr(dev->ctx, -ret, "IOMMU_HWPT_ALLOC",
 				  "%s: could not allocate a page table for IOAS %u",
 				  dev->name, as->ioas_id);
 	}
 	h->as = as;
-	h->group = dev->group;
-	h->owner = dev->group >= 0 ? NULL : dev;
-	h->refs = 1;
-	list_add_tail(&h->ctx_node, &dev->ctx->hwpts);
+	h->serial = ++dev->ctx->tables_made;
+	/* born idle until the caller attaches it */
+	atomic_fetch_add_explicit(&as->nidle, 1, memory_order_relaxed);
+	list_add_tail(&h->as_node, &as->hwpts);
 	*out = h;
 	return 0;
 }
 
-static void hwpt_put(struct pasid_dev *dev, struct pasid_hwpt *h)
+/* Turns a kernel attach errno into a diagnosed -errno. */
+typedef int attach_error_fn(struct pasid_dev *dev, int err, uint32_t pasid);
+
+#define MAX_TRIED 8
+
+/*
+ * Attach dev's RID (pasid K_NO_PASID) or PASID to a PASID-capable table of
+ * as: the one its group requires if any, else the first of as's tables the
+ * kernel accepts, else a new one. On success *out holds one more reference;
+ * on failure nothing changed (a second attach is the kernel's atomic
+ * replace, so a refused candidate leaves the old attachment in place).
+ */
+static int table_attach(struct pasid_dev *dev, struct pasid_as *as,
+			uint32_t pasid, struct pasid_hwpt *required,
+			attach_error_fn *attach_error, struct pasid_hwpt **out)
 {
+	struct pasid_hwpt *tried[MAX_TRIED], *h = required;
+	unsigned int ntried = 0, i;
+	struct list_head *pos;
 	int ret;
 
-	if (--h->refs)
-		return;
-	ret = k_destroy(dev->ctx->iommufd, h->id);
+	if (required) {
+		ret = k_attach_pt(dev->fd, h->id, pasid, NULL);
+		if (ret)
+			return attach_error(dev, -ret, pasid);
+		goto attached;
+	}
+	for (pos = as->hwpts.next; pos != &as->hwpts; pos = pos->next) {
+		h = container_of(pos, struct pasid_hwpt, as_node);
+		if (table_refuses(h, dev))
+			continue;
+		ret = k_attach_pt(dev->fd, h->id, pasid, NULL);
+		if (!ret)
+			goto attached;
+		if (ret != -EINVAL)
+			return attach_error(dev, -ret, pasid);
+		if (ntried < MAX_TRIED)
+			tried[ntried++] = h;
+	}
+	ret = table_new(dev, as, &h);
 	if (ret)
-		pasid_log(dev->ctx, PASID_LOG_WARN,
-			  "%s: IOMMU_DESTROY of HWPT %u failed (%d); it is released with the context",
-			  dev->name, h->id, ret);
-	list_del(&h->ctx_node);
-	free(h);
+		return ret;
+	ret = k_attach_pt(dev->fd, h->id, pasid, NULL);
+	if (ret) {
+		/* the new table fails too: the refusals were not the other
+		 * tables' fault, so none is remembered */
+		table_destroy(dev->ctx, h);
+		return attach_error(dev, -ret, pasid);
+	}
+	/* the kernel took a table of dev's own: the ones it refused belong
+	 * to other IOMMUs (or are incompatible), do not ask again */
+	for (i = 0; i < ntried; i++)
+		table_note_refusal(tried[i], dev);
+attached:
+	table_ref(h);
+	*out = h;
+	return 0;
 }
 
 /* ---- the RID ---- */
@@ -182,8 +398,9 @@ static bool rid_wants_pasid_table(struct pasid_dev *dev, struct pasid_as *as,
 	return dev->caps.pasid_width > 0 && !dev->no_pasid_hwpt;
 }
 
-static int rid_error(struct pasid_dev *dev, int err, const char *what)
+static int rid_error(struct pasid_dev *dev, int err, uint32_t pasid)
 {
+	(void)pasid;
 	switch (err) {
 	case EADDRINUSE:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
@@ -191,11 +408,11 @@ static int rid_error(struct pasid_dev *dev, int err, const char *what)
 				  dev->name);
 	case EINVAL:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
-				  "%s: %s refused (devices of one IOMMU group must share the RID's address space, and a RID with PASIDs bound needs a PASID-capable table)",
-				  dev->name, what);
+				  "%s: attaching the RID refused (devices of one IOMMU group must share the RID's address space, and a RID with PASIDs bound needs a PASID-capable table)",
+				  dev->name);
 	default:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
-				  "%s: %s", dev->name, what);
+				  "%s: attaching the RID", dev->name);
 	}
 }
 
@@ -205,42 +422,40 @@ static int rid_set(struct pasid_dev *dev, struct pasid_as *as,
 		   bool pasid_table)
 {
 	struct pasid_hwpt *h = NULL;
-	struct list_head *pos, *tmp;
+	struct list_head *pos;
+	struct pasid_dev *s;
 	bool replace = dev->rid_as != NULL;
 	int ret;
 
 	if (dev->rid_as == as && (dev->rid_hwpt != NULL) == pasid_table)
 		return 0;
 	if (pasid_table) {
-		ret = hwpt_get(dev, as, &h);
+		struct pasid_dev *holder = rid_holder(dev);
+		struct pasid_hwpt *required = holder && holder != dev &&
+			holder->rid_as == as ? holder->rid_hwpt : NULL;
+
+		ret = table_attach(dev, as, K_NO_PASID, required, rid_error, &h);
 		if (ret)
 			return ret;
-		ret = k_attach_pt(dev->fd, h->id, K_NO_PASID, NULL);
 	} else {
 		ret = k_attach_pt(dev->fd, as->ioas_id, K_NO_PASID, NULL);
-	}
-	if (ret) {
-		if (h)
-			hwpt_put(dev, h);
-		return rid_error(dev, -ret, "attaching the RID");
+		if (ret)
+			return rid_error(dev, -ret, K_NO_PASID);
 	}
 	if (dev->rid_hwpt)
-		hwpt_put(dev, dev->rid_hwpt);
+		table_put(dev->rid_hwpt);
 	dev->rid_as = as;
 	dev->rid_hwpt = h;
 	if (!replace)
 		return 0;
 	/* a replace moved the RIDs of the whole group */
-	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
-		struct pasid_dev *s = container_of(pos, struct pasid_dev,
-						   ctx_node);
-
-		if (!group_sibling(s, dev) || !s->rid_as)
+	for_each_sibling(s, dev, pos) {
+		if (!s->rid_as)
 			continue;
 		if (h)
-			h->refs++;
+			table_ref(h);
 		if (s->rid_hwpt)
-			hwpt_put(s, s->rid_hwpt);
+			table_put(s->rid_hwpt);
 		s->rid_as = as;
 		s->rid_hwpt = h;
 	}
@@ -264,7 +479,7 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 			       unsigned int flags)
 {
 	const unsigned int known = PASID_RID_KERNEL_TABLE | PASID_RID_PASID_TABLE;
-	uint32_t npasids;
+	size_t npasids;
 	bool pasid_table;
 	int ret;
 
@@ -283,8 +498,8 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	npasids = group_npasids(dev);
 	if (!pasid_table && npasids) {
 		ret = pasid_err(dev->ctx, EINVAL,
-				"%s: %u PASID(s) are bound%s, so the RID must stay on a PASID-capable page table: unbind them first",
-				dev->name, npasids, npasids > dev->npasids ?
+				"%s: %zu PASID(s) are bound%s, so the RID must stay on a PASID-capable page table: unbind them first",
+				dev->name, npasids, npasids > dev->pasids.count ?
 				" (also by devices of its IOMMU group)" : "");
 		goto out;
 	}
@@ -327,150 +542,12 @@ PASID_API int pasid_detach_rid(struct pasid_dev *dev)
 		goto out;
 	}
 	if (dev->rid_hwpt)
-		hwpt_put(dev, dev->rid_hwpt);
+		table_put(dev->rid_hwpt);
 	dev->rid_as = NULL;
 	dev->rid_hwpt = NULL;
 out:
 	ctx_unlock(dev->ctx);
 	return ret;
-}
-
-/* ---- the PASID record (sorted array) ---- */
-
-/* index of the first binding with PASID >= pasid */
-static uint32_t binding_index(const struct pasid_dev *dev, uint32_t pasid)
-{
-	uint32_t lo = 0, hi = dev->npasids;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (dev->pasids[mid].pasid < pasid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static struct pasid_binding *binding_find(struct pasid_dev *dev,
-					  uint32_t pasid)
-{
-	uint32_t i = binding_index(dev, pasid);
-
-	return i < dev->npasids && dev->pasids[i].pasid == pasid ?
-	       &dev->pasids[i] : NULL;
-}
-
-static int binding_reserve(struct pasid_dev *dev)
-{
-	struct pasid_binding *n;
-	uint32_t cap;
-
-	if (dev->npasids < dev->pasids_cap)
-		return 0;
-	cap = dev->pasids_cap ? dev->pasids_cap * 2 : 16;
-	n = realloc(dev->pasids, cap * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	dev->pasids = n;
-	dev->pasids_cap = cap;
-	return 0;
-}
-
-static void binding_insert(struct pasid_dev *dev, uint32_t pasid,
-			   struct pasid_hwpt *h)
-{
-	uint32_t i = binding_index(dev, pasid);
-
-	memmove(&dev->pasids[i + 1], &dev->pasids[i],
-		(dev->npasids - i) * sizeof(*dev->pasids));
-	dev->pasids[i].pasid = pasid;
-	dev->pasids[i].hwpt = h;
-	dev->npasids++;
-}
-
-static void binding_remove(struct pasid_dev *dev, struct pasid_binding *b)
-{
-	uint32_t i = (uint32_t)(b - dev->pasids);
-
-	memmove(&dev->pasids[i], &dev->pasids[i + 1],
-		(dev->npasids - i - 1) * sizeof(*dev->pasids));
-	dev->npasids--;
-}
-
-/* The binding of pasid by another device of dev's group, if any. */
-static struct pasid_binding *sibling_binding(struct pasid_dev *dev,
-					     uint32_t pasid,
-					     struct pasid_dev **owner)
-{
-	struct list_head *pos, *tmp;
-
-	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
-		struct pasid_dev *s = container_of(pos, struct pasid_dev,
-						   ctx_node);
-		struct pasid_binding *b;
-
-		if (group_sibling(s, dev) && (b = binding_find(s, pasid))) {
-			if (owner)
-				*owner = s;
-			return b;
-		}
-	}
-	return NULL;
-}
-
-/* The first PASID >= candidate that d has not bound: one binary search,
- * then a walk over d's run of consecutive bound PASIDs. */
-static uint32_t skip_bound(const struct pasid_dev *d, uint32_t candidate)
-{
-	uint32_t i = binding_index(d, candidate);
-
-	while (i < d->npasids && d->pasids[i].pasid == candidate) {
-		i++;
-		candidate++;
-	}
-	return candidate;
-}
-
-/* The first PASID >= candidate bound neither by dev nor by its group. */
-static uint32_t skip_group_bound(struct pasid_dev *dev, uint32_t candidate)
-{
-	struct list_head *pos, *tmp;
-	uint32_t prev;
-
-	/* each device skips its own runs; repeat until none moves it */
-	do {
-		prev = candidate;
-		candidate = skip_bound(dev, candidate);
-		list_for_each_safe(pos, tmp, &dev->ctx->devs) {
-			struct pasid_dev *s = container_of(pos, struct pasid_dev,
-							   ctx_node);
-
-			if (group_sibling(s, dev))
-				candidate = skip_bound(s, candidate);
-		}
-	} while (candidate != prev);
-	return candidate;
-}
-
-/*
- * The first PASID at or after start, wrapping to 1 after max, that neither
- * dev nor a device of its group (one PASID space per group) has bound; 0
- * when all are taken. Starting after the last pick spreads PASIDs over time,
- * so a just-freed PASID is not handed out again at once (stale DMA in flight
- * would otherwise land in the new owner's address space).
- */
-static uint32_t pasid_pick(struct pasid_dev *dev, uint32_t start, uint32_t max)
-{
-	uint32_t first = start > max || start == 0 ? 1 : start;
-	uint32_t c = skip_group_bound(dev, first);
-
-	if (c <= max)
-		return c;
-	/* wrap: [first, max] is all bound, so look in [1, first) */
-	c = skip_group_bound(dev, 1);
-	return c < first ? c : 0;
 }
 
 /* ---- PASIDs ---- */
@@ -503,17 +580,8 @@ static int check_pasid_capable(struct pasid_dev *dev)
 				 "%s has no PASID capability: the kernel reports PASID width 0 for it (the device or its IOMMU lacks PASID support, PASID is not enabled, or the kernel is older than 6.15); use pasid_attach_rid for untagged DMA",
 				 dev->name);
 	if (dev->no_pasid_hwpt)
-		return no_pasid_table(dev, true,
-			dev->vendor->no_pasid_hint ?
-			dev->vendor->no_pasid_hint(&dev->caps) : NULL);
+		return no_pasid_table(dev, true, no_pasid_hint(dev));
 	return 0;
-}
-
-static uint32_t pasid_max(const struct pasid_dev *dev)
-{
-	uint32_t w = dev->caps.pasid_width;
-
-	return w >= 32 ? UINT32_MAX : (1u << w) - 1;
 }
 
 /* With the RID (of dev or of its group) on the kernel's automatic table no
@@ -552,12 +620,54 @@ static void rid_undo_move(struct pasid_dev *dev)
 	pasid_err_restore(saved);
 }
 
+/* Which PASID to bind: the caller's, checked, or a free one of the group.
+ * *required: the table a sibling already bound it to (the kernel makes the
+ * group share it). */
+static int pasid_choose(struct pasid_dev *dev, struct pasid_as *as, int pasid,
+			uint32_t *pick, struct pasid_hwpt **required)
+{
+	uint32_t max = pasid_max(dev), p;
+	struct pasid_dev *sibling;
+	struct pasid_hwpt *sh;
+
+	*required = NULL;
+	if (pasid == PASID_ANY) {
+		*pick = pasid_pick(dev->space, max);
+		if (!*pick)
+			return pasid_err(dev->ctx, ENOSPC,
+					 "%s: all %u PASIDs are bound%s", dev->name, max,
+					 dev->space->users > 1 ? " (by it and devices of its IOMMU group)" : "");
+		return 0;
+	}
+	if (pasid < 1 || (uint32_t)pasid > max)
+		return pasid_err(dev->ctx, EINVAL,
+				 "%s: PASID %d is outside 1..%u, the range the device supports (PASID 0 is the RID: use pasid_attach_rid)",
+				 dev->name, pasid, max);
+	p = *pick = (uint32_t)pasid;
+	if (!idspace_test(&dev->space->ids, p))
+		return 0;
+	if (idmap_get(&dev->pasids, p))
+		return pasid_err(dev->ctx, EBUSY,
+				 "%s: PASID %u is already bound: unbind it or use pasid_rebind",
+				 dev->name, p);
+	/* the group has one PASID space: a sibling's PASID can only be
+	 * shared, on the same address space */
+	sh = sibling_binding(dev, p, &sibling);
+	if (sh && sh->as != as)
+		return pasid_err(dev->ctx, EBUSY,
+				 "%s: PASID %u is bound to another address space by %s, a device of the same IOMMU group (the group has one PASID space): pick another PASID",
+				 dev->name, p, sibling->name);
+	*required = sh;
+	return 0;
+}
+
 PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 {
-	struct pasid_dev *moved, *sibling;
-	struct pasid_binding *sb;
-	struct pasid_hwpt *h;
-	uint32_t max, pick;
+	struct pasid_hwpt *h, *required;
+	struct pasid_dev *moved;
+	bool took = false;
+	uint32_t pick = 0;
+	uint64_t made;
 	int ret;
 
 	pasid_err_clear();
@@ -565,104 +675,79 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	if (ret)
 		return ret;
 	ctx_lock(dev->ctx);
+	made = dev->ctx->tables_made;
 	ret = check_pasid_capable(dev);
+	if (!ret)
+		ret = space_get(dev);
+	if (!ret)
+		ret = pasid_choose(dev, as, pasid, &pick, &required);
 	if (ret)
 		goto out;
-	max = pasid_max(dev);
-	if (pasid == PASID_ANY) {
-		pick = pasid_pick(dev, dev->next_pasid, max);
-		if (!pick) {
-			ret = pasid_err(dev->ctx, ENOSPC,
-					"%s: all %u PASIDs are bound", dev->name, max);
-			goto out;
-		}
-	} else if (pasid < 1 || (uint32_t)pasid > max) {
-		ret = pasid_err(dev->ctx, EINVAL,
-				"%s: PASID %d is outside 1..%u, the range the device supports (PASID 0 is the RID: use pasid_attach_rid)",
-				dev->name, pasid, max);
-		goto out;
-	} else {
-		pick = (uint32_t)pasid;
-		if (binding_find(dev, pick)) {
-			ret = pasid_err(dev->ctx, EBUSY,
-					"%s: PASID %u is already bound: unbind it or use pasid_rebind",
-					dev->name, pick);
-			goto out;
-		}
-		/* the group has one PASID space: a sibling's PASID can only
-		 * be shared, on the same address space */
-		sb = sibling_binding(dev, pick, &sibling);
-		if (sb && sb->hwpt->as != as) {
-			ret = pasid_err(dev->ctx, EBUSY,
-					"%s: PASID %u is bound to another address space by %s, a device of the same IOMMU group (the group has one PASID space): pick another PASID",
-					dev->name, pick, sibling->name);
-			goto out;
-		}
+	/* room in both records first: recording cannot fail after the
+	 * kernel attached */
+	if (idmap_reserve(&dev->pasids, pick))
+		goto nomem;
+	if (!idspace_test(&dev->space->ids, pick)) {
+		if (idspace_take(&dev->space->ids, pick))
+			goto nomem;
+		took = true;
 	}
-	if (binding_reserve(dev)) {
-		ret = pasid_err(dev->ctx, ENOMEM, "out of memory");
-		goto out;
-	}
-	ret = hwpt_get(dev, as, &h);
-	if (ret)
-		goto out;
 	ret = rid_make_pasid_ready(dev, &moved);
+	if (ret)
+		goto undo;
+	ret = table_attach(dev, as, pick, required, pasid_attach_error, &h);
 	if (ret) {
-		hwpt_put(dev, h);
-		goto out;
-	}
-	ret = k_attach_pt(dev->fd, h->id, pick, NULL);
-	if (ret) {
-		ret = pasid_attach_error(dev, -ret, pick);
-		if (moved)
+		if (moved) {
 			rid_undo_move(moved);
-		hwpt_put(dev, h);
-		goto out;
+			drop_tables_made_since(moved->rid_as, made);
+		}
+		goto undo;
 	}
-	binding_insert(dev, pick, h);
+	idmap_set(&dev->pasids, pick, h);
+	as->npasids++;
 	/* only the library's own picks move the cursor: an explicit PASID
 	 * (often a low, well-known one) must not send it back into a dense
 	 * block of bound PASIDs */
 	if (pasid == PASID_ANY)
-		dev->next_pasid = pick == max ? 1 : pick + 1;
+		dev->space->cursor = pick == pasid_max(dev) ? 1 : pick + 1;
 	ret = (int)pick;
+	goto out;
+nomem:
+	ret = pasid_err(dev->ctx, ENOMEM, "out of memory for the PASID record");
+undo:
+	if (took)
+		idspace_give(&dev->space->ids, pick);
+	idmap_remove(&dev->pasids, pick);
 out:
 	ctx_unlock(dev->ctx);
 	return ret;
 }
 
-/*
- * A PASID was freed: keep it behind the PASID_ANY cursor of dev and of its
- * group (one PASID space), so it is handed out again only after the
- * cursor has gone round: DMA still in flight with it must not land in a new
- * owner's address space.
- */
-static void cursor_past_freed(struct pasid_dev *dev, uint32_t pasid)
+/* The kernel detached pasid from h: forget it. */
+static void unbind_record(struct pasid_dev *dev, uint32_t pasid,
+			  struct pasid_hwpt *h)
 {
-	struct list_head *pos, *tmp;
-
-	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
-		struct pasid_dev *d = container_of(pos, struct pasid_dev,
-						   ctx_node);
-
-		if ((d == dev || group_sibling(d, dev)) && pasid >= d->next_pasid)
-			d->next_pasid = pasid >= pasid_max(d) ? 1 : pasid + 1;
+	idmap_remove(&dev->pasids, pasid);
+	h->as->npasids--;
+	if (!sibling_binding(dev, pasid, NULL)) {
+		idspace_give(&dev->space->ids, pasid);
+		cursor_past_freed(dev->space, pasid, pasid_max(dev));
 	}
+	table_put(h);
 }
 
-static struct pasid_binding *bound_or_err(struct pasid_dev *dev,
-					  uint32_t pasid, int *ret)
+static struct pasid_hwpt *bound_or_err(struct pasid_dev *dev,
+				       uint32_t pasid, int *ret)
 {
-	struct pasid_binding *b = binding_find(dev, pasid);
+	struct pasid_hwpt *h = idmap_get(&dev->pasids, pasid);
 
-	*ret = b ? 0 : pasid_err(dev->ctx, ENOENT,
+	*ret = h ? 0 : pasid_err(dev->ctx, ENOENT,
 				 "%s: PASID %u is not bound", dev->name, pasid);
-	return b;
+	return h;
 }
 
 PASID_API int pasid_unbind(struct pasid_dev *dev, uint32_t pasid)
 {
-	struct pasid_binding *b;
 	struct pasid_hwpt *h;
 	int ret;
 
@@ -670,8 +755,8 @@ PASID_API int pasid_unbind(struct pasid_dev *dev, uint32_t pasid)
 	if (!dev)
 		return pasid_err(NULL, EINVAL, "pasid_unbind: dev is NULL");
 	ctx_lock(dev->ctx);
-	b = bound_or_err(dev, pasid, &ret);
-	if (!b)
+	h = bound_or_err(dev, pasid, &ret);
+	if (!h)
 		goto out;
 	ret = k_detach_pt(dev->fd, pasid);
 	if (ret) {
@@ -679,10 +764,7 @@ PASID_API int pasid_unbind(struct pasid_dev *dev, uint32_t pasid)
 				 "%s: PASID %u", dev->name, pasid);
 		goto out;
 	}
-	h = b->hwpt;
-	binding_remove(dev, b);
-	cursor_past_freed(dev, pasid);
-	hwpt_put(dev, h);
+	unbind_record(dev, pasid, h);
 out:
 	ctx_unlock(dev->ctx);
 	return ret;
@@ -691,9 +773,9 @@ out:
 PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 			   struct pasid_as *as)
 {
-	struct list_head *pos, *tmp;
-	struct pasid_binding *b;
 	struct pasid_hwpt *h, *old;
+	struct list_head *pos;
+	struct pasid_dev *s;
 	int ret;
 
 	pasid_err_clear();
@@ -701,67 +783,80 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	if (ret)
 		return ret;
 	ctx_lock(dev->ctx);
-	b = bound_or_err(dev, pasid, &ret);
-	if (!b || b->hwpt->as == as)
-		goto out;
-	ret = hwpt_get(dev, as, &h);
-	if (ret)
+	old = bound_or_err(dev, pasid, &ret);
+	if (!old || old->as == as)
 		goto out;
 	/* a second attach of a PASID is the kernel's atomic replace */
-	ret = k_attach_pt(dev->fd, h->id, pasid, NULL);
-	if (ret) {
-		ret = pasid_attach_error(dev, -ret, pasid);
-		hwpt_put(dev, h);
+	ret = table_attach(dev, as, pasid, NULL, pasid_attach_error, &h);
+	if (ret)
 		goto out;
-	}
-	old = b->hwpt;
-	b->hwpt = h;
+	idmap_set(&dev->pasids, pasid, h);
+	old->as->npasids--;
+	as->npasids++;
+	table_put(old);
 	/* a replace moved that PASID of the whole group */
-	list_for_each_safe(pos, tmp, &dev->ctx->devs) {
-		struct pasid_dev *s = container_of(pos, struct pasid_dev,
-						   ctx_node);
-		struct pasid_binding *sb;
+	for_each_sibling(s, dev, pos) {
+		struct pasid_hwpt *sh = idmap_get(&s->pasids, pasid);
 
-		if (group_sibling(s, dev) && (sb = binding_find(s, pasid))) {
-			h->refs++;
-			hwpt_put(s, sb->hwpt);
-			sb->hwpt = h;
-		}
+		if (!sh)
+			continue;
+		table_ref(h);
+		idmap_set(&s->pasids, pasid, h);
+		sh->as->npasids--;
+		as->npasids++;
+		table_put(sh);
 	}
-	hwpt_put(dev, old);
 out:
 	ctx_unlock(dev->ctx);
 	return ret;
 }
 
-/* Caller holds the lock. Best effort: the objects are going away. */
+/* Best effort: the objects are going away. Linear in dev's bindings. */
 void bind_release(struct pasid_dev *dev, struct pasid_as *as)
 {
-	uint32_t i = 0;
+	uint32_t pasid = 0;
+	struct pasid_hwpt *h;
 
-	while (i < dev->npasids) {
-		struct pasid_binding *b = &dev->pasids[i];
-		struct pasid_hwpt *h = b->hwpt;
-		uint32_t pasid = b->pasid;
-
-		if (as && h->as != as) {
-			i++;
-			continue;
+	while ((!as || as->npasids) &&
+	       (h = idmap_next(&dev->pasids, pasid, &pasid))) {
+		if (!as || h->as == as) {
+			if (k_detach_pt(dev->fd, pasid))
+				pasid_log(dev->ctx, PASID_LOG_WARN,
+					  "%s: detaching PASID %u failed",
+					  dev->name, pasid);
+			unbind_record(dev, pasid, h);
 		}
-		if (k_detach_pt(dev->fd, pasid))
-			pasid_log(dev->ctx, PASID_LOG_WARN, "%s: detaching PASID %u failed",
-				  dev->name, pasid);
-		binding_remove(dev, b);
-		cursor_past_freed(dev, pasid);
-		hwpt_put(dev, h);
+		pasid++;
 	}
 	if (dev->rid_as && (!as || dev->rid_as == as)) {
 		if (k_detach_pt(dev->fd, K_NO_PASID))
 			pasid_log(dev->ctx, PASID_LOG_WARN, "%s: detaching the RID failed",
 				  dev->name);
 		if (dev->rid_hwpt)
-			hwpt_put(dev, dev->rid_hwpt);
+			table_put(dev->rid_hwpt);
 		dev->rid_as = NULL;
 		dev->rid_hwpt = NULL;
+	}
+}
+
+void bind_dev_fini(struct pasid_dev *dev)
+{
+	struct list_head *a, *t;
+
+	idmap_fini(&dev->pasids);
+	space_put(dev);
+	/* its address may come back as another device's */
+	for (a = dev->ctx->ases.next; a != &dev->ctx->ases; a = a->next) {
+		struct pasid_as *as = container_of(a, struct pasid_as, ctx_node);
+
+		for (t = as->hwpts.next; t != &as->hwpts; t = t->next) {
+			struct pasid_hwpt *h = container_of(t, struct pasid_hwpt,
+							    as_node);
+			unsigned int i;
+
+			for (i = 0; i < h->nrefused; i++)
+				if (h->refused[i] == dev)
+					h->refused[i--] = h->refused[--h->nrefused];
+		}
 	}
 }

@@ -58,7 +58,7 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 	pthread_mutex_init(&ctx->lock, NULL);
 	list_init(&ctx->devs);
 	list_init(&ctx->ases);
-	list_init(&ctx->hwpts);
+	list_init(&ctx->spaces);
 	ctx->log = o.log;
 	ctx->log_arg = o.log_arg;
 	ctx->log_level = o.log_level;

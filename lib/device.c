@@ -95,7 +95,6 @@ static int dev_setup(struct pasid_ctx *ctx, int fd, const char *bdf,
 	}
 	dev->ctx = ctx;
 	dev->fd = fd;
-	dev->next_pasid = 1;
 	dev->group = -1;
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
 
@@ -214,10 +213,10 @@ PASID_API void pasid_dev_close(struct pasid_dev *dev)
 	ctx = dev->ctx;
 	ctx_lock(ctx);
 	bind_release(dev, NULL);
+	bind_dev_fini(dev);
 	list_del(&dev->ctx_node);
 	ctx_unlock(ctx);
 	sys_close(dev->fd);
-	free(dev->pasids);
 	free(dev);
 }
 

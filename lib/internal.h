@@ -4,43 +4,64 @@
 #define LIBPASID_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "libpasid/libpasid.h"
+#include "idmap.h"
+#include "idspace.h"
 #include "list.h"
+#include "maprec.h"
 
 struct pasid_vendor_ops;
 
+/*
+ * Locking. ctx->lock guards the context's lists and the attachment state:
+ * every device's RID and PASID records, the PASID spaces and the page
+ * tables. It is never taken by map, unmap or copy, and never held across a
+ * kernel call that pins or unpins memory. as->lock guards one address space's
+ * mapping record only and is held for no kernel call at all; when both are
+ * needed, ctx->lock is taken first.
+ */
 struct pasid_ctx {
 	int iommufd;
-	pthread_mutex_t lock;		/* guards everything below and in
-					   every dev/as of this context */
+	pthread_mutex_t lock;
 	struct list_head devs;
 	struct list_head ases;
-	struct list_head hwpts;		/* struct pasid_hwpt */
+	struct list_head spaces;	/* struct pasid_space */
+	uint64_t tables_made;		/* page tables allocated so far */
 	pasid_log_fn log;
 	void *log_arg;
 	enum pasid_log_level log_level;
 };
 
-/* A kernel page table (HWPT) we allocated for one address space and one
- * device, or for all devices of one IOMMU group (the kernel attaches a group
- * to one page table per RID and per PASID); shared by the RID and every
- * PASID of those devices bound there. */
-struct pasid_hwpt {
-	struct list_head ctx_node;	/* in ctx->hwpts */
-	struct pasid_as *as;
-	int group;			/* IOMMU group of its users, or -1 */
-	const struct pasid_dev *owner;	/* its only user when group is -1 */
-	uint32_t id;
-	unsigned int refs;		/* RIDs + PASIDs attached to it */
+/* The PASID space of an IOMMU group (the kernel gives each group one), or of
+ * one device whose group is unknown: which PASIDs any of its devices bound. */
+struct pasid_space {
+	struct list_head ctx_node;	/* in ctx->spaces */
+	int group;			/* -1: one device's own */
+	unsigned int users;		/* devices */
+	uint32_t cursor;		/* where PASID_ANY starts looking */
+	struct idspace ids;
 };
 
-/* A PASID bound by the library. Kept in dev->pasids, sorted by PASID. */
-struct pasid_binding {
-	uint32_t pasid;
-	struct pasid_hwpt *hwpt;
+/*
+ * A PASID-capable kernel page table (HWPT) of one address space, shared by
+ * every RID and PASID of every device whose IOMMU accepts it (the kernel
+ * says so by attaching it). An address space has one per incompatible IOMMU
+ * among its users. A table nobody uses stays idle for the next bind until
+ * the address space's map churn would have paid for rebuilding it (as.c).
+ */
+struct pasid_hwpt {
+	struct list_head as_node;	/* in as->hwpts */
+	struct pasid_as *as;
+	uint32_t id;
+	uint64_t serial;		/* ctx->tables_made when it was made */
+	unsigned int refs;		/* RIDs + PASIDs attached; 0: idle */
+	/* devices the kernel refused it to: not asked again */
+	const struct pasid_dev **refused;
+	unsigned int nrefused;
 };
 
 struct pasid_dev {
@@ -59,23 +80,29 @@ struct pasid_dev {
 	/* set after the kernel refused a PASID-capable page table */
 	bool no_pasid_hwpt;
 
-	struct pasid_binding *pasids;
-	uint32_t npasids, pasids_cap;
-	uint32_t next_pasid;		/* where PASID_ANY starts looking */
-};
-
-struct pasid_mapping {
-	uint64_t iova, len;
+	struct pasid_space *space;	/* NULL until the first bind */
+	struct idmap pasids;		/* PASID -> struct pasid_hwpt */
 };
 
 struct pasid_as {
 	struct list_head ctx_node;
 	struct pasid_ctx *ctx;
 	uint32_t ioas_id;
-	/* what is mapped, sorted by iova, to give clear errors before the
-	 * kernel is asked (unmap of nothing, unmap that would split) */
-	struct pasid_mapping *maps;
-	size_t nmaps, maps_cap;
+
+	/* ctx->lock */
+	struct list_head hwpts;		/* struct pasid_hwpt */
+	uint32_t npasids;		/* PASIDs bound here, all devices */
+	/* idle tables: read without a lock by map and unmap */
+	atomic_uint nidle;
+
+	/* as->lock: what is mapped, to give clear errors before the kernel
+	 * is asked (unmap of nothing, unmap that would split) and to find
+	 * mappings by IOVA and by process address */
+	pthread_mutex_t lock;
+	struct maprec rec;
+	uint64_t mapped_bytes;
+	uint64_t idle_churn;		/* bytes mapped + unmapped while idle
+					   tables exist */
 };
 
 /* error.c: set the calling thread's message (and log it); returns -err. */
@@ -105,11 +132,14 @@ static inline void ctx_unlock(struct pasid_ctx *ctx)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
-/* as.c */
-int as_map_insert(struct pasid_as *as, uint64_t iova, uint64_t len);
-
-/* bind.c: drop every attachment of dev that uses as (as == NULL: all). */
+/* bind.c, ctx->lock held: drop every attachment of dev that uses as
+ * (as == NULL: all); free dev's PASID records (dev is going away); destroy
+ * as's page tables, idle ones only or all (as is going away). */
 void bind_release(struct pasid_dev *dev, struct pasid_as *as);
+void bind_dev_fini(struct pasid_dev *dev);
+void bind_drop_tables(struct pasid_as *as, bool idle_only);
+/* Tests: the idle page tables of as. */
+unsigned int bind_idle_tables(struct pasid_as *as);
 
 /* copy a size-versioned struct out: min of both sizes, size field kept */
 void copy_sized_out(void *dst, const void *src, size_t src_size);

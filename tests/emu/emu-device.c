@@ -130,7 +130,8 @@ static int hw_compat(struct emu_obj *hwpt, struct emu_dev *dev,
 			return -EOPNOTSUPP;
 	}
 	/* a domain of another IOMMU instance / incompatible domain */
-	if (hwpt->iommu != dev->cfg.iommu)
+	if (hwpt->iommu != dev->cfg.iommu ||
+	    hwpt->iommu_unit != dev->cfg.iommu_unit)
 		return -EINVAL;
 	if ((hwpt->flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    !dev->cfg.dirty)

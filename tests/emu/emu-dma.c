@@ -184,3 +184,16 @@ int emu_dma_read(int vfio_index, uint32_t pasid, uint64_t iova, void *buf,
 {
 	return dma(vfio_index, pasid, iova, buf, len, false);
 }
+
+int emu_ioas_domains(uint32_t ioas_id)
+{
+	struct emu_obj *ioas;
+	int ret = -ENOENT;
+
+	lock();
+	ioas = emu_obj_lookup(ioas_id, EMU_OBJ_IOAS);
+	if (ioas)
+		ret = (int)ioas->ndomains;
+	unlock();
+	return ret;
+}

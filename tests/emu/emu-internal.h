@@ -94,6 +94,7 @@ struct emu_obj {
 	/* HWPT_PAGING */
 	struct emu_obj *ioas;
 	enum emu_iommu iommu;	/* the IOMMU (driver instance) it is for */
+	unsigned int iommu_unit;
 	uint32_t flags;		/* KABI_IOMMU_HWPT_ALLOC_* */
 	bool auto_domain;
 	bool domain;		/* filled from (added to) its IOAS */

@@ -269,6 +269,7 @@ struct emu_obj *emu_hwpt_paging_new(struct emu_ctx *ctx, struct emu_obj *ioas,
 	}
 	hwpt->ioas = ioas;
 	hwpt->iommu = dev->cfg.iommu;
+	hwpt->iommu_unit = dev->cfg.iommu_unit;
 	hwpt->flags = flags;
 	ioas->users++;
 	return hwpt;

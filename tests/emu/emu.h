@@ -27,6 +27,9 @@ enum emu_iommu {
 struct emu_dev_cfg {
 	const char *bdf;	/* "0000:00:04.0" */
 	enum emu_iommu iommu;
+	/* which instance of that IOMMU (0 default): a page table of one
+	 * instance is refused by another's devices with EINVAL */
+	unsigned int iommu_unit;
 	/* what GET_HW_INFO out_max_pasid_log2 reports (0 = none) */
 	unsigned int pasid_log2;
 	/* iommu group number; devices with equal group share a group */
@@ -69,6 +72,8 @@ unsigned int emu_calls(void);		/* kernel calls made so far */
 unsigned int emu_live_objects(void);	/* iommufd objects, all contexts */
 unsigned int emu_open_fds(void);	/* emulated fds open */
 unsigned long emu_mapped_bytes(void);	/* bytes mapped, all IOAS */
+/* Page tables (domains) an IOAS's maps are written to; -ENOENT no IOAS. */
+int emu_ioas_domains(uint32_t ioas_id);
 
 /*
  * Introspection. Object ids are per context: the calls taking an id look in

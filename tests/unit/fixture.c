@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "fixture.h"
+#include "internal.h"
 
 struct fx fx;
 
@@ -172,6 +173,25 @@ struct fx_state fx_state(void)
 		.fds = emu_open_fds(),
 		.bytes = emu_mapped_bytes(),
 	};
+}
+
+unsigned int fx_idle_tables(void)
+{
+	struct list_head *pos;
+	unsigned int n = 0;
+
+	for (pos = fx.ctx->ases.next; pos != &fx.ctx->ases; pos = pos->next)
+		n += bind_idle_tables(container_of(pos, struct pasid_as,
+						   ctx_node));
+	return n;
+}
+
+struct fx_state fx_state_settled(void)
+{
+	struct fx_state s = fx_state();
+
+	s.objs -= fx_idle_tables();
+	return s;
 }
 
 enum fx_pt fx_pt_kind(uint32_t hwpt_id)

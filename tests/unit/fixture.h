@@ -61,6 +61,12 @@ struct fx_state {
 	unsigned long bytes;
 };
 struct fx_state fx_state(void);
+/* Page tables the library keeps idle for the next bind (libpasid(7)), in
+ * every address space of the fixture's context. */
+unsigned int fx_idle_tables(void);
+/* fx_state without those: what a test of a successful teardown compares
+ * (a failed call must leave even them as they were: compare fx_state). */
+struct fx_state fx_state_settled(void);
 #define ck_assert_state_eq(a, b)                                              \
 	do {                                                                  \
 		struct fx_state a_ = (a), b_ = (b);                           \

@@ -98,27 +98,37 @@ START_TEST(bind_each_vendor)
 }
 END_TEST
 
-/* PASIDs of one device on one address space share one page table, which
- * goes away with the last of them. */
+/* PASIDs of one device on one address space share one page table; after
+ * the last of them it stays idle and the next bind takes it again. */
 START_TEST(bind_shares_page_table)
 {
 	int index;
 	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
 	struct pasid_as *as = fx_as();
 	unsigned int objs = emu_live_objects();
+	uint32_t pt;
 
 	ck_assert_int_eq(pasid_bind(dev, as, 1), 1);
 	ck_assert_uint_eq(emu_live_objects(), objs + 1);
 	ck_assert_int_eq(pasid_bind(dev, as, 2), 2);
 	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
 	ck_assert_uint_eq(emu_live_objects(), objs + 1);
-	ck_assert_uint_eq(fx_pasid_pt(index, 1), fx_pasid_pt(index, 2));
-	ck_assert_uint_eq(fx_pasid_pt(index, 1), fx_rid_pt(index));
+	pt = fx_pasid_pt(index, 1);
+	ck_assert_uint_eq(fx_pasid_pt(index, 2), pt);
+	ck_assert_uint_eq(fx_rid_pt(index), pt);
 	ck_assert_int_eq(pasid_unbind(dev, 1), 0);
 	ck_assert_int_eq(pasid_detach_rid(dev), 0);
-	ck_assert_uint_eq(emu_live_objects(), objs + 1);
+	ck_assert_uint_eq(fx_idle_tables(), 0);
 	ck_assert_int_eq(pasid_unbind(dev, 2), 0);
-	ck_assert_uint_eq(emu_live_objects(), objs);
+	ck_assert_uint_eq(emu_live_objects(), objs + 1);
+	ck_assert_uint_eq(fx_idle_tables(), 1);
+	ck_assert_int_eq(pasid_bind(dev, as, 3), 3);
+	ck_assert_uint_eq(fx_pasid_pt(index, 3), pt);
+	ck_assert_uint_eq(fx_idle_tables(), 0);
+	ck_assert_int_eq(pasid_unbind(dev, 3), 0);
+	/* freeing the address space destroys its idle table */
+	pasid_as_free(as);
+	ck_assert_uint_eq(emu_live_objects(), objs - 1);
 }
 END_TEST
 
@@ -331,7 +341,7 @@ START_TEST(unbind)
 	ck_assert_int_eq(pasid_unbind(dev, 11), -ENOENT);
 	ck_assert_int_eq(pasid_unbind(dev, 0), -ENOENT);
 	ck_assert_int_eq(pasid_unbind(dev, 10), 0);
-	ck_assert_state_eq(fx_state(), before);
+	ck_assert_state_eq(fx_state_settled(), before);
 	/* and bound again */
 	ck_assert_int_eq(pasid_bind(dev, as, 9), 9);
 	fx_dma_check(index, 9, IOVA, buf);
@@ -380,8 +390,9 @@ START_TEST(rebind)
 	ck_assert_int_eq(fx_pt_kind(ptb), FX_PT_PASID);
 	fx_dma_check(index, 7, IOVA, bbuf);
 	ck_assert_uint_eq(((uint8_t *)abuf)[0] == ((uint8_t *)bbuf)[0], 0);
-	/* a's page table is gone with its last user */
-	ck_assert_uint_eq(emu_live_objects(), objs);
+	/* a's page table idles with its last user gone */
+	ck_assert_uint_eq(emu_live_objects(), objs + 1);
+	ck_assert_uint_eq(fx_idle_tables(), 1);
 	/* back, and to the same one again (nothing to do) */
 	ck_assert_int_eq(pasid_rebind(dev, 7, a), 0);
 	fx_dma_check(index, 7, IOVA, abuf);
@@ -557,12 +568,14 @@ START_TEST(rid_reattach)
 	before = fx_state();
 	ck_assert_int_eq(pasid_attach_rid(dev, b, 0), 0);
 	fx_dma_check(index, 0, IOVA, bbuf);
-	/* a's table went away */
-	ck_assert_state_eq(fx_state(), before);
+	/* a's table idles */
+	ck_assert_state_eq(fx_state_settled(), before);
+	ck_assert_uint_eq(fx_idle_tables(), 1);
 	/* a refused re-attach leaves the RID where it was */
 	pt = fx_rid_pt(index);
-	emu_fail_call(2, EINVAL);	/* HWPT_ALLOC, attach */
-	ck_assert_int_eq(pasid_attach_rid(dev, a, 0), -EINVAL);
+	before = fx_state();
+	emu_fail_call(1, EIO);		/* the attach of a's idle table */
+	ck_assert_int_eq(pasid_attach_rid(dev, a, 0), -EIO);
 	ck_assert_errmsg("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
 	ck_assert_state_eq(fx_state(), before);
 	ck_assert_uint_eq(fx_rid_pt(index), pt);
@@ -621,7 +634,7 @@ START_TEST(rid_detach)
 	fx_dma_check(index, 0, IOVA, buf);
 	ck_assert_int_eq(pasid_detach_rid(dev), 0);
 	ck_assert_int_eq(pasid_unbind(dev, 2), 0);
-	ck_assert_state_eq(fx_state(), before);
+	ck_assert_state_eq(fx_state_settled(), before);
 }
 END_TEST
 
@@ -807,9 +820,10 @@ START_TEST(close_device_before_as)
 	ck_assert_int_eq(pasid_bind(a, as, 1), 1);
 	ck_assert_int_eq(pasid_attach_rid(b, as, 0), 0);
 	pasid_dev_close(a);
-	/* a's DEVICE object and its PASID table are gone; b's auto table
-	 * stays */
-	ck_assert_uint_eq(emu_live_objects(), objs);
+	/* a's DEVICE object is gone and its PASID table idles; b's auto
+	 * table stays */
+	ck_assert_uint_eq(emu_live_objects(), objs + fx_idle_tables());
+	ck_assert_uint_eq(fx_idle_tables(), 1);
 	fx_dma_check(ib, 0, IOVA, buf);
 	pasid_as_free(as);
 	ck_assert_uint_eq(fx_rid_pt(ib), 0);
