@@ -56,6 +56,7 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 
 PASID_API void pasid_as_free(struct pasid_as *as)
 {
+	struct list_head tables = LIST_HEAD_INIT(tables);
 	struct pasid_ctx *ctx;
 	struct list_head *pos, *tmp;
 	int ret;
@@ -66,15 +67,17 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 	ctx_lock(ctx);
 	list_for_each_safe(pos, tmp, &ctx->devs)
 		bind_release(container_of(pos, struct pasid_dev, ctx_node), as);
-	bind_drop_tables(as, false);
-	/* destroying the IOAS also unmaps and unpins everything in it */
+	bind_take_tables(as, false, &tables);
+	list_del(&as->ctx_node);
+	ctx_unlock(ctx);
+	/* unreachable now: destroy the tables, then the IOAS they reference
+	 * (which unmaps and unpins everything), without holding the lock */
+	bind_free_tables(ctx, &tables);
 	ret = k_destroy(ctx->iommufd, as->ioas_id);
 	if (ret)
 		pasid_log(ctx, PASID_LOG_WARN,
 			  "IOMMU_DESTROY of IOAS %u failed (%d): it stays until the context is closed",
 			  as->ioas_id, ret);
-	list_del(&as->ctx_node);
-	ctx_unlock(ctx);
 	maprec_fini(&as->rec);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
@@ -169,9 +172,12 @@ static bool idle_churn(struct pasid_as *as, uint64_t len)
 
 static void drop_idle_tables(struct pasid_as *as)
 {
+	struct list_head idle = LIST_HEAD_INIT(idle);
+
 	ctx_lock(as->ctx);
-	bind_drop_tables(as, true);
+	bind_take_tables(as, true, &idle);
 	ctx_unlock(as->ctx);
+	bind_free_tables(as->ctx, &idle);
 }
 
 static uint32_t kernel_map_flags(unsigned int flags)

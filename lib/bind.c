@@ -213,7 +213,16 @@ static void table_put(struct pasid_hwpt *h)
 	pthread_mutex_unlock(&as->lock);
 }
 
-static void table_destroy(struct pasid_ctx *ctx, struct pasid_hwpt *h)
+/* Out of as's list, still a kernel object. */
+static void table_unlink(struct pasid_hwpt *h)
+{
+	if (!h->refs)
+		atomic_fetch_sub_explicit(&h->as->nidle, 1, memory_order_relaxed);
+	list_del(&h->as_node);
+}
+
+/* Needs no lock once unlinked: nobody else can reach the table. */
+static void table_free(struct pasid_ctx *ctx, struct pasid_hwpt *h)
 {
 	int ret = k_destroy(ctx->iommufd, h->id);
 
@@ -221,14 +230,18 @@ static void table_destroy(struct pasid_ctx *ctx, struct pasid_hwpt *h)
 		pasid_log(ctx, PASID_LOG_WARN,
 			  "IOMMU_DESTROY of HWPT %u failed (%d); it is released with the context",
 			  h->id, ret);
-	if (!h->refs)
-		atomic_fetch_sub_explicit(&h->as->nidle, 1, memory_order_relaxed);
-	list_del(&h->as_node);
 	free(h->refused);
 	free(h);
 }
 
-void bind_drop_tables(struct pasid_as *as, bool idle_only)
+static void table_destroy(struct pasid_ctx *ctx, struct pasid_hwpt *h)
+{
+	table_unlink(h);
+	table_free(ctx, h);
+}
+
+void bind_take_tables(struct pasid_as *as, bool idle_only,
+		      struct list_head *out)
 {
 	struct list_head *pos, *tmp;
 
@@ -236,9 +249,20 @@ void bind_drop_tables(struct pasid_as *as, bool idle_only)
 		struct pasid_hwpt *h = container_of(pos, struct pasid_hwpt,
 						    as_node);
 
-		if (!idle_only || !h->refs)
-			table_destroy(as->ctx, h);
+		if (!idle_only || !h->refs) {
+			table_unlink(h);
+			list_add_tail(&h->as_node, out);
+		}
 	}
+}
+
+void bind_free_tables(struct pasid_ctx *ctx, struct list_head *tables)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, tables)
+		table_free(ctx, container_of(pos, struct pasid_hwpt, as_node));
+	list_init(tables);
 }
 
 /* A failed call leaves no kernel object behind: destroy the tables of as
@@ -283,9 +307,13 @@ static const char *no_pasid_hint(const struct pasid_dev *dev)
 	       dev->vendor->no_pasid_hint(&dev->caps) : NULL;
 }
 
-/* A new, unattached PASID-capable table of as, allocated through dev. */
-static int table_new(struct pasid_dev *dev, struct pasid_as *as,
-		     struct pasid_hwpt **out)
+/*
+ * A new PASID-capable table of as, allocated through dev; needs no lock
+ * (dev's caps and vendor and as's IOAS never change). -EOPNOTSUPP: the IOMMU
+ * cannot build one; the caller records that in dev under the lock.
+ */
+static int table_alloc(struct pasid_dev *dev, struct pasid_as *as,
+		       struct pasid_hwpt **out)
 {
 	const char *why = NULL;
 	struct pasid_hwpt *h;
@@ -302,22 +330,75 @@ static int table_new(struct pasid_dev *dev, struct pasid_as *as,
 			   KABI_IOMMU_HWPT_ALLOC_PASID, &h->id);
 	if (ret) {
 		free(h);
-		if (ret == -EOPNOTSUPP) {
-			/* remember: the RID then uses the kernel's table */
-			dev->no_pasid_hwpt = true;
+		if (ret == -EOPNOTSUPP)
 			return no_pasid_table(dev, true, no_pasid_hint(dev));
-		}
 		return pasid_kerr(dev->ctx, -ret, "IOMMU_HWPT_ALLOC",
 				  "%s: could not allocate a page table for IOAS %u",
 				  dev->name, as->ioas_id);
 	}
 	h->as = as;
-	h->serial = ++dev->ctx->tables_made;
-	/* born idle until the caller attaches it */
-	atomic_fetch_add_explicit(&as->nidle, 1, memory_order_relaxed);
-	list_add_tail(&h->as_node, &as->hwpts);
 	*out = h;
 	return 0;
+}
+
+/* Under the lock: h joins as, idle until someone attaches it. */
+static void table_add(struct pasid_ctx *ctx, struct pasid_hwpt *h)
+{
+	h->serial = ++ctx->tables_made;
+	atomic_fetch_add_explicit(&h->as->nidle, 1, memory_order_relaxed);
+	list_add_tail(&h->as_node, &h->as->hwpts);
+	pasid_log(ctx, PASID_LOG_DEBUG, "page table HWPT %u made for IOAS %u",
+		  h->id, h->as->ioas_id);
+}
+
+static int table_new(struct pasid_dev *dev, struct pasid_as *as,
+		     struct pasid_hwpt **out)
+{
+	int ret = table_alloc(dev, as, out);
+
+	if (ret == -EOPNOTSUPP)
+		dev->no_pasid_hwpt = true;	/* the RID keeps the kernel's */
+	else if (!ret)
+		table_add(dev->ctx, *out);
+	return ret;
+}
+
+/* A table of as that dev has not been refused. */
+static bool table_for(const struct pasid_dev *dev, const struct pasid_as *as)
+{
+	const struct list_head *pos;
+
+	for (pos = as->hwpts.next; pos != &as->hwpts; pos = pos->next)
+		if (!table_refuses(container_of(pos, struct pasid_hwpt,
+						as_node), dev))
+			return true;
+	return false;
+}
+
+/*
+ * Allocating a table fills it with everything mapped in its address space
+ * (and pins the memory if no other table did): the one step of a bind that
+ * can take long. So it is done before the lock is taken, and the table
+ * joins as idle, to be found by the locked part like any other; if the call
+ * fails after all, drop_tables_made_since destroys it again. Returns 0 or
+ * the allocation's diagnosed error, which is the call's.
+ */
+static int table_prepare(struct pasid_dev *dev, struct pasid_as *as,
+			 bool need)
+{
+	struct pasid_hwpt *h;
+	int ret;
+
+	if (!need)
+		return 0;
+	ret = table_alloc(dev, as, &h);
+	ctx_lock(dev->ctx);
+	if (ret == -EOPNOTSUPP)
+		dev->no_pasid_hwpt = true;
+	else if (!ret)
+		table_add(dev->ctx, h);
+	ctx_unlock(dev->ctx);
+	return ret;
 }
 
 /* Turns a kernel attach errno into a diagnosed -errno. */
@@ -396,6 +477,14 @@ static bool rid_wants_pasid_table(struct pasid_dev *dev, struct pasid_as *as,
 	if (holder && holder != dev && holder->rid_as == as)
 		return holder->rid_hwpt != NULL;
 	return dev->caps.pasid_width > 0 && !dev->no_pasid_hwpt;
+}
+
+/* dev's RID would join a table of as that its group already has. */
+static bool rid_holder_on(struct pasid_dev *dev, struct pasid_as *as)
+{
+	struct pasid_dev *holder = rid_holder(dev);
+
+	return holder && holder->rid_as == as && holder->rid_hwpt;
 }
 
 static int rid_error(struct pasid_dev *dev, int err, uint32_t pasid)
@@ -479,8 +568,9 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 			       unsigned int flags)
 {
 	const unsigned int known = PASID_RID_KERNEL_TABLE | PASID_RID_PASID_TABLE;
+	bool pasid_table, need;
 	size_t npasids;
-	bool pasid_table;
+	uint64_t made;
 	int ret;
 
 	pasid_err_clear();
@@ -493,6 +583,21 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	if ((flags & known) == known)
 		return pasid_err(dev->ctx, EINVAL,
 				 "pasid_attach_rid: PASID_RID_KERNEL_TABLE and PASID_RID_PASID_TABLE exclude each other");
+	ctx_lock(dev->ctx);
+	made = dev->ctx->tables_made;
+	need = rid_wants_pasid_table(dev, as, flags) && !rid_holder_on(dev, as) &&
+	       !table_for(dev, as);
+	ctx_unlock(dev->ctx);
+	pasid_log_hold(true);
+	ret = table_prepare(dev, as, need);
+	pasid_log_hold(false);
+	if (ret && (ret != -EOPNOTSUPP || (flags & PASID_RID_PASID_TABLE))) {
+		pasid_log(dev->ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		return ret;
+	}
+	/* EOPNOTSUPP: dev now knows it gets no PASID-capable table, and the
+	 * default takes the kernel's (below) */
+	pasid_err_clear();
 	ctx_lock(dev->ctx);
 	pasid_table = rid_wants_pasid_table(dev, as, flags);
 	npasids = group_npasids(dev);
@@ -518,6 +623,8 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 		pasid_log(dev->ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
 	}
 out:
+	if (ret)
+		drop_tables_made_since(as, made);
 	ctx_unlock(dev->ctx);
 	return ret;
 }
@@ -665,7 +772,7 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 {
 	struct pasid_hwpt *h, *required;
 	struct pasid_dev *moved;
-	bool took = false;
+	bool took = false, need;
 	uint32_t pick = 0;
 	uint64_t made;
 	int ret;
@@ -676,6 +783,14 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 		return ret;
 	ctx_lock(dev->ctx);
 	made = dev->ctx->tables_made;
+	ret = check_pasid_capable(dev);
+	need = !ret && !table_for(dev, as);
+	ctx_unlock(dev->ctx);
+	if (!ret)
+		ret = table_prepare(dev, as, need);
+	if (ret)
+		return ret;
+	ctx_lock(dev->ctx);
 	ret = check_pasid_capable(dev);
 	if (!ret)
 		ret = space_get(dev);
@@ -719,6 +834,8 @@ undo:
 		idspace_give(&dev->space->ids, pick);
 	idmap_remove(&dev->pasids, pick);
 out:
+	if (ret < 0)
+		drop_tables_made_since(as, made);
 	ctx_unlock(dev->ctx);
 	return ret;
 }

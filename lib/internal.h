@@ -133,11 +133,16 @@ static inline void ctx_unlock(struct pasid_ctx *ctx)
 }
 
 /* bind.c, ctx->lock held: drop every attachment of dev that uses as
- * (as == NULL: all); free dev's PASID records (dev is going away); destroy
- * as's page tables, idle ones only or all (as is going away). */
+ * (as == NULL: all); free dev's PASID records (dev is going away); take
+ * as's page tables, idle ones only or all (as is going away), out of it
+ * onto the list out. */
 void bind_release(struct pasid_dev *dev, struct pasid_as *as);
 void bind_dev_fini(struct pasid_dev *dev);
-void bind_drop_tables(struct pasid_as *as, bool idle_only);
+void bind_take_tables(struct pasid_as *as, bool idle_only,
+		      struct list_head *out);
+/* Destroy the tables bind_take_tables took; no lock needed (destroying a
+ * filled table unmaps it, which can take long). */
+void bind_free_tables(struct pasid_ctx *ctx, struct list_head *tables);
 /* Tests: the idle page tables of as. */
 unsigned int bind_idle_tables(struct pasid_as *as);
 

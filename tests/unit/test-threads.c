@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "fixture.h"
+#include "internal.h"
 
 #define NTHREADS 4
 #define ITERS 30
@@ -287,6 +288,194 @@ START_TEST(open_close_churn)
 }
 END_TEST
 
+
+/* ---- records against the kernel after a random race ---- */
+
+#define RACE_ITERS 120
+#define SLOTS 8
+#define SLOT_IOVA(k) (0x10000000ULL + (uint64_t)(k) * 0x100000)
+#define MAXOWN 16
+
+/*
+ * Every thread does random maps, unmaps, binds, unbinds and rebinds, many of
+ * them on the same fixed IOVA slots and PASIDs as the others, so calls race
+ * for the same ranges and the same PASID spaces. Each call must answer as
+ * some serial order would (success, or EEXIST / ENOENT / EBUSY when another
+ * thread got there first); afterwards the library's records must equal the
+ * emulated kernel's state exactly.
+ */
+static void *racer(void *arg)
+{
+	struct worker *w = arg;
+	unsigned int seed = 1234 + (unsigned int)w->t;
+	uint64_t own_iova[MAXOWN];
+	struct pasid_as *own_as[MAXOWN];
+	int own_pasid[MAXOWN][2], nown = 0, nbound = 0, i, ret;
+	void *buf = fx_buf(2);
+
+	pthread_barrier_wait(&start);
+	for (i = 0; i < RACE_ITERS; i++) {
+		struct pasid_as *as = shared[rand_r(&seed) % 2];
+		int d = rand_r(&seed) % NDEVS, k = rand_r(&seed) % SLOTS, j;
+		uint64_t iova = SLOT_IOVA(k);
+		size_t len = FX_PAGE * (1 + rand_r(&seed) % 2);
+
+		switch (rand_r(&seed) % 8) {
+		case 0:		/* a shared slot: someone may hold it */
+			ret = pasid_map(as, buf, len,
+					PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova);
+			WCHECK(w, ret == 0 || ret == -EEXIST, "map slot: %d %s",
+			       ret, pasid_errmsg());
+			break;
+		case 1:		/* whatever is in a slot, if anything */
+			ret = pasid_unmap(as, SLOT_IOVA(k), 0x100000);
+			WCHECK(w, ret == 0 || ret == -ENOENT, "unmap slot: %d %s",
+			       ret, pasid_errmsg());
+			break;
+		case 2:
+			if (nown == MAXOWN)
+				break;
+			ret = pasid_map(as, buf, len, PASID_MAP_RW, &iova);
+			WCHECK(w, ret == 0, "map: %d %s", ret, pasid_errmsg());
+			own_iova[nown] = iova;
+			own_as[nown++] = as;
+			break;
+		case 3:		/* this thread's own: must go */
+			if (!nown)
+				break;
+			j = rand_r(&seed) % nown;
+			ret = pasid_unmap(own_as[j], own_iova[j], FX_PAGE);
+			/* a 2-page mapping: the first page alone would cut it */
+			if (ret == -ENOENT)
+				ret = pasid_unmap(own_as[j], own_iova[j], 2 * FX_PAGE);
+			WCHECK(w, ret == 0, "unmap own: %d %s", ret, pasid_errmsg());
+			own_iova[j] = own_iova[--nown];
+			own_as[j] = own_as[nown];
+			break;
+		case 4:		/* PASID_ANY, or a PASID others may want */
+			if (nbound == MAXOWN)
+				break;
+			j = rand_r(&seed) % 2 ? PASID_ANY : 1 + rand_r(&seed) % 16;
+			ret = pasid_bind(devs[d], as, j);
+			WCHECK(w, ret > 0 || (j != PASID_ANY && ret == -EBUSY),
+			       "bind %d: %d %s", j, ret, pasid_errmsg());
+			if (ret > 0) {
+				own_pasid[nbound][0] = d;
+				own_pasid[nbound++][1] = ret;
+			}
+			break;
+		case 5:
+			if (!nbound)
+				break;
+			j = rand_r(&seed) % nbound;
+			ret = pasid_unbind(devs[own_pasid[j][0]],
+					   (uint32_t)own_pasid[j][1]);
+			WCHECK(w, ret == 0, "unbind: %d %s", ret, pasid_errmsg());
+			own_pasid[j][0] = own_pasid[--nbound][0];
+			own_pasid[j][1] = own_pasid[nbound][1];
+			break;
+		case 6:
+			if (!nbound)
+				break;
+			j = rand_r(&seed) % nbound;
+			ret = pasid_rebind(devs[own_pasid[j][0]],
+					   (uint32_t)own_pasid[j][1], as);
+			WCHECK(w, ret == 0, "rebind: %d %s", ret, pasid_errmsg());
+			break;
+		default:
+			ret = pasid_as_iova_ranges(as, NULL, 0, NULL);
+			WCHECK(w, ret > 0, "iova ranges: %d %s", ret, pasid_errmsg());
+		}
+	}
+	return NULL;
+}
+
+/* The library's records of as equal the kernel's: every recorded mapping
+ * translates to its buffer; returns the bytes recorded. */
+static uint64_t ck_record(struct pasid_as *as)
+{
+	const struct maprec_entry *e;
+	uint64_t bytes = 0, off;
+	void *va;
+
+	for (e = maprec_first(&as->rec); e; e = maprec_next(e)) {
+		for (off = 0; off < e->len; off += FX_PAGE) {
+			ck_assert_int_eq(emu_ioas_translate(as->ioas_id,
+							    e->iova + off, &va), 0);
+			ck_assert_ptr_eq(va, (void *)(e->va + off));
+		}
+		bytes += e->len;
+	}
+	ck_assert_uint_eq(bytes, as->mapped_bytes);
+	return bytes;
+}
+
+/* Every PASID's record names the table the kernel has it on, and every
+ * table's reference count is what the records say. */
+static void ck_bindings(void)
+{
+	struct pasid_as *ases[4] = { shared[0], shared[1], devs[0]->rid_as,
+				     devs[1]->rid_as };
+	unsigned int a, n;
+	uint32_t p, pt;
+	int d;
+
+	for (d = 0; d < NDEVS; d++) {
+		for (p = 1; p < MAXP; p++) {
+			struct pasid_hwpt *h = idmap_get(&devs[d]->pasids, p);
+
+			ck_assert_int_eq(emu_pasid_pt(index_of[d], p, &pt), 0);
+			ck_assert_uint_eq(h ? h->id : 0, pt);
+			ck_assert(idspace_test(&devs[d]->space->ids, p) == (h != NULL));
+		}
+	}
+	/* refs: count the attachments that point at each table */
+	for (a = 0; a < 4; a++) {
+		struct list_head *pos;
+		unsigned int idle = 0, i = 0;
+
+		for (pos = ases[a]->hwpts.next; pos != &ases[a]->hwpts;
+		     pos = pos->next, i++) {
+			struct pasid_hwpt *h = container_of(pos, struct pasid_hwpt,
+							    as_node);
+
+			ck_assert_uint_lt(i, 4);	/* one IOMMU: few tables */
+			n = 0;
+			for (d = 0; d < NDEVS; d++) {
+				n += devs[d]->rid_hwpt == h;
+				for (p = 1; p < MAXP; p++)
+					n += idmap_get(&devs[d]->pasids, p) == h;
+			}
+			ck_assert_uint_eq(h->refs, n);
+			idle += !n;
+		}
+		ck_assert_uint_eq(bind_idle_tables(ases[a]), idle);
+	}
+}
+
+START_TEST(records_match_kernel)
+{
+	uint64_t bytes;
+	uint32_t p;
+	int d;
+
+	setup_world();
+	run_workers(racer);
+	bytes = ck_record(shared[0]) + ck_record(shared[1]);
+	ck_assert_uint_eq(bytes, emu_mapped_bytes());
+	ck_bindings();
+	/* and the records are usable: everything goes away cleanly */
+	for (d = 0; d < NDEVS; d++)
+		for (p = 1; p < MAXP; p++)
+			if (idmap_get(&devs[d]->pasids, p))
+				ck_assert_int_eq(pasid_unbind(devs[d], p), 0);
+	ck_no_pasids();
+	ck_assert_int_eq(pasid_unmap(shared[0], 0, UINT64_MAX), 0);
+	ck_assert_int_eq(pasid_unmap(shared[1], 0, UINT64_MAX), 0);
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("threads");
@@ -297,6 +486,7 @@ int main(void)
 	tcase_add_test(tc, bind_map_churn);
 	tcase_add_test(tc, bind_and_hold);
 	tcase_add_test(tc, open_close_churn);
+	tcase_add_test(tc, records_match_kernel);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
 }
