@@ -16,8 +16,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* child[0] is the left (smaller) side, child[1] the right: one piece of code
+ * serves a case and its mirror image. */
 struct avl_node {
-	struct avl_node *left, *right, *parent;
+	struct avl_node *child[2], *parent;
 	int height;		/* of the subtree: 1 for a leaf, NULL counts 0 */
 };
 
@@ -34,21 +36,24 @@ AVL_INLINE int avl_height(const struct avl_node *n)
 	return n ? n->height : 0;
 }
 
-/* Hang the new leaf n at *link, a child pointer of parent (or the root). */
-AVL_INLINE void avl_link(struct avl_node *n, struct avl_node *parent,
-			 struct avl_node **link)
+/* Hang the new leaf n on parent's side (or at the root if parent is NULL). */
+AVL_INLINE void avl_link(struct avl_node **root, struct avl_node *n,
+			 struct avl_node *parent, int side)
 {
-	n->left = n->right = NULL;
+	n->child[0] = n->child[1] = NULL;
 	n->parent = parent;
 	n->height = 1;
-	*link = n;
+	if (parent)
+		parent->child[side] = n;
+	else
+		*root = n;
 }
 
 AVL_INLINE struct avl_node *avl_first(struct avl_node *root)
 {
 	if (root)
-		while (root->left)
-			root = root->left;
+		while (root->child[0])
+			root = root->child[0];
 	return root;
 }
 
@@ -57,13 +62,13 @@ AVL_INLINE struct avl_node *avl_next(const struct avl_node *n)
 {
 	struct avl_node *p;
 
-	if (n->right) {
-		n = n->right;
-		while (n->left)
-			n = n->left;
+	if (n->child[1]) {
+		n = n->child[1];
+		while (n->child[0])
+			n = n->child[0];
 		return (struct avl_node *)n;
 	}
-	while ((p = n->parent) && n == p->right)
+	while ((p = n->parent) && n == p->child[1])
 		n = p;
 	return p;
 }
@@ -77,24 +82,15 @@ AVL_INLINE void avl_replace_child(struct avl_node **root,
 {
 	if (!parent)
 		*root = new;
-	else if (parent->left == old)
-		parent->left = new;
 	else
-		parent->right = new;
+		parent->child[parent->child[1] == old] = new;
 }
 
 AVL_INLINE void avl_update_height(struct avl_node *n)
 {
-	int hl = avl_height(n->left), hr = avl_height(n->right);
+	int hl = avl_height(n->child[0]), hr = avl_height(n->child[1]);
 
 	n->height = (hl > hr ? hl : hr) + 1;
-}
-
-/* A child by side, so that one piece of code serves a case and its mirror
- * image: 0 is left, 1 right. */
-AVL_INLINE struct avl_node **avl_child(struct avl_node *n, int side)
-{
-	return side ? &n->right : &n->left;
 }
 
 /* x's child on side up takes x's place; x becomes its child on the other
@@ -103,13 +99,13 @@ AVL_INLINE struct avl_node *avl_rotate(struct avl_node **root,
 				       struct avl_node *x, int up,
 				       avl_augment_fn *augment)
 {
-	struct avl_node *y = *avl_child(x, up), *parent = x->parent;
-	struct avl_node *inner = *avl_child(y, !up);
+	struct avl_node *y = x->child[up], *parent = x->parent;
+	struct avl_node *inner = y->child[!up];
 
-	*avl_child(x, up) = inner;
+	x->child[up] = inner;
 	if (inner)
 		inner->parent = x;
-	*avl_child(y, !up) = x;
+	y->child[!up] = x;
 	x->parent = y;
 	y->parent = parent;
 	avl_replace_child(root, parent, x, y);
@@ -132,15 +128,14 @@ AVL_INLINE struct avl_node *avl_rebalance(struct avl_node **root,
 					  struct avl_node *n,
 					  avl_augment_fn *augment)
 {
-	int hl = avl_height(n->left), hr = avl_height(n->right);
+	int hl = avl_height(n->child[0]), hr = avl_height(n->child[1]);
 
 	if (hl > hr + 1 || hr > hl + 1) {
 		int heavy = hr > hl;
-		struct avl_node *c = *avl_child(n, heavy);
+		struct avl_node *c = n->child[heavy];
 
 		/* a child heavy on the inner side first turns outward */
-		if (avl_height(*avl_child(c, heavy)) <
-		    avl_height(*avl_child(c, !heavy)))
+		if (avl_height(c->child[heavy]) < avl_height(c->child[!heavy]))
 			avl_rotate(root, c, !heavy, augment);
 		return avl_rotate(root, n, heavy, augment);
 	}
@@ -149,24 +144,31 @@ AVL_INLINE struct avl_node *avl_rebalance(struct avl_node **root,
 }
 
 /*
- * After avl_link: walk up from the new leaf until a subtree's height stops
- * changing (at most one rotation, which always restores the height the
- * subtree had before). The caller has already raised the augmented values
- * on the path, on its way down: an insert can only raise them.
+ * After avl_link: walk up from the new leaf while subtrees grow. Only the
+ * sibling's height is needed on the way, since the side that grew is the one
+ * the walk came from; the walk stops at a parent that was already taller, or
+ * after the one rotation (which gives the subtree back its old height). The
+ * caller has already raised the augmented values on the path, on its way
+ * down: an insert can only raise them.
  */
 AVL_INLINE void avl_insert_rebalance(struct avl_node **root,
 				     struct avl_node *n,
 				     avl_augment_fn *augment)
 {
-	struct avl_node *p = n->parent;
+	struct avl_node *p;
+	int h = 1;
 
-	while (p) {
-		int before = p->height;
-		struct avl_node *top = avl_rebalance(root, p, augment);
+	for (p = n->parent; p && p->height == h; n = p, p = p->parent) {
+		int side = p->child[1] == n;
 
-		if (top->height == before)
+		if (avl_height(p->child[!side]) + 1 < h) {
+			/* n is heavy on its inner side: turn it outward */
+			if (avl_height(n->child[!side]) > avl_height(n->child[side]))
+				avl_rotate(root, n, !side, augment);
+			avl_rotate(root, p, side, augment);
 			break;
-		p = top->parent;
+		}
+		p->height = ++h;
 	}
 }
 
@@ -183,30 +185,30 @@ AVL_INLINE void avl_erase(struct avl_node **root, struct avl_node *n,
 {
 	struct avl_node *parent = n->parent, *start, *moved = NULL;
 
-	if (n->left && n->right) {
-		struct avl_node *s = n->right;
+	if (n->child[0] && n->child[1]) {
+		struct avl_node *s = n->child[1];
 
-		while (s->left)
-			s = s->left;
-		if (s == n->right) {
+		while (s->child[0])
+			s = s->child[0];
+		if (s == n->child[1]) {
 			start = s;
 		} else {
 			start = s->parent;
-			start->left = s->right;
-			if (s->right)
-				s->right->parent = start;
-			s->right = n->right;
-			n->right->parent = s;
+			start->child[0] = s->child[1];
+			if (s->child[1])
+				s->child[1]->parent = start;
+			s->child[1] = n->child[1];
+			n->child[1]->parent = s;
 		}
-		s->left = n->left;
-		n->left->parent = s;
+		s->child[0] = n->child[0];
+		n->child[0]->parent = s;
 		s->parent = parent;
 		s->height = n->height;
 		avl_replace_child(root, parent, n, s);
 		if (augment)
 			moved = s;
 	} else {
-		struct avl_node *child = n->left ? n->left : n->right;
+		struct avl_node *child = n->child[0] ? n->child[0] : n->child[1];
 
 		if (child)
 			child->parent = parent;

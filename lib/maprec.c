@@ -54,19 +54,13 @@ void maprec_fini(struct maprec *r)
 	while (n) {
 		struct avl_node *parent;
 
-		if (n->left) {
-			n = n->left;
-			continue;
-		}
-		if (n->right) {
-			n = n->right;
+		if (n->child[0] || n->child[1]) {
+			n = n->child[n->child[0] == NULL];
 			continue;
 		}
 		parent = n->parent;
-		if (parent && parent->left == n)
-			parent->left = NULL;
-		else if (parent)
-			parent->right = NULL;
+		if (parent)
+			parent->child[parent->child[1] == n] = NULL;
 		free(iova_entry(n));
 		n = parent;
 	}
@@ -76,40 +70,41 @@ void maprec_fini(struct maprec *r)
 /* ---- by IOVA ---- */
 
 struct iova_slot {
-	struct avl_node *parent, **link;
+	struct avl_node *parent;
+	int side;
 };
 
 /* Where a mapping starting at iova belongs; false if [iova, last] overlaps
  * a recorded one. Its neighbours in IOVA order are the last nodes the walk
  * turned right at (before) and left at (after). */
-static inline bool iova_slot_find(struct maprec *r, uint64_t iova,
+static inline bool iova_slot_find(const struct maprec *r, uint64_t iova,
 				  uint64_t last, struct iova_slot *slot)
 {
-	struct avl_node **link = &r->iova_root, *parent = NULL;
-	const struct maprec_entry *before = NULL, *after = NULL;
+	struct avl_node *n = r->iova_root, *parent = NULL;
+	const struct avl_node *before = NULL, *after = NULL;
 
-	while (*link) {
-		const struct maprec_entry *x = iova_entry(*link);
-
-		parent = *link;
-		if (iova < x->iova) {
-			after = x;
-			link = &parent->left;
+	/* the side is found again below, not carried: a loop this hot pays
+	 * for every instruction it keeps */
+	while (n) {
+		parent = n;
+		if (iova < iova_entry(n)->iova) {
+			after = n;
+			n = n->child[0];
 		} else {
-			before = x;
-			link = &parent->right;
+			before = n;
+			n = n->child[1];
 		}
 	}
 	slot->parent = parent;
-	slot->link = link;
-	return !(before && iova_last(before) >= iova) &&
-	       !(after && after->iova <= last);
+	slot->side = parent == before;
+	return !(before && iova_last(iova_entry(before)) >= iova) &&
+	       !(after && iova_entry(after)->iova <= last);
 }
 
 static inline void iova_link(struct maprec *r, struct maprec_entry *e,
 			     const struct iova_slot *slot)
 {
-	avl_link(&e->by_iova, slot->parent, slot->link);
+	avl_link(&r->iova_root, &e->by_iova, slot->parent, slot->side);
 	avl_insert_rebalance(&r->iova_root, &e->by_iova, NULL);
 }
 
@@ -121,13 +116,11 @@ static inline struct maprec_entry *iova_floor(const struct maprec *r,
 	struct maprec_entry *best = NULL;
 
 	while (n) {
-		struct maprec_entry *x = iova_entry(n);
-
-		if (x->iova <= iova) {
-			best = x;
-			n = n->right;
+		if (iova_entry(n)->iova <= iova) {
+			best = iova_entry(n);
+			n = n->child[1];
 		} else {
-			n = n->left;
+			n = n->child[0];
 		}
 	}
 	return best;
@@ -154,10 +147,10 @@ static bool va_recompute(struct avl_node *n)
 	struct maprec_entry *e = va_entry(n);
 	uint64_t max = va_last(e);
 
-	if (n->left && va_entry(n->left)->va_max_last > max)
-		max = va_entry(n->left)->va_max_last;
-	if (n->right && va_entry(n->right)->va_max_last > max)
-		max = va_entry(n->right)->va_max_last;
+	if (n->child[0] && va_entry(n->child[0])->va_max_last > max)
+		max = va_entry(n->child[0])->va_max_last;
+	if (n->child[1] && va_entry(n->child[1])->va_max_last > max)
+		max = va_entry(n->child[1])->va_max_last;
 	if (max == e->va_max_last)
 		return false;
 	e->va_max_last = max;
@@ -168,22 +161,21 @@ static bool va_recompute(struct avl_node *n)
  * all those subtrees, and an insert can only raise them. */
 static inline void va_insert(struct maprec *r, struct maprec_entry *e)
 {
-	struct avl_node **link = &r->va_root, *parent = NULL;
+	struct avl_node *n = r->va_root, *parent = NULL;
 	uint64_t last = va_last(e);
+	int side = 0;
 
 	e->va_max_last = last;
-	while (*link) {
-		struct maprec_entry *x = va_entry(*link);
+	while (n) {
+		struct maprec_entry *x = va_entry(n);
 
-		parent = *link;
+		parent = n;
 		if (x->va_max_last < last)
 			x->va_max_last = last;
-		if (e->va < x->va || (e->va == x->va && e->iova < x->iova))
-			link = &parent->left;
-		else
-			link = &parent->right;
+		side = e->va > x->va || (e->va == x->va && e->iova > x->iova);
+		n = n->child[side];
 	}
-	avl_link(&e->by_va, parent, link);
+	avl_link(&r->va_root, &e->by_va, parent, side);
 	avl_insert_rebalance(&r->va_root, &e->by_va, va_recompute);
 }
 
@@ -326,15 +318,15 @@ const struct maprec_entry *maprec_find_va(const struct maprec *r,
 	while (n) {
 		const struct maprec_entry *e = va_entry(n);
 
-		if (n->left && va_entry(n->left)->va_max_last >= va) {
-			n = n->left;
+		if (n->child[0] && va_entry(n->child[0])->va_max_last >= va) {
+			n = n->child[0];
 			continue;
 		}
 		if (e->va > va)
 			return NULL;
 		if (va_last(e) >= va)
 			return e;
-		n = n->right;
+		n = n->child[1];
 	}
 	return NULL;
 }

@@ -70,7 +70,7 @@ static int check_iova_tree(const struct avl_node *n,
 	if (!n)
 		return 0;
 	expect_ptr_eq(n->parent, parent);
-	hl = check_iova_tree(n->left, n, prev, count);
+	hl = check_iova_tree(n->child[0], n, prev, count);
 	e = ENTRY(n, by_iova);
 	if (*prev)
 		expect_lt(last_iova(*prev), e->iova);
@@ -78,7 +78,7 @@ static int check_iova_tree(const struct avl_node *n,
 	expect_ge(last_iova(e), e->iova);
 	*prev = e;
 	(*count)++;
-	hr = check_iova_tree(n->right, n, prev, count);
+	hr = check_iova_tree(n->child[1], n, prev, count);
 	expect_le(abs(hl - hr), 1);
 	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
 	return n->height;
@@ -98,7 +98,7 @@ static int check_va_tree(const struct avl_node *n,
 	if (!n)
 		return 0;
 	expect_ptr_eq(n->parent, parent);
-	hl = check_va_tree(n->left, n, prev, count, &left_max);
+	hl = check_va_tree(n->child[0], n, prev, count, &left_max);
 	e = ENTRY(n, by_va);
 	expect_ne(e->va, 0);
 	if (*prev)
@@ -106,13 +106,13 @@ static int check_va_tree(const struct avl_node *n,
 			  ((*prev)->va == e->va && (*prev)->iova < e->iova));
 	*prev = e;
 	(*count)++;
-	hr = check_va_tree(n->right, n, prev, count, &right_max);
+	hr = check_va_tree(n->child[1], n, prev, count, &right_max);
 	expect_le(abs(hl - hr), 1);
 	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
 	max = last_va(e);
-	if (n->left && left_max > max)
+	if (n->child[0] && left_max > max)
 		max = left_max;
-	if (n->right && right_max > max)
+	if (n->child[1] && right_max > max)
 		max = right_max;
 	expect_eq(e->va_max_last, max);
 	*max_last = max;
