@@ -893,10 +893,21 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	struct pasid_hwpt *h, *old;
 	struct list_head *pos;
 	struct pasid_dev *s;
+	uint64_t made;
+	bool need;
 	int ret;
 
 	pasid_err_clear();
 	ret = check_pair(dev, as, "pasid_rebind");
+	if (ret)
+		return ret;
+	ctx_lock(dev->ctx);
+	made = dev->ctx->tables_made;
+	old = bound_or_err(dev, pasid, &ret);
+	need = old && old->as != as && !table_for(dev, as);
+	ctx_unlock(dev->ctx);
+	if (!ret)
+		ret = table_prepare(dev, as, need);
 	if (ret)
 		return ret;
 	ctx_lock(dev->ctx);
@@ -924,6 +935,8 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 		table_put(sh);
 	}
 out:
+	if (ret)
+		drop_tables_made_since(as, made);
 	ctx_unlock(dev->ctx);
 	return ret;
 }
