@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "kabi.h"
 #include "kernel.h"
+#include "pcie.h"
 #include "sys.h"
 #include "vendor/vendor.h"
 
@@ -53,6 +54,13 @@ static void fill_caps(struct pasid_dev *dev, const struct k_hw_info *hw,
 	c->size = sizeof(*c);
 	c->hw_info_type = hw->type;
 	c->pasid_width = hw->max_pasid_log2;
+	if (c->pasid_width > PCIE_PASID_MAX_WIDTH) {
+		pasid_log(dev->ctx, PASID_LOG_WARN,
+			  "%s: the kernel reports a PASID width of %u bits, but PASIDs have at most %u: using %u",
+			  dev->name, c->pasid_width, PCIE_PASID_MAX_WIDTH,
+			  PCIE_PASID_MAX_WIDTH);
+		c->pasid_width = PCIE_PASID_MAX_WIDTH;
+	}
 	if (hw->capabilities & KABI_IOMMU_HW_CAP_DIRTY_TRACKING)
 		c->flags |= PASID_CAP_DIRTY_TRACKING;
 	if (hw->capabilities & KABI_IOMMU_HW_CAP_PCI_PASID_EXEC)

@@ -75,6 +75,9 @@ int sysfs_read_attr(const char *path, char *buf, size_t len)
 	sys_close(fd);
 	if (n < 0)
 		return -err;
+	/* more than was asked for is no answer (and would write past buf) */
+	if ((size_t)n > len - 1)
+		return -EIO;
 	buf[n] = '\0';
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
