@@ -163,6 +163,7 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 			     struct pasid_dev **devp)
 {
 	struct pasid_devref ref;
+	struct stat st;
 	int fd, ret;
 
 	pasid_err_clear();
@@ -180,6 +181,20 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 	if (fd < 0)
 		return pasid_kerr(ctx, -fd, "open", "%s (%s): %s", ref.cdev,
 				  ref.bdf, open_hint(-fd));
+	/* The number in the path was read from sysfs before the open: check
+	 * that the node opened is still the device asked for. */
+	if (pasid_sys->fstat(fd, &st) < 0) {
+		ret = pasid_kerr(ctx, errno, "fstat", "%s (%s)", ref.cdev,
+				 ref.bdf);
+		sys_close(fd);
+		return ret;
+	}
+	ret = discover_check_cdev(&ref, st.st_rdev);
+	if (ret) {
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		sys_close(fd);
+		return ret;
+	}
 	return dev_setup(ctx, fd, ref.bdf, ref.bdf, true, devp);
 }
 

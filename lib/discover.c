@@ -434,6 +434,35 @@ int discover_resolve(const char *name, struct pasid_devref *ref)
 	return 0;
 }
 
+int discover_check_cdev(const struct pasid_devref *ref, dev_t rdev)
+{
+	const char *entry = strrchr(ref->cdev, '/');
+	char path[PATH_MAX], num[32] = "", now[NAME_MAX + 1];
+	unsigned int maj, min;
+	bool has_cdev = false;
+	char end;
+	int ret;
+
+	entry = entry ? entry + 1 : ref->cdev;
+	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev/%s/dev",
+			 ref->bdf, entry);
+	if (ret)
+		return ret;
+	/* unreadable: the device lost that cdev (unbound) since we looked */
+	if (!sysfs_read_attr(path, num, sizeof(num)) &&
+	    sscanf(num, "%u:%u%c", &maj, &min, &end) == 2 &&
+	    makedev(maj, min) == rdev)
+		return 0;
+	/* say where the device is now, if anywhere */
+	ret = vfio_entry(ref->bdf, now, sizeof(now), &has_cdev);
+	if (ret || !has_cdev)
+		snprintf(now, sizeof(now), "no VFIO cdev");
+	return pasid_err(NULL, ESTALE,
+			 "%s is not the cdev of %s any more (the node opened is char device %u:%u; %s now has %s): the device was unbound from vfio-pci meanwhile and its number reused; look it up again (pasidctl list) and retry",
+			 ref->cdev, ref->bdf, major(rdev), minor(rdev), ref->bdf,
+			 now);
+}
+
 /*
  * <root>/dev/char/MAJ:MIN links to the class device, which for a VFIO cdev is
  * <parent device>/vfio-dev/vfioN.

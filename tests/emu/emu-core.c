@@ -183,6 +183,17 @@ static int open_iommufd(void)
 	return fd;
 }
 
+/* The device whose cdev is /dev/vfio/devices/vfio<minor>. */
+static struct emu_dev *dev_by_minor(int minor)
+{
+	size_t i;
+
+	for (i = 0; i < emu.ndevs; i++)
+		if (emu.devs[i]->cdev && emu.devs[i]->minor == minor)
+			return emu.devs[i];
+	return NULL;
+}
+
 /* Each open of the cdev is its own vfio_device_file (ref §4). */
 static int open_vfio(const char *name)
 {
@@ -198,8 +209,8 @@ static int open_vfio(const char *name)
 	n = strtol(name + 4, &end, 10);
 	if (*end || errno || n < 0 || n > INT_MAX)
 		return -ENOENT;
-	dev = emu_dev_by_index((int)n);
-	if (!dev || !dev->cdev)
+	dev = dev_by_minor((int)n);
+	if (!dev)
 		return -ENOENT;
 	file = calloc(1, sizeof(*file));
 	if (!file)
@@ -377,7 +388,7 @@ static int seam_fstat(int fd, struct stat *st)
 	if (file)
 		rdev = file->kind == EMU_FILE_IOMMUFD ?
 			       makedev(EMU_IOMMU_MAJOR, EMU_IOMMU_MINOR) :
-			       makedev(EMU_VFIO_MAJOR, file->dev->index);
+			       makedev(EMU_VFIO_MAJOR, file->dev->minor);
 	unlock();
 	ret = fstat(fd, st);
 	if (!ret && file) {
@@ -554,6 +565,7 @@ int emu_add_device(const struct emu_dev_cfg *cfg)
 	dev->vfio = strstr(dev->driver, "vfio") != NULL;
 	dev->variant = dev->vfio && strcmp(dev->driver, "vfio-pci");
 	dev->cdev = dev->vfio && !cfg->no_cdev;
+	dev->minor = dev->cdev ? dev->index : -1;
 	dev->has_resv = true;
 	if (cfg->iommu == EMU_IOMMU_SMMUV3) {
 		dev->resv_start = 0x8000000;	/* MSI_IOVA_BASE, SW MSI */
@@ -595,6 +607,76 @@ void emu_set_reserved(int vfio_index, uint64_t start, uint64_t last)
 		emu_sysfs_update_resv(dev);
 	}
 	unlock();
+}
+
+/* Whether a file of dev is open (an fd, or a mapping of its BAR). */
+static bool dev_in_use(const struct emu_dev *dev)
+{
+	size_t i;
+
+	for (i = 0; i < emu.nfds; i++)
+		if (emu.fds[i].file->kind == EMU_FILE_VFIO &&
+		    emu.fds[i].file->dev == dev)
+			return true;
+	return false;
+}
+
+/* The lowest cdev number no device has (the kernel's ida_alloc). */
+static int free_minor(void)
+{
+	int m;
+
+	for (m = 0; dev_by_minor(m); m++)
+		;
+	return m;
+}
+
+int emu_vfio_unbind(int vfio_index)
+{
+	struct emu_dev *dev;
+	int ret = 0;
+
+	lock();
+	dev = emu_dev_by_index(vfio_index);
+	if (!dev || !dev->vfio)
+		ret = dev ? -EINVAL : -ENODEV;
+	else if (dev_in_use(dev))
+		ret = -EBUSY;	/* the kernel waits for the last close */
+	if (!ret) {
+		emu_sysfs_remove_driver(dev);
+		dev->driver[0] = '\0';
+		dev->vfio = dev->variant = dev->cdev = false;
+		dev->minor = -1;
+	}
+	unlock();
+	return ret;
+}
+
+int emu_vfio_bind(int vfio_index)
+{
+	struct emu_dev *dev;
+	int ret;
+
+	lock();
+	dev = emu_dev_by_index(vfio_index);
+	if (!dev || dev->driver[0]) {
+		ret = dev ? -EBUSY : -ENODEV;
+		goto out;
+	}
+	snprintf(dev->driver, sizeof(dev->driver), "vfio-pci");
+	dev->vfio = dev->cdev = true;
+	dev->minor = free_minor();
+	ret = emu_sysfs_add_driver(dev);
+	if (ret) {
+		dev->driver[0] = '\0';
+		dev->vfio = dev->cdev = false;
+		dev->minor = -1;
+		goto out;
+	}
+	ret = dev->minor;
+out:
+	unlock();
+	return ret;
 }
 
 /* ---- fault injection and counters -------------------------------------- */

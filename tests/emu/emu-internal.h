@@ -138,6 +138,10 @@ struct emu_dev {
 	bool vfio;		/* bound to a VFIO driver */
 	bool variant;		/* a VFIO variant driver: no PASID ops */
 	bool cdev;		/* /dev/vfio/devices/vfioN exists */
+	/* N of that cdev (its minor), -1 without one. The index at first;
+	 * after emu_vfio_unbind/emu_vfio_bind the lowest free number, as
+	 * the kernel's VFIO device ida hands them out again. */
+	int minor;
 	bool has_resv;
 	uint64_t resv_start, resv_last;
 	uint8_t config[EMU_CFG_SIZE];	/* the VFIO config region */
@@ -254,6 +258,9 @@ void emu_dev_init_config(struct emu_dev *dev, uint8_t *cfg, bool sysfs_view);
 /* emu-sysfs.c */
 int emu_sysfs_create(void);
 int emu_sysfs_add_device(struct emu_dev *dev);
+/* The driver link and, with dev->cdev, the vfio-dev entry of dev->minor. */
+int emu_sysfs_add_driver(struct emu_dev *dev);
+void emu_sysfs_remove_driver(struct emu_dev *dev);
 void emu_sysfs_update_resv(struct emu_dev *dev);
 void emu_sysfs_remove(void);
 const char *emu_iommu_name(enum emu_iommu iommu);
