@@ -303,13 +303,13 @@ static int map_error(struct pasid_ctx *ctx, int err, const struct map_req *r,
 				  r->flags & PASID_MAP_FIXED_IOVA ? "fixed IOVA" : "mapping");
 	case EPERM:
 		return pasid_kerr(ctx, err, call,
-				  "a device-writable mapping of read-only memory: map it PASID_MAP_READ only");
+				  "the memory is read-only but PASID_MAP_WRITE asks for device writes: map it PASID_MAP_READ only, or make it writable");
 	case ENOMEM:
 		return pasid_kerr(ctx, err, call,
 				  "pinning failed: raise RLIMIT_MEMLOCK (ulimit -l) or map less");
 	case EFAULT:
 		return pasid_kerr(ctx, err, call,
-				  "the buffer is not valid memory of this process");
+				  "the kernel could not pin the buffer: either it is read-only memory (PROT_READ, a read-only file mapping) mapped with PASID_MAP_WRITE (map it PASID_MAP_READ only), or it is not mapped in this process");
 	default:
 		return pasid_kerr(ctx, err, call, "mapping 0x%" PRIx64 " bytes",
 				  r->len);
