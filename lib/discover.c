@@ -20,7 +20,8 @@
  *   -EOPNOTSUPP    bound to a VFIO driver but the kernel has no VFIO device
  *                  cdev (CONFIG_VFIO_DEVICE_CDEV)
  *   -ENAMETOOLONG  a path or name does not fit its buffer
- *   -ENOMEM        out of memory (realpath)
+ *   -ENOMEM        out of memory (realpath, opendir)
+ *   -EMFILE, ...   a sysfs directory could not be read (sysfs_dir_error)
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -152,8 +153,7 @@ int discover_scan_pci(int (*fn)(const char *bdf, void *arg), void *arg)
 		/* a machine without PCI has no bus/pci at all */
 		if (errno == ENOENT)
 			return 0;
-		return pasid_err(NULL, errno, "cannot list %s: %s", path,
-				 strerror(errno));
+		return sysfs_dir_error(path, errno);
 	}
 	ret = 0;
 	while (!ret && (de = readdir(dir)))
@@ -314,7 +314,9 @@ int discover_find(const char *name, char bdf[16])
  * like the cdev: "vfio0", or "noiommu-vfio0" on 7.3+). *has_cdev tells whether
  * it has a dev file, i.e. whether the kernel made a cdev for it: without
  * CONFIG_VFIO_DEVICE_CDEV the directory exists but has no devt.
- * Returns 0, -ENOENT if there is no entry, or -ENAMETOOLONG.
+ * Returns 0, -ENOENT (no message) if there is no entry, or another -errno
+ * with a message: the directory could not be read (EMFILE, ENOMEM, ...),
+ * which must not read as "no VFIO cdev", or a name too long.
  */
 static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 {
@@ -327,8 +329,11 @@ static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 	if (ret)
 		return ret;
 	dir = opendir(path);
-	if (!dir)
-		return -ENOENT;
+	if (!dir) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return -ENOENT;
+		return sysfs_dir_error(path, errno);
+	}
 	ret = -ENOENT;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
@@ -394,7 +399,7 @@ static int vfio_cdev_of(const char *bdf, char cdev[64])
 				 bdf);
 
 	ret = vfio_entry(bdf, entry, sizeof(entry), &has_cdev);
-	if (sysfs_fatal(ret))
+	if (ret && ret != -ENOENT)
 		return ret;
 	if (ret) {
 		ret = driver_name(bdf, driver, sizeof(driver));
@@ -614,7 +619,7 @@ int discover_devinfo(const char *bdf, struct pasid_devinfo *info)
 		return ret;
 
 	ret = vfio_entry(bdf, entry, sizeof(entry), &has_cdev);
-	if (sysfs_fatal(ret))
+	if (ret && ret != -ENOENT)
 		return ret;
 	if (!ret && has_cdev) {
 		n = snprintf(info->vfio_cdev, sizeof(info->vfio_cdev),

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -507,6 +508,29 @@ START_TEST(resolve_too_long)
 }
 END_TEST
 
+/* A vfio-dev directory that cannot be read for lack of file descriptors is
+ * that, not "the kernel has no VFIO cdevs". */
+START_TEST(resolve_out_of_fds)
+{
+	struct rlimit old, low;
+	int fds[64], n = 0, fd;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 64 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		fds[n++] = fd;
+	ck_assert_int_eq(errno, EMFILE);
+	resolve_err("0000:00:04.0", EMFILE, "too many open files");
+	ck_errmsg_has("vfio-dev");
+	while (n > 0)
+		close(fds[--n]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	resolve_ok("0000:00:04.0", "0000:00:04.0", "/dev/vfio/devices/vfio0");
+}
+END_TEST
+
 /* Several threads resolving at once get their own results and messages. */
 static void *resolver(void *arg)
 {
@@ -841,6 +865,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, resolve_errors);
 	tcase_add_test(tc, resolve_vfio_without_vfio_dev);
 	tcase_add_test(tc, resolve_too_long);
+	tcase_add_test(tc, resolve_out_of_fds);
 	tcase_add_test(tc, resolve_threads);
 	tcase_add_test(tc, rdev);
 	suite_add_tcase(s, tc);
