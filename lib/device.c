@@ -22,9 +22,15 @@ static const char *bind_hint(int err)
 {
 	switch (err) {
 	case EINVAL:
-		return "the device is already bound to an iommufd, or its fd "
-		       "came from a VFIO group: pass a fresh "
-		       "/dev/vfio/devices/vfioN fd";
+		/* a BAR mmap holds the VFIO file, and with it the bind, after
+		 * the fd and the context are closed: the usual cause of a
+		 * reopen in the same process failing here */
+		return "the device is already bound to an iommufd: it is open "
+		       "in another context or process, or a BAR of it is "
+		       "still mmapped from a closed context (the mapping "
+		       "keeps the old binding alive: pasid_dev_bar_unmap it "
+		       "before closing); or its fd came from a VFIO group: "
+		       "pass a fresh /dev/vfio/devices/vfioN fd";
 	case EBUSY:
 		return "the device's IOMMU group is in use elsewhere: another "
 		       "device of the group is bound to a kernel driver (bind "

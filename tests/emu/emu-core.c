@@ -371,10 +371,44 @@ static void *seam_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		err = ENODEV;	/* nothing to mmap without a vIOMMU queue */
 	else
 		ret = emu_vfio_mmap(file, addr, len, prot, flags, off, &err);
+	if (ret != MAP_FAILED && EMU_GROW(emu.maps, emu.maps_cap, emu.nmaps)) {
+		munmap(ret, len);
+		ret = MAP_FAILED;
+		err = ENOMEM;
+	}
+	if (ret != MAP_FAILED) {
+		emu.maps[emu.nmaps++] = (struct emu_map){ ret, len, file };
+		file->refs++;
+	}
 	unlock();
 	if (ret == MAP_FAILED)
 		errno = err;
 	return ret;
+}
+
+/* Unmapping a whole BAR mapping drops its hold on the file (the last hold
+ * gone: the device is unbound, as at the last close). Partial unmaps are
+ * not modelled: the mapping holds the file until it is unmapped whole. */
+static int seam_munmap(void *addr, size_t len)
+{
+	struct emu_file *file = NULL;
+	int ret = munmap(addr, len);
+	size_t i;
+
+	if (ret)
+		return ret;
+	lock();
+	for (i = 0; i < emu.nmaps; i++) {
+		if (emu.maps[i].addr == addr && emu.maps[i].len <= len) {
+			file = emu.maps[i].file;
+			emu.maps[i] = emu.maps[--emu.nmaps];
+			break;
+		}
+	}
+	if (file)
+		file_put(file);
+	unlock();
+	return 0;
 }
 
 static int seam_fstat(int fd, struct stat *st)
@@ -424,6 +458,16 @@ static void teardown(void)
 	free(emu.fds);
 	emu.fds = NULL;
 	emu.fds_cap = 0;
+	/* and the BAR mappings it left, as the exit would */
+	while (emu.nmaps) {
+		struct emu_map m = emu.maps[--emu.nmaps];
+
+		munmap(m.addr, m.len);
+		file_put(m.file);
+	}
+	free(emu.maps);
+	emu.maps = NULL;
+	emu.maps_cap = 0;
 	while (emu.ctxs) {	/* only if something leaked a reference */
 		struct emu_ctx *ctx = emu.ctxs;
 
@@ -475,7 +519,7 @@ int emu_init(void)
 		.pread = seam_pread,
 		.pwrite = seam_pwrite,
 		.mmap = seam_mmap,
-		.munmap = munmap,
+		.munmap = seam_munmap,
 		.fstat = seam_fstat,
 	};
 	ret = emu_sysfs_create();
@@ -617,6 +661,9 @@ static bool dev_in_use(const struct emu_dev *dev)
 	for (i = 0; i < emu.nfds; i++)
 		if (emu.fds[i].file->kind == EMU_FILE_VFIO &&
 		    emu.fds[i].file->dev == dev)
+			return true;
+	for (i = 0; i < emu.nmaps; i++)
+		if (emu.maps[i].file->dev == dev)
 			return true;
 	return false;
 }

@@ -171,6 +171,14 @@ struct emu_fd {
 	struct emu_file *file;
 };
 
+/* An mmap of a device's BAR: like the kernel's vma, it holds the file (and
+ * so its binding) until munmap, whether or not an fd is still open. */
+struct emu_map {
+	void *addr;
+	size_t len;
+	struct emu_file *file;
+};
+
 struct emu_state {
 	pthread_mutex_t lock;
 	bool up;
@@ -181,6 +189,8 @@ struct emu_state {
 	struct emu_ctx *ctxs;
 	struct emu_fd *fds;
 	size_t nfds, fds_cap;
+	struct emu_map *maps;
+	size_t nmaps, maps_cap;
 	unsigned int calls, fail_at;
 	int fail_err;
 	int selected_fd;

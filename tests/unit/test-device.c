@@ -718,6 +718,28 @@ START_TEST(bar_map)
 }
 END_TEST
 
+/* A BAR left mapped keeps the VFIO file, and so its bind, alive after the
+ * context is closed (as the kernel's vma does): a reopen fails until it is
+ * unmapped, and the message says so. */
+START_TEST(bar_mapped_after_close)
+{
+	struct pasid_dev *dev;
+	volatile void *addr;
+	size_t len;
+
+	fx_add(BDF, EMU_IOMMU_INTEL, 8);
+	dev = fx_open(BDF);
+	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &addr, &len), 0);
+	pasid_ctx_close(fx.ctx);
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, BDF, &dev), -EINVAL);
+	ck_assert_errmsg("a BAR of it is still mmapped from a closed context");
+	/* unmapped, the old binding is gone and the device opens again */
+	ck_assert_int_eq(pasid_sys->munmap((void *)addr, len), 0);
+	pasid_dev_close(fx_open(BDF));
+}
+END_TEST
+
 START_TEST(bar_map_bad)
 {
 	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, NULL);
@@ -791,6 +813,7 @@ int main(void)
 	tcase_add_test(tc, bus_master);
 	tcase_add_test(tc, bar_map);
 	tcase_add_test(tc, bar_map_bad);
+	tcase_add_test(tc, bar_mapped_after_close);
 	suite_add_tcase(s, tc);
 
 	return fx_run(s);
