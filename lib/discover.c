@@ -124,6 +124,15 @@ static int check_pci(const char *bdf)
 	return sysfs_exists(path) ? 0 : -ENOENT;
 }
 
+/* -ENAMETOOLONG for a name the user typed: the name is at fault, not the
+ * sysfs root (sysfs_too_long is for paths the library builds). */
+static int name_too_long(const char *name, const char *what, size_t max)
+{
+	return pasid_err(NULL, ENAMETOOLONG,
+			 "the name '%.64s...' (%zu bytes) is too long for %s (at most %zu bytes): give the device's PCI address, e.g. 0000:00:04.0",
+			 name, strlen(name), what, max);
+}
+
 static int no_device(const char *name)
 {
 	return pasid_err(NULL, ENODEV,
@@ -187,14 +196,16 @@ static int find_by_sysfs_path(const char *name, char bdf[16])
 	else
 		return pasid_err(NULL, EINVAL, BAD_NAME_MSG, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return sysfs_too_long(name);
+		return name_too_long(name, "a sysfs path", sizeof(path) - 1);
 
 	real = realpath(path, NULL);
 	if (!real) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return pasid_err(NULL, ENODEV, "%s does not exist", name);
+		/* a component or the resolved path of the name is too long */
 		if (errno == ENAMETOOLONG)
-			return sysfs_too_long(name);
+			return name_too_long(name, "a sysfs path (or one of its components)",
+					     (size_t)PATH_MAX - 1);
 		return pasid_err(NULL, errno, "cannot resolve %s: %s", name,
 				 strerror(errno));
 	}
@@ -250,7 +261,8 @@ static int find_by_cdev(const char *name, char bdf[16])
 		return pasid_err(NULL, EINVAL, BAD_NAME_MSG, name);
 	/* the cdev path must fit struct pasid_devref.cdev in the end */
 	if (strlen(name) >= sizeof(((struct pasid_devref *)0)->cdev))
-		return sysfs_too_long(name);
+		return name_too_long(name, "a VFIO cdev path",
+				     sizeof(((struct pasid_devref *)0)->cdev) - 1);
 
 	ret = sysfs_path(path, sizeof(path), "class/vfio-dev/%s/device", entry);
 	if (ret)

@@ -503,8 +503,22 @@ START_TEST(resolve_too_long)
 	ck_errmsg_has("too long");
 	fake.sysfs_root = root;
 
+	/* a name the user typed that is too long is blamed on the name */
 	ck_assert_int_eq(discover_resolve("/dev/vfio/devices/vfio0123456789012345678901234567890123456789012345", &ref),
 			 -ENAMETOOLONG);
+	ck_errmsg_has("too long for a VFIO cdev path");
+	ck_assert_ptr_null(strstr(pasid_errmsg(), "sysfs root"));
+	memset(deep, 'a', sizeof(deep) - 1);
+	memcpy(deep, "/sys/", 5);
+	deep[sizeof(deep) - 1] = '\0';
+	ck_assert_int_eq(discover_resolve(deep, &ref), -ENAMETOOLONG);
+	ck_errmsg_has("too long for a sysfs path");
+	ck_assert_ptr_null(strstr(pasid_errmsg(), "sysfs root"));
+	/* one component longer than a file name can be */
+	memset(deep + 5, 'a', NAME_MAX + 10);
+	deep[5 + NAME_MAX + 10] = '\0';
+	ck_assert_int_eq(discover_resolve(deep, &ref), -ENAMETOOLONG);
+	ck_errmsg_has("too long for a sysfs path");
 }
 END_TEST
 
