@@ -92,10 +92,18 @@ PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
 				   struct pasid_iova_range *ranges,
 				   unsigned int n, uint64_t *alignment)
 {
-	struct kabi_iommu_iova_range *kr = NULL;
-	uint32_t num = 0;
+	/* The usable ranges are what the reserved regions leave of the
+	 * aperture: no IOMMU has thousands. A larger count is not a size to
+	 * allocate by, and the limit keeps the count an int that cannot
+	 * read as -errno. */
+	const uint32_t max_ranges = 4096;
+	/* the count can change between two calls (a device attached through
+	 * the iommufd fd behind our back): ask again, but not for ever */
+	const unsigned int max_tries = 4;
+	struct kabi_iommu_iova_range *kr = NULL, *grown;
+	uint32_t num, cap = 0;
 	uint64_t align = 0;
-	unsigned int i;
+	unsigned int i, tries;
 	int ret;
 
 	pasid_err_clear();
@@ -103,22 +111,62 @@ PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
 		return pasid_err(as ? as->ctx : NULL, EINVAL,
 				 "pasid_as_iova_ranges: as must not be NULL, ranges not NULL when n > 0");
 	ctx_lock(as->ctx);
-	/* ask for the count first, then for that many (the count can only
-	 * change when a device attaches, which needs the lock we hold) */
-	ret = k_ioas_iova_ranges(as->ctx->iommufd, as->ioas_id, NULL, &num,
-				 &align);
-	if (ret == -EMSGSIZE && num) {
-		kr = calloc(num, sizeof(*kr));
-		if (!kr) {
+	/* Ask with the buffer we have (none at first) until the kernel
+	 * reports success with a count that fits it. */
+	for (tries = 1; ; tries++) {
+		num = cap;
+		ret = k_ioas_iova_ranges(as->ctx->iommufd, as->ioas_id, kr,
+					 &num, &align);
+		if (ret && ret != -EMSGSIZE) {
+			ret = pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_IOVA_RANGES",
+					 "IOAS %u", as->ioas_id);
+			goto out;
+		}
+		if (num > max_ranges) {
+			ret = pasid_err(as->ctx, EPROTO,
+					"IOMMU_IOAS_IOVA_RANGES: the kernel reports %u ranges for IOAS %u, more than the %u any IOMMU has: not trusted (a kernel bug?)",
+					num, as->ioas_id, max_ranges);
+			goto out;
+		}
+		if (!ret && num <= cap)
+			break;
+		/* "too small" for a count that fits is no answer */
+		if (ret && num <= cap) {
+			ret = pasid_err(as->ctx, EPROTO,
+					"IOMMU_IOAS_IOVA_RANGES: the kernel says room for %u ranges is too small for %u (a kernel bug?)",
+					cap, num);
+			goto out;
+		}
+		if (tries == max_tries) {
+			ret = pasid_err(as->ctx, EAGAIN,
+					"IOMMU_IOAS_IOVA_RANGES: the number of ranges of IOAS %u kept changing (devices attached meanwhile?): try again",
+					as->ioas_id);
+			goto out;
+		}
+		/* EMSGSIZE, or success with more ranges than room for them */
+		grown = realloc(kr, (size_t)num * sizeof(*kr));
+		if (!grown) {
 			ret = pasid_err(as->ctx, ENOMEM, "out of memory");
 			goto out;
 		}
-		ret = k_ioas_iova_ranges(as->ctx->iommufd, as->ioas_id, kr,
-					 &num, &align);
+		kr = grown;
+		memset(kr, 0, (size_t)num * sizeof(*kr));
+		cap = num;
 	}
-	if (ret) {
-		ret = pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_IOVA_RANGES",
-				 "IOAS %u", as->ioas_id);
+	for (i = 0; i < num; i++) {
+		if (kr[i].start > kr[i].last) {
+			ret = pasid_err(as->ctx, EPROTO,
+					"IOMMU_IOAS_IOVA_RANGES: range %u of IOAS %u starts after it ends ([0x%" PRIx64 ", 0x%" PRIx64 "]): not trusted (a kernel bug?)",
+					i, as->ioas_id, (uint64_t)kr[i].start,
+					(uint64_t)kr[i].last);
+			goto out;
+		}
+	}
+	/* a power of two (1 while the IOAS has no page table yet) */
+	if (!align || (align & (align - 1))) {
+		ret = pasid_err(as->ctx, EPROTO,
+				"IOMMU_IOAS_IOVA_RANGES: the kernel reports IOVA alignment 0x%" PRIx64 " for IOAS %u, not a power of two (a kernel bug?)",
+				align, as->ioas_id);
 		goto out;
 	}
 	for (i = 0; i < n && i < num; i++) {
@@ -270,13 +318,13 @@ static int map_error(struct pasid_ctx *ctx, int err, const struct map_req *r,
 				  r->flags & PASID_MAP_FIXED_IOVA ? "fixed IOVA" : "mapping");
 	case EPERM:
 		return pasid_kerr(ctx, err, call,
-				  "a device-writable mapping of read-only memory: map it PASID_MAP_READ only");
+				  "the memory is read-only but PASID_MAP_WRITE asks for device writes: map it PASID_MAP_READ only, or make it writable");
 	case ENOMEM:
 		return pasid_kerr(ctx, err, call,
 				  "pinning failed: raise RLIMIT_MEMLOCK (ulimit -l) or map less");
 	case EFAULT:
 		return pasid_kerr(ctx, err, call,
-				  "the buffer is not valid memory of this process");
+				  "the kernel could not pin the buffer: either it is read-only memory (PROT_READ, a read-only file mapping) mapped with PASID_MAP_WRITE (map it PASID_MAP_READ only), or it is not mapped in this process");
 	default:
 		return pasid_kerr(ctx, err, call, "mapping 0x%" PRIx64 " bytes",
 				  r->len);

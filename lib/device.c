@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "kabi.h"
 #include "kernel.h"
+#include "pcie.h"
 #include "sys.h"
 #include "vendor/vendor.h"
 
@@ -21,9 +22,15 @@ static const char *bind_hint(int err)
 {
 	switch (err) {
 	case EINVAL:
-		return "the device is already bound to an iommufd, or its fd "
-		       "came from a VFIO group: pass a fresh "
-		       "/dev/vfio/devices/vfioN fd";
+		/* a BAR mmap holds the VFIO file, and with it the bind, after
+		 * the fd and the context are closed: the usual cause of a
+		 * reopen in the same process failing here */
+		return "the device is already bound to an iommufd: it is open "
+		       "in another context or process, or a BAR of it is "
+		       "still mmapped from a closed context (the mapping "
+		       "keeps the old binding alive: pasid_dev_bar_unmap it "
+		       "before closing); or its fd came from a VFIO group: "
+		       "pass a fresh /dev/vfio/devices/vfioN fd";
 	case EBUSY:
 		return "the device's IOMMU group is in use elsewhere: another "
 		       "device of the group is bound to a kernel driver (bind "
@@ -53,6 +60,13 @@ static void fill_caps(struct pasid_dev *dev, const struct k_hw_info *hw,
 	c->size = sizeof(*c);
 	c->hw_info_type = hw->type;
 	c->pasid_width = hw->max_pasid_log2;
+	if (c->pasid_width > PCIE_PASID_MAX_WIDTH) {
+		pasid_log(dev->ctx, PASID_LOG_WARN,
+			  "%s: the kernel reports a PASID width of %u bits, but PASIDs have at most %u: using %u",
+			  dev->name, c->pasid_width, PCIE_PASID_MAX_WIDTH,
+			  PCIE_PASID_MAX_WIDTH);
+		c->pasid_width = PCIE_PASID_MAX_WIDTH;
+	}
 	if (hw->capabilities & KABI_IOMMU_HW_CAP_DIRTY_TRACKING)
 		c->flags |= PASID_CAP_DIRTY_TRACKING;
 	if (hw->capabilities & KABI_IOMMU_HW_CAP_PCI_PASID_EXEC)
@@ -154,6 +168,7 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 			     struct pasid_dev **devp)
 {
 	struct pasid_devref ref;
+	struct stat st;
 	int fd, ret;
 
 	pasid_err_clear();
@@ -171,6 +186,20 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 	if (fd < 0)
 		return pasid_kerr(ctx, -fd, "open", "%s (%s): %s", ref.cdev,
 				  ref.bdf, open_hint(-fd));
+	/* The number in the path was read from sysfs before the open: check
+	 * that the node opened is still the device asked for. */
+	if (pasid_sys->fstat(fd, &st) < 0) {
+		ret = pasid_kerr(ctx, errno, "fstat", "%s (%s)", ref.cdev,
+				 ref.bdf);
+		sys_close(fd);
+		return ret;
+	}
+	ret = discover_check_cdev(&ref, st.st_rdev);
+	if (ret) {
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		sys_close(fd);
+		return ret;
+	}
 	return dev_setup(ctx, fd, ref.bdf, ref.bdf, true, devp);
 }
 

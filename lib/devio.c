@@ -125,6 +125,12 @@ PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
 	if (!ri.size)
 		return pasid_err(dev->ctx, ENOENT, "%s: BAR %u is not implemented",
 				 dev->name, bar);
+	/* what mmap can take: a size_t length and a non-negative off_t */
+	if (ri.size > SIZE_MAX || ri.offset > (uint64_t)INT64_MAX)
+		return pasid_err(dev->ctx, EPROTO,
+				 "%s: BAR %u: the kernel reports a region of 0x%llx bytes at offset 0x%llx, which cannot be mapped (a kernel bug?)",
+				 dev->name, bar, (unsigned long long)ri.size,
+				 (unsigned long long)ri.offset);
 	if (!(ri.flags & KABI_VFIO_REGION_INFO_FLAG_MMAP))
 		return pasid_err(dev->ctx, EOPNOTSUPP,
 				 "%s: BAR %u cannot be mmapped (I/O port BAR?): use pread/pwrite on the device fd",

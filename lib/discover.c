@@ -20,7 +20,8 @@
  *   -EOPNOTSUPP    bound to a VFIO driver but the kernel has no VFIO device
  *                  cdev (CONFIG_VFIO_DEVICE_CDEV)
  *   -ENAMETOOLONG  a path or name does not fit its buffer
- *   -ENOMEM        out of memory (realpath)
+ *   -ENOMEM        out of memory (realpath, opendir)
+ *   -EMFILE, ...   a sysfs directory could not be read (sysfs_dir_error)
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -123,6 +124,15 @@ static int check_pci(const char *bdf)
 	return sysfs_exists(path) ? 0 : -ENOENT;
 }
 
+/* -ENAMETOOLONG for a name the user typed: the name is at fault, not the
+ * sysfs root (sysfs_too_long is for paths the library builds). */
+static int name_too_long(const char *name, const char *what, size_t max)
+{
+	return pasid_err(NULL, ENAMETOOLONG,
+			 "the name '%.64s...' (%zu bytes) is too long for %s (at most %zu bytes): give the device's PCI address, e.g. 0000:00:04.0",
+			 name, strlen(name), what, max);
+}
+
 static int no_device(const char *name)
 {
 	return pasid_err(NULL, ENODEV,
@@ -152,8 +162,7 @@ int discover_scan_pci(int (*fn)(const char *bdf, void *arg), void *arg)
 		/* a machine without PCI has no bus/pci at all */
 		if (errno == ENOENT)
 			return 0;
-		return pasid_err(NULL, errno, "cannot list %s: %s", path,
-				 strerror(errno));
+		return sysfs_dir_error(path, errno);
 	}
 	ret = 0;
 	while (!ret && (de = readdir(dir)))
@@ -187,14 +196,16 @@ static int find_by_sysfs_path(const char *name, char bdf[16])
 	else
 		return pasid_err(NULL, EINVAL, BAD_NAME_MSG, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return sysfs_too_long(name);
+		return name_too_long(name, "a sysfs path", sizeof(path) - 1);
 
 	real = realpath(path, NULL);
 	if (!real) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return pasid_err(NULL, ENODEV, "%s does not exist", name);
+		/* a component or the resolved path of the name is too long */
 		if (errno == ENAMETOOLONG)
-			return sysfs_too_long(name);
+			return name_too_long(name, "a sysfs path (or one of its components)",
+					     (size_t)PATH_MAX - 1);
 		return pasid_err(NULL, errno, "cannot resolve %s: %s", name,
 				 strerror(errno));
 	}
@@ -250,7 +261,8 @@ static int find_by_cdev(const char *name, char bdf[16])
 		return pasid_err(NULL, EINVAL, BAD_NAME_MSG, name);
 	/* the cdev path must fit struct pasid_devref.cdev in the end */
 	if (strlen(name) >= sizeof(((struct pasid_devref *)0)->cdev))
-		return sysfs_too_long(name);
+		return name_too_long(name, "a VFIO cdev path",
+				     sizeof(((struct pasid_devref *)0)->cdev) - 1);
 
 	ret = sysfs_path(path, sizeof(path), "class/vfio-dev/%s/device", entry);
 	if (ret)
@@ -314,7 +326,9 @@ int discover_find(const char *name, char bdf[16])
  * like the cdev: "vfio0", or "noiommu-vfio0" on 7.3+). *has_cdev tells whether
  * it has a dev file, i.e. whether the kernel made a cdev for it: without
  * CONFIG_VFIO_DEVICE_CDEV the directory exists but has no devt.
- * Returns 0, -ENOENT if there is no entry, or -ENAMETOOLONG.
+ * Returns 0, -ENOENT (no message) if there is no entry, or another -errno
+ * with a message: the directory could not be read (EMFILE, ENOMEM, ...),
+ * which must not read as "no VFIO cdev", or a name too long.
  */
 static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 {
@@ -327,8 +341,11 @@ static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 	if (ret)
 		return ret;
 	dir = opendir(path);
-	if (!dir)
-		return -ENOENT;
+	if (!dir) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return -ENOENT;
+		return sysfs_dir_error(path, errno);
+	}
 	ret = -ENOENT;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
@@ -394,7 +411,7 @@ static int vfio_cdev_of(const char *bdf, char cdev[64])
 				 bdf);
 
 	ret = vfio_entry(bdf, entry, sizeof(entry), &has_cdev);
-	if (sysfs_fatal(ret))
+	if (ret && ret != -ENOENT)
 		return ret;
 	if (ret) {
 		ret = driver_name(bdf, driver, sizeof(driver));
@@ -432,6 +449,35 @@ int discover_resolve(const char *name, struct pasid_devref *ref)
 		return ret;
 	*ref = r;
 	return 0;
+}
+
+int discover_check_cdev(const struct pasid_devref *ref, dev_t rdev)
+{
+	const char *entry = strrchr(ref->cdev, '/');
+	char path[PATH_MAX], num[32] = "", now[NAME_MAX + 1];
+	unsigned int maj, min;
+	bool has_cdev = false;
+	char end;
+	int ret;
+
+	entry = entry ? entry + 1 : ref->cdev;
+	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev/%s/dev",
+			 ref->bdf, entry);
+	if (ret)
+		return ret;
+	/* unreadable: the device lost that cdev (unbound) since we looked */
+	if (!sysfs_read_attr(path, num, sizeof(num)) &&
+	    sscanf(num, "%u:%u%c", &maj, &min, &end) == 2 &&
+	    makedev(maj, min) == rdev)
+		return 0;
+	/* say where the device is now, if anywhere */
+	ret = vfio_entry(ref->bdf, now, sizeof(now), &has_cdev);
+	if (ret || !has_cdev)
+		snprintf(now, sizeof(now), "no VFIO cdev");
+	return pasid_err(NULL, ESTALE,
+			 "%s is not the cdev of %s any more (the node opened is char device %u:%u; %s now has %s): the device was unbound from vfio-pci meanwhile and its number reused; look it up again (pasidctl list) and retry",
+			 ref->cdev, ref->bdf, major(rdev), minor(rdev), ref->bdf,
+			 now);
 }
 
 /*
@@ -585,7 +631,7 @@ int discover_devinfo(const char *bdf, struct pasid_devinfo *info)
 		return ret;
 
 	ret = vfio_entry(bdf, entry, sizeof(entry), &has_cdev);
-	if (sysfs_fatal(ret))
+	if (ret && ret != -ENOENT)
 		return ret;
 	if (!ret && has_cdev) {
 		n = snprintf(info->vfio_cdev, sizeof(info->vfio_cdev),

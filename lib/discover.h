@@ -24,6 +24,13 @@ struct pasid_devref {
  * as documented in discover.c).
  */
 int discover_resolve(const char *name, struct pasid_devref *ref);
+/*
+ * Whether rdev (of the node just opened at ref->cdev) is still the cdev
+ * sysfs gives ref->bdf: vfioN numbers are reused after an unbind, so the
+ * node may have become another device's between discover_resolve() and the
+ * open. 0, or -ESTALE with the thread's message set.
+ */
+int discover_check_cdev(const struct pasid_devref *ref, dev_t rdev);
 /* Same for the char device number of an open VFIO cdev. */
 int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref);
 /* Parse "0000:00:04.0" or "00:04.0" into canonical form; -EINVAL if bad. */

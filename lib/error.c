@@ -35,13 +35,32 @@ void pasid_log_hold(bool on)
 	held += on ? 1 : -1;
 }
 
+/*
+ * The callback gets a copy, never last_msg itself, and last_msg is put back
+ * when it returns: a callback may call library functions (a context-free
+ * one such as pasid_devinfo_get, or pasid_errmsg), and each of those clears
+ * or overwrites the thread's message, which the caller of the failed call
+ * reads after the callback. While a callback runs, nested messages of this
+ * thread are not sent to it again (a callback whose own call fails would
+ * otherwise recurse without end).
+ */
+static __thread bool in_callback;
+
 static void emit(struct pasid_ctx *ctx, enum pasid_log_level level,
 		 const char *msg)
 {
+	char copy[sizeof(last_msg)], saved[sizeof(last_msg)];
+
 	if (held && level == PASID_LOG_ERROR)
 		return;
-	if (ctx && ctx->log && level <= ctx->log_level)
-		ctx->log(ctx->log_arg, level, msg);
+	if (!ctx || !ctx->log || level > ctx->log_level || in_callback)
+		return;
+	snprintf(copy, sizeof(copy), "%s", msg);
+	memcpy(saved, last_msg, sizeof(saved));
+	in_callback = true;
+	ctx->log(ctx->log_arg, level, copy);
+	in_callback = false;
+	memcpy(last_msg, saved, sizeof(last_msg));
 }
 
 void pasid_log(struct pasid_ctx *ctx, enum pasid_log_level level,

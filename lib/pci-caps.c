@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "kabi.h"
+#include "pcie.h"
 #include "sys.h"
 #include "sysfs.h"
 
@@ -44,7 +45,9 @@ static int read_config(const char *bdf, const char *file, uint8_t *buf,
 	while (got < KABI_PCI_CFG_SPACE_EXP_SIZE) {
 		n = pasid_sys->pread(fd, buf + got,
 				     KABI_PCI_CFG_SPACE_EXP_SIZE - got, got);
-		if (n <= 0)
+		/* a read cannot return more than was asked for; a seam that
+		 * does must not move us past the buffer */
+		if (n <= 0 || (size_t)n > KABI_PCI_CFG_SPACE_EXP_SIZE - got)
 			break;
 		got += n;
 	}
@@ -123,6 +126,9 @@ int pci_caps_read(const char *bdf, struct pasid_devinfo *info)
 	reg = le16(pf + pos + KABI_PCI_PASID_CAP);
 	info->pci_pasid_width = (reg & KABI_PCI_PASID_CAP_WIDTH) >>
 				KABI_PCI_PASID_CAP_WIDTH_SHIFT;
+	/* the field has 5 bits; values above 20 are a device bug */
+	if (info->pci_pasid_width > (int)PCIE_PASID_MAX_WIDTH)
+		info->pci_pasid_width = PCIE_PASID_MAX_WIDTH;
 	if (reg & KABI_PCI_PASID_CAP_EXEC)
 		info->pci_pasid_flags |= PASID_CAP_PASID_EXEC;
 	if (reg & KABI_PCI_PASID_CAP_PRIV)

@@ -75,6 +75,9 @@ int sysfs_read_attr(const char *path, char *buf, size_t len)
 	sys_close(fd);
 	if (n < 0)
 		return -err;
+	/* more than was asked for is no answer (and would write past buf) */
+	if ((size_t)n > len - 1)
+		return -EIO;
 	buf[n] = '\0';
 	while (n > 0 && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
@@ -94,6 +97,32 @@ int sysfs_link_base(const char *path, char *out, size_t len)
 	target[n] = '\0';
 	base = strrchr(target, '/');
 	return sysfs_copy_name(out, len, base ? base + 1 : target);
+}
+
+/* -err with a message for a sysfs directory that exists but could not be
+ * read: the cause is this process's, not the kernel's configuration. */
+int sysfs_dir_error(const char *path, int err)
+{
+	const char *hint;
+
+	switch (err) {
+	case EMFILE:
+	case ENFILE:
+		hint = "too many open files: close some, or raise the limit (ulimit -n)";
+		break;
+	case ENOMEM:
+		hint = "out of memory";
+		break;
+	case EACCES:
+	case EPERM:
+		hint = "no permission to read it (is sysfs mounted with restricted access?)";
+		break;
+	default:
+		hint = strerror(err);
+		break;
+	}
+	return pasid_err(NULL, err, "cannot read the sysfs directory %s: %s",
+			 path, hint);
 }
 
 /* -ENAMETOOLONG is the one helper error that must not read as "absent". */

@@ -26,6 +26,9 @@ bool sysfs_exists(const char *path);
 int sysfs_read_attr(const char *path, char *buf, size_t len);
 /* The last component of a symlink's target ("dmar0" for .../iommu/dmar0). */
 int sysfs_link_base(const char *path, char *out, size_t len);
+/* -err with a message for a sysfs directory that exists but could not be
+ * read (opendir failed for another reason than ENOENT/ENOTDIR). */
+int sysfs_dir_error(const char *path, int err);
 /* -ENAMETOOLONG is the one helper error that must not read as "absent". */
 bool sysfs_fatal(int ret);
 

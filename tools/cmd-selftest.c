@@ -16,6 +16,7 @@
 #include "libpasid/libpasid.h"
 #include "out.h"
 #include "pasidctl.h"
+#include "utf8.h"
 
 #define XFER 2048u
 
@@ -45,6 +46,8 @@ static void step(struct run *r, const char *name, const char *result,
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/* the cut at 255 bytes must not split a character */
+	utf8_trim_tail(detail);
 	if (!strcmp(result, "FAIL"))
 		r->failed++;
 	out_obj_begin();

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "out.h"
+#include "utf8.h"
 
 #define MAX_COLS 24
 #define MAX_ROWS 4096
@@ -34,20 +35,51 @@ static void json_sep(void)
 	first[depth] = false;
 }
 
+/* A JSON string of the bytes s: names from sysfs and what users type need
+ * not be UTF-8, and JSON must be, so a byte that starts no well-formed
+ * sequence becomes U+FFFD (the replacement character). */
 static void json_string(const char *s)
 {
+	size_t n;
+
 	putchar('"');
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\')
+		n = utf8_seq_len(s);
+		if (!n) {
+			fputs("\\ufffd", stdout);
+			n = 1;
+		} else if (c == '"' || c == '\\') {
 			printf("\\%c", c);
-		else if (c < 0x20)
+		} else if (c < 0x20 || c == 0x7f) {
 			printf("\\u%04x", c);
-		else
-			putchar(c);
+		} else {
+			fwrite(s, 1, n, stdout);
+		}
+		s += n;
 	}
 	putchar('"');
+}
+
+void out_error(const char *what, const char *err_name, const char *msg)
+{
+	if (!json)
+		return;
+	/* only ever the whole output: commands report before printing */
+	fputs("{\"error\":{", stdout);
+	json_string("what");
+	putchar(':');
+	json_string(what);
+	putchar(',');
+	json_string("errno");
+	putchar(':');
+	json_string(err_name);
+	putchar(',');
+	json_string("message");
+	putchar(':');
+	json_string(msg);
+	fputs("}}\n", stdout);
 }
 
 void out_list_begin(const char *name)
@@ -126,9 +158,12 @@ static void field(const char *key, const char *text, bool quoted)
 		return;
 	if (nrows == 0) {
 		snprintf(head[col], sizeof(head[col]), "%s", key);
+		utf8_trim_tail(head[col]);
 		ncols = col + 1;
 	}
 	snprintf(cells[nrows][col], CELL, "%s", text[0] ? text : "-");
+	/* a cut cell ends on a character, not inside one */
+	utf8_trim_tail(cells[nrows][col]);
 	col++;
 }
 

@@ -18,6 +18,10 @@ void out_str(const char *key, const char *val);
 void out_int(const char *key, long long val);
 void out_hex(const char *key, uint64_t val);
 void out_bool(const char *key, bool val);
+/* In JSON mode, the whole output of a command that failed before printing
+ * anything: {"error": {"what", "errno", "message"}} on stdout (the caller
+ * prints the message to stderr as well). Nothing in table mode. */
+void out_error(const char *what, const char *err_name, const char *msg);
 /* Print a finished table (columns sized to their widest cell). */
 void out_flush(void);
 

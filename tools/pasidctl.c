@@ -28,10 +28,22 @@ static void usage(FILE *f)
 int cli_fail(const char *what, int err)
 {
 	const char *msg = pasid_errmsg();
+	const char *name = strerrorname_np(-err);
 
-	fprintf(stderr, "pasidctl: %s: %s\n", what,
-		msg[0] ? msg : strerror(-err));
+	if (!msg[0])
+		msg = strerror(-err);
+	fprintf(stderr, "pasidctl: %s: %s\n", what, msg);
+	out_error(what, name ? name : "?", msg);
 	return 1;
+}
+
+/* A command line that names no command: usage to stderr, and in --json
+ * mode the error as JSON too. */
+static int bad_command(const char *msg)
+{
+	fprintf(stderr, "pasidctl: %s\n", msg);
+	out_error("command line", "EINVAL", msg);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -44,6 +56,7 @@ int main(int argc, char **argv)
 	};
 	bool json = false;
 	const char *cmd;
+	char msg[512];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
@@ -62,11 +75,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	out_init(json);
 	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		return bad_command("no command given: see pasidctl --help");
 	}
-	out_init(json);
 	cmd = argv[optind++];
 	if (!strcmp(cmd, "list") && optind == argc)
 		return cmd_list();
@@ -78,7 +91,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "pasidctl: '%s' with %d argument(s) is not a command: see pasidctl --help\n",
-		cmd, argc - optind);
-	return 2;
+	snprintf(msg, sizeof(msg),
+		 "'%s' with %d argument(s) is not a command: see pasidctl --help",
+		 cmd, argc - optind);
+	return bad_command(msg);
 }

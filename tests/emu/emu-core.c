@@ -183,6 +183,17 @@ static int open_iommufd(void)
 	return fd;
 }
 
+/* The device whose cdev is /dev/vfio/devices/vfio<minor>. */
+static struct emu_dev *dev_by_minor(int minor)
+{
+	size_t i;
+
+	for (i = 0; i < emu.ndevs; i++)
+		if (emu.devs[i]->cdev && emu.devs[i]->minor == minor)
+			return emu.devs[i];
+	return NULL;
+}
+
 /* Each open of the cdev is its own vfio_device_file (ref §4). */
 static int open_vfio(const char *name)
 {
@@ -198,8 +209,8 @@ static int open_vfio(const char *name)
 	n = strtol(name + 4, &end, 10);
 	if (*end || errno || n < 0 || n > INT_MAX)
 		return -ENOENT;
-	dev = emu_dev_by_index((int)n);
-	if (!dev || !dev->cdev)
+	dev = dev_by_minor((int)n);
+	if (!dev)
 		return -ENOENT;
 	file = calloc(1, sizeof(*file));
 	if (!file)
@@ -360,10 +371,44 @@ static void *seam_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		err = ENODEV;	/* nothing to mmap without a vIOMMU queue */
 	else
 		ret = emu_vfio_mmap(file, addr, len, prot, flags, off, &err);
+	if (ret != MAP_FAILED && EMU_GROW(emu.maps, emu.maps_cap, emu.nmaps)) {
+		munmap(ret, len);
+		ret = MAP_FAILED;
+		err = ENOMEM;
+	}
+	if (ret != MAP_FAILED) {
+		emu.maps[emu.nmaps++] = (struct emu_map){ ret, len, file };
+		file->refs++;
+	}
 	unlock();
 	if (ret == MAP_FAILED)
 		errno = err;
 	return ret;
+}
+
+/* Unmapping a whole BAR mapping drops its hold on the file (the last hold
+ * gone: the device is unbound, as at the last close). Partial unmaps are
+ * not modelled: the mapping holds the file until it is unmapped whole. */
+static int seam_munmap(void *addr, size_t len)
+{
+	struct emu_file *file = NULL;
+	int ret = munmap(addr, len);
+	size_t i;
+
+	if (ret)
+		return ret;
+	lock();
+	for (i = 0; i < emu.nmaps; i++) {
+		if (emu.maps[i].addr == addr && emu.maps[i].len <= len) {
+			file = emu.maps[i].file;
+			emu.maps[i] = emu.maps[--emu.nmaps];
+			break;
+		}
+	}
+	if (file)
+		file_put(file);
+	unlock();
+	return 0;
 }
 
 static int seam_fstat(int fd, struct stat *st)
@@ -377,7 +422,7 @@ static int seam_fstat(int fd, struct stat *st)
 	if (file)
 		rdev = file->kind == EMU_FILE_IOMMUFD ?
 			       makedev(EMU_IOMMU_MAJOR, EMU_IOMMU_MINOR) :
-			       makedev(EMU_VFIO_MAJOR, file->dev->index);
+			       makedev(EMU_VFIO_MAJOR, file->dev->minor);
 	unlock();
 	ret = fstat(fd, st);
 	if (!ret && file) {
@@ -413,6 +458,16 @@ static void teardown(void)
 	free(emu.fds);
 	emu.fds = NULL;
 	emu.fds_cap = 0;
+	/* and the BAR mappings it left, as the exit would */
+	while (emu.nmaps) {
+		struct emu_map m = emu.maps[--emu.nmaps];
+
+		munmap(m.addr, m.len);
+		file_put(m.file);
+	}
+	free(emu.maps);
+	emu.maps = NULL;
+	emu.maps_cap = 0;
 	while (emu.ctxs) {	/* only if something leaked a reference */
 		struct emu_ctx *ctx = emu.ctxs;
 
@@ -464,7 +519,7 @@ int emu_init(void)
 		.pread = seam_pread,
 		.pwrite = seam_pwrite,
 		.mmap = seam_mmap,
-		.munmap = munmap,
+		.munmap = seam_munmap,
 		.fstat = seam_fstat,
 	};
 	ret = emu_sysfs_create();
@@ -554,6 +609,7 @@ int emu_add_device(const struct emu_dev_cfg *cfg)
 	dev->vfio = strstr(dev->driver, "vfio") != NULL;
 	dev->variant = dev->vfio && strcmp(dev->driver, "vfio-pci");
 	dev->cdev = dev->vfio && !cfg->no_cdev;
+	dev->minor = dev->cdev ? dev->index : -1;
 	dev->has_resv = true;
 	if (cfg->iommu == EMU_IOMMU_SMMUV3) {
 		dev->resv_start = 0x8000000;	/* MSI_IOVA_BASE, SW MSI */
@@ -595,6 +651,79 @@ void emu_set_reserved(int vfio_index, uint64_t start, uint64_t last)
 		emu_sysfs_update_resv(dev);
 	}
 	unlock();
+}
+
+/* Whether a file of dev is open (an fd, or a mapping of its BAR). */
+static bool dev_in_use(const struct emu_dev *dev)
+{
+	size_t i;
+
+	for (i = 0; i < emu.nfds; i++)
+		if (emu.fds[i].file->kind == EMU_FILE_VFIO &&
+		    emu.fds[i].file->dev == dev)
+			return true;
+	for (i = 0; i < emu.nmaps; i++)
+		if (emu.maps[i].file->dev == dev)
+			return true;
+	return false;
+}
+
+/* The lowest cdev number no device has (the kernel's ida_alloc). */
+static int free_minor(void)
+{
+	int m;
+
+	for (m = 0; dev_by_minor(m); m++)
+		;
+	return m;
+}
+
+int emu_vfio_unbind(int vfio_index)
+{
+	struct emu_dev *dev;
+	int ret = 0;
+
+	lock();
+	dev = emu_dev_by_index(vfio_index);
+	if (!dev || !dev->vfio)
+		ret = dev ? -EINVAL : -ENODEV;
+	else if (dev_in_use(dev))
+		ret = -EBUSY;	/* the kernel waits for the last close */
+	if (!ret) {
+		emu_sysfs_remove_driver(dev);
+		dev->driver[0] = '\0';
+		dev->vfio = dev->variant = dev->cdev = false;
+		dev->minor = -1;
+	}
+	unlock();
+	return ret;
+}
+
+int emu_vfio_bind(int vfio_index)
+{
+	struct emu_dev *dev;
+	int ret;
+
+	lock();
+	dev = emu_dev_by_index(vfio_index);
+	if (!dev || dev->driver[0]) {
+		ret = dev ? -EBUSY : -ENODEV;
+		goto out;
+	}
+	snprintf(dev->driver, sizeof(dev->driver), "vfio-pci");
+	dev->vfio = dev->cdev = true;
+	dev->minor = free_minor();
+	ret = emu_sysfs_add_driver(dev);
+	if (ret) {
+		dev->driver[0] = '\0';
+		dev->vfio = dev->cdev = false;
+		dev->minor = -1;
+		goto out;
+	}
+	ret = dev->minor;
+out:
+	unlock();
+	return ret;
 }
 
 /* ---- fault injection and counters -------------------------------------- */

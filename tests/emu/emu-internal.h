@@ -139,6 +139,10 @@ struct emu_dev {
 	bool vfio;		/* bound to a VFIO driver */
 	bool variant;		/* a VFIO variant driver: no PASID ops */
 	bool cdev;		/* /dev/vfio/devices/vfioN exists */
+	/* N of that cdev (its minor), -1 without one. The index at first;
+	 * after emu_vfio_unbind/emu_vfio_bind the lowest free number, as
+	 * the kernel's VFIO device ida hands them out again. */
+	int minor;
 	bool has_resv;
 	uint64_t resv_start, resv_last;
 	uint8_t config[EMU_CFG_SIZE];	/* the VFIO config region */
@@ -168,6 +172,14 @@ struct emu_fd {
 	struct emu_file *file;
 };
 
+/* An mmap of a device's BAR: like the kernel's vma, it holds the file (and
+ * so its binding) until munmap, whether or not an fd is still open. */
+struct emu_map {
+	void *addr;
+	size_t len;
+	struct emu_file *file;
+};
+
 struct emu_state {
 	pthread_mutex_t lock;
 	bool up;
@@ -178,6 +190,8 @@ struct emu_state {
 	struct emu_ctx *ctxs;
 	struct emu_fd *fds;
 	size_t nfds, fds_cap;
+	struct emu_map *maps;
+	size_t nmaps, maps_cap;
 	unsigned int calls, fail_at;
 	int fail_err;
 	int selected_fd;
@@ -255,6 +269,9 @@ void emu_dev_init_config(struct emu_dev *dev, uint8_t *cfg, bool sysfs_view);
 /* emu-sysfs.c */
 int emu_sysfs_create(void);
 int emu_sysfs_add_device(struct emu_dev *dev);
+/* The driver link and, with dev->cdev, the vfio-dev entry of dev->minor. */
+int emu_sysfs_add_driver(struct emu_dev *dev);
+void emu_sysfs_remove_driver(struct emu_dev *dev);
 void emu_sysfs_update_resv(struct emu_dev *dev);
 void emu_sysfs_remove(void);
 const char *emu_iommu_name(enum emu_iommu iommu);

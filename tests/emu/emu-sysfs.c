@@ -240,14 +240,20 @@ static int add_group(struct emu_dev *dev, const char *devdir)
 	return ret;
 }
 
+/* The device's directory, relative to the root. */
+static void devdir_of(const struct emu_dev *dev, char *buf, size_t len)
+{
+	snprintf(buf, len, "devices/pci0000:00/%s", dev->bdf);
+}
+
 int emu_sysfs_add_device(struct emu_dev *dev)
 {
-	char devdir[64], target[PATH_MAX], buf[64];
+	char devdir[64], target[PATH_MAX];
 	uint8_t cfg[EMU_CFG_SIZE];
 	const char *b = dev->bdf;
-	int ret, n = dev->index;
+	int ret;
 
-	snprintf(devdir, sizeof(devdir), "devices/pci0000:00/%s", b);
+	devdir_of(dev, devdir, sizeof(devdir));
 	ret = mkdirs("%s", devdir);
 	ret = ret ?: wstr("0x1234\n", "%s/vendor", devdir);
 	ret = ret ?: wstr("0x11e8\n", "%s/device", devdir);
@@ -267,7 +273,17 @@ int emu_sysfs_add_device(struct emu_dev *dev)
 	ret = ret ?: add_group(dev, devdir);
 	snprintf(target, sizeof(target), "../../../%s", devdir);
 	ret = ret ?: slink(target, "bus/pci/devices/%s", b);
-	if (!ret && dev->driver[0]) {
+	return ret ?: emu_sysfs_add_driver(dev);
+}
+
+int emu_sysfs_add_driver(struct emu_dev *dev)
+{
+	char devdir[64], target[PATH_MAX], buf[64];
+	const char *b = dev->bdf;
+	int ret = 0, n = dev->minor;
+
+	devdir_of(dev, devdir, sizeof(devdir));
+	if (dev->driver[0]) {
 		ret = mkdirs("bus/pci/drivers/%s", dev->driver);
 		snprintf(target, sizeof(target), "../../../../%s", devdir);
 		ret = ret ?: slink(target, "bus/pci/drivers/%s/%s",
@@ -287,4 +303,42 @@ int emu_sysfs_add_device(struct emu_dev *dev)
 		ret = ret ?: slink(target, "class/vfio-dev/vfio%d", n);
 	}
 	return ret;
+}
+
+/* remove() of <root>/<rel>; a missing one is no error */
+static void rm(const char *rel)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", emu.root, rel);
+
+	if (n > 0 && (size_t)n < sizeof(path))
+		remove(path);
+}
+
+void emu_sysfs_remove_driver(struct emu_dev *dev)
+{
+	char devdir[64], rel[PATH_MAX];
+	int n = dev->minor;
+
+	devdir_of(dev, devdir, sizeof(devdir));
+	if (dev->cdev) {
+		snprintf(rel, sizeof(rel), "class/vfio-dev/vfio%d", n);
+		rm(rel);
+		snprintf(rel, sizeof(rel), "dev/char/%d:%d", EMU_VFIO_MAJOR, n);
+		rm(rel);
+		snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio%d/dev", devdir, n);
+		rm(rel);
+		/* then the directories it was in, innermost first */
+		*strrchr(rel, '/') = '\0';
+		rm(rel);
+		*strrchr(rel, '/') = '\0';
+		rm(rel);
+	}
+	if (dev->driver[0]) {
+		snprintf(rel, sizeof(rel), "%s/driver", devdir);
+		rm(rel);
+		snprintf(rel, sizeof(rel), "bus/pci/drivers/%s/%s", dev->driver,
+			 dev->bdf);
+		rm(rel);
+	}
 }

@@ -61,6 +61,16 @@ int emu_add_device(const struct emu_dev_cfg *cfg);
 const char *emu_sysfs_root(void);
 
 /*
+ * Unbind the device from its VFIO driver (its cdev and vfio-dev entry go,
+ * the driver link too): -EBUSY while a file of it is open, -EINVAL if no
+ * VFIO driver is bound. Bind an unbound device to vfio-pci: its cdev gets
+ * the lowest free number, as the kernel reuses vfioN; returns that N, or
+ * -EBUSY if a driver is bound. The index (for the calls below) stays.
+ */
+int emu_vfio_unbind(int vfio_index);
+int emu_vfio_bind(int vfio_index);
+
+/*
  * Fault injection: the nth kernel call from now (1 = the next) fails with
  * err and has no effect. Kernel calls are the seam ops that reach the
  * emulated kernel: open of /dev/iommu or of a vfio cdev, ioctl, pread,

@@ -2062,6 +2062,58 @@ START_TEST(t_sysfs_layout)
 }
 END_TEST
 
+/* Unbinding frees the cdev number; the next device bound to vfio-pci gets
+ * the lowest free one: in sysfs, at open and in fstat. */
+START_TEST(t_cdev_reuse)
+{
+	struct emu_dev_cfg c = { .bdf = "0000:00:05.0", .group = 2,
+				 .iommu = EMU_IOMMU_INTEL, .driver = "" };
+	const char *a = "devices/pci0000:00/0000:00:04.0";
+	const char *b = "devices/pci0000:00/0000:00:05.0";
+	char rel[128];
+	struct stat st;
+	int fd;
+
+	add("0000:00:04.0", EMU_IOMMU_INTEL, 8, 1);
+	ck_assert_int_eq(emu_add_device(&c), 1);
+	ck_assert_int_eq(emu_vfio_bind(0), -EBUSY);	/* bound already */
+	ck_assert_int_eq(emu_vfio_unbind(1), -EINVAL);	/* nothing bound */
+	ck_assert_int_eq(emu_vfio_unbind(7), -ENODEV);
+	/* the kernel waits for the last close: refused while open */
+	fd = open_dev(0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(emu_vfio_unbind(0), -EBUSY);
+	ck_assert_int_eq(pasid_sys->close(fd), 0);
+
+	ck_assert_int_eq(emu_vfio_unbind(0), 0);
+	snprintf(rel, sizeof(rel), "%s/vfio-dev", a);
+	ck_assert(!exists(rel));
+	snprintf(rel, sizeof(rel), "%s/driver", a);
+	ck_assert(!exists(rel));
+	ck_assert(!exists("dev/char/511:0"));
+	ck_assert(!exists("class/vfio-dev/vfio0"));
+	ck_assert(!exists("bus/pci/drivers/vfio-pci/0000:00:04.0"));
+	ck_assert_int_eq(open_dev(0), -ENOENT);
+
+	/* the other device gets vfio0, the first one then vfio1 */
+	ck_assert_int_eq(emu_vfio_bind(1), 0);
+	snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio0/dev", b);
+	check_file(rel, "511:0\n");
+	check_link("dev/char/511:0",
+		   "../../devices/pci0000:00/0000:00:05.0/vfio-dev/vfio0");
+	ck_assert_int_eq(emu_vfio_bind(0), 1);
+	snprintf(rel, sizeof(rel), "%s/vfio-dev/vfio1/dev", a);
+	check_file(rel, "511:1\n");
+	snprintf(rel, sizeof(rel), "%s/driver", a);
+	check_link(rel, "../../../bus/pci/drivers/vfio-pci");
+	fd = open_dev(1);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pasid_sys->fstat(fd, &st), 0);
+	ck_assert_uint_eq(minor(st.st_rdev), 1);
+	ck_assert_int_eq(pasid_sys->close(fd), 0);
+}
+END_TEST
+
 START_TEST(t_sysfs_removed)
 {
 	char root[PATH_MAX];
@@ -2151,7 +2203,7 @@ static Suite *emu_suite(void)
 	    t_pasid_no_iommu_support, t_unbind_detaches);
 	ADD("dma", t_dma_pasid, t_dma_faults);
 	ADD("faults", t_fail_call, t_fail_loop, t_counters);
-	ADD("sysfs", t_sysfs_layout, t_sysfs_removed);
+	ADD("sysfs", t_sysfs_layout, t_sysfs_removed, t_cdev_reuse);
 	tc = tcase_create("threads");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, t_threads);

@@ -299,6 +299,67 @@ START_TEST(log_callback)
 }
 END_TEST
 
+/* A callback that calls context-free library functions itself: one that
+ * succeeds (which clears the thread's message) and one that fails (which
+ * sets another). */
+struct reentrant {
+	char seen[512];		/* what the callback was handed */
+	char errmsg_in_cb[512];	/* pasid_errmsg() inside the callback */
+	int inner_ret, inner_fail, calls;
+};
+
+static void reentrant_cb(void *arg, enum pasid_log_level level,
+			 const char *msg)
+{
+	struct pasid_devinfo info = { .size = sizeof(info) };
+	struct reentrant *r = arg;
+
+	(void)level;
+	r->calls++;
+	snprintf(r->errmsg_in_cb, sizeof(r->errmsg_in_cb), "%s", pasid_errmsg());
+	r->inner_ret = pasid_devinfo_get("0000:00:04.0", &info);
+	r->inner_fail = pasid_devinfo_get("not-a-device", &info);
+	/* the argument is the callback's own: still intact */
+	snprintf(r->seen, sizeof(r->seen), "%s", msg);
+}
+
+/* The message of the failed call survives a callback that calls the
+ * library, and the callback is handed the whole message. */
+START_TEST(log_callback_reentrant)
+{
+	struct reentrant r = { 0 };
+	struct pasid_ctx_opts o = {
+		.size = sizeof(o),
+		.log = reentrant_cb,
+		.log_arg = &r,
+		.log_level = PASID_LOG_ERROR,
+	};
+	struct pasid_ctx *ctx;
+	struct pasid_dev *dev;
+	struct pasid_as *as;
+
+	fx_add("0000:00:04.0", EMU_IOMMU_INTEL, 4);
+	ck_assert_int_eq(pasid_ctx_open(&ctx, &o), 0);
+	ck_assert_int_eq(pasid_dev_open(ctx, "0000:00:04.0", &dev), 0);
+	ck_assert_int_eq(pasid_as_new(ctx, &as), 0);
+
+	ck_assert_int_eq(pasid_bind(dev, as, 0), -EINVAL);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.inner_ret, 0);
+	ck_assert_int_eq(r.inner_fail, -EINVAL);
+	ck_assert_errmsg("PASID 0");
+	ck_assert_str_eq(r.seen, pasid_errmsg());
+	ck_assert_str_eq(r.errmsg_in_cb, pasid_errmsg());
+
+	/* a failure found by discovery (context-free) is passed on too */
+	ck_assert_int_eq(pasid_dev_open(ctx, "0000:00:1f.0", &dev), -ENODEV);
+	ck_assert_int_eq(r.calls, 2);
+	ck_assert_errmsg("0000:00:1f.0");
+	ck_assert_str_eq(r.seen, pasid_errmsg());
+	pasid_ctx_close(ctx);
+}
+END_TEST
+
 /* ---- closing with everything alive ---- */
 
 START_TEST(close_with_everything_live)
@@ -391,6 +452,7 @@ int main(void)
 	tc = tcase_create("log");
 	tcase_add_checked_fixture(tc, fx_setup_noctx, fx_teardown);
 	tcase_add_test(tc, log_callback);
+	tcase_add_test(tc, log_callback_reentrant);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("close");

@@ -288,6 +288,61 @@ START_TEST(open_kernel_errors)
 }
 END_TEST
 
+/*
+ * vfioN numbers are reused: between the library reading "vfio0" from
+ * sysfs and opening /dev/vfio/devices/vfio0, the device is unbound and
+ * another one bound to vfio-pci gets vfio0. The seam below does exactly
+ * that at the open; the node opened is then the other device's.
+ */
+static struct pasid_sys reuse_base, reuse_sys;
+static int reuse_a, reuse_b;
+static bool reuse_rebind_a;
+
+static int reuse_open(const char *path, int flags, mode_t mode)
+{
+	if (!strcmp(path, "/dev/vfio/devices/vfio0")) {
+		ck_assert_int_eq(emu_vfio_unbind(reuse_a), 0);
+		ck_assert_int_eq(emu_vfio_bind(reuse_b), 0);	/* vfio0 */
+		if (reuse_rebind_a)
+			ck_assert_int_eq(emu_vfio_bind(reuse_a), 1);
+	}
+	return reuse_base.open(path, flags, mode);
+}
+
+START_TEST(open_cdev_reused)
+{
+	struct emu_dev_cfg other = {
+		.bdf = "0000:00:05.0", .iommu = EMU_IOMMU_INTEL,
+		.pasid_log2 = 8, .group = 42, .driver = "",
+	};
+	struct pasid_dev *dev = (void *)1;
+	struct fx_state before;
+
+	reuse_rebind_a = _i;
+	reuse_a = fx_add(BDF, EMU_IOMMU_INTEL, 8);
+	reuse_b = fx_add_cfg(&other);
+	reuse_base = *pasid_sys;
+	reuse_sys = reuse_base;
+	reuse_sys.open = reuse_open;
+	pasid_sys_set(&reuse_sys);
+	before = fx_state();
+
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, BDF, &dev), -ESTALE);
+	ck_assert_ptr_null(dev);
+	ck_assert_errmsg("/dev/vfio/devices/vfio0 is not the cdev of " BDF);
+	ck_assert_errmsg(reuse_rebind_a ? "now has vfio1" : "now has no VFIO cdev");
+	ck_assert_state_eq(fx_state(), before);	/* the fd is closed */
+
+	/* the other device is what vfio0 is now, and opens as itself */
+	pasid_sys_set(&reuse_base);
+	dev = fx_open("/dev/vfio/devices/vfio0");
+	ck_assert_str_eq(pasid_dev_name(dev), other.bdf);
+	pasid_dev_close(dev);
+	if (reuse_rebind_a)
+		pasid_dev_close(fx_open(BDF));	/* now vfio1 */
+}
+END_TEST
+
 START_TEST(accessors_null)
 {
 	ck_assert_int_eq(pasid_dev_fd(NULL), -EINVAL);
@@ -663,6 +718,28 @@ START_TEST(bar_map)
 }
 END_TEST
 
+/* A BAR left mapped keeps the VFIO file, and so its bind, alive after the
+ * context is closed (as the kernel's vma does): a reopen fails until it is
+ * unmapped, and the message says so. */
+START_TEST(bar_mapped_after_close)
+{
+	struct pasid_dev *dev;
+	volatile void *addr;
+	size_t len;
+
+	fx_add(BDF, EMU_IOMMU_INTEL, 8);
+	dev = fx_open(BDF);
+	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &addr, &len), 0);
+	pasid_ctx_close(fx.ctx);
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, BDF, &dev), -EINVAL);
+	ck_assert_errmsg("a BAR of it is still mmapped from a closed context");
+	/* unmapped, the old binding is gone and the device opens again */
+	ck_assert_int_eq(pasid_sys->munmap((void *)addr, len), 0);
+	pasid_dev_close(fx_open(BDF));
+}
+END_TEST
+
 START_TEST(bar_map_bad)
 {
 	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, NULL);
@@ -705,6 +782,7 @@ int main(void)
 	tcase_add_test(tc, open_group_busy);
 	tcase_add_loop_test(tc, open_kernel_errors, 0,
 			    sizeof(open_steps) / sizeof(open_steps[0]));
+	tcase_add_loop_test(tc, open_cdev_reused, 0, 2);
 	tcase_add_test(tc, accessors_null);
 	tcase_add_test(tc, two_devices);
 	suite_add_tcase(s, tc);
@@ -735,6 +813,7 @@ int main(void)
 	tcase_add_test(tc, bus_master);
 	tcase_add_test(tc, bar_map);
 	tcase_add_test(tc, bar_map_bad);
+	tcase_add_test(tc, bar_mapped_after_close);
 	suite_add_tcase(s, tc);
 
 	return fx_run(s);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -502,8 +503,45 @@ START_TEST(resolve_too_long)
 	ck_errmsg_has("too long");
 	fake.sysfs_root = root;
 
+	/* a name the user typed that is too long is blamed on the name */
 	ck_assert_int_eq(discover_resolve("/dev/vfio/devices/vfio0123456789012345678901234567890123456789012345", &ref),
 			 -ENAMETOOLONG);
+	ck_errmsg_has("too long for a VFIO cdev path");
+	ck_assert_ptr_null(strstr(pasid_errmsg(), "sysfs root"));
+	memset(deep, 'a', sizeof(deep) - 1);
+	memcpy(deep, "/sys/", 5);
+	deep[sizeof(deep) - 1] = '\0';
+	ck_assert_int_eq(discover_resolve(deep, &ref), -ENAMETOOLONG);
+	ck_errmsg_has("too long for a sysfs path");
+	ck_assert_ptr_null(strstr(pasid_errmsg(), "sysfs root"));
+	/* one component longer than a file name can be */
+	memset(deep + 5, 'a', NAME_MAX + 10);
+	deep[5 + NAME_MAX + 10] = '\0';
+	ck_assert_int_eq(discover_resolve(deep, &ref), -ENAMETOOLONG);
+	ck_errmsg_has("too long for a sysfs path");
+}
+END_TEST
+
+/* A vfio-dev directory that cannot be read for lack of file descriptors is
+ * that, not "the kernel has no VFIO cdevs". */
+START_TEST(resolve_out_of_fds)
+{
+	struct rlimit old, low;
+	int fds[64], n = 0, fd;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 64;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (n < 64 && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		fds[n++] = fd;
+	ck_assert_int_eq(errno, EMFILE);
+	resolve_err("0000:00:04.0", EMFILE, "too many open files");
+	ck_errmsg_has("vfio-dev");
+	while (n > 0)
+		close(fds[--n]);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	resolve_ok("0000:00:04.0", "0000:00:04.0", "/dev/vfio/devices/vfio0");
 }
 END_TEST
 
@@ -841,6 +879,7 @@ static Suite *discover_suite(void)
 	tcase_add_test(tc, resolve_errors);
 	tcase_add_test(tc, resolve_vfio_without_vfio_dev);
 	tcase_add_test(tc, resolve_too_long);
+	tcase_add_test(tc, resolve_out_of_fds);
 	tcase_add_test(tc, resolve_threads);
 	tcase_add_test(tc, rdev);
 	suite_add_tcase(s, tc);
