@@ -34,6 +34,8 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 		return pasid_err(ctx, EINVAL,
 				 "pasid_as_new: ctx and asp must not be NULL");
 	*asp = NULL;
+	if (inherited(ctx))
+		return fork_refuse(ctx, "pasid_as_new");
 	as = calloc(1, sizeof(*as));
 	if (!as)
 		return pasid_err(ctx, ENOMEM, "out of memory for an address space");
@@ -64,6 +66,10 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 	if (!as)
 		return;
 	ctx = as->ctx;
+	if (inherited(ctx)) {
+		fork_forget_as(as);
+		return;
+	}
 	ctx_lock(ctx);
 	list_for_each_safe(pos, tmp, &ctx->devs)
 		bind_release(container_of(pos, struct pasid_dev, ctx_node), as);
@@ -85,7 +91,7 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 
 PASID_API uint32_t pasid_as_ioas_id(const struct pasid_as *as)
 {
-	return as ? as->ioas_id : 0;
+	return as && !inherited(as->ctx) ? as->ioas_id : 0;
 }
 
 PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
@@ -110,9 +116,12 @@ PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
 	if (!as || (n && !ranges))
 		return pasid_err(as ? as->ctx : NULL, EINVAL,
 				 "pasid_as_iova_ranges: as must not be NULL, ranges not NULL when n > 0");
-	ctx_lock(as->ctx);
-	/* Ask with the buffer we have (none at first) until the kernel
-	 * reports success with a count that fits it. */
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_as_iova_ranges");
+	/* No lock: no record of the library's is read, and the loop copes
+	 * with a count that changes while devices attach. Ask with the
+	 * buffer we have (none at first) until the kernel reports success
+	 * with a count that fits it. */
 	for (tries = 1; ; tries++) {
 		num = cap;
 		ret = k_ioas_iova_ranges(as->ctx->iommufd, as->ioas_id, kr,
@@ -177,7 +186,6 @@ PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
 		*alignment = align;
 	ret = (int)num;
 out:
-	ctx_unlock(as->ctx);
 	free(kr);
 	return ret;
 }
@@ -393,6 +401,8 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_map: as is NULL");
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_map");
 	ret = check_map_args(as->ctx, "pasid_map", flags, len, iova);
 	if (ret)
 		return ret;
@@ -415,6 +425,8 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_map_file: as is NULL");
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_map_file");
 	ret = check_map_args(as->ctx, "pasid_map_file", flags, len, iova);
 	if (ret)
 		return ret;
@@ -453,6 +465,8 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_unmap: as is NULL");
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_unmap");
 	if (!len)
 		return pasid_err(as->ctx, EINVAL, "pasid_unmap: length is 0");
 	if (end < iova)
@@ -508,6 +522,8 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 	if (dst->ctx != src->ctx)
 		return pasid_err(dst->ctx, EINVAL,
 				 "pasid_copy: the address spaces belong to different contexts");
+	if (inherited(dst->ctx))
+		return fork_refuse(dst->ctx, "pasid_copy");
 	ret = check_map_args(dst->ctx, "pasid_copy", flags, len, dst_iova);
 	if (ret)
 		return ret;

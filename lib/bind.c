@@ -308,6 +308,23 @@ static const char *no_pasid_hint(const struct pasid_dev *dev)
 }
 
 /*
+ * The kernel pins an address space's memory when its first page table is
+ * filled (at the first attach or table allocation), not at map time while
+ * no device uses it: a map that could not be pinned fails only then.
+ */
+static const char *pin_hint(int err)
+{
+	switch (err) {
+	case EFAULT:
+		return "the kernel pins the address space's mappings when its first page table is filled and could not: one of them is read-only memory mapped with PASID_MAP_WRITE (map it PASID_MAP_READ only) or memory no longer mapped in this process (pasid_unmap before munmap)";
+	case ENOMEM:
+		return "the kernel pins the address space's mappings when its first page table is filled, and they exceed RLIMIT_MEMLOCK (or memory ran out): raise the limit (ulimit -l; LimitMEMLOCK= for a systemd service) or map less before attaching";
+	default:
+		return NULL;
+	}
+}
+
+/*
  * A new PASID-capable table of as, allocated through dev; needs no lock
  * (dev's caps and vendor and as's IOAS never change). -EOPNOTSUPP: the IOMMU
  * cannot build one; the caller records that in dev under the lock.
@@ -333,8 +350,9 @@ static int table_alloc(struct pasid_dev *dev, struct pasid_as *as,
 		if (ret == -EOPNOTSUPP)
 			return no_pasid_table(dev, true, no_pasid_hint(dev));
 		return pasid_kerr(dev->ctx, -ret, "IOMMU_HWPT_ALLOC",
-				  "%s: could not allocate a page table for IOAS %u",
-				  dev->name, as->ioas_id);
+				  "%s: could not allocate a page table for IOAS %u%s%s",
+				  dev->name, as->ioas_id, pin_hint(-ret) ? ": " : "",
+				  pin_hint(-ret) ? pin_hint(-ret) : "");
 	}
 	h->as = as;
 	*out = h;
@@ -501,7 +519,9 @@ static int rid_error(struct pasid_dev *dev, int err, uint32_t pasid)
 				  dev->name);
 	default:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
-				  "%s: attaching the RID", dev->name);
+				  "%s: attaching the RID%s%s", dev->name,
+				  pin_hint(err) ? ": " : "",
+				  pin_hint(err) ? pin_hint(err) : "");
 	}
 }
 
@@ -561,6 +581,8 @@ static int check_pair(struct pasid_dev *dev, struct pasid_as *as,
 		return pasid_err(dev->ctx, EINVAL,
 				 "%s: the device and the address space belong to different contexts",
 				 fn);
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, fn);
 	return 0;
 }
 
@@ -636,6 +658,8 @@ PASID_API int pasid_detach_rid(struct pasid_dev *dev)
 	pasid_err_clear();
 	if (!dev)
 		return pasid_err(NULL, EINVAL, "pasid_detach_rid: dev is NULL");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_detach_rid");
 	ctx_lock(dev->ctx);
 	if (!dev->rid_as) {
 		ret = pasid_err(dev->ctx, ENOENT,
@@ -676,7 +700,9 @@ static int pasid_attach_error(struct pasid_dev *dev, int err, uint32_t pasid)
 				  dev->name, pasid);
 	default:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(PASID)",
-				  "%s: PASID %u", dev->name, pasid);
+				  "%s: PASID %u%s%s", dev->name, pasid,
+				  pin_hint(err) ? ": " : "",
+				  pin_hint(err) ? pin_hint(err) : "");
 	}
 }
 
@@ -871,6 +897,8 @@ PASID_API int pasid_unbind(struct pasid_dev *dev, uint32_t pasid)
 	pasid_err_clear();
 	if (!dev)
 		return pasid_err(NULL, EINVAL, "pasid_unbind: dev is NULL");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_unbind");
 	ctx_lock(dev->ctx);
 	h = bound_or_err(dev, pasid, &ret);
 	if (!h)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "sys.h"
@@ -55,6 +56,8 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 				  open_hint(-fd));
 	}
 	ctx->iommufd = fd;
+	ctx->pid = getpid();
+	ctx->forks = fork_watch();
 	pthread_mutex_init(&ctx->lock, NULL);
 	list_init(&ctx->devs);
 	list_init(&ctx->ases);
@@ -72,6 +75,10 @@ PASID_API void pasid_ctx_close(struct pasid_ctx *ctx)
 
 	if (!ctx)
 		return;
+	if (inherited(ctx)) {
+		fork_forget_ctx(ctx);
+		return;
+	}
 	/*
 	 * Devices first: each drops its PASIDs, RID and page tables, which
 	 * leaves the address spaces unreferenced and destroyable.
@@ -87,5 +94,9 @@ PASID_API void pasid_ctx_close(struct pasid_ctx *ctx)
 
 PASID_API int pasid_ctx_fd(const struct pasid_ctx *ctx)
 {
-	return ctx ? ctx->iommufd : -EINVAL;
+	if (!ctx)
+		return -EINVAL;
+	if (inherited(ctx))
+		return fork_refuse((struct pasid_ctx *)ctx, "pasid_ctx_fd");
+	return ctx->iommufd;
 }

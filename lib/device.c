@@ -176,6 +176,8 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 		return pasid_err(ctx, EINVAL,
 				 "pasid_dev_open: ctx, name and devp must not be NULL");
 	*devp = NULL;
+	if (inherited(ctx))
+		return fork_refuse(ctx, "pasid_dev_open");
 	ret = discover_resolve(name, &ref);
 	if (ret) {
 		/* discovery knows no context: pass its message to the log */
@@ -215,6 +217,8 @@ PASID_API int pasid_dev_open_fd(struct pasid_ctx *ctx, int vfio_fd,
 		return pasid_err(ctx, EINVAL,
 				 "pasid_dev_open_fd: ctx and devp must not be NULL");
 	*devp = NULL;
+	if (inherited(ctx))
+		return fork_refuse(ctx, "pasid_dev_open_fd");
 	if (vfio_fd < 0 || pasid_sys->fstat(vfio_fd, &st) < 0)
 		return pasid_err(ctx, EBADF,
 				 "pasid_dev_open_fd: %d is not an open file descriptor",
@@ -240,6 +244,10 @@ PASID_API void pasid_dev_close(struct pasid_dev *dev)
 	if (!dev)
 		return;
 	ctx = dev->ctx;
+	if (inherited(ctx)) {
+		fork_forget_dev(dev);
+		return;
+	}
 	ctx_lock(ctx);
 	bind_release(dev, NULL);
 	bind_dev_fini(dev);
@@ -251,7 +259,11 @@ PASID_API void pasid_dev_close(struct pasid_dev *dev)
 
 PASID_API int pasid_dev_fd(const struct pasid_dev *dev)
 {
-	return dev ? dev->fd : -EINVAL;
+	if (!dev)
+		return -EINVAL;
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_dev_fd");
+	return dev->fd;
 }
 
 PASID_API const char *pasid_dev_name(const struct pasid_dev *dev)
@@ -261,7 +273,7 @@ PASID_API const char *pasid_dev_name(const struct pasid_dev *dev)
 
 PASID_API uint32_t pasid_dev_iommufd_id(const struct pasid_dev *dev)
 {
-	return dev ? dev->dev_id : 0;
+	return dev && !inherited(dev->ctx) ? dev->dev_id : 0;
 }
 
 PASID_API int pasid_dev_caps(const struct pasid_dev *dev,
@@ -274,6 +286,8 @@ PASID_API int pasid_dev_caps(const struct pasid_dev *dev,
 	if (caps->size < sizeof(size_t))
 		return pasid_err(dev->ctx, EINVAL,
 				 "pasid_dev_caps: set caps->size = sizeof(struct pasid_caps)");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_dev_caps");
 	copy_sized_out(caps, &dev->caps, sizeof(dev->caps));
 	return 0;
 }

@@ -60,6 +60,9 @@ static int config_io(struct pasid_dev *dev, uint32_t offset, void *buf,
 	if (!dev || !buf)
 		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
 				 "config access: dev and buf must not be NULL");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, write ? "pasid_dev_config_write" :
+						     "pasid_dev_config_read");
 	ctx_lock(dev->ctx);
 	ret = config_io_locked(dev, offset, buf, len, write);
 	ctx_unlock(dev->ctx);
@@ -86,6 +89,8 @@ PASID_API int pasid_dev_set_bus_master(struct pasid_dev *dev, bool on)
 	pasid_err_clear();
 	if (!dev)
 		return pasid_err(NULL, EINVAL, "pasid_dev_set_bus_master: dev is NULL");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_dev_set_bus_master");
 	/* read-modify-write under the lock, so concurrent callers lose nothing */
 	ctx_lock(dev->ctx);
 	ret = config_io_locked(dev, KABI_PCI_COMMAND, &le, sizeof(le), false);
@@ -115,6 +120,8 @@ PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
 	if (!dev || !addr || !len)
 		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
 				 "pasid_dev_bar_map: dev, addr and len must not be NULL");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_dev_bar_map");
 	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
 		return pasid_err(dev->ctx, EINVAL,
 				 "%s: BAR %u does not exist (0..5)", dev->name, bar);

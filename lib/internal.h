@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "libpasid/libpasid.h"
 #include "idmap.h"
@@ -26,6 +27,8 @@ struct pasid_vendor_ops;
  */
 struct pasid_ctx {
 	int iommufd;
+	pid_t pid;			/* the process that opened it */
+	unsigned int forks;		/* pasid_forks when it was opened */
 	pthread_mutex_t lock;
 	struct list_head devs;
 	struct list_head ases;
@@ -121,6 +124,24 @@ void pasid_err_restore(const char *msg);
  * kept for pasid_errmsg() but not logged as an error (the caller logs it if
  * the call fails after all). Nests. */
 void pasid_log_hold(bool on);
+
+/* fork.c: forks seen in this process; start watching (returns the count);
+ * the error for a handle inherited across fork. */
+extern atomic_uint pasid_forks;
+unsigned int fork_watch(void);
+int fork_refuse(struct pasid_ctx *ctx, const char *fn);
+/* Close an inherited handle: free this process's memory and close its
+ * file descriptors, never touching the kernel objects or the locks. */
+void fork_forget_dev(struct pasid_dev *dev);
+void fork_forget_as(struct pasid_as *as);
+void fork_forget_ctx(struct pasid_ctx *ctx);
+
+/* The context was opened before this process forked from its opener. */
+static inline bool inherited(const struct pasid_ctx *ctx)
+{
+	return ctx->forks != atomic_load_explicit(&pasid_forks,
+						  memory_order_relaxed);
+}
 
 static inline void ctx_lock(struct pasid_ctx *ctx)
 {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "fixture.h"
 
@@ -638,6 +639,46 @@ START_TEST(rid_detach)
 }
 END_TEST
 
+
+/* Memory the kernel cannot pin fails only when the first page table is
+ * filled: the attach then says why and what to do, not a bare errno. */
+START_TEST(rid_attach_pin_failures)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, &index);
+	struct pasid_as *as = fx_as();
+	struct fx_state before;
+	void *ro = mmap(NULL, FX_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	uint64_t iova = IOVA;
+	int ret;
+
+	ck_assert(ro != MAP_FAILED);
+	/* no device yet: nothing is pinned, the map succeeds */
+	ck_assert_int_eq(pasid_map(as, ro, FX_PAGE, FIXED, &iova), 0);
+	before = fx_state();
+	ret = pasid_attach_rid(dev, as, 0);
+	ck_assert_int_eq(ret, -EFAULT);
+	ck_assert_errmsg("PASID_MAP_READ only");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(pasid_unmap(as, IOVA, FX_PAGE), 0);
+	munmap(ro, FX_PAGE);
+	map_at(as, IOVA, 1);
+	/* over RLIMIT_MEMLOCK: the kernel's ENOMEM at the table's fill */
+	before = fx_state();
+	emu_fail_call(1, ENOMEM);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), -ENOMEM);
+	ck_assert_errmsg("RLIMIT_MEMLOCK");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(pasid_bind(dev, as, 3), 3);
+	ck_assert_int_eq(pasid_unbind(dev, 3), 0);
+	/* and at a PASID attach */
+	emu_fail_call(1, ENOMEM);
+	ck_assert_int_eq(pasid_bind(dev, as, 3), -ENOMEM);
+	ck_assert_errmsg("RLIMIT_MEMLOCK");
+}
+END_TEST
+
 /* ---- several devices ---- */
 
 /* Two devices (own groups) on one address space: one mapping serves both. */
@@ -929,6 +970,7 @@ int main(void)
 	tcase_add_test(tc, rid_reattach);
 	tcase_add_test(tc, rid_reserved_conflict);
 	tcase_add_test(tc, rid_detach);
+	tcase_add_test(tc, rid_attach_pin_failures);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("devices");

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Handles do not cross fork(). A child shares the parent's iommufd and VFIO
+ * open files, so an ioctl made through an inherited handle changes the
+ * parent's kernel objects: an unmap stops the parent's DMA, a close
+ * destroys its address spaces and page tables. So the library counts the
+ * forks it has seen in the child (pthread_atfork), every context remembers
+ * the count it was opened under, and a call on a context from before the
+ * last fork is refused; closing one frees only this process's memory and
+ * file descriptors.
+ *
+ * One load and compare per call: getpid() would be a system call. A child
+ * made by a raw clone() or vfork() runs no atfork handler and is not seen.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "internal.h"
+#include "sys.h"
+
+atomic_uint pasid_forks;
+
+static void count_fork(void)
+{
+	atomic_fetch_add_explicit(&pasid_forks, 1, memory_order_relaxed);
+}
+
+static void watch(void)
+{
+	pthread_atfork(NULL, NULL, count_fork);
+}
+
+unsigned int fork_watch(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, watch);
+	return atomic_load_explicit(&pasid_forks, memory_order_relaxed);
+}
+
+int fork_refuse(struct pasid_ctx *ctx, const char *fn)
+{
+	return pasid_err(ctx, EBADF,
+			 "%s: this handle belongs to process %d, which forked this one: libpasid handles do not cross fork() (through them the child would change the parent's mappings and page tables); open a context of the child's own with pasid_ctx_open",
+			 fn, (int)ctx->pid);
+}
+
+/* ---- closing in a child: this process's memory and fds, no kernel call,
+ * no lock (a lock the parent held at the fork stays held in the child) ---- */
+
+void fork_forget_dev(struct pasid_dev *dev)
+{
+	list_del(&dev->ctx_node);
+	bind_dev_fini(dev);
+	sys_close(dev->fd);	/* the child's copy only */
+	free(dev);
+}
+
+void fork_forget_as(struct pasid_as *as)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &as->hwpts) {
+		struct pasid_hwpt *h = container_of(pos, struct pasid_hwpt,
+						    as_node);
+
+		free(h->refused);
+		free(h);
+	}
+	list_del(&as->ctx_node);
+	maprec_fini(&as->rec);
+	free(as);
+}
+
+void fork_forget_ctx(struct pasid_ctx *ctx)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &ctx->devs)
+		fork_forget_dev(container_of(pos, struct pasid_dev, ctx_node));
+	list_for_each_safe(pos, tmp, &ctx->ases)
+		fork_forget_as(container_of(pos, struct pasid_as, ctx_node));
+	sys_close(ctx->iommufd);
+	free(ctx);
+}
