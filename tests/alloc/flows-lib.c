@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The library's public flows, each from a fresh machine (world.c) to a
+ * closed context. Every call is a step (alloc.h): the allocation that fails
+ * may be in any of them.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "emu.h"
+#include "libpasid/libpasid.h"
+#include "sys.h"
+
+#define PAGE 4096u
+
+static void *pages(size_t n)
+{
+	void *p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		alloc_bad("mmap of test buffers failed");
+	return p;
+}
+
+static void ctx_only(void)
+{
+	struct pasid_ctx *ctx;
+
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALLV(pasid_ctx_close(ctx));
+}
+
+/* A name with "%s" in it is under the fake sysfs root (which is a fresh
+ * temporary directory in every world). */
+static const char *name_in(const char *fmt, char *buf, size_t len)
+{
+	snprintf(buf, len, fmt, emu_sysfs_root());
+	return buf;
+}
+
+/* Open a by one name form, close it, close the context. */
+static void open_by(const char *fmt)
+{
+	struct pasid_ctx *ctx;
+	struct pasid_dev *dev;
+	char buf[256];
+	const char *name;
+
+	alloc_world();
+	name = name_in(fmt, buf, sizeof(buf));
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, name, &dev));
+	CALLV(pasid_dev_close(dev));
+	CALLV(pasid_ctx_close(ctx));
+}
+
+static void open_bdf(void) { open_by(BDF_A); }
+static void open_short(void) { open_by(BDF_A + 5); }
+static void open_cdev(void) { open_by(CDEV_A); }
+static void open_sysfs_bus(void) { open_by("/sys/bus/pci/devices/" BDF_A); }
+
+static void open_sysfs_real(void) { open_by("%s/devices/pci0000:00/" BDF_A); }
+
+static void open_fd(void)
+{
+	struct pasid_ctx *ctx;
+	struct pasid_dev *dev;
+	int fd;
+
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	fd = pasid_sys->open(CDEV_A, O_RDWR, 0);
+	if (fd < 0)
+		alloc_bad("open " CDEV_A " failed");
+	/* a failed open_fd leaves the fd to the caller: close it then */
+	alloc_step_begin();
+	long ret = pasid_dev_open_fd(ctx, fd, &dev);
+	alloc_step_end("pasid_dev_open_fd(ctx, fd, &dev)", ret);
+	if (ret < 0) {
+		pasid_sys->close(fd);
+		fd = pasid_sys->open(CDEV_A, O_RDWR, 0);
+		CALL(pasid_dev_open_fd(ctx, fd, &dev));
+	}
+	CALLV(pasid_ctx_close(ctx));
+}
+
+/* Address spaces and every way into them. */
+static void map_flow(void)
+{
+	struct pasid_iova_range r[4];
+	struct pasid_ctx *ctx;
+	struct pasid_dev *dev;
+	struct pasid_as *as, *as2;
+	uint64_t iova = 0x100000, iova2 = 0, iova3 = 0x400000, align;
+	void *buf = pages(4);
+	int memfd = memfd_create("alloc", MFD_CLOEXEC);
+
+	if (memfd < 0 || ftruncate(memfd, 2 * PAGE))
+		alloc_bad("memfd failed");
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &dev));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_as_new(ctx, &as2));
+	CALL(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE));
+	CALL(pasid_map(as, buf, 2 * PAGE, PASID_MAP_RW | PASID_MAP_FIXED_IOVA,
+		       &iova));
+	CALL(pasid_map(as, (char *)buf + 2 * PAGE, PAGE, PASID_MAP_READ,
+		       &iova2));
+	CALL(pasid_map_file(as, memfd, 0, 2 * PAGE, PASID_MAP_RW, &iova3));
+	CALL(pasid_copy(as2, as, iova, 2 * PAGE, PASID_MAP_RW, &iova2));
+	CALL(pasid_as_iova_ranges(as, r, 4, &align));
+	CALL(pasid_unmap(as, iova, 2 * PAGE));
+	CALLV(pasid_as_free(as2));
+	CALLV(pasid_ctx_close(ctx));
+	close(memfd);
+	munmap(buf, 4 * PAGE);
+}
+
+/* RID and PASIDs, on one device and across a group. */
+static void bind_flow(void)
+{
+	struct pasid_ctx *ctx;
+	struct pasid_dev *a, *b, *v;
+	struct pasid_as *as1, *as2;
+	int pasid = 0;
+
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &a));
+	CALL(pasid_dev_open(ctx, BDF_B, &b));
+	CALL(pasid_dev_open(ctx, BDF_V, &v));
+	CALL(pasid_as_new(ctx, &as1));
+	CALL(pasid_as_new(ctx, &as2));
+	CALL(pasid_attach_rid(b, as1, PASID_RID_KERNEL_TABLE));
+	/* moves the group's RID onto a PASID table */
+	CALL(pasid = pasid_bind(a, as2, PASID_ANY));
+	CALL(pasid_bind(a, as2, 7));
+	CALL(pasid_bind(b, as1, 9));
+	CALL(pasid_rebind(a, 7, as1));
+	CALL(pasid_attach_rid(v, as1, 0));	/* virtio: falls back */
+	CALL(pasid_unbind(a, (uint32_t)pasid));
+	CALL(pasid_detach_rid(v));
+	CALLV(pasid_as_free(as2));
+	CALLV(pasid_dev_close(b));
+	CALLV(pasid_ctx_close(ctx));
+}
+
+/* Discovery: no context. */
+static void devlist_flow(void)
+{
+	struct pasid_devinfo info = { .size = sizeof(info) };
+	struct pasid_devlist *list;
+
+	alloc_world();
+	CALL(pasid_devlist_new(&list));
+	if (pasid_devlist_count(list) != 3)
+		alloc_bad("the list has %zu devices, not 3",
+			  pasid_devlist_count(list));
+	CALL(pasid_devlist_get(list, 2, &info));
+	CALLV(pasid_devlist_free(list));
+}
+
+static void devinfo_by(const char *fmt)
+{
+	struct pasid_devinfo info = { .size = sizeof(info) };
+	char buf[256];
+	const char *name;
+
+	alloc_world();
+	name = name_in(fmt, buf, sizeof(buf));
+	CALL(pasid_devinfo_get(name, &info));
+}
+
+static void devinfo_bdf(void) { devinfo_by(BDF_A); }
+static void devinfo_cdev(void) { devinfo_by(CDEV_A); }
+static void devinfo_sysfs(void) { devinfo_by("/sys/bus/pci/devices/" BDF_V); }
+static void devinfo_real(void) { devinfo_by("%s/devices/pci0000:00/" BDF_B); }
+
+const struct alloc_flow alloc_lib_flows[] = {
+	{ "ctx_open", ctx_only },
+	{ "dev_open(bdf)", open_bdf },
+	{ "dev_open(short bdf)", open_short },
+	{ "dev_open(cdev)", open_cdev },
+	{ "dev_open(/sys/bus/...)", open_sysfs_bus },
+	{ "dev_open(sysfs dir)", open_sysfs_real },
+	{ "dev_open_fd", open_fd },
+	{ "as+map+copy+ranges", map_flow },
+	{ "bind+group+rebind", bind_flow },
+	{ "devlist", devlist_flow },
+	{ "devinfo_get(bdf)", devinfo_bdf },
+	{ "devinfo_get(cdev)", devinfo_cdev },
+	{ "devinfo_get(/sys/bus/...)", devinfo_sysfs },
+	{ "devinfo_get(sysfs dir)", devinfo_real },
+};
+const unsigned int alloc_nlib_flows =
+	sizeof(alloc_lib_flows) / sizeof(alloc_lib_flows[0]);

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/* The emulated machine every alloc flow starts from; see alloc.h. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "alloc.h"
+#include "emu.h"
+
+void alloc_world(void)
+{
+	const struct emu_dev_cfg devs[] = {
+		{ .bdf = BDF_A, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		  .group = 1 },
+		{ .bdf = BDF_B, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		  .group = 1 },
+		{ .bdf = BDF_V, .iommu = EMU_IOMMU_VIRTIO, .group = 3 },
+	};
+	size_t i;
+
+	if (emu_init())
+		alloc_bad("emu_init failed");
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (emu_add_device(&devs[i]) != (int)i)
+			alloc_bad("emu_add_device(%s) failed", devs[i].bdf);
+	alloc_seam_install();
+}
