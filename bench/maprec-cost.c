@@ -21,19 +21,10 @@
 #include <string.h>
 #include <valgrind/callgrind.h>
 
+#include "bench-rnd.h"
 #include "maprec.h"
 
 #define PAGE 4096ull
-
-static uint64_t rng_state = 0x853c49e6748fea9bull;
-
-static uint64_t rnd(uint64_t n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (rng_state * 0x2545f4914f6cdd1dull >> 11) % n;
-}
 
 /* IOVAs two pages apart, process memory where the IOVA says (fifo) or
  * anywhere in a space as large as the record (random). */
