@@ -11,7 +11,8 @@
  *           oldest mapping and maps one above the newest: unmap in map order
  *   random  built in random order; each step unmaps a random mapping and
  *           maps it again at the same IOVA
- *   va      process memory (both trees: by IOVA and by process address;
+ *   va      process memory, indexed by process address too (one
+ *           maprec_find_va builds that index before the measured loop;
  *           random process addresses overlap in the random case)
  *   nova    no process memory (file or copy mappings: by IOVA only)
  */
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		must(maprec_add(&r, order[i] * 2 * PAGE, PAGE,
 				va_for(order[i], n, random, with_va)), "add");
+	if (with_va)
+		maprec_find_va(&r, 0);
 
 	CALLGRIND_TOGGLE_COLLECT;
 	for (i = 0; i < ops; i++) {

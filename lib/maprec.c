@@ -43,6 +43,7 @@ void maprec_init(struct maprec *r)
 {
 	r->iova_root = r->va_root = NULL;
 	r->count = 0;
+	r->va_indexed = false;
 }
 
 /* Post-order through the parent pointers: each entry is freed after both
@@ -198,7 +199,7 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 	e->va = va;
 	e->next_taken = NULL;
 	iova_link(r, e, &slot);
-	if (va)
+	if (va && r->va_indexed)
 		va_insert(r, e);
 	r->count++;
 	return 0;
@@ -207,7 +208,7 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 static inline void unlink_entry(struct maprec *r, struct maprec_entry *e)
 {
 	avl_erase(&r->iova_root, &e->by_iova, NULL);
-	if (e->va)
+	if (e->va && r->va_indexed)
 		avl_erase(&r->va_root, &e->by_va, va_recompute);
 	r->count--;
 }
@@ -279,7 +280,7 @@ void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 		 * here: the slot is right whatever the overlap test says. */
 		iova_slot_find(r, taken->iova, iova_last(taken), &slot);
 		iova_link(r, taken, &slot);
-		if (taken->va)
+		if (taken->va && r->va_indexed)
 			va_insert(r, taken);
 		taken->next_taken = NULL;
 		r->count++;
@@ -305,15 +306,30 @@ const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 	return e && iova_last(e) >= iova ? e : NULL;
 }
 
+/* Index every entry with process memory; from now on add, take and put
+ * back keep the index current. */
+static void va_index_build(struct maprec *r)
+{
+	struct maprec_entry *e;
+
+	for (e = iova_first(r); e; e = iova_next(e))
+		if (e->va)
+			va_insert(r, e);
+	r->va_indexed = true;
+}
+
 /*
  * If the left subtree has a range ending at or after va, go left: should
  * none of them contain va, they all start after it, and so does everything
  * from here rightwards. Otherwise only this entry or the right subtree can.
  */
-const struct maprec_entry *maprec_find_va(const struct maprec *r,
-					  uintptr_t va)
+const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va)
 {
-	const struct avl_node *n = r->va_root;
+	const struct avl_node *n;
+
+	if (!r->va_indexed)
+		va_index_build(r);
+	n = r->va_root;
 
 	while (n) {
 		const struct maprec_entry *e = va_entry(n);

@@ -5,6 +5,11 @@
  * (several mappings may cover the same process memory). Insert, remove and
  * both lookups are O(log n) in any order.
  *
+ * The index by process address is built on the first maprec_find_va only,
+ * and kept from then on: most users never look a mapping up by address, and
+ * keeping that index costs each map and unmap about as much as the one by
+ * IOVA. The build is O(n log n), once per record.
+ *
  * Not thread safe: the address space's lock guards its record. Entries are
  * intrusive and owned by the record; the only call that allocates is
  * maprec_add, so an entry taken out can always be put back.
@@ -12,6 +17,7 @@
 #ifndef LIBPASID_MAPREC_H
 #define LIBPASID_MAPREC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +31,8 @@ struct maprec_entry {
 	uint64_t iova, len;
 	uintptr_t va;			/* 0: not process memory (file, copy) */
 	struct avl_node by_iova;	/* ordered by iova */
-	struct avl_node by_va;		/* by (va, iova); only when va != 0 */
+	struct avl_node by_va;		/* by (va, iova); only when va != 0
+					   and the index is built */
 	uint64_t va_max_last;		/* largest va + len - 1 in this by_va subtree */
 	struct maprec_entry *next_taken;/* a list made by maprec_take */
 };
@@ -33,6 +40,7 @@ struct maprec_entry {
 struct maprec {
 	struct avl_node *iova_root, *va_root;
 	size_t count;
+	bool va_indexed;		/* va_root holds every entry with a va */
 };
 
 void maprec_init(struct maprec *r);
@@ -64,9 +72,9 @@ void maprec_release(struct maprec_entry *taken);
 const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 					    uint64_t iova);
 /* A mapping whose process memory contains va (any one of them if several
- * do), or NULL. */
-const struct maprec_entry *maprec_find_va(const struct maprec *r,
-					  uintptr_t va);
+ * do), or NULL. The first call builds the index by process address, so it
+ * writes the record: call it under the same lock as maprec_add. */
+const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va);
 /* The first mapping in IOVA order, and the one after e; NULL at the end. */
 const struct maprec_entry *maprec_first(const struct maprec *r);
 const struct maprec_entry *maprec_next(const struct maprec_entry *e);

@@ -132,7 +132,8 @@ static void check_record(const struct maprec *r)
 	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
 	for (e = maprec_first(r); e; e = maprec_next(e))
 		with_va += e->va != 0;
-	expect_eq(n_va, with_va);
+	/* the index by process address exists only once asked for */
+	expect_eq(n_va, r->va_indexed ? with_va : 0);
 	expect_eq(maprec_bytes(r), r->count * sizeof(struct maprec_entry));
 }
 
@@ -286,6 +287,50 @@ START_TEST(no_process_memory)
 }
 END_TEST
 
+/* The index by process address is built by the first maprec_find_va, over
+ * whatever is recorded then, and kept from then on; entries taken out before
+ * it was built and put back after are in it. */
+START_TEST(va_index_lazy)
+{
+	struct maprec r;
+	struct maprec_entry *taken, *early;
+	const struct maprec_entry *cut;
+	uint64_t i;
+
+	maprec_init(&r);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(maprec_add(&r, i * PAGE, PAGE,
+					    i % 4 ? 0x100000 + i * PAGE : 0), 0);
+	ck_assert_int_eq(maprec_take(&r, 8 * PAGE, 2 * PAGE, &early, &cut), 0);
+	ck_assert_int_eq(maprec_take(&r, 21 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(taken);
+	ck_assert(!r.va_indexed);
+	ck_assert_ptr_null(r.va_root);
+	check_record(&r);
+
+	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 5 * PAGE + 1)->iova,
+			  5 * PAGE);
+	ck_assert(r.va_indexed);
+	check_record(&r);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 4 * PAGE));	/* no va */
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));	/* taken */
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 21 * PAGE));	/* gone */
+
+	maprec_put_back(&r, early);
+	check_record(&r);
+	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 9 * PAGE)->iova, 9 * PAGE);
+	ck_assert_int_eq(maprec_add(&r, 21 * PAGE, PAGE, 0x300000), 0);
+	ck_assert_uint_eq(maprec_find_va(&r, 0x300fff)->iova, 21 * PAGE);
+	ck_assert_int_eq(maprec_take(&r, 0, 16 * PAGE, &taken, &cut), 0);
+	maprec_release(taken);
+	check_record(&r);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));
+	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 17 * PAGE)->iova,
+			  17 * PAGE);
+	maprec_fini(&r);
+}
+END_TEST
+
 START_TEST(overlap_leaves_record_unchanged)
 {
 	struct maprec r;
@@ -378,6 +423,11 @@ START_TEST(sequential)
 	maprec_init(&r);
 	for (i = 0; i < N; i++)
 		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0x100000 + i * PAGE), 0);
+	check_record(&r);
+	expect_null(r.va_root);
+	/* the first lookup by address indexes the N entries there are */
+	expect_eq(maprec_find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
+		  (N - 1) * PAGE);
 	check_record(&r);
 	expect_le(r.iova_root->height, 13);	/* log2(N) + 1 */
 	expect_le(r.va_root->height, 13);
@@ -604,7 +654,7 @@ static void random_find_iova(const struct maprec *r, const struct model *md)
 		expect(e && same(e, &md->m[i]));
 }
 
-static void random_find_va(const struct maprec *r, const struct model *md)
+static void random_find_va(struct maprec *r, const struct model *md)
 {
 	uintptr_t va = (uintptr_t)random_point(VA_PAGES + MAX_LEN + 2);
 	const struct maprec_entry *e = maprec_find_va(r, va);
@@ -709,7 +759,6 @@ START_TEST(large_random)
 	}
 	check_record(&r);
 	expect_le(r.iova_root->height, 21);	/* 1.44 log2(N) */
-	expect_le(r.va_root->height, 21);
 	for (i = 0; i < N; i++) {
 		const struct maprec_entry *f;
 
@@ -719,6 +768,8 @@ START_TEST(large_random)
 		expect(f && f->va <= e->va + e->len - 1 &&
 			  e->va + e->len - 1 - f->va < f->len);
 	}
+	check_record(&r);
+	expect_le(r.va_root->height, 21);
 	for (i = N - 1; i > 0; i--) {
 		uint64_t t = order[i];
 
@@ -754,6 +805,7 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, longest_mapping);
 	tcase_add_test(tc, top_of_process_space);
 	tcase_add_test(tc, no_process_memory);
+	tcase_add_test(tc, va_index_lazy);
 	tcase_add_test(tc, overlap_leaves_record_unchanged);
 	tcase_add_loop_test(tc, take_semantics, 0,
 			    sizeof(take_cases) / sizeof(take_cases[0]));
