@@ -44,14 +44,14 @@ static void must(int ret, const char *what)
 	}
 }
 
-/* One unmap: the kernel said yes, so the entry is freed. */
+/* One unmap: the kernel said yes, so the entry goes back to the record. */
 static void unmap_one(struct maprec *r, uint64_t slot)
 {
 	struct maprec_entry *taken;
 	const struct maprec_entry *cut;
 
 	must(maprec_take(r, slot * 2 * PAGE, PAGE, &taken, &cut), "take");
-	maprec_release(taken);
+	maprec_release(r, taken);
 }
 
 int main(int argc, char **argv)

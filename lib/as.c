@@ -396,10 +396,10 @@ static uint64_t taken_bytes(const struct maprec_entry *e)
 
 PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 {
-	uint64_t end = iova + len, unmapped = 0, bytes = 0;
+	uint64_t end = iova + len, unmapped = 0, bytes;
 	const struct maprec_entry *cut = NULL;
 	struct maprec_entry *taken = NULL;
-	bool drop = false;
+	bool drop;
 	int ret;
 
 	pasid_err_clear();
@@ -413,33 +413,33 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 				 iova, len);
 	pthread_mutex_lock(&as->lock);
 	ret = maprec_take(&as->rec, iova, len, &taken, &cut);
-	if (!ret) {
-		bytes = taken_bytes(taken);
-		as->mapped_bytes -= bytes;
-		drop = idle_churn(as, bytes);
-	} else if (ret == -EXDEV) {
+	if (ret == -EXDEV)
 		ret = pasid_err(as->ctx, ENOENT,
 				"pasid_unmap: [0x%" PRIx64 ", 0x%" PRIx64 ") would cut the mapping [0x%" PRIx64 ", 0x%" PRIx64 ") in two: unmap whole mappings",
 				iova, end, cut->iova, cut->iova + cut->len);
-	} else {
+	else if (ret)
 		ret = pasid_err(as->ctx, ENOENT,
 				"pasid_unmap: nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				iova, end);
-	}
 	pthread_mutex_unlock(&as->lock);
 	if (ret)
 		return ret;
 	ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
+	pthread_mutex_lock(&as->lock);
 	if (ret) {
-		pthread_mutex_lock(&as->lock);
 		maprec_put_back(&as->rec, taken);
-		as->mapped_bytes += bytes;
 		pthread_mutex_unlock(&as->lock);
 		return pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
 				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s", iova, end,
 				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "");
 	}
-	maprec_release(taken);
+	/* the entries go back to the record for the next map, which needs
+	 * the lock; what is mapped is counted once the kernel agrees */
+	bytes = taken_bytes(taken);
+	maprec_release(&as->rec, taken);
+	as->mapped_bytes -= bytes;
+	drop = idle_churn(as, bytes);
+	pthread_mutex_unlock(&as->lock);
 	if (drop)
 		drop_idle_tables(as);
 	return 0;

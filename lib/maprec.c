@@ -44,6 +44,8 @@ void maprec_init(struct maprec *r)
 	r->iova_root = r->va_root = NULL;
 	r->count = 0;
 	r->va_indexed = false;
+	r->spare = NULL;
+	r->nspare = 0;
 }
 
 /* Post-order through the parent pointers: each entry is freed after both
@@ -64,6 +66,12 @@ void maprec_fini(struct maprec *r)
 			parent->child[parent->child[1] == n] = NULL;
 		free(iova_entry(n));
 		n = parent;
+	}
+	while (r->spare) {
+		struct maprec_entry *next = r->spare->next_taken;
+
+		free(r->spare);
+		r->spare = next;
 	}
 	maprec_init(r);
 }
@@ -191,9 +199,15 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 		return -EINVAL;
 	if (!iova_slot_find(r, iova, iova + (len - 1), &slot))
 		return -EEXIST;
-	e = malloc(sizeof(*e));
-	if (!e)
-		return -ENOMEM;
+	e = r->spare;
+	if (e) {
+		r->spare = e->next_taken;
+		r->nspare--;
+	} else {
+		e = malloc(sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+	}
 	e->iova = iova;
 	e->len = len;
 	e->va = va;
@@ -288,12 +302,18 @@ void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 	}
 }
 
-void maprec_release(struct maprec_entry *taken)
+void maprec_release(struct maprec *r, struct maprec_entry *taken)
 {
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 
-		free(taken);
+		if (r->nspare < MAPREC_SPARE_MAX) {
+			taken->next_taken = r->spare;
+			r->spare = taken;
+			r->nspare++;
+		} else {
+			free(taken);
+		}
 		taken = next;
 	}
 }
@@ -359,5 +379,5 @@ const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 
 size_t maprec_bytes(const struct maprec *r)
 {
-	return r->count * sizeof(struct maprec_entry);
+	return (r->count + r->nspare) * sizeof(struct maprec_entry);
 }

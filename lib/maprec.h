@@ -10,9 +10,12 @@
  * keeping that index costs each map and unmap about as much as the one by
  * IOVA. The build is O(n log n), once per record.
  *
- * Not thread safe: the address space's lock guards its record. Entries are
- * intrusive and owned by the record; the only call that allocates is
- * maprec_add, so an entry taken out can always be put back.
+ * Not thread safe: the address space's lock guards its record, and every
+ * call here, maprec_release included, runs under it. Entries are intrusive
+ * and owned by the record; the only call that allocates is maprec_add, so an
+ * entry taken out can always be put back. Released entries are kept for the
+ * next maprec_add (up to MAPREC_SPARE_MAX of them), so that a steady state of
+ * maps and unmaps calls neither malloc nor free.
  */
 #ifndef LIBPASID_MAPREC_H
 #define LIBPASID_MAPREC_H
@@ -34,17 +37,24 @@ struct maprec_entry {
 	struct avl_node by_va;		/* by (va, iova); only when va != 0
 					   and the index is built */
 	uint64_t va_max_last;		/* largest va + len - 1 in this by_va subtree */
-	struct maprec_entry *next_taken;/* a list made by maprec_take */
+	struct maprec_entry *next_taken;/* a list made by maprec_take, or the
+					   spare list */
 };
+
+/* Enough for the unmaps a few threads have in flight at once; a large unmap
+ * that frees more returns the rest to malloc. */
+#define MAPREC_SPARE_MAX 64
 
 struct maprec {
 	struct avl_node *iova_root, *va_root;
 	size_t count;
 	bool va_indexed;		/* va_root holds every entry with a va */
+	struct maprec_entry *spare;	/* released, for maprec_add */
+	unsigned int nspare;
 };
 
 void maprec_init(struct maprec *r);
-/* Frees every entry. */
+/* Frees every entry, the spare ones too. */
 void maprec_fini(struct maprec *r);
 
 /* Record [iova, iova + len) backed by va (0: none). 0, -ENOMEM, -EEXIST if
@@ -65,8 +75,8 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 /* Put a taken list back (the kernel refused the unmap). Cannot fail: nothing
  * can have been added over the taken range while the kernel still maps it. */
 void maprec_put_back(struct maprec *r, struct maprec_entry *taken);
-/* Free a taken list (the kernel unmapped it). */
-void maprec_release(struct maprec_entry *taken);
+/* Give a taken list back to r for reuse (the kernel unmapped it). */
+void maprec_release(struct maprec *r, struct maprec_entry *taken);
 
 /* The mapping that contains iova, or NULL. */
 const struct maprec_entry *maprec_find_iova(const struct maprec *r,
@@ -79,7 +89,7 @@ const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va);
 const struct maprec_entry *maprec_first(const struct maprec *r);
 const struct maprec_entry *maprec_next(const struct maprec_entry *e);
 
-/* Heap bytes the record holds (entries). */
+/* Heap bytes the record holds (entries, the spare ones too). */
 size_t maprec_bytes(const struct maprec *r);
 
 #endif

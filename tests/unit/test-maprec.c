@@ -122,7 +122,7 @@ static int check_va_tree(const struct avl_node *n,
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
-	size_t n_iova = 0, n_va = 0, with_va = 0;
+	size_t n_iova = 0, n_va = 0, with_va = 0, n_spare = 0;
 	const struct maprec_entry *e;
 	uint64_t max;
 
@@ -134,7 +134,12 @@ static void check_record(const struct maprec *r)
 		with_va += e->va != 0;
 	/* the index by process address exists only once asked for */
 	expect_eq(n_va, r->va_indexed ? with_va : 0);
-	expect_eq(maprec_bytes(r), r->count * sizeof(struct maprec_entry));
+	for (e = r->spare; e; e = e->next_taken)
+		n_spare++;
+	expect_eq(n_spare, r->nspare);
+	expect_le(r->nspare, MAPREC_SPARE_MAX);
+	expect_eq(maprec_bytes(r),
+		  (r->count + r->nspare) * sizeof(struct maprec_entry));
 }
 
 static size_t list_length(const struct maprec_entry *e)
@@ -162,7 +167,7 @@ START_TEST(empty)
 	ck_assert_ptr_null(taken);
 	ck_assert_uint_eq(maprec_bytes(&r), 0);
 	maprec_put_back(&r, NULL);
-	maprec_release(NULL);
+	maprec_release(&r, NULL);
 	maprec_fini(&r);
 }
 END_TEST
@@ -212,7 +217,7 @@ START_TEST(top_of_iova_space)
 	check_record(&r);
 	ck_assert_uint_eq(r.count, 2);
 	ck_assert_int_eq(maprec_take(&r, top, PAGE, &taken, &cut), 0);
-	maprec_release(taken);
+	maprec_release(&r, taken);
 	check_record(&r);
 	maprec_fini(&r);
 }
@@ -236,7 +241,7 @@ START_TEST(longest_mapping)
 	ck_assert_uint_eq(cut->iova, 0);
 	ck_assert_int_eq(maprec_take(&r, 0, UINT64_MAX, &taken, &cut), 0);
 	ck_assert_uint_eq(list_length(taken), 1);
-	maprec_release(taken);
+	maprec_release(&r, taken);
 	check_record(&r);
 	maprec_fini(&r);
 }
@@ -303,7 +308,7 @@ START_TEST(va_index_lazy)
 					    i % 4 ? 0x100000 + i * PAGE : 0), 0);
 	ck_assert_int_eq(maprec_take(&r, 8 * PAGE, 2 * PAGE, &early, &cut), 0);
 	ck_assert_int_eq(maprec_take(&r, 21 * PAGE, PAGE, &taken, &cut), 0);
-	maprec_release(taken);
+	maprec_release(&r, taken);
 	ck_assert(!r.va_indexed);
 	ck_assert_ptr_null(r.va_root);
 	check_record(&r);
@@ -322,12 +327,48 @@ START_TEST(va_index_lazy)
 	ck_assert_int_eq(maprec_add(&r, 21 * PAGE, PAGE, 0x300000), 0);
 	ck_assert_uint_eq(maprec_find_va(&r, 0x300fff)->iova, 21 * PAGE);
 	ck_assert_int_eq(maprec_take(&r, 0, 16 * PAGE, &taken, &cut), 0);
-	maprec_release(taken);
+	maprec_release(&r, taken);
 	check_record(&r);
 	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));
 	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 17 * PAGE)->iova,
 			  17 * PAGE);
 	maprec_fini(&r);
+}
+END_TEST
+
+/* Released entries are kept, up to MAPREC_SPARE_MAX, and maprec_add reuses
+ * them before it allocates; maprec_fini frees them (valgrind would tell). */
+START_TEST(spare_entries)
+{
+	enum { N = MAPREC_SPARE_MAX + 16 };
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut, *last;
+	uint64_t i;
+
+	maprec_init(&r);
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(maprec_add(&r, i * PAGE, PAGE, 0), 0);
+	ck_assert_int_eq(maprec_take(&r, 0, N * PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	ck_assert_uint_eq(r.nspare, MAPREC_SPARE_MAX);
+	ck_assert_uint_eq(r.count, 0);
+	check_record(&r);
+
+	/* the entry released last is the first one reused */
+	ck_assert_int_eq(maprec_add(&r, 0, PAGE, 0x1000), 0);
+	ck_assert_int_eq(maprec_take(&r, 0, PAGE, &taken, &cut), 0);
+	last = taken;
+	maprec_release(&r, taken);
+	ck_assert_int_eq(maprec_add(&r, 8 * PAGE, PAGE, 0x2000), 0);
+	ck_assert_ptr_eq(maprec_find_iova(&r, 8 * PAGE), last);
+	ck_assert_uint_eq(r.nspare, MAPREC_SPARE_MAX - 1);
+	for (i = 1; i < N; i++)
+		ck_assert_int_eq(maprec_add(&r, (8 + i) * PAGE, PAGE, 0), 0);
+	ck_assert_uint_eq(r.nspare, 0);
+	check_record(&r);
+	maprec_fini(&r);
+	ck_assert_uint_eq(maprec_bytes(&r), 0);
 }
 END_TEST
 
@@ -403,7 +444,7 @@ START_TEST(take_semantics)
 		ck_assert_uint_eq(r.count, 3 - c->taken);
 		for (e = taken; e; e = e->next_taken)
 			ck_assert_ptr_null(maprec_find_iova(&r, e->iova));
-		maprec_release(taken);
+		maprec_release(&r, taken);
 	}
 	check_record(&r);
 	maprec_fini(&r);
@@ -433,7 +474,7 @@ START_TEST(sequential)
 	expect_le(r.va_root->height, 13);
 	for (i = 0; i < N; i += 2) {
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
-		maprec_release(taken);
+		maprec_release(&r, taken);
 	}
 	check_record(&r);
 	for (i = N; i-- > 0;) {
@@ -442,7 +483,7 @@ START_TEST(sequential)
 		e = maprec_find_va(&r, 0x100000 + i * PAGE + 7);
 		expect_eq(e->iova, i * PAGE);
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
-		maprec_release(taken);
+		maprec_release(&r, taken);
 	}
 	check_record(&r);
 	expect_eq(r.count, 0);
@@ -624,7 +665,7 @@ static void random_take(struct maprec *r, struct model *md)
 	if (!rnd(4)) {
 		maprec_put_back(r, taken);
 	} else {
-		maprec_release(taken);
+		maprec_release(r, taken);
 		model_remove(md, first, count);
 	}
 }
@@ -781,7 +822,7 @@ START_TEST(large_random)
 		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, 2 * PAGE,
 					     &taken, &cut), 0);
 		expect_eq(list_length(taken), 1);
-		maprec_release(taken);
+		maprec_release(&r, taken);
 		if (i % 2048 == 0)
 			check_record(&r);
 	}
@@ -806,6 +847,7 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, top_of_process_space);
 	tcase_add_test(tc, no_process_memory);
 	tcase_add_test(tc, va_index_lazy);
+	tcase_add_test(tc, spare_entries);
 	tcase_add_test(tc, overlap_leaves_record_unchanged);
 	tcase_add_loop_test(tc, take_semantics, 0,
 			    sizeof(take_cases) / sizeof(take_cases[0]));
