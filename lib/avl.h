@@ -57,20 +57,26 @@ AVL_INLINE struct avl_node *avl_first(struct avl_node *root)
 	return root;
 }
 
-/* In-order successor: amortized O(1) over a whole walk. */
-AVL_INLINE struct avl_node *avl_next(const struct avl_node *n)
+/* In-order neighbour on side (1: successor, 0: predecessor): amortized
+ * O(1) over a whole walk. */
+AVL_INLINE struct avl_node *avl_step(const struct avl_node *n, int side)
 {
 	struct avl_node *p;
 
-	if (n->child[1]) {
-		n = n->child[1];
-		while (n->child[0])
-			n = n->child[0];
+	if (n->child[side]) {
+		n = n->child[side];
+		while (n->child[!side])
+			n = n->child[!side];
 		return (struct avl_node *)n;
 	}
-	while ((p = n->parent) && n == p->child[1])
+	while ((p = n->parent) && n == p->child[side])
 		n = p;
 	return p;
+}
+
+AVL_INLINE struct avl_node *avl_next(const struct avl_node *n)
+{
+	return avl_step(n, 1);
 }
 
 /* Point whatever pointed at old (its parent's child pointer, or the root)

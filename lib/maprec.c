@@ -42,6 +42,7 @@ static inline bool range_ok(uint64_t start, uint64_t len)
 void maprec_init(struct maprec *r)
 {
 	r->iova_root = r->va_root = NULL;
+	r->lowest = r->highest = NULL;
 	r->count = 0;
 	r->va_indexed = false;
 	r->spare = NULL;
@@ -110,11 +111,41 @@ static inline bool iova_slot_find(const struct maprec *r, uint64_t iova,
 	       !(after && iova_entry(after)->iova <= last);
 }
 
+/*
+ * The slot of a mapping beyond either end of the record, which can overlap
+ * nothing: right of the last entry (which has no right child, being the
+ * largest) or left of the first. False if [iova, last] is not beyond an end.
+ */
+static inline bool iova_slot_at_end(const struct maprec *r, uint64_t iova,
+				    uint64_t last, struct iova_slot *slot)
+{
+	if (!r->highest) {
+		slot->parent = NULL;
+		slot->side = 0;
+		return true;
+	}
+	if (iova > iova_last(r->highest)) {
+		slot->parent = &r->highest->by_iova;
+		slot->side = 1;
+		return true;
+	}
+	if (last < r->lowest->iova) {
+		slot->parent = &r->lowest->by_iova;
+		slot->side = 0;
+		return true;
+	}
+	return false;
+}
+
 static inline void iova_link(struct maprec *r, struct maprec_entry *e,
 			     const struct iova_slot *slot)
 {
 	avl_link(&r->iova_root, &e->by_iova, slot->parent, slot->side);
 	avl_insert_rebalance(&r->iova_root, &e->by_iova, NULL);
+	if (!r->lowest || e->iova < r->lowest->iova)
+		r->lowest = e;
+	if (!r->highest || e->iova > r->highest->iova)
+		r->highest = e;
 }
 
 /* The mapping with the largest start at or below iova, or NULL. */
@@ -142,11 +173,18 @@ static inline struct maprec_entry *iova_first(const struct maprec *r)
 	return n ? iova_entry(n) : NULL;
 }
 
-static inline struct maprec_entry *iova_next(const struct maprec_entry *e)
+/* The entry after e (side 1) or before it (side 0), or NULL. */
+static inline struct maprec_entry *iova_step(const struct maprec_entry *e,
+					     int side)
 {
-	const struct avl_node *n = avl_next(&e->by_iova);
+	const struct avl_node *n = avl_step(&e->by_iova, side);
 
 	return n ? iova_entry(n) : NULL;
+}
+
+static inline struct maprec_entry *iova_next(const struct maprec_entry *e)
+{
+	return iova_step(e, 1);
 }
 
 /* ---- by process address ---- */
@@ -197,7 +235,8 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
 		return -EINVAL;
-	if (!iova_slot_find(r, iova, iova + (len - 1), &slot))
+	if (!iova_slot_at_end(r, iova, iova + (len - 1), &slot) &&
+	    !iova_slot_find(r, iova, iova + (len - 1), &slot))
 		return -EEXIST;
 	e = r->spare;
 	if (e) {
@@ -221,6 +260,11 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 
 static inline void unlink_entry(struct maprec *r, struct maprec_entry *e)
 {
+	/* an end's neighbour is one step away: it has no child outwards */
+	if (e == r->lowest)
+		r->lowest = iova_step(e, 1);
+	if (e == r->highest)
+		r->highest = iova_step(e, 0);
 	avl_erase(&r->iova_root, &e->by_iova, NULL);
 	if (e->va && r->va_indexed)
 		avl_erase(&r->va_root, &e->by_va, va_recompute);
@@ -238,7 +282,14 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		return -EINVAL;
 	last = iova + (len - 1);
 
-	first = iova_floor(r, iova);
+	/* An unmap at either end of the record, from a mapping's start (the
+	 * usual unmap of the oldest or the newest mapping), needs no search */
+	if (r->lowest && r->lowest->iova == iova)
+		first = r->lowest;
+	else if (r->highest && r->highest->iova == iova)
+		first = r->highest;
+	else
+		first = iova_floor(r, iova);
 	if (first && iova_last(first) >= iova) {
 		if (first->iova < iova)
 			goto cut_it;

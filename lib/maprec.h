@@ -47,6 +47,10 @@ struct maprec_entry {
 
 struct maprec {
 	struct avl_node *iova_root, *va_root;
+	/* the first and the last entry by IOVA (NULL when empty): the kernel
+	 * hands out IOVAs at one end of what is mapped more often than not,
+	 * and an entry at either end is added and found without a search */
+	struct maprec_entry *lowest, *highest;
 	size_t count;
 	bool va_indexed;		/* va_root holds every entry with a va */
 	struct maprec_entry *spare;	/* released, for maprec_add */

@@ -130,8 +130,14 @@ static void check_record(const struct maprec *r)
 	expect_eq(n_iova, r->count);
 	prev = NULL;
 	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
-	for (e = maprec_first(r); e; e = maprec_next(e))
+	prev = NULL;
+	for (e = maprec_first(r); e; e = maprec_next(e)) {
 		with_va += e->va != 0;
+		prev = e;
+	}
+	/* the ends the record remembers are the ends */
+	expect_ptr_eq(r->lowest, maprec_first(r));
+	expect_ptr_eq(r->highest, prev);
 	/* the index by process address exists only once asked for */
 	expect_eq(n_va, r->va_indexed ? with_va : 0);
 	for (e = r->spare; e; e = e->next_taken)
