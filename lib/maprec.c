@@ -137,8 +137,10 @@ static inline bool iova_slot_at_end(const struct maprec *r, uint64_t iova,
 	return false;
 }
 
-static inline void iova_link(struct maprec *r, struct maprec_entry *e,
-			     const struct iova_slot *slot)
+/* always inline: a call here is a tenth of an append at the end */
+static inline __attribute__((always_inline)) void
+iova_link(struct maprec *r, struct maprec_entry *e,
+	  const struct iova_slot *slot)
 {
 	avl_link(&r->iova_root, &e->by_iova, slot->parent, slot->side);
 	avl_insert_rebalance(&r->iova_root, &e->by_iova, NULL);
