@@ -11,7 +11,8 @@
  *           oldest mapping and maps one above the newest: unmap in map order
  *   random  built in random order; each step unmaps a random mapping and
  *           maps it again at the same IOVA
- *   va      process memory (both trees: by IOVA and by process address;
+ *   va      process memory, indexed by process address too (one
+ *           maprec_find_va builds that index before the measured loop;
  *           random process addresses overlap in the random case)
  *   nova    no process memory (file or copy mappings: by IOVA only)
  */
@@ -21,19 +22,10 @@
 #include <string.h>
 #include <valgrind/callgrind.h>
 
+#include "bench-rnd.h"
 #include "maprec.h"
 
 #define PAGE 4096ull
-
-static uint64_t rng_state = 0x853c49e6748fea9bull;
-
-static uint64_t rnd(uint64_t n)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (rng_state * 0x2545f4914f6cdd1dull >> 11) % n;
-}
 
 /* IOVAs two pages apart, process memory where the IOVA says (fifo) or
  * anywhere in a space as large as the record (random). */
@@ -52,14 +44,14 @@ static void must(int ret, const char *what)
 	}
 }
 
-/* One unmap: the kernel said yes, so the entry is freed. */
+/* One unmap: the kernel said yes, so the entry goes back to the record. */
 static void unmap_one(struct maprec *r, uint64_t slot)
 {
 	struct maprec_entry *taken;
 	const struct maprec_entry *cut;
 
 	must(maprec_take(r, slot * 2 * PAGE, PAGE, &taken, &cut), "take");
-	maprec_release(taken);
+	maprec_release(r, taken);
 }
 
 int main(int argc, char **argv)
@@ -98,6 +90,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		must(maprec_add(&r, order[i] * 2 * PAGE, PAGE,
 				va_for(order[i], n, random, with_va)), "add");
+	if (with_va)
+		maprec_find_va(&r, 0);
 
 	CALLGRIND_TOGGLE_COLLECT;
 	for (i = 0; i < ops; i++) {

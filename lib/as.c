@@ -236,22 +236,18 @@ static void drop_idle_tables(struct pasid_as *as)
 	bind_free_tables(as->ctx, &idle);
 }
 
-static uint32_t kernel_map_flags(unsigned int flags)
+/* Without a branch per flag: the bits only move. */
+static inline uint32_t kernel_map_flags(unsigned int flags)
 {
-	uint32_t k = 0;
-
-	if (flags & PASID_MAP_READ)
-		k |= KABI_IOMMU_IOAS_MAP_READABLE;
-	if (flags & PASID_MAP_WRITE)
-		k |= KABI_IOMMU_IOAS_MAP_WRITEABLE;
-	if (flags & PASID_MAP_FIXED_IOVA)
-		k |= KABI_IOMMU_IOAS_MAP_FIXED_IOVA;
-	return k;
+	return (flags & PASID_MAP_READ ? KABI_IOMMU_IOAS_MAP_READABLE : 0) |
+	       (flags & PASID_MAP_WRITE ? KABI_IOMMU_IOAS_MAP_WRITEABLE : 0) |
+	       (flags & PASID_MAP_FIXED_IOVA ? KABI_IOMMU_IOAS_MAP_FIXED_IOVA : 0);
 }
 
-/* The checks every map-like call shares; 0 or a diagnosed -errno. */
-static int check_map_args(struct pasid_ctx *ctx, const char *fn,
-			  unsigned int flags, uint64_t len, const uint64_t *iova)
+/* What check_map_args finds wrong; 0 if nothing is. */
+static __attribute__((noinline, cold)) int
+diagnose_map_args(struct pasid_ctx *ctx, const char *fn, unsigned int flags,
+		  uint64_t len, const uint64_t *iova)
 {
 	uint64_t page = page_size();
 
@@ -281,6 +277,22 @@ static int check_map_args(struct pasid_ctx *ctx, const char *fn,
 					 fn, *iova, len);
 	}
 	return 0;
+}
+
+/*
+ * The checks every map-like call shares; 0 or a diagnosed -errno. The usual
+ * call (a kernel-chosen IOVA, whole pages) passes in one test, and only the
+ * others are looked at one by one. The page size is a power of two.
+ */
+static inline int check_map_args(struct pasid_ctx *ctx, const char *fn,
+				 unsigned int flags, uint64_t len,
+				 const uint64_t *iova)
+{
+	if (__builtin_expect(iova && (flags & PASID_MAP_RW) &&
+			     !(flags & ~PASID_MAP_RW) && len &&
+			     !(len & (page_size() - 1)), 1))
+		return 0;
+	return diagnose_map_args(ctx, fn, flags, len, iova);
 }
 
 /* One request for the three ways into an IOAS: memory, a file, a copy. */
@@ -339,6 +351,47 @@ static int map_error(struct pasid_ctx *ctx, int err, const struct map_req *r,
 	}
 }
 
+/* The record could not take what the kernel mapped (map_record): undo it
+ * and say why. */
+static __attribute__((noinline, cold)) int
+map_undo(struct pasid_as *as, const char *call, uint64_t iova, uint64_t len,
+	 int err)
+{
+	uint64_t unmapped;
+
+	k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
+	if (err == EEXIST)
+		return pasid_err(as->ctx, EEXIST,
+				 "%s: the kernel mapped [0x%" PRIx64 ", +0x%" PRIx64 ") where the library's record still has a mapping (was it unmapped with a raw ioctl?); undone",
+				 call, iova, len);
+	return pasid_err(as->ctx, ENOMEM,
+			 "out of memory for the mapping record; the mapping was undone");
+}
+
+/* The kernel mapped [iova, +len) (from process memory at va, or 0): put it
+ * in the record, or undo it if the record cannot take it. Inline: it is
+ * half of pasid_map. */
+static inline __attribute__((always_inline)) int
+map_record(struct pasid_as *as, const char *call, uint64_t iova, uint64_t len,
+	   uintptr_t va)
+{
+	bool drop = false;
+	int ret;
+
+	pthread_mutex_lock(&as->lock);
+	ret = maprec_add(&as->rec, iova, len, va);
+	if (!ret) {
+		as->mapped_bytes += len;
+		drop = idle_churn(as, len);
+	}
+	pthread_mutex_unlock(&as->lock);
+	if (__builtin_expect(ret, 0))
+		return map_undo(as, call, iova, len, -ret);
+	if (drop)
+		drop_idle_tables(as);
+	return 0;
+}
+
 /* Ask the kernel, then record the mapping; the arguments are checked. */
 static int map_commit(struct pasid_as *as, const struct map_req *r,
 		      uint64_t *iova)
@@ -346,7 +399,6 @@ static int map_commit(struct pasid_as *as, const struct map_req *r,
 	int fd = as->ctx->iommufd;
 	uint32_t kflags = kernel_map_flags(r->flags);
 	uint64_t where = r->flags & PASID_MAP_FIXED_IOVA ? *iova : 0;
-	bool drop = false;
 	int ret;
 
 	switch (r->kind) {
@@ -364,41 +416,24 @@ static int map_commit(struct pasid_as *as, const struct map_req *r,
 	}
 	if (ret)
 		return map_error(as->ctx, -ret, r, where);
-	pthread_mutex_lock(&as->lock);
-	ret = maprec_add(&as->rec, where, r->len,
+	ret = map_record(as, r->call, where, r->len,
 			 r->kind == MAP_MEMORY ? (uintptr_t)r->va : 0);
-	if (!ret) {
-		as->mapped_bytes += r->len;
-		drop = idle_churn(as, r->len);
-	}
-	pthread_mutex_unlock(&as->lock);
-	if (ret) {
-		/* the kernel mapped it but the record cannot say so: undo */
-		uint64_t unmapped;
-
-		k_ioas_unmap(fd, as->ioas_id, where, r->len, &unmapped);
-		if (ret == -EEXIST)
-			return pasid_err(as->ctx, EEXIST,
-					 "%s: the kernel mapped [0x%" PRIx64 ", +0x%" PRIx64 ") where the library's record still has a mapping (was it unmapped with a raw ioctl?); undone",
-					 r->call, where, r->len);
-		return pasid_err(as->ctx, ENOMEM,
-				 "out of memory for the mapping record; the mapping was undone");
-	}
-	if (drop)
-		drop_idle_tables(as);
-	*iova = where;
-	return 0;
+	if (!ret)
+		*iova = where;
+	return ret;
 }
 
-PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
-			unsigned int flags, uint64_t *iova)
+/* pasid_map when it is not the usual call: every check and message, in
+ * their order, and a fixed IOVA. */
+static __attribute__((noinline)) int map_memory(struct pasid_as *as,
+						void *buf, size_t len,
+						unsigned int flags,
+						uint64_t *iova)
 {
 	const struct map_req r = { .kind = MAP_MEMORY, .call = "IOMMU_IOAS_MAP",
 				   .va = buf, .len = len, .flags = flags };
-	uint64_t page = page_size();
 	int ret;
 
-	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_map: as is NULL");
 	if (inherited(as->ctx))
@@ -406,11 +441,48 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 	ret = check_map_args(as->ctx, "pasid_map", flags, len, iova);
 	if (ret)
 		return ret;
-	if (!buf || (uintptr_t)buf % page)
+	if (!buf || (uintptr_t)buf % page_size())
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_map: buffer %p is not page aligned (use mmap or aligned_alloc)",
 				 buf);
 	return map_commit(as, &r, iova);
+}
+
+/* The kernel refused the usual call: what map_commit would say. */
+static __attribute__((noinline, cold)) int
+map_memory_failed(struct pasid_as *as, void *buf, size_t len,
+		  unsigned int flags, int err, uint64_t where)
+{
+	const struct map_req r = { .kind = MAP_MEMORY, .call = "IOMMU_IOAS_MAP",
+				   .va = buf, .len = len, .flags = flags };
+
+	return map_error(as->ctx, err, &r, where);
+}
+
+/*
+ * The usual call, a kernel-chosen IOVA for whole pages of process memory,
+ * is checked in one test and goes straight to the kernel and the record,
+ * without building a request; anything else takes map_memory's way.
+ */
+PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
+			unsigned int flags, uint64_t *iova)
+{
+	uint64_t where = 0;
+	int ret;
+
+	pasid_err_clear();
+	if (__builtin_expect(!as || !iova || !buf || !len ||
+			     !(flags & PASID_MAP_RW) || (flags & ~PASID_MAP_RW) ||
+			     (((uintptr_t)buf | len) & (page_size() - 1)), 0))
+		return map_memory(as, buf, len, flags, iova);
+	ret = k_ioas_map(as->ctx->iommufd, as->ioas_id, buf, len,
+			 kernel_map_flags(flags), &where);
+	if (__builtin_expect(ret, 0))
+		return map_memory_failed(as, buf, len, flags, -ret, where);
+	ret = map_record(as, "IOMMU_IOAS_MAP", where, len, (uintptr_t)buf);
+	if (!ret)
+		*iova = where;
+	return ret;
 }
 
 PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
@@ -456,10 +528,10 @@ static uint64_t taken_bytes(const struct maprec_entry *e)
 
 PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 {
-	uint64_t end = iova + len, unmapped = 0, bytes = 0;
+	uint64_t end = iova + len, unmapped = 0, bytes;
 	const struct maprec_entry *cut = NULL;
 	struct maprec_entry *taken = NULL;
-	bool drop = false;
+	bool drop;
 	int ret;
 
 	pasid_err_clear();
@@ -475,33 +547,33 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 				 iova, len);
 	pthread_mutex_lock(&as->lock);
 	ret = maprec_take(&as->rec, iova, len, &taken, &cut);
-	if (!ret) {
-		bytes = taken_bytes(taken);
-		as->mapped_bytes -= bytes;
-		drop = idle_churn(as, bytes);
-	} else if (ret == -EXDEV) {
+	if (ret == -EXDEV)
 		ret = pasid_err(as->ctx, ENOENT,
 				"pasid_unmap: [0x%" PRIx64 ", 0x%" PRIx64 ") would cut the mapping [0x%" PRIx64 ", 0x%" PRIx64 ") in two: unmap whole mappings",
 				iova, end, cut->iova, cut->iova + cut->len);
-	} else {
+	else if (ret)
 		ret = pasid_err(as->ctx, ENOENT,
 				"pasid_unmap: nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				iova, end);
-	}
 	pthread_mutex_unlock(&as->lock);
 	if (ret)
 		return ret;
 	ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
+	pthread_mutex_lock(&as->lock);
 	if (ret) {
-		pthread_mutex_lock(&as->lock);
 		maprec_put_back(&as->rec, taken);
-		as->mapped_bytes += bytes;
 		pthread_mutex_unlock(&as->lock);
 		return pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
 				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s", iova, end,
 				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "");
 	}
-	maprec_release(taken);
+	/* the entries go back to the record for the next map, which needs
+	 * the lock; what is mapped is counted once the kernel agrees */
+	bytes = taken_bytes(taken);
+	maprec_release(&as->rec, taken);
+	as->mapped_bytes -= bytes;
+	drop = idle_churn(as, bytes);
+	pthread_mutex_unlock(&as->lock);
 	if (drop)
 		drop_idle_tables(as);
 	return 0;

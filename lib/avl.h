@@ -57,20 +57,26 @@ AVL_INLINE struct avl_node *avl_first(struct avl_node *root)
 	return root;
 }
 
-/* In-order successor: amortized O(1) over a whole walk. */
-AVL_INLINE struct avl_node *avl_next(const struct avl_node *n)
+/* In-order neighbour on side (1: successor, 0: predecessor): amortized
+ * O(1) over a whole walk. */
+AVL_INLINE struct avl_node *avl_step(const struct avl_node *n, int side)
 {
 	struct avl_node *p;
 
-	if (n->child[1]) {
-		n = n->child[1];
-		while (n->child[0])
-			n = n->child[0];
+	if (n->child[side]) {
+		n = n->child[side];
+		while (n->child[!side])
+			n = n->child[!side];
 		return (struct avl_node *)n;
 	}
-	while ((p = n->parent) && n == p->child[1])
+	while ((p = n->parent) && n == p->child[side])
 		n = p;
 	return p;
+}
+
+AVL_INLINE struct avl_node *avl_next(const struct avl_node *n)
+{
+	return avl_step(n, 1);
 }
 
 /* Point whatever pointed at old (its parent's child pointer, or the root)
@@ -94,10 +100,10 @@ AVL_INLINE void avl_update_height(struct avl_node *n)
 }
 
 /* x's child on side up takes x's place; x becomes its child on the other
- * side, and the child's inner subtree moves over to x. */
-AVL_INLINE struct avl_node *avl_rotate(struct avl_node **root,
-				       struct avl_node *x, int up,
-				       avl_augment_fn *augment)
+ * side, and the child's inner subtree moves over to x. Only the links: the
+ * heights are the caller's. */
+AVL_INLINE struct avl_node *avl_rotate_links(struct avl_node **root,
+					     struct avl_node *x, int up)
 {
 	struct avl_node *y = x->child[up], *parent = x->parent;
 	struct avl_node *inner = y->child[!up];
@@ -109,6 +115,16 @@ AVL_INLINE struct avl_node *avl_rotate(struct avl_node **root,
 	x->parent = y;
 	y->parent = parent;
 	avl_replace_child(root, parent, x, y);
+	return y;
+}
+
+/* The same, with the heights and augmented values of both nodes. */
+AVL_INLINE struct avl_node *avl_rotate(struct avl_node **root,
+				       struct avl_node *x, int up,
+				       avl_augment_fn *augment)
+{
+	struct avl_node *y = avl_rotate_links(root, x, up);
+
 	avl_update_height(x);
 	avl_update_height(y);
 	if (augment) {
@@ -150,6 +166,11 @@ AVL_INLINE struct avl_node *avl_rebalance(struct avl_node **root,
  * after the one rotation (which gives the subtree back its old height). The
  * caller has already raised the augmented values on the path, on its way
  * down: an insert can only raise them.
+ *
+ * The heights after the rotation are known without reading a child: n has
+ * grown to h, its sibling is h - 2, and of n's children the taller is h - 1
+ * and the other h - 2. Turned outward, the node that comes up is h and both
+ * below it h - 1 (in a single rotation n stays h and p becomes h - 1).
  */
 AVL_INLINE void avl_insert_rebalance(struct avl_node **root,
 				     struct avl_node *n,
@@ -162,10 +183,27 @@ AVL_INLINE void avl_insert_rebalance(struct avl_node **root,
 		int side = p->child[1] == n;
 
 		if (avl_height(p->child[!side]) + 1 < h) {
-			/* n is heavy on its inner side: turn it outward */
-			if (avl_height(n->child[!side]) > avl_height(n->child[side]))
-				avl_rotate(root, n, !side, augment);
-			avl_rotate(root, p, side, augment);
+			struct avl_node *c = n->child[!side];
+
+			p->height = h - 1;
+			if (avl_height(c) > avl_height(n->child[side])) {
+				/* n is heavy on its inner side: c comes up */
+				avl_rotate_links(root, n, !side);
+				avl_rotate_links(root, p, side);
+				n->height = h - 1;
+				c->height = h;
+				if (augment) {
+					augment(n);
+					augment(p);
+					augment(c);
+				}
+			} else {
+				avl_rotate_links(root, p, side);
+				if (augment) {
+					augment(p);
+					augment(n);
+				}
+			}
 			break;
 		}
 		p->height = ++h;

@@ -10,24 +10,20 @@
 
 #include "internal.h"
 
-static __thread char last_msg[512];
+/* not static: pasid_err_clear (internal.h) clears it inline */
+__thread char pasid_last_msg[PASID_MSG_MAX];
 /* > 0 while a failure may still be recovered from: messages are kept but
  * not sent to the log callback yet (see pasid_log_hold) */
 static __thread int held;
 
 PASID_API const char *pasid_errmsg(void)
 {
-	return last_msg;
-}
-
-void pasid_err_clear(void)
-{
-	last_msg[0] = '\0';
+	return pasid_last_msg;
 }
 
 void pasid_err_restore(const char *msg)
 {
-	snprintf(last_msg, sizeof(last_msg), "%s", msg);
+	snprintf(pasid_last_msg, sizeof(pasid_last_msg), "%s", msg);
 }
 
 void pasid_log_hold(bool on)
@@ -82,9 +78,9 @@ int pasid_err(struct pasid_ctx *ctx, int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	vsnprintf(pasid_last_msg, sizeof(pasid_last_msg), fmt, ap);
 	va_end(ap);
-	emit(ctx, PASID_LOG_ERROR, last_msg);
+	emit(ctx, PASID_LOG_ERROR, pasid_last_msg);
 	return -err;
 }
 
@@ -97,9 +93,9 @@ int pasid_kerr(struct pasid_ctx *ctx, int err, const char *call,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(last_msg, sizeof(last_msg), "%s failed (%s): %s", call,
+	snprintf(pasid_last_msg, sizeof(pasid_last_msg), "%s failed (%s): %s", call,
 		 strerrorname_np(err) ? strerrorname_np(err) : "?", what);
-	emit(ctx, PASID_LOG_ERROR, last_msg);
+	emit(ctx, PASID_LOG_ERROR, pasid_last_msg);
 	return -err;
 }
 

@@ -116,8 +116,15 @@ int pasid_kerr(struct pasid_ctx *ctx, int err, const char *call,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void pasid_log(struct pasid_ctx *ctx, enum pasid_log_level level,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Forget the calling thread's message at the start of a public call. */
-void pasid_err_clear(void);
+/* The calling thread's message (error.c). */
+#define PASID_MSG_MAX 512
+extern __thread char pasid_last_msg[PASID_MSG_MAX];
+/* Forget the calling thread's message at the start of a public call:
+ * inline, since every call pays for it, the fast ones too. */
+static inline void pasid_err_clear(void)
+{
+	pasid_last_msg[0] = '\0';
+}
 /* Put back a message saved earlier (no logging: it was logged then). */
 void pasid_err_restore(const char *msg);
 /* Around an attempt the caller may recover from: its failure message is

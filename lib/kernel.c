@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
-/* One function per ioctl; see kernel.h. */
+/* One function per ioctl; see kernel.h (which has the two of the fast
+ * path, IOAS map and unmap, inline). */
 #include <errno.h>
 #include <string.h>
 
@@ -21,24 +22,6 @@ int k_ioas_alloc(int iommufd, uint32_t *ioas_id)
 
 	if (!ret)
 		*ioas_id = a.out_ioas_id;
-	return ret;
-}
-
-int k_ioas_map(int iommufd, uint32_t ioas_id, void *va, uint64_t len,
-	       uint32_t flags, uint64_t *iova)
-{
-	struct kabi_iommu_ioas_map m = {
-		.size = sizeof(m),
-		.flags = flags,
-		.ioas_id = ioas_id,
-		.user_va = (uintptr_t)va,
-		.length = len,
-		.iova = *iova,
-	};
-	int ret = sys_ioctl(iommufd, KABI_IOMMU_IOAS_MAP, &m);
-
-	if (!ret)
-		*iova = m.iova;
 	return ret;
 }
 
@@ -78,22 +61,6 @@ int k_ioas_copy(int iommufd, uint32_t dst_ioas, uint32_t src_ioas,
 
 	if (!ret)
 		*dst_iova = c.dst_iova;
-	return ret;
-}
-
-int k_ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova, uint64_t len,
-		 uint64_t *unmapped)
-{
-	struct kabi_iommu_ioas_unmap u = {
-		.size = sizeof(u),
-		.ioas_id = ioas_id,
-		.iova = iova,
-		.length = len,
-	};
-	int ret = sys_ioctl(iommufd, KABI_IOMMU_IOAS_UNMAP, &u);
-
-	if (!ret && unmapped)
-		*unmapped = u.length;
 	return ret;
 }
 

@@ -11,20 +11,57 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kabi.h"
+#include "sys.h"
+
 /* ATTACH/DETACH without the PASID flag */
 #define K_NO_PASID UINT32_MAX
 
 int k_destroy(int iommufd, uint32_t id);
 int k_ioas_alloc(int iommufd, uint32_t *ioas_id);
-int k_ioas_map(int iommufd, uint32_t ioas_id, void *va, uint64_t len,
-	       uint32_t flags, uint64_t *iova);
+
+/* Inline, with sys_ioctl: pasid_map and pasid_unmap are the calls users
+ * make millions of times, and each call level is a few percent of the
+ * library's whole budget for them. */
+static inline int k_ioas_map(int iommufd, uint32_t ioas_id, void *va,
+			     uint64_t len, uint32_t flags, uint64_t *iova)
+{
+	struct kabi_iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = *iova,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_IOAS_MAP, &m);
+
+	if (!ret)
+		*iova = m.iova;
+	return ret;
+}
+
+static inline int k_ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova,
+			       uint64_t len, uint64_t *unmapped)
+{
+	struct kabi_iommu_ioas_unmap u = {
+		.size = sizeof(u),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = len,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_IOAS_UNMAP, &u);
+
+	if (!ret && unmapped)
+		*unmapped = u.length;
+	return ret;
+}
+
 int k_ioas_map_file(int iommufd, uint32_t ioas_id, int fd, uint64_t start,
 		    uint64_t len, uint32_t flags, uint64_t *iova);
 int k_ioas_copy(int iommufd, uint32_t dst_ioas, uint32_t src_ioas,
 		uint64_t src_iova, uint64_t len, uint32_t flags,
 		uint64_t *dst_iova);
-int k_ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova, uint64_t len,
-		 uint64_t *unmapped);
 /* ranges: array of {start, last} pairs; *num in: capacity, out: count */
 int k_ioas_iova_ranges(int iommufd, uint32_t ioas_id, void *ranges,
 		       uint32_t *num, uint64_t *alignment);

@@ -42,7 +42,11 @@ static inline bool range_ok(uint64_t start, uint64_t len)
 void maprec_init(struct maprec *r)
 {
 	r->iova_root = r->va_root = NULL;
+	r->lowest = r->highest = NULL;
 	r->count = 0;
+	r->va_indexed = false;
+	r->spare = NULL;
+	r->nspare = 0;
 }
 
 /* Post-order through the parent pointers: each entry is freed after both
@@ -63,6 +67,12 @@ void maprec_fini(struct maprec *r)
 			parent->child[parent->child[1] == n] = NULL;
 		free(iova_entry(n));
 		n = parent;
+	}
+	while (r->spare) {
+		struct maprec_entry *next = r->spare->next_taken;
+
+		free(r->spare);
+		r->spare = next;
 	}
 	maprec_init(r);
 }
@@ -101,11 +111,43 @@ static inline bool iova_slot_find(const struct maprec *r, uint64_t iova,
 	       !(after && iova_entry(after)->iova <= last);
 }
 
-static inline void iova_link(struct maprec *r, struct maprec_entry *e,
-			     const struct iova_slot *slot)
+/*
+ * The slot of a mapping beyond either end of the record, which can overlap
+ * nothing: right of the last entry (which has no right child, being the
+ * largest) or left of the first. False if [iova, last] is not beyond an end.
+ */
+static inline bool iova_slot_at_end(const struct maprec *r, uint64_t iova,
+				    uint64_t last, struct iova_slot *slot)
+{
+	if (!r->highest) {
+		slot->parent = NULL;
+		slot->side = 0;
+		return true;
+	}
+	if (iova > iova_last(r->highest)) {
+		slot->parent = &r->highest->by_iova;
+		slot->side = 1;
+		return true;
+	}
+	if (last < r->lowest->iova) {
+		slot->parent = &r->lowest->by_iova;
+		slot->side = 0;
+		return true;
+	}
+	return false;
+}
+
+/* always inline: a call here is a tenth of an append at the end */
+static inline __attribute__((always_inline)) void
+iova_link(struct maprec *r, struct maprec_entry *e,
+	  const struct iova_slot *slot)
 {
 	avl_link(&r->iova_root, &e->by_iova, slot->parent, slot->side);
 	avl_insert_rebalance(&r->iova_root, &e->by_iova, NULL);
+	if (!r->lowest || e->iova < r->lowest->iova)
+		r->lowest = e;
+	if (!r->highest || e->iova > r->highest->iova)
+		r->highest = e;
 }
 
 /* The mapping with the largest start at or below iova, or NULL. */
@@ -133,11 +175,18 @@ static inline struct maprec_entry *iova_first(const struct maprec *r)
 	return n ? iova_entry(n) : NULL;
 }
 
-static inline struct maprec_entry *iova_next(const struct maprec_entry *e)
+/* The entry after e (side 1) or before it (side 0), or NULL. */
+static inline struct maprec_entry *iova_step(const struct maprec_entry *e,
+					     int side)
 {
-	const struct avl_node *n = avl_next(&e->by_iova);
+	const struct avl_node *n = avl_step(&e->by_iova, side);
 
 	return n ? iova_entry(n) : NULL;
+}
+
+static inline struct maprec_entry *iova_next(const struct maprec_entry *e)
+{
+	return iova_step(e, 1);
 }
 
 /* ---- by process address ---- */
@@ -188,17 +237,24 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
 		return -EINVAL;
-	if (!iova_slot_find(r, iova, iova + (len - 1), &slot))
+	if (!iova_slot_at_end(r, iova, iova + (len - 1), &slot) &&
+	    !iova_slot_find(r, iova, iova + (len - 1), &slot))
 		return -EEXIST;
-	e = malloc(sizeof(*e));
-	if (!e)
-		return -ENOMEM;
+	e = r->spare;
+	if (e) {
+		r->spare = e->next_taken;
+		r->nspare--;
+	} else {
+		e = malloc(sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+	}
 	e->iova = iova;
 	e->len = len;
 	e->va = va;
 	e->next_taken = NULL;
 	iova_link(r, e, &slot);
-	if (va)
+	if (va && r->va_indexed)
 		va_insert(r, e);
 	r->count++;
 	return 0;
@@ -206,8 +262,13 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 
 static inline void unlink_entry(struct maprec *r, struct maprec_entry *e)
 {
+	/* an end's neighbour is one step away: it has no child outwards */
+	if (e == r->lowest)
+		r->lowest = iova_step(e, 1);
+	if (e == r->highest)
+		r->highest = iova_step(e, 0);
 	avl_erase(&r->iova_root, &e->by_iova, NULL);
-	if (e->va)
+	if (e->va && r->va_indexed)
 		avl_erase(&r->va_root, &e->by_va, va_recompute);
 	r->count--;
 }
@@ -223,7 +284,14 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		return -EINVAL;
 	last = iova + (len - 1);
 
-	first = iova_floor(r, iova);
+	/* An unmap at either end of the record, from a mapping's start (the
+	 * usual unmap of the oldest or the newest mapping), needs no search */
+	if (r->lowest && r->lowest->iova == iova)
+		first = r->lowest;
+	else if (r->highest && r->highest->iova == iova)
+		first = r->highest;
+	else
+		first = iova_floor(r, iova);
 	if (first && iova_last(first) >= iova) {
 		if (first->iova < iova)
 			goto cut_it;
@@ -279,7 +347,7 @@ void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 		 * here: the slot is right whatever the overlap test says. */
 		iova_slot_find(r, taken->iova, iova_last(taken), &slot);
 		iova_link(r, taken, &slot);
-		if (taken->va)
+		if (taken->va && r->va_indexed)
 			va_insert(r, taken);
 		taken->next_taken = NULL;
 		r->count++;
@@ -287,12 +355,18 @@ void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 	}
 }
 
-void maprec_release(struct maprec_entry *taken)
+void maprec_release(struct maprec *r, struct maprec_entry *taken)
 {
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 
-		free(taken);
+		if (r->nspare < MAPREC_SPARE_MAX) {
+			taken->next_taken = r->spare;
+			r->spare = taken;
+			r->nspare++;
+		} else {
+			free(taken);
+		}
 		taken = next;
 	}
 }
@@ -305,15 +379,30 @@ const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 	return e && iova_last(e) >= iova ? e : NULL;
 }
 
+/* Index every entry with process memory; from now on add, take and put
+ * back keep the index current. */
+static void va_index_build(struct maprec *r)
+{
+	struct maprec_entry *e;
+
+	for (e = iova_first(r); e; e = iova_next(e))
+		if (e->va)
+			va_insert(r, e);
+	r->va_indexed = true;
+}
+
 /*
  * If the left subtree has a range ending at or after va, go left: should
  * none of them contain va, they all start after it, and so does everything
  * from here rightwards. Otherwise only this entry or the right subtree can.
  */
-const struct maprec_entry *maprec_find_va(const struct maprec *r,
-					  uintptr_t va)
+const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va)
 {
-	const struct avl_node *n = r->va_root;
+	const struct avl_node *n;
+
+	if (!r->va_indexed)
+		va_index_build(r);
+	n = r->va_root;
 
 	while (n) {
 		const struct maprec_entry *e = va_entry(n);
@@ -343,5 +432,5 @@ const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 
 size_t maprec_bytes(const struct maprec *r)
 {
-	return r->count * sizeof(struct maprec_entry);
+	return (r->count + r->nspare) * sizeof(struct maprec_entry);
 }

@@ -5,13 +5,22 @@
  * (several mappings may cover the same process memory). Insert, remove and
  * both lookups are O(log n) in any order.
  *
- * Not thread safe: the address space's lock guards its record. Entries are
- * intrusive and owned by the record; the only call that allocates is
- * maprec_add, so an entry taken out can always be put back.
+ * The index by process address is built on the first maprec_find_va only,
+ * and kept from then on: most users never look a mapping up by address, and
+ * keeping that index costs each map and unmap about as much as the one by
+ * IOVA. The build is O(n log n), once per record.
+ *
+ * Not thread safe: the address space's lock guards its record, and every
+ * call here, maprec_release included, runs under it. Entries are intrusive
+ * and owned by the record; the only call that allocates is maprec_add, so an
+ * entry taken out can always be put back. Released entries are kept for the
+ * next maprec_add (up to MAPREC_SPARE_MAX of them), so that a steady state of
+ * maps and unmaps calls neither malloc nor free.
  */
 #ifndef LIBPASID_MAPREC_H
 #define LIBPASID_MAPREC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,18 +34,31 @@ struct maprec_entry {
 	uint64_t iova, len;
 	uintptr_t va;			/* 0: not process memory (file, copy) */
 	struct avl_node by_iova;	/* ordered by iova */
-	struct avl_node by_va;		/* by (va, iova); only when va != 0 */
+	struct avl_node by_va;		/* by (va, iova); only when va != 0
+					   and the index is built */
 	uint64_t va_max_last;		/* largest va + len - 1 in this by_va subtree */
-	struct maprec_entry *next_taken;/* a list made by maprec_take */
+	struct maprec_entry *next_taken;/* a list made by maprec_take, or the
+					   spare list */
 };
+
+/* Enough for the unmaps a few threads have in flight at once; a large unmap
+ * that frees more returns the rest to malloc. */
+#define MAPREC_SPARE_MAX 64
 
 struct maprec {
 	struct avl_node *iova_root, *va_root;
+	/* the first and the last entry by IOVA (NULL when empty): the kernel
+	 * hands out IOVAs at one end of what is mapped more often than not,
+	 * and an entry at either end is added and found without a search */
+	struct maprec_entry *lowest, *highest;
 	size_t count;
+	bool va_indexed;		/* va_root holds every entry with a va */
+	struct maprec_entry *spare;	/* released, for maprec_add */
+	unsigned int nspare;
 };
 
 void maprec_init(struct maprec *r);
-/* Frees every entry. */
+/* Frees every entry, the spare ones too. */
 void maprec_fini(struct maprec *r);
 
 /* Record [iova, iova + len) backed by va (0: none). 0, -ENOMEM, -EEXIST if
@@ -57,21 +79,21 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 /* Put a taken list back (the kernel refused the unmap). Cannot fail: nothing
  * can have been added over the taken range while the kernel still maps it. */
 void maprec_put_back(struct maprec *r, struct maprec_entry *taken);
-/* Free a taken list (the kernel unmapped it). */
-void maprec_release(struct maprec_entry *taken);
+/* Give a taken list back to r for reuse (the kernel unmapped it). */
+void maprec_release(struct maprec *r, struct maprec_entry *taken);
 
 /* The mapping that contains iova, or NULL. */
 const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 					    uint64_t iova);
 /* A mapping whose process memory contains va (any one of them if several
- * do), or NULL. */
-const struct maprec_entry *maprec_find_va(const struct maprec *r,
-					  uintptr_t va);
+ * do), or NULL. The first call builds the index by process address, so it
+ * writes the record: call it under the same lock as maprec_add. */
+const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va);
 /* The first mapping in IOVA order, and the one after e; NULL at the end. */
 const struct maprec_entry *maprec_first(const struct maprec *r);
 const struct maprec_entry *maprec_next(const struct maprec_entry *e);
 
-/* Heap bytes the record holds (entries). */
+/* Heap bytes the record holds (entries, the spare ones too). */
 size_t maprec_bytes(const struct maprec *r);
 
 #endif

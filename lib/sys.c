@@ -54,8 +54,3 @@ int sys_close(int fd)
 {
 	return pasid_sys->close(fd) < 0 ? -errno : 0;
 }
-
-int sys_ioctl(int fd, unsigned long request, void *arg)
-{
-	return pasid_sys->ioctl(fd, request, arg) < 0 ? -errno : 0;
-}

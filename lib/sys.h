@@ -7,6 +7,7 @@
 #ifndef LIBPASID_SYS_H
 #define LIBPASID_SYS_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -35,6 +36,12 @@ void pasid_sys_set(const struct pasid_sys *ops);
 /* Convenience wrappers that return -errno instead of -1/errno. */
 int sys_open(const char *path, int flags);
 int sys_close(int fd);
-int sys_ioctl(int fd, unsigned long request, void *arg);
+
+/* Inline: pasid_map and pasid_unmap call it every time, and a call more
+ * is a tenth of what they may spend outside the kernel. */
+static inline int sys_ioctl(int fd, unsigned long request, void *arg)
+{
+	return pasid_sys->ioctl(fd, request, arg) < 0 ? -errno : 0;
+}
 
 #endif

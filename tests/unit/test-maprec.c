@@ -122,7 +122,7 @@ static int check_va_tree(const struct avl_node *n,
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
-	size_t n_iova = 0, n_va = 0, with_va = 0;
+	size_t n_iova = 0, n_va = 0, with_va = 0, n_spare = 0;
 	const struct maprec_entry *e;
 	uint64_t max;
 
@@ -130,10 +130,22 @@ static void check_record(const struct maprec *r)
 	expect_eq(n_iova, r->count);
 	prev = NULL;
 	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
-	for (e = maprec_first(r); e; e = maprec_next(e))
+	prev = NULL;
+	for (e = maprec_first(r); e; e = maprec_next(e)) {
 		with_va += e->va != 0;
-	expect_eq(n_va, with_va);
-	expect_eq(maprec_bytes(r), r->count * sizeof(struct maprec_entry));
+		prev = e;
+	}
+	/* the ends the record remembers are the ends */
+	expect_ptr_eq(r->lowest, maprec_first(r));
+	expect_ptr_eq(r->highest, prev);
+	/* the index by process address exists only once asked for */
+	expect_eq(n_va, r->va_indexed ? with_va : 0);
+	for (e = r->spare; e; e = e->next_taken)
+		n_spare++;
+	expect_eq(n_spare, r->nspare);
+	expect_le(r->nspare, MAPREC_SPARE_MAX);
+	expect_eq(maprec_bytes(r),
+		  (r->count + r->nspare) * sizeof(struct maprec_entry));
 }
 
 static size_t list_length(const struct maprec_entry *e)
@@ -161,7 +173,7 @@ START_TEST(empty)
 	ck_assert_ptr_null(taken);
 	ck_assert_uint_eq(maprec_bytes(&r), 0);
 	maprec_put_back(&r, NULL);
-	maprec_release(NULL);
+	maprec_release(&r, NULL);
 	maprec_fini(&r);
 }
 END_TEST
@@ -211,7 +223,7 @@ START_TEST(top_of_iova_space)
 	check_record(&r);
 	ck_assert_uint_eq(r.count, 2);
 	ck_assert_int_eq(maprec_take(&r, top, PAGE, &taken, &cut), 0);
-	maprec_release(taken);
+	maprec_release(&r, taken);
 	check_record(&r);
 	maprec_fini(&r);
 }
@@ -235,7 +247,7 @@ START_TEST(longest_mapping)
 	ck_assert_uint_eq(cut->iova, 0);
 	ck_assert_int_eq(maprec_take(&r, 0, UINT64_MAX, &taken, &cut), 0);
 	ck_assert_uint_eq(list_length(taken), 1);
-	maprec_release(taken);
+	maprec_release(&r, taken);
 	check_record(&r);
 	maprec_fini(&r);
 }
@@ -283,6 +295,86 @@ START_TEST(no_process_memory)
 	check_record(&r);
 	ck_assert_uint_eq(maprec_find_va(&r, 0x5fff)->iova, 2 * PAGE);
 	maprec_fini(&r);
+}
+END_TEST
+
+/* The index by process address is built by the first maprec_find_va, over
+ * whatever is recorded then, and kept from then on; entries taken out before
+ * it was built and put back after are in it. */
+START_TEST(va_index_lazy)
+{
+	struct maprec r;
+	struct maprec_entry *taken, *early;
+	const struct maprec_entry *cut;
+	uint64_t i;
+
+	maprec_init(&r);
+	for (i = 0; i < 64; i++)
+		ck_assert_int_eq(maprec_add(&r, i * PAGE, PAGE,
+					    i % 4 ? 0x100000 + i * PAGE : 0), 0);
+	ck_assert_int_eq(maprec_take(&r, 8 * PAGE, 2 * PAGE, &early, &cut), 0);
+	ck_assert_int_eq(maprec_take(&r, 21 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	ck_assert(!r.va_indexed);
+	ck_assert_ptr_null(r.va_root);
+	check_record(&r);
+
+	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 5 * PAGE + 1)->iova,
+			  5 * PAGE);
+	ck_assert(r.va_indexed);
+	check_record(&r);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 4 * PAGE));	/* no va */
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));	/* taken */
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 21 * PAGE));	/* gone */
+
+	maprec_put_back(&r, early);
+	check_record(&r);
+	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 9 * PAGE)->iova, 9 * PAGE);
+	ck_assert_int_eq(maprec_add(&r, 21 * PAGE, PAGE, 0x300000), 0);
+	ck_assert_uint_eq(maprec_find_va(&r, 0x300fff)->iova, 21 * PAGE);
+	ck_assert_int_eq(maprec_take(&r, 0, 16 * PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	check_record(&r);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));
+	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 17 * PAGE)->iova,
+			  17 * PAGE);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* Released entries are kept, up to MAPREC_SPARE_MAX, and maprec_add reuses
+ * them before it allocates; maprec_fini frees them (valgrind would tell). */
+START_TEST(spare_entries)
+{
+	enum { N = MAPREC_SPARE_MAX + 16 };
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut, *last;
+	uint64_t i;
+
+	maprec_init(&r);
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(maprec_add(&r, i * PAGE, PAGE, 0), 0);
+	ck_assert_int_eq(maprec_take(&r, 0, N * PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	ck_assert_uint_eq(r.nspare, MAPREC_SPARE_MAX);
+	ck_assert_uint_eq(r.count, 0);
+	check_record(&r);
+
+	/* the entry released last is the first one reused */
+	ck_assert_int_eq(maprec_add(&r, 0, PAGE, 0x1000), 0);
+	ck_assert_int_eq(maprec_take(&r, 0, PAGE, &taken, &cut), 0);
+	last = taken;
+	maprec_release(&r, taken);
+	ck_assert_int_eq(maprec_add(&r, 8 * PAGE, PAGE, 0x2000), 0);
+	ck_assert_ptr_eq(maprec_find_iova(&r, 8 * PAGE), last);
+	ck_assert_uint_eq(r.nspare, MAPREC_SPARE_MAX - 1);
+	for (i = 1; i < N; i++)
+		ck_assert_int_eq(maprec_add(&r, (8 + i) * PAGE, PAGE, 0), 0);
+	ck_assert_uint_eq(r.nspare, 0);
+	check_record(&r);
+	maprec_fini(&r);
+	ck_assert_uint_eq(maprec_bytes(&r), 0);
 }
 END_TEST
 
@@ -358,7 +450,7 @@ START_TEST(take_semantics)
 		ck_assert_uint_eq(r.count, 3 - c->taken);
 		for (e = taken; e; e = e->next_taken)
 			ck_assert_ptr_null(maprec_find_iova(&r, e->iova));
-		maprec_release(taken);
+		maprec_release(&r, taken);
 	}
 	check_record(&r);
 	maprec_fini(&r);
@@ -379,11 +471,16 @@ START_TEST(sequential)
 	for (i = 0; i < N; i++)
 		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0x100000 + i * PAGE), 0);
 	check_record(&r);
+	expect_null(r.va_root);
+	/* the first lookup by address indexes the N entries there are */
+	expect_eq(maprec_find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
+		  (N - 1) * PAGE);
+	check_record(&r);
 	expect_le(r.iova_root->height, 13);	/* log2(N) + 1 */
 	expect_le(r.va_root->height, 13);
 	for (i = 0; i < N; i += 2) {
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
-		maprec_release(taken);
+		maprec_release(&r, taken);
 	}
 	check_record(&r);
 	for (i = N; i-- > 0;) {
@@ -392,7 +489,7 @@ START_TEST(sequential)
 		e = maprec_find_va(&r, 0x100000 + i * PAGE + 7);
 		expect_eq(e->iova, i * PAGE);
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
-		maprec_release(taken);
+		maprec_release(&r, taken);
 	}
 	check_record(&r);
 	expect_eq(r.count, 0);
@@ -574,7 +671,7 @@ static void random_take(struct maprec *r, struct model *md)
 	if (!rnd(4)) {
 		maprec_put_back(r, taken);
 	} else {
-		maprec_release(taken);
+		maprec_release(r, taken);
 		model_remove(md, first, count);
 	}
 }
@@ -604,7 +701,7 @@ static void random_find_iova(const struct maprec *r, const struct model *md)
 		expect(e && same(e, &md->m[i]));
 }
 
-static void random_find_va(const struct maprec *r, const struct model *md)
+static void random_find_va(struct maprec *r, const struct model *md)
 {
 	uintptr_t va = (uintptr_t)random_point(VA_PAGES + MAX_LEN + 2);
 	const struct maprec_entry *e = maprec_find_va(r, va);
@@ -709,7 +806,6 @@ START_TEST(large_random)
 	}
 	check_record(&r);
 	expect_le(r.iova_root->height, 21);	/* 1.44 log2(N) */
-	expect_le(r.va_root->height, 21);
 	for (i = 0; i < N; i++) {
 		const struct maprec_entry *f;
 
@@ -719,6 +815,8 @@ START_TEST(large_random)
 		expect(f && f->va <= e->va + e->len - 1 &&
 			  e->va + e->len - 1 - f->va < f->len);
 	}
+	check_record(&r);
+	expect_le(r.va_root->height, 21);
 	for (i = N - 1; i > 0; i--) {
 		uint64_t t = order[i];
 
@@ -730,7 +828,7 @@ START_TEST(large_random)
 		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, 2 * PAGE,
 					     &taken, &cut), 0);
 		expect_eq(list_length(taken), 1);
-		maprec_release(taken);
+		maprec_release(&r, taken);
 		if (i % 2048 == 0)
 			check_record(&r);
 	}
@@ -754,6 +852,8 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, longest_mapping);
 	tcase_add_test(tc, top_of_process_space);
 	tcase_add_test(tc, no_process_memory);
+	tcase_add_test(tc, va_index_lazy);
+	tcase_add_test(tc, spare_entries);
 	tcase_add_test(tc, overlap_leaves_record_unchanged);
 	tcase_add_loop_test(tc, take_semantics, 0,
 			    sizeof(take_cases) / sizeof(take_cases[0]));
