@@ -473,7 +473,8 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 	pasid_err_clear();
 	if (__builtin_expect(!as || !iova || !buf || !len ||
 			     !(flags & PASID_MAP_RW) || (flags & ~PASID_MAP_RW) ||
-			     (((uintptr_t)buf | len) & (page_size() - 1)), 0))
+			     (((uintptr_t)buf | len) & (page_size() - 1)) ||
+			     inherited(as->ctx), 0))
 		return map_memory(as, buf, len, flags, iova);
 	ret = k_ioas_map(as->ctx->iommufd, as->ioas_id, buf, len,
 			 kernel_map_flags(flags), &where);

@@ -111,6 +111,18 @@ static int dev_setup(struct pasid_ctx *ctx, int fd, const char *bdf,
 	dev->fd = fd;
 	dev->group = -1;
 	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	/* sysfs first, before the kernel is asked for anything: the IOMMU
+	 * group (its devices share page tables and one PASID space, so a
+	 * device must not silently lose it) and the IOMMU family when
+	 * hw_info does not name it */
+	have_info = bdf[0] != '\0';
+	if (have_info) {
+		ret = pasid_devinfo_get(bdf, &info);
+		if (ret) {
+			pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+			goto fail;
+		}
+	}
 
 	ret = k_bind_iommufd(fd, ctx->iommufd, &dev->dev_id);
 	if (ret) {
@@ -125,10 +137,6 @@ static int dev_setup(struct pasid_ctx *ctx, int fd, const char *bdf,
 				 name);
 		goto fail;
 	}
-	/* sysfs: the IOMMU group (devices of a group share page tables) and
-	 * the IOMMU family when hw_info does not name it */
-	have_info = bdf[0] && !pasid_devinfo_get(bdf, &info);
-	pasid_err_clear();
 	dev->group = have_info ? info.iommu_group : -1;
 	fill_caps(dev, &hw, have_info ? &info : NULL);
 

@@ -32,7 +32,7 @@ void pasid_log_hold(bool on)
 }
 
 /*
- * The callback gets a copy, never last_msg itself, and last_msg is put back
+ * The callback gets a copy, never pasid_last_msg itself, and pasid_last_msg is put back
  * when it returns: a callback may call library functions (a context-free
  * one such as pasid_devinfo_get, or pasid_errmsg), and each of those clears
  * or overwrites the thread's message, which the caller of the failed call
@@ -45,18 +45,18 @@ static __thread bool in_callback;
 static void emit(struct pasid_ctx *ctx, enum pasid_log_level level,
 		 const char *msg)
 {
-	char copy[sizeof(last_msg)], saved[sizeof(last_msg)];
+	char copy[sizeof(pasid_last_msg)], saved[sizeof(pasid_last_msg)];
 
 	if (held && level == PASID_LOG_ERROR)
 		return;
 	if (!ctx || !ctx->log || level > ctx->log_level || in_callback)
 		return;
 	snprintf(copy, sizeof(copy), "%s", msg);
-	memcpy(saved, last_msg, sizeof(saved));
+	memcpy(saved, pasid_last_msg, sizeof(saved));
 	in_callback = true;
 	ctx->log(ctx->log_arg, level, copy);
 	in_callback = false;
-	memcpy(last_msg, saved, sizeof(last_msg));
+	memcpy(pasid_last_msg, saved, sizeof(pasid_last_msg));
 }
 
 void pasid_log(struct pasid_ctx *ctx, enum pasid_log_level level,

@@ -23,11 +23,6 @@ static inline unsigned int word_of(uint32_t id)
 	return (id >> 6) & (WORDS_PER_CHUNK - 1);
 }
 
-static inline bool chunk_full(const struct idspace *s, uint32_t c)
-{
-	return s->full_chunks[c / 64] >> (c % 64) & 1;
-}
-
 void idspace_fini(struct idspace *s)
 {
 	uint32_t c;

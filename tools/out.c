@@ -13,6 +13,8 @@
 #define CELL 320
 
 static bool json;
+/* the output could not be made (no memory for a table): the command fails */
+static bool broken;
 static int depth;		/* JSON nesting */
 static bool first[8];		/* no comma before the first member */
 
@@ -98,6 +100,15 @@ void out_list_begin(const char *name)
 	ncols = nrows = 0;
 	if (!cells)
 		cells = calloc(MAX_ROWS, sizeof(*cells));
+	if (!cells && !broken) {
+		fprintf(stderr, "pasidctl: out of memory for the table\n");
+		broken = true;
+	}
+}
+
+bool out_broken(void)
+{
+	return broken;
 }
 
 void out_list_end(void)

@@ -24,5 +24,7 @@ void out_bool(const char *key, bool val);
 void out_error(const char *what, const char *err_name, const char *msg);
 /* Print a finished table (columns sized to their widest cell). */
 void out_flush(void);
+/* True when output was lost (no memory for a table): exit non-zero. */
+bool out_broken(void);
 
 #endif

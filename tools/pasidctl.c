@@ -46,6 +46,12 @@ static int bad_command(const char *msg)
 	return 2;
 }
 
+/* A command that printed nothing because the output failed has failed. */
+static int finish(int ret)
+{
+	return ret ? ret : out_broken() ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -82,11 +88,11 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[optind++];
 	if (!strcmp(cmd, "list") && optind == argc)
-		return cmd_list();
+		return finish(cmd_list());
 	if (!strcmp(cmd, "info") && optind + 1 == argc)
-		return cmd_info(argv[optind]);
+		return finish(cmd_info(argv[optind]));
 	if (!strcmp(cmd, "selftest") && optind + 1 == argc)
-		return cmd_selftest(argv[optind]);
+		return finish(cmd_selftest(argv[optind]));
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

@@ -13,11 +13,6 @@
  * value or -errno with a message, a PASID handed out fits the width the
  * library reports (at most 20 bits, PCIe's), and after pasid_ctx_close
  * every fd of the fake kernel is closed exactly once.
- *
- * Known library bugs (issue 8, "a kernel that answers oddly") would stop
- * every fuzzing run at once: with LIBPASID_FUZZ_TAME=1 (tests/fuzz/run sets
- * it for fuzzing, not for the regression and known inputs) the kernel stays
- * away from them; see tame(). Remove each guard with its fix.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +35,6 @@
 #define MAX_PASID_WIDTH 20	/* PCIe PASIDs are 20 bits */
 
 static struct in in;
-static bool tame_known;
 static bool fake_open[NFAKE];
 static const struct pasid_sys *emu_seam;
 static struct pasid_sys seam;
@@ -52,33 +46,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- the fake kernel ---- */
-
-/*
- * The answers that reach known bugs, made harmless while they are not
- * fixed (the inputs in tests/fuzz/known/kernel show each):
- *  - lib/device.c fill_caps takes out_max_pasid_log2 as the PASID width
- *    uncapped (PCIe has 20 bits);
- *  - lib/as.c pasid_as_iova_ranges reads the ranges from a NULL buffer when
- *    the first call (no buffer) succeeds with a count, past its buffer when
- *    the count grew between the two calls, and sizes calloc straight from
- *    the count (a count above INT_MAX also comes back as a negative
- *    "errno").
- */
-static void tame(unsigned long request, void *arg, size_t cap)
-{
-	if (!tame_known)
-		return;
-	if (request == KABI_IOMMU_GET_HW_INFO) {
-		struct kabi_iommu_hw_info *h = arg;
-
-		h->out_max_pasid_log2 %= 21;
-	} else if (request == KABI_IOMMU_IOAS_IOVA_RANGES) {
-		struct kabi_iommu_ioas_iova_ranges *r = arg;
-		uint32_t room = (uint32_t)(cap / sizeof(struct kabi_iommu_iova_range));
-
-		r->num_iovas = room ? r->num_iovas % (room + 1) : 0;
-	}
-}
 
 static const int errnos[] = {
 	EINVAL, ENOMEM, EOPNOTSUPP, EMSGSIZE, ENOENT, EBUSY, EFAULT, EIO,
@@ -170,7 +137,7 @@ static int f_ioctl(int fd, unsigned long request, void *arg)
 		/* "there are more": the count is part of the answer */
 		struct kabi_iommu_ioas_iova_ranges *r = arg;
 
-		r->num_iovas = tame_known ? in_u8(&in) % 16 : in_u32(&in);
+		r->num_iovas = in_u32(&in);
 	}
 	if (err) {
 		errno = err;
@@ -193,7 +160,6 @@ static int f_ioctl(int fd, unsigned long request, void *arg)
 	memcpy(&size, arg, sizeof(size));
 	if (size > 4 && size <= 512)
 		in_bytes(&in, (uint8_t *)arg + 4, size - 4);
-	tame(request, arg, cap);
 	fill_user(uptr, cap);
 	return 0;
 }
@@ -280,7 +246,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		.sysfs_root = emu_seam->sysfs_root,
 	};
 	pasid_sys_set(&seam);
-	tame_known = getenv("LIBPASID_FUZZ_TAME") != NULL;
 	memfd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (memfd < 0 || ftruncate(memfd, 4 * PAGE))
 		abort();
