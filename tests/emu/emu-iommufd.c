@@ -226,7 +226,8 @@ static int vendor_paging_flags(const struct emu_dev *dev, uint32_t f)
 			 */
 			return amd_nest_parent_ok(dev) ? 0 : -EOPNOTSUPP;
 		case PASID:		/* v2 table, needs IOMMU PASID support
-					   (vm-testing: QEMU AMD refuses) */
+					   (kernel-rules §7.2: QEMU's AMD
+					   refuses) */
 			return pasid_ok && dev->cfg.pasid_log2 ? 0 :
 								 -EOPNOTSUPP;
 		}

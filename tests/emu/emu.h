@@ -6,7 +6,8 @@
  * doc/kernel-rules.md (cited as "kernel-rules §N") as the Linux 7.3 source
  * implements them; where a reading of the source and what real kernels did
  * disagree (kernel-rules §9), the real kernel wins. What is modelled, where it
- * departs from the reference, and what is not modelled: tests/emu/README.md.
+ * departs from the source reading, and what is not modelled:
+ * tests/emu/README.md.
  *
  * Not a library for production: tests only. Thread-safe (one mutex).
  */

@@ -1420,7 +1420,8 @@ START_TEST(t_pasid_hwpt_not_capable)	/* row: HWPT without ALLOC_PASID */
 END_TEST
 
 /* row: the RID on a non-PASID-compatible HWPT (auto included) -> EINVAL;
- * vm-testing: "PASID attach with the RID on an auto page table: EINVAL" */
+ * measured on the Intel, AMD and virtio vIOMMUs and the mock IOMMU
+ * (doc/vm-testing.md) */
 START_TEST(t_pasid_rid_auto)
 {
 	struct pasid_env e = pasid_env(20);
@@ -1615,7 +1616,7 @@ START_TEST(t_pasid_no_resv)
 }
 END_TEST
 
-/* IOMMUs that cannot do PASID (vm-testing: virtio, AMD v1) */
+/* IOMMUs that cannot do PASID (kernel-rules §4.3, §7.2: virtio, AMD v1) */
 START_TEST(t_pasid_no_iommu_support)
 {
 	uint32_t ioas = ioas_new(ictx), h;
@@ -1658,9 +1659,9 @@ END_TEST
  * DMA
  * ==================================================================== */
 
-/* vm-testing: an untagged DMA lands in the RID's address space, one tagged
- * with P in P's (same IOVA, different buffers); unattached and detached
- * PASIDs are blocked */
+/* doc/vm-testing.md: an untagged DMA lands in the RID's address space, one
+ * tagged with P in P's (same IOVA, different buffers); unattached and
+ * detached PASIDs are blocked */
 START_TEST(t_dma_pasid)
 {
 	uint32_t ioas_rid = ioas_new(ictx), ioas_p = ioas_new(ictx), hr, hp;
