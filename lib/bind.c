@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * RID and PASID attachment. The kernel's rules this file encodes (see
- * doc/kernel-rules.md): an IOAS can never be attached to a PASID, and a PASID
- * can only be attached while every page table on the device, the RID's too,
- * was allocated with IOMMU_HWPT_ALLOC_PASID. So the library gives each
+ * doc/kernel-rules.md §4): an IOAS can never be attached to a PASID, and a
+ * PASID can only be attached while every page table on the device, the
+ * RID's too, was allocated with IOMMU_HWPT_ALLOC_PASID. So the library gives each
  * address space PASID-capable page tables (HWPTs), shares one between every
  * RID and PASID whose IOMMU accepts it, and moves the RID onto such a table
  * before the first PASID bind.

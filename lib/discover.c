@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * Device discovery from sysfs (uapi-reference §5): turn what a user typed into
- * a PCI address and a VFIO cdev path, and read one device's facts (IOMMU
- * instance, group, driver, cdev, PCIe PASID/ATS/PRI capabilities).
+ * Device discovery from sysfs (doc/kernel-rules.md §5): turn what a user
+ * typed into a PCI address and a VFIO cdev path, and read one device's facts
+ * (IOMMU instance, group, driver, cdev, PCIe PASID/ATS/PRI capabilities).
  *
  * Every sysfs path is built from pasid_sys->sysfs_root so the unit tests can
  * point it at a fake tree; files are read through the pasid_sys seam. Links

@@ -117,7 +117,7 @@ int k_get_hw_info(int iommufd, uint32_t dev_id, struct k_hw_info *info)
 	info->type = h.out_data_type;
 	info->data_len = h.data_len < sizeof(info->data) ?
 			 h.data_len : sizeof(info->data);
-	/* stays 0 on kernels before 6.15: "no PASID" (uapi-reference §2) */
+	/* stays 0 on kernels before 6.15: "no PASID" (kernel-rules §2.1) */
 	info->max_pasid_log2 = h.out_max_pasid_log2;
 	info->capabilities = h.out_capabilities;
 	return 0;

@@ -2,8 +2,9 @@
 /*
  * Typed wrappers, one per iommufd/VFIO ioctl the core uses. Each fills the
  * kernel struct (zeroed first: fields an older kernel does not know must stay
- * zero, see uapi-reference §2), calls it through the syscall seam and returns
- * 0 or -errno. No diagnostics here: the caller knows what it was trying to do.
+ * zero, see doc/kernel-rules.md §2.1), calls it through the syscall seam and
+ * returns 0 or -errno. No diagnostics here: the caller knows what it was
+ * trying to do.
  */
 #ifndef LIBPASID_KERNEL_H
 #define LIBPASID_KERNEL_H

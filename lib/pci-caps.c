@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * PCIe PASID, ATS and PRI capabilities from a device's sysfs config file
- * (uapi-reference §5.2). Only root reads past the first 64 bytes; then the
+ * (doc/kernel-rules.md §5.3). Only root reads past the first 64 bytes; then the
  * answer is "unknown" (-1), never a guess.
  */
 #include <fcntl.h>
@@ -94,7 +94,7 @@ static int cap_present(int pos)
 
 /*
  * PASID and PRI of an SR-IOV VF live in its PF (the kernel reads them through
- * pci_physfn(), uapi-reference §5.2); ATS is implemented by each VF itself.
+ * pci_physfn(), kernel-rules §5.3); ATS is implemented by each VF itself.
  */
 int pci_caps_read(const char *bdf, struct pasid_devinfo *info)
 {

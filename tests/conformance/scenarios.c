@@ -381,7 +381,7 @@ static void s_raw(struct sc *s, const char *name, unsigned long req,
 
 /* ---- scenarios --------------------------------------------------------- */
 
-/* Binding (ref §8.1) and VFIO ioctls before it (ref §4). */
+/* Binding (kernel-rules §3.2) and VFIO ioctls before it (§3.1). */
 static void sc_bind(struct sc *s)
 {
 	struct kabi_vfio_device_info info = { .argsz = sizeof(info) };
@@ -447,7 +447,7 @@ static void sc_bind(struct sc *s)
 	s_destroy(s, "destroy-device", s->dev_id);
 }
 
-/* The iommufd entry's size rules (ref §2). */
+/* The iommufd entry's size rules (kernel-rules §2.1). */
 static void sc_size(struct sc *s)
 {
 	union {
@@ -567,7 +567,7 @@ static void sc_size(struct sc *s)
 #undef RESET
 }
 
-/* IOAS lifetime and IOMMU_DESTROY (ref §1). */
+/* IOAS lifetime and IOMMU_DESTROY (kernel-rules §1). */
 static void sc_ioas(struct sc *s)
 {
 	uint32_t ioas, hwpt, pt;
@@ -599,7 +599,7 @@ static void sc_ioas(struct sc *s)
 	/* closing the context with a map and no device attached */
 }
 
-/* IOAS_MAP / UNMAP without a domain (ref §9). */
+/* IOAS_MAP / UNMAP without a domain (kernel-rules §8). */
 static void sc_map(struct sc *s)
 {
 	uint32_t ioas, other, hwpt;
@@ -677,7 +677,7 @@ static void sc_map(struct sc *s)
 }
 
 /* IOAS_MAP with a domain and the RID attached: alignment, aperture,
- * reserved regions, pinning at map time (ref §9). */
+ * reserved regions, pinning at map time (kernel-rules §8). */
 static void sc_map_domain(struct sc *s)
 {
 	uint32_t ioas;
@@ -726,7 +726,7 @@ static void sc_map_domain(struct sc *s)
 	s_destroy(s, "destroy", ioas);
 }
 
-/* IOMMU_IOAS_COPY (ref §9: any fully covered range in 7.3). */
+/* IOMMU_IOAS_COPY (kernel-rules §8.3: any fully covered range in 7.3). */
 static void sc_copy(struct sc *s)
 {
 	uint32_t a, b;
@@ -873,7 +873,7 @@ static const char *caps_str(const struct kabi_iommu_hw_info *h)
 	return buf;
 }
 
-/* IOMMU_GET_HW_INFO (ref §6). */
+/* IOMMU_GET_HW_INFO (kernel-rules §6). */
 static void sc_hw_info(struct sc *s)
 {
 	struct kabi_iommu_hw_info h;
@@ -937,8 +937,8 @@ static void sc_hw_info(struct sc *s)
 	step(s, "type-without-flag", ret, "type=%u", h.out_data_type);
 }
 
-/* IOMMU_HWPT_ALLOC: the flag combinations per vendor (ref §8.2) and the
- * pt_id kinds (ref §10.1). */
+/* IOMMU_HWPT_ALLOC: the flag combinations per vendor (kernel-rules §7.2)
+ * and the pt_id kinds (§7.1). */
 static void sc_hwpt_alloc(struct sc *s)
 {
 	static const struct {
@@ -999,7 +999,7 @@ static void sc_hwpt_alloc(struct sc *s)
 	s_destroy(s, "destroy-ioas", ioas);
 }
 
-/* The PASID compatibility table of ref §8.2. */
+/* The PASID compatibility table of kernel-rules §4.3. */
 static void sc_pasid_rules(struct sc *s)
 {
 	uint32_t ioas, hp, hp2, hn;
@@ -1044,7 +1044,7 @@ static void sc_pasid_rules(struct sc *s)
 	s_destroy(s, "destroy-ioas", ioas);
 }
 
-/* PASID values: 0, the width, the VFIO id range (ref §7). */
+/* PASID values: 0, the width, the VFIO id range (kernel-rules §4.4). */
 static void sc_pasid_values(struct sc *s)
 {
 	uint32_t width = s->log2 ? 1u << s->log2 : 1u << 20;
@@ -1120,7 +1120,7 @@ static void sc_argsz(struct sc *s)
 	s_destroy(s, "destroy-ioas", ioas);
 }
 
-/* RID attach, replace and automatic domains (ref §8.2). */
+/* RID attach, replace and automatic domains (kernel-rules §4.1). */
 static void sc_replace(struct sc *s)
 {
 	uint32_t a, b, h, auto1;
@@ -1177,7 +1177,8 @@ static void s_map_file(struct sc *s, const char *name, uint32_t ioas, int fd,
 	step(s, name, ret, "iova=0x%" PRIx64, iova);
 }
 
-/* IOMMU_IOAS_MAP_FILE from a memfd (ref §9), without and with a domain. */
+/* IOMMU_IOAS_MAP_FILE from a memfd (kernel-rules §8.2), without and with a
+ * domain. */
 static void sc_map_file(struct sc *s)
 {
 	int mfd = memfd_create("conformance", MFD_CLOEXEC);
@@ -1228,7 +1229,7 @@ static void sc_map_file(struct sc *s)
 }
 
 /* Object ids are per context; a bound device keeps its context alive
- * after /dev/iommu is closed (ref §1, emu README departure 3). */
+ * after /dev/iommu is closed (kernel-rules §1, emu README departure 3). */
 static void sc_contexts(struct sc *s)
 {
 	struct kabi_iommu_hw_info h;
@@ -1268,7 +1269,7 @@ static void sc_contexts(struct sc *s)
 /*
  * Two devices (each in its own group on every VM machine) in one context:
  * automatic domains and explicit HWPTs are shared across devices of one
- * IOMMU, PASIDs are per device (ref §7, §8.2).
+ * IOMMU, PASIDs are per device (kernel-rules §4.1, §4.4).
  */
 static void sc_two_devices(struct sc *s)
 {

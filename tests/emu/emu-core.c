@@ -194,7 +194,7 @@ static struct emu_dev *dev_by_minor(int minor)
 	return NULL;
 }
 
-/* Each open of the cdev is its own vfio_device_file (ref §4). */
+/* Each open of the cdev is its own vfio_device_file (kernel-rules §3.1). */
 static int open_vfio(const char *name)
 {
 	struct emu_file *file;

@@ -2,14 +2,14 @@
 /*
  * The iommufd device layer (iommufd/device.c): bind, and attach / replace /
  * detach of a RID or PASID with the group semantics and the PASID
- * compatibility rules of ref §8.2, as 7.3 implements them:
+ * compatibility rules of doc/kernel-rules.md §4, as 7.3 implements them:
  *  - attachment state is per group and per PASID; the first device of a
  *    group attaches the hardware, the others must name the same HWPT
  *    (EINVAL otherwise), a replace moves the whole group;
  *  - the device's reserved regions are enforced only for the RID;
  *  - the IOMMU core skips devices without PASIDs when it checks the PASID
  *    range, so a PASID attach on a device with max_pasid_log2 = 0 succeeds
- *    and programs nothing (vm-testing.md);
+ *    and programs nothing (measured, kernel-rules §4.4);
  *  - an IOAS pt_id picks (or makes) an auto HWPT shared by the devices of
  *    the same IOMMU; an EINVAL from one candidate tries the next.
  */
@@ -115,7 +115,7 @@ static int hw_compat(struct emu_obj *hwpt, struct emu_dev *dev,
 	struct emu_attach *rid;
 	size_t i;
 
-	/* iommufd_hwpt_pasid_compat (ref §8.2 table, rows 1-4) */
+	/* iommufd_hwpt_pasid_compat (kernel-rules §4.3, rows 2-4) */
 	if (pasid == EMU_NO_PASID) {
 		if (!compat && group_has_pasids(g))
 			return -EINVAL;
@@ -138,8 +138,8 @@ static int hw_compat(struct emu_obj *hwpt, struct emu_dev *dev,
 		return -EINVAL;
 	if (pasid == EMU_NO_PASID)
 		return 0;
-	/* ref §7: pasid >= max_pasids of a PASID-capable device of the
-	 * group; devices without PASIDs are skipped */
+	/* kernel-rules §4.4: pasid >= max_pasids of a PASID-capable device of
+	 * the group; devices without PASIDs are skipped */
 	for (i = 0; i < emu.ndevs; i++) {
 		struct emu_dev *d = emu.devs[i];
 

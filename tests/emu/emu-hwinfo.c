@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * IOMMU_GET_HW_INFO (ref §6) with vendor payloads shaped like what the real
- * drivers report (bit positions from ref §6's table and the drivers).
+ * IOMMU_GET_HW_INFO (doc/kernel-rules.md §6) with vendor payloads shaped like
+ * what the real drivers report (bit positions from kernel-rules §6.3 and the
+ * drivers).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,7 +27,7 @@ uint64_t emu_vtd_cap(const struct emu_dev *dev)
 
 /* Intel VT-d extended capability register (ecap_reg): scalable mode with
  * PASID, nesting, first- and second-stage tables; SLADS with dirty. PSS is
- * the IOMMU's PASID width - 1 (ref §5.3: max_pasids = 2 << PSS). */
+ * the IOMMU's PASID width - 1 (kernel-rules §6.2: max_pasids = 2 << PSS). */
 uint64_t emu_vtd_ecap(const struct emu_dev *dev)
 {
 	unsigned int pss = dev->cfg.pasid_log2 > 20 ? dev->cfg.pasid_log2 - 1 : 19;
@@ -122,7 +123,7 @@ static uint32_t payload(const struct emu_dev *dev, uint8_t *data, size_t *len)
 /*
  * data_len: in = the caller's buffer, out = the kernel's size; the caller's
  * bytes past the kernel's data are zeroed. out_max_pasid_log2 and the PCI
- * PASID EXEC/PRIV bits only when the device has PASIDs (ref §5.3, §6); the
+ * PASID EXEC/PRIV bits only when the device has PASIDs (kernel-rules §6.1); the
  * EXEC/PRIV bits are those enabled in its PASID control register (the sysfs
  * config view of emu_dev_init_config enables both).
  */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * The IOAS (io_pagetable): areas, reserved ranges, IOVA allocation and the
- * ioctls of ref §9: IOAS_IOVA_RANGES, IOAS_MAP, IOAS_MAP_FILE, IOAS_COPY and
- * IOAS_UNMAP, with the errno of each rule as 7.3 io_pagetable.c/ioas.c have
- * it. Like the kernel, user memory is pinned (here: checked to be mapped
- * with the right access) only once a domain (HWPT) is filled from the IOAS.
+ * ioctls of doc/kernel-rules.md §8: IOAS_IOVA_RANGES, IOAS_MAP,
+ * IOAS_MAP_FILE, IOAS_COPY and IOAS_UNMAP, with the errno of each rule as 7.3
+ * io_pagetable.c/ioas.c have it. Like the kernel, user memory is pinned
+ * (here: checked to be mapped with the right access) only once a domain
+ * (HWPT) is filled from the IOAS.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -431,7 +432,7 @@ static int map_commit(struct emu_obj *ioas, struct piece *p, uint64_t length,
 	return ret;
 }
 
-/* IOMMU_IOAS_MAP (ref §9 table, iommufd_ioas_map order of checks). */
+/* IOMMU_IOAS_MAP (kernel-rules §8.2, iommufd_ioas_map order of checks). */
 int emu_ioas_map(struct emu_ctx *ctx, struct emu_ucmd *u)
 {
 	struct kabi_iommu_ioas_map *cmd = u->cmd;
@@ -479,8 +480,8 @@ int emu_ioas_map_file(struct emu_ctx *ctx, struct emu_ucmd *u)
 
 /*
  * iopt_get_pages: the pieces behind [iova, iova + len), which contiguous
- * areas must cover completely (ref §9: 7.3 accepts any fully covered range,
- * not only a whole earlier MAP); ENOENT otherwise.
+ * areas must cover completely (kernel-rules §8.3: 7.3 accepts any fully
+ * covered range, not only a whole earlier MAP); ENOENT otherwise.
  */
 static int get_pieces(struct emu_obj *ioas, uint64_t iova, uint64_t len,
 		      struct piece **out, size_t *np)

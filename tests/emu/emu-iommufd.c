@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * /dev/iommu: the ioctl entry (size rules of ref §2), the object table
- * (ref §1), IOMMU_DESTROY, IOMMU_IOAS_ALLOC and IOMMU_HWPT_ALLOC with the
- * per-vendor flag rules of ref §8.2.
+ * /dev/iommu: the ioctl entry (size rules of doc/kernel-rules.md §2.1), the
+ * object table (kernel-rules §1), IOMMU_DESTROY, IOMMU_IOAS_ALLOC and
+ * IOMMU_HWPT_ALLOC with the per-vendor flag rules of kernel-rules §7.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -131,8 +131,8 @@ void emu_ctx_destroy_objects(struct emu_ctx *ctx)
 
 /* ---- IOMMU_DESTROY ----------------------------------------------------- */
 
-/* ref §1: EBUSY while referenced, ENOENT for an unknown id. A DEVICE is
- * always referenced by the VFIO file that bound it. */
+/* kernel-rules §1: EBUSY while referenced, ENOENT for an unknown id. A
+ * DEVICE is always referenced by the VFIO file that bound it. */
 static int do_destroy(struct emu_ctx *ctx, struct emu_ucmd *u)
 {
 	struct kabi_iommu_destroy *cmd = u->cmd;
@@ -188,8 +188,8 @@ static bool amd_nest_parent_ok(const struct emu_dev *dev)
 }
 
 /*
- * The driver's domain_alloc_paging_flags (ref §8.2 "Allowed flag
- * combinations in 7.3"). f has FAULT_ID_VALID stripped, as the core does.
+ * The driver's domain_alloc_paging_flags (kernel-rules §7.2, the flag
+ * combinations per IOMMU). f has FAULT_ID_VALID stripped, as the core does.
  */
 static int vendor_paging_flags(const struct emu_dev *dev, uint32_t f)
 {
@@ -226,7 +226,8 @@ static int vendor_paging_flags(const struct emu_dev *dev, uint32_t f)
 			 */
 			return amd_nest_parent_ok(dev) ? 0 : -EOPNOTSUPP;
 		case PASID:		/* v2 table, needs IOMMU PASID support
-					   (vm-testing: QEMU AMD refuses) */
+					   (kernel-rules §7.2: QEMU's AMD
+					   refuses) */
 			return pasid_ok && dev->cfg.pasid_log2 ? 0 :
 								 -EOPNOTSUPP;
 		}
@@ -289,7 +290,7 @@ static int hwpt_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 	idev = emu_obj_find(ctx, cmd->dev_id, EMU_OBJ_DEVICE);
 	if (!idev)
 		return -ENOENT;
-	/* ref §10.1: an unknown pt_id is EINVAL here, not ENOENT */
+	/* kernel-rules §7.1: an unknown pt_id is EINVAL here, not ENOENT */
 	pt = emu_obj_find(ctx, cmd->pt_id, EMU_OBJ_ANY);
 	if (!pt)
 		return -EINVAL;
@@ -346,7 +347,7 @@ struct emu_op {
 	{ KABI_IOMMUFD_CMD_##nr, sizeof(struct kabi_##type),            \
 	  offsetofend(struct kabi_##type, last), fn }
 
-/* min_size: the end of the oldest layout (ref §2 "Minimum sizes"). */
+/* min_size: the end of the oldest layout (kernel-rules §2.1). */
 static const struct emu_op ops[] = {
 	OP(DESTROY, iommu_destroy, id, do_destroy),
 	OP(IOAS_ALLOC, iommu_ioas_alloc, out_ioas_id, ioas_alloc),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The fake sysfs tree, laid out like the real one (ref §5):
+ * The fake sysfs tree, laid out like the real one (doc/kernel-rules.md §5):
  *
  *   devices/pci0000:00/<bdf>/{vendor,device,class,config}
  *   devices/pci0000:00/<bdf>/iommu       -> ../../virtual/iommu/<name>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * A VFIO device cdev fd (ref §4, §8): BIND_IOMMUFD, ATTACH/DETACH_IOMMUFD_PT
- * with the VFIO side of PASID tracking (a second attach is a replace), and a
- * small vfio-pci: GET_INFO, GET_REGION_INFO, RESET, the config region
- * (pread/pwrite) and an mmap-able BAR0.
+ * A VFIO device cdev fd (doc/kernel-rules.md §3, §4): BIND_IOMMUFD,
+ * ATTACH/DETACH_IOMMUFD_PT with the VFIO side of PASID tracking (a second
+ * attach is a replace), and a small vfio-pci: GET_INFO, GET_REGION_INFO,
+ * RESET, the config region (pread/pwrite) and an mmap-able BAR0.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -31,7 +31,7 @@ static void put32(uint8_t *p, unsigned int off, uint32_t v)
 /*
  * A QEMU "edu"-like PCIe endpoint (1234:11e8). The sysfs view has the PASID
  * extended capability at 0x100 when the device has PASIDs; the VFIO view
- * never does (vfio-pci hides it, ref §5.2).
+ * never does (vfio-pci hides it, kernel-rules §5.3).
  */
 void emu_dev_init_config(struct emu_dev *dev, uint8_t *cfg, bool sysfs_view)
 {
@@ -72,7 +72,7 @@ static bool tracked(struct emu_dev *dev, uint32_t pasid, size_t *at)
 	return false;
 }
 
-/* vfio_df_ioctl_bind_iommufd (ref §8.1) */
+/* vfio_df_ioctl_bind_iommufd (kernel-rules §3.2) */
 static int bind(struct emu_file *file, void *arg)
 {
 	struct kabi_vfio_device_bind_iommufd b = { 0 };
@@ -137,7 +137,8 @@ static int attach_pt(struct emu_file *file, void *arg)
 	if (at.flags & ~KABI_VFIO_DEVICE_ATTACH_PASID)
 		return -EINVAL;
 	if (at.flags & KABI_VFIO_DEVICE_ATTACH_PASID) {
-		/* only vfio-pci itself has pasid_attach_ioas (ref §8.2) */
+		/* only vfio-pci itself has pasid_attach_ioas (kernel-rules
+		 * §4.3) */
 		if (dev->variant)
 			return -EOPNOTSUPP;
 		if (at.argsz < sizeof(at))

@@ -3,10 +3,11 @@
  * emu: an in-process emulation of /dev/iommu (iommufd) and of VFIO device
  * cdevs (/dev/vfio/devices/vfioN), installed behind the library's syscall
  * seam (lib/sys.h), plus a fake sysfs tree. It follows the rules of
- * /work/shared/docs/uapi-reference.md (cited as "ref §N") as the Linux 7.3
- * source implements them; where the reference and what real kernels did
- * disagree (vm-testing.md), the real kernel wins. What is modelled, where it
- * departs from the reference, and what is not modelled: tests/emu/README.md.
+ * doc/kernel-rules.md (cited as "kernel-rules §N") as the Linux 7.3 source
+ * implements them; where a reading of the source and what real kernels did
+ * disagree (kernel-rules §9), the real kernel wins. What is modelled, where it
+ * departs from the source reading, and what is not modelled:
+ * tests/emu/README.md.
  *
  * Not a library for production: tests only. Thread-safe (one mutex).
  */

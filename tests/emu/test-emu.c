@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * Tests of the emulation itself, through the raw seam (pasid_sys->...), one
- * test per rule (ref = /work/shared/docs/uapi-reference.md), so the library's
- * unit tests can trust it. Run under valgrind with CK_FORK=no.
+ * test per rule (the rules: doc/kernel-rules.md, cited as "kernel-rules §N"),
+ * so the library's unit tests can trust it. Run under valgrind with CK_FORK=no.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -238,7 +238,7 @@ static void teardown(void)
 }
 
 /* ======================================================================
- * Seam, files and lifetimes (ref §1)
+ * Seam, files and lifetimes (kernel-rules §1, §3.1)
  * ==================================================================== */
 
 START_TEST(t_open_paths)
@@ -367,7 +367,7 @@ START_TEST(t_close_ctx_destroys)
 END_TEST
 
 /* ======================================================================
- * iommufd calling conventions (ref §2)
+ * iommufd calling conventions (kernel-rules §2.1)
  * ==================================================================== */
 
 START_TEST(t_enotty)
@@ -476,7 +476,8 @@ START_TEST(t_ids)
 }
 END_TEST
 
-/* ref §1: IOMMU_DESTROY is EBUSY while referenced, ENOENT when unknown */
+/* kernel-rules §1: IOMMU_DESTROY is EBUSY while referenced, ENOENT when
+ * unknown */
 START_TEST(t_destroy)
 {
 	uint32_t ioas, hwpt, autopt;
@@ -510,7 +511,7 @@ START_TEST(t_destroy)
 END_TEST
 
 /* ======================================================================
- * IOAS (ref §9)
+ * IOAS (kernel-rules §8)
  * ==================================================================== */
 
 /* full 64-bit range without a domain (alignment 1); a device narrows it by
@@ -804,8 +805,8 @@ START_TEST(t_pin)
 }
 END_TEST
 
-/* ref §8.2: existing maps over the device's reserved region: EADDRINUSE at
- * attach, and nothing changes */
+/* kernel-rules §4.5: existing maps over the device's reserved region:
+ * EADDRINUSE at attach, and nothing changes */
 START_TEST(t_reserved_attach)
 {
 	uint32_t ioas = ioas_new(ictx), pt;
@@ -832,8 +833,8 @@ START_TEST(t_reserved_attach)
 }
 END_TEST
 
-/* ref §9: a domain raises the alignment (EADDRINUSE for maps that do not
- * conform) and reserves what is outside its aperture */
+/* kernel-rules §8.1: a domain raises the alignment (EADDRINUSE for maps
+ * that do not conform) and reserves what is outside its aperture */
 START_TEST(t_domain_add)
 {
 	uint32_t ioas = ioas_new(ictx), hwpt;
@@ -857,7 +858,7 @@ START_TEST(t_domain_add)
 END_TEST
 
 /* ======================================================================
- * GET_HW_INFO (ref §6)
+ * GET_HW_INFO (kernel-rules §6)
  * ==================================================================== */
 
 static int hw_info(struct bdev *d, struct kabi_iommu_hw_info *i, void *data,
@@ -999,7 +1000,7 @@ START_TEST(t_hw_info_data_len)
 END_TEST
 
 /* ======================================================================
- * HWPT_ALLOC (ref §8.2, §10.1)
+ * HWPT_ALLOC (kernel-rules §7)
  * ==================================================================== */
 
 START_TEST(t_hwpt_alloc_errors)
@@ -1038,7 +1039,7 @@ START_TEST(t_hwpt_alloc_errors)
 }
 END_TEST
 
-/* ref §8.2 "Allowed flag combinations in 7.3" and vm-testing.md */
+/* kernel-rules §7.2: the flag combinations per IOMMU, as measured */
 START_TEST(t_hwpt_vendor_flags)
 {
 	static const struct {
@@ -1118,7 +1119,7 @@ START_TEST(t_hwpt_kinds)
 END_TEST
 
 /* ======================================================================
- * VFIO cdev (ref §4, §8)
+ * VFIO cdev (kernel-rules §3, §4)
  * ==================================================================== */
 
 START_TEST(t_vfio_before_bind)
@@ -1267,7 +1268,7 @@ START_TEST(t_auto_shared)
 }
 END_TEST
 
-/* ref §8.2: a second attach replaces, atomically */
+/* kernel-rules §4.1: a second attach replaces, atomically */
 START_TEST(t_replace)
 {
 	uint32_t ioas = ioas_new(ictx), ioas2 = ioas_new(ictx), h1, h2, pt;
@@ -1332,7 +1333,7 @@ START_TEST(t_detach)
 }
 END_TEST
 
-/* ref §8.2: every device of a group on the same HWPT; the first attach
+/* kernel-rules §4.2: every device of a group on the same HWPT; the first attach
  * programs the group, so a sibling's DMA already translates */
 START_TEST(t_group_same_hwpt)
 {
@@ -1371,7 +1372,7 @@ START_TEST(t_group_same_hwpt)
 END_TEST
 
 /* ======================================================================
- * The PASID table of ref §8.2 and the PASID range rules of ref §7
+ * The PASID rules of kernel-rules §4.3 and the PASID values of §4.4
  * ==================================================================== */
 
 /* a device with PASIDs, the RID on a PASID-capable HWPT of ioas */
@@ -1419,7 +1420,8 @@ START_TEST(t_pasid_hwpt_not_capable)	/* row: HWPT without ALLOC_PASID */
 END_TEST
 
 /* row: the RID on a non-PASID-compatible HWPT (auto included) -> EINVAL;
- * vm-testing: "PASID attach with the RID on an auto page table: EINVAL" */
+ * measured on the Intel, AMD and virtio vIOMMUs and the mock IOMMU
+ * (doc/vm-testing.md) */
 START_TEST(t_pasid_rid_auto)
 {
 	struct pasid_env e = pasid_env(20);
@@ -1482,7 +1484,7 @@ START_TEST(t_pasid_zero)
 }
 END_TEST
 
-/* ref §7: 1 <= pasid < 2^max_pasid_log2 */
+/* kernel-rules §4.4: 1 <= pasid < 2^max_pasid_log2 */
 START_TEST(t_pasid_range)
 {
 	struct pasid_env e = pasid_env(8);
@@ -1493,8 +1495,8 @@ START_TEST(t_pasid_range)
 }
 END_TEST
 
-/* vm-testing.md: with max_pasid_log2 = 0 the real kernel skips the device:
- * the attach succeeds and nothing is programmed */
+/* kernel-rules §4.4 (measured): with max_pasid_log2 = 0 the kernel skips
+ * the device: the attach succeeds and nothing is programmed */
 START_TEST(t_pasid_no_width)
 {
 	struct pasid_env e = pasid_env(0);
@@ -1614,7 +1616,7 @@ START_TEST(t_pasid_no_resv)
 }
 END_TEST
 
-/* IOMMUs that cannot do PASID (vm-testing: virtio, AMD v1) */
+/* IOMMUs that cannot do PASID (kernel-rules §4.3, §7.2: virtio, AMD v1) */
 START_TEST(t_pasid_no_iommu_support)
 {
 	uint32_t ioas = ioas_new(ictx), h;
@@ -1657,9 +1659,9 @@ END_TEST
  * DMA
  * ==================================================================== */
 
-/* vm-testing: an untagged DMA lands in the RID's address space, one tagged
- * with P in P's (same IOVA, different buffers); unattached and detached
- * PASIDs are blocked */
+/* doc/vm-testing.md: an untagged DMA lands in the RID's address space, one
+ * tagged with P in P's (same IOVA, different buffers); unattached and
+ * detached PASIDs are blocked */
 START_TEST(t_dma_pasid)
 {
 	uint32_t ioas_rid = ioas_new(ictx), ioas_p = ioas_new(ictx), hr, hp;
@@ -1787,7 +1789,7 @@ START_TEST(t_config_bar)
 	ck_assert_int_eq(pasid_sys->pwrite(d.dfd, &cmd, 2, cfg), 2);
 	ck_assert_int_eq(pasid_sys->pread(d.dfd, &v, 2, cfg), 2);
 	ck_assert_uint_eq(v, 0x1234);		/* read-only */
-	/* vfio-pci hides the PASID capability (ref §5.2) */
+	/* vfio-pci hides the PASID capability (kernel-rules §5.3) */
 	ck_assert_int_eq(pasid_sys->pread(d.dfd, &hdr, 4, cfg + 0x100), 4);
 	ck_assert_uint_eq(hdr, 0);
 	ck_assert_int_eq(pasid_sys->pread(d.dfd, &hdr, 4, cfg + 4096), -1);
@@ -1947,7 +1949,7 @@ START_TEST(t_counters)
 END_TEST
 
 /* ======================================================================
- * The fake sysfs tree (ref §5)
+ * The fake sysfs tree (kernel-rules §5)
  * ==================================================================== */
 
 static void check_link(const char *rel, const char *target)
