@@ -48,7 +48,7 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 		return pasid_kerr(ctx, -ret, "IOMMU_IOAS_ALLOC",
 				  "could not create an I/O address space");
 	}
-	pthread_mutex_init(&as->lock, NULL);
+	lock_init(&as->lock);
 	ctx_lock(ctx);
 	list_add_tail(&as->ctx_node, &ctx->ases);
 	ctx_unlock(ctx);
@@ -85,7 +85,7 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 			  "IOMMU_DESTROY of IOAS %u failed (%d): it stays until the context is closed",
 			  as->ioas_id, ret);
 	maprec_fini(&as->rec);
-	pthread_mutex_destroy(&as->lock);
+	lock_destroy(&as->lock);
 	free(as);
 }
 
@@ -378,13 +378,13 @@ map_record(struct pasid_as *as, const char *call, uint64_t iova, uint64_t len,
 	bool drop = false;
 	int ret;
 
-	pthread_mutex_lock(&as->lock);
+	lock_take(&as->lock);
 	ret = maprec_add(&as->rec, iova, len, va);
 	if (!ret) {
 		as->mapped_bytes += len;
 		drop = idle_churn(as, len);
 	}
-	pthread_mutex_unlock(&as->lock);
+	lock_give(&as->lock);
 	if (__builtin_expect(ret, 0))
 		return map_undo(as, call, iova, len, -ret);
 	if (drop)
@@ -546,7 +546,7 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 		return pasid_err(as->ctx, EOVERFLOW,
 				 "pasid_unmap: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
 				 iova, len);
-	pthread_mutex_lock(&as->lock);
+	lock_take(&as->lock);
 	ret = maprec_take(&as->rec, iova, len, &taken, &cut);
 	if (ret == -EXDEV)
 		ret = pasid_err(as->ctx, ENOENT,
@@ -556,14 +556,14 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 		ret = pasid_err(as->ctx, ENOENT,
 				"pasid_unmap: nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				iova, end);
-	pthread_mutex_unlock(&as->lock);
+	lock_give(&as->lock);
 	if (ret)
 		return ret;
 	ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
-	pthread_mutex_lock(&as->lock);
+	lock_take(&as->lock);
 	if (ret) {
 		maprec_put_back(&as->rec, taken);
-		pthread_mutex_unlock(&as->lock);
+		lock_give(&as->lock);
 		return pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
 				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s", iova, end,
 				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "");
@@ -574,7 +574,7 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 	maprec_release(&as->rec, taken);
 	as->mapped_bytes -= bytes;
 	drop = idle_churn(as, bytes);
-	pthread_mutex_unlock(&as->lock);
+	lock_give(&as->lock);
 	if (drop)
 		drop_idle_tables(as);
 	return 0;

@@ -207,10 +207,10 @@ static void table_put(struct pasid_hwpt *h)
 		return;
 	/* idle: kept for the next bind; the churn it may cost the address
 	 * space's maps starts counting now (as.c drops it when too high) */
-	pthread_mutex_lock(&as->lock);
+	lock_take(&as->lock);
 	if (atomic_fetch_add_explicit(&as->nidle, 1, memory_order_relaxed) == 0)
 		as->idle_churn = 0;
-	pthread_mutex_unlock(&as->lock);
+	lock_give(&as->lock);
 }
 
 /* Out of as's list, still a kernel object. */

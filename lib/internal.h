@@ -13,6 +13,7 @@
 #include "idmap.h"
 #include "idspace.h"
 #include "list.h"
+#include "lock.h"
 #include "maprec.h"
 
 struct pasid_vendor_ops;
@@ -101,7 +102,7 @@ struct pasid_as {
 	/* as->lock: what is mapped, to give clear errors before the kernel
 	 * is asked (unmap of nothing, unmap that would split) and to find
 	 * mappings by IOVA and by process address */
-	pthread_mutex_t lock;
+	struct lock lock;
 	struct maprec rec;
 	uint64_t mapped_bytes;
 	uint64_t idle_churn;		/* bytes mapped + unmapped while idle
