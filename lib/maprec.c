@@ -43,6 +43,7 @@ void maprec_init(struct maprec *r)
 {
 	r->iova_root = r->va_root = NULL;
 	r->lowest = r->highest = NULL;
+	r->gap_valid = false;
 	r->count = 0;
 	r->va_indexed = false;
 	r->spare = NULL;
@@ -135,6 +136,29 @@ static inline bool iova_slot_at_end(const struct maprec *r, uint64_t iova,
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The slot of a mapping inside the gap the last take left, which can
+ * overlap nothing while the gap's neighbours are adjacent: right of the
+ * lower one if it has no right child, else left of the upper one (which is
+ * then the leftmost of that right subtree). False if not in the gap.
+ */
+static inline bool iova_slot_in_gap(const struct maprec *r, uint64_t iova,
+				    uint64_t last, struct iova_slot *slot)
+{
+	if (!r->gap_valid ||
+	    (r->gap_lo && iova <= iova_last(r->gap_lo)) ||
+	    (r->gap_hi && last >= r->gap_hi->iova))
+		return false;
+	if (r->gap_lo && !r->gap_lo->by_iova.child[1]) {
+		slot->parent = &r->gap_lo->by_iova;
+		slot->side = 1;
+	} else {
+		slot->parent = &r->gap_hi->by_iova;
+		slot->side = 0;
+	}
+	return true;
 }
 
 /* always inline: a call here is a tenth of an append at the end */
@@ -234,10 +258,12 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 {
 	struct maprec_entry *e;
 	struct iova_slot slot;
+	bool in_gap = false;
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
 		return -EINVAL;
 	if (!iova_slot_at_end(r, iova, iova + (len - 1), &slot) &&
+	    !(in_gap = iova_slot_in_gap(r, iova, iova + (len - 1), &slot)) &&
 	    !iova_slot_find(r, iova, iova + (len - 1), &slot))
 		return -EEXIST;
 	e = r->spare;
@@ -254,6 +280,12 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 	e->va = va;
 	e->next_taken = NULL;
 	iova_link(r, e, &slot);
+	/* e and the gap's upper neighbour are adjacent now; an entry added
+	 * elsewhere may have landed between the two */
+	if (in_gap)
+		r->gap_lo = e;
+	else
+		r->gap_valid = false;
 	if (va && r->va_indexed)
 		va_insert(r, e);
 	r->count++;
@@ -315,6 +347,11 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		goto cut_it;
 	}
 
+	/* the neighbours of what is taken: where the next map may go */
+	r->gap_lo = first == r->lowest ? NULL : iova_step(first, 0);
+	r->gap_hi = last_taken == r->highest ? NULL : iova_step(last_taken, 1);
+	r->gap_valid = true;
+
 	/* Each successor is found before its predecessor leaves the tree;
 	 * erasing relinks nodes but never moves an entry. */
 	tail = taken;
@@ -339,6 +376,7 @@ cut_it:
 
 void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 {
+	r->gap_valid = false;
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 		struct iova_slot slot;

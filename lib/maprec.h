@@ -51,6 +51,11 @@ struct maprec {
 	 * hands out IOVAs at one end of what is mapped more often than not,
 	 * and an entry at either end is added and found without a search */
 	struct maprec_entry *lowest, *highest;
+	/* the neighbours of the range the last maprec_take emptied (NULL:
+	 * none on that side), while nothing was added between them: the
+	 * kernel's first fit gives an unmapped IOVA to the next map */
+	struct maprec_entry *gap_lo, *gap_hi;
+	bool gap_valid;
 	size_t count;
 	bool va_indexed;		/* va_root holds every entry with a va */
 	struct maprec_entry *spare;	/* released, for maprec_add */
