@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture.h"
 #include "idmap.h"
 #include "idspace.h"
 
@@ -197,8 +198,6 @@ int main(void)
 {
 	Suite *s = suite_create("idspace");
 	TCase *tc = tcase_create("idspace");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
@@ -208,9 +207,5 @@ int main(void)
 	tcase_add_test(tc, map_matches_model);
 	tcase_add_test(tc, map_unused_reserve);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fx_run(s);
 }

@@ -197,8 +197,6 @@ int main(void)
 {
 	Suite *s = suite_create("tables");
 	TCase *tc = tcase_create("tables");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, three_devices_share_one_table);
@@ -207,9 +205,5 @@ int main(void)
 	tcase_add_test(tc, idle_table_dropped_by_churn);
 	tcase_add_test(tc, idle_tables_released);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return fx_run(s);
 }
