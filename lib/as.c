@@ -531,7 +531,7 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 {
 	uint64_t end = iova + len, unmapped = 0, bytes;
 	const struct maprec_entry *cut = NULL;
-	struct maprec_entry *taken = NULL;
+	struct maprec_entry *taken = NULL, *e;
 	bool drop;
 	int ret;
 
@@ -559,14 +559,43 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 	lock_give(&as->lock);
 	if (ret)
 		return ret;
-	ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
+	/*
+	 * One kernel unmap per recorded mapping, with its exact bounds, not
+	 * one for the caller's range: a range also covers the gaps between
+	 * recorded mappings, where another thread's map may be in flight
+	 * (made in the kernel, not recorded yet); and the kernel does not
+	 * say how far an unmap of several areas got before it failed.
+	 */
+	for (e = taken; e; e = e->next_taken) {
+		ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, e->iova,
+				   e->len, &unmapped);
+		if (ret)
+			break;
+		if (unmapped != e->len)
+			pasid_log(as->ctx, PASID_LOG_WARN,
+				  "IOMMU_IOAS_UNMAP of [0x%" PRIx64 ", +0x%" PRIx64 ") unmapped 0x%" PRIx64 " bytes",
+				  e->iova, e->len, unmapped);
+	}
 	lock_take(&as->lock);
 	if (ret) {
-		maprec_put_back(&as->rec, taken);
+		/* e and the rest are still mapped: back into the record; what
+		 * came before is gone */
+		struct maprec_entry *gone = e == taken ? NULL : taken, *p;
+
+		for (p = taken; gone && p->next_taken != e; p = p->next_taken)
+			;
+		if (gone)
+			p->next_taken = NULL;
+		maprec_put_back(&as->rec, e);
+		bytes = taken_bytes(gone);
+		maprec_release(&as->rec, gone);
+		as->mapped_bytes -= bytes;
 		lock_give(&as->lock);
 		return pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
-				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s", iova, end,
-				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "");
+				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s%s", e->iova,
+				  e->iova + e->len,
+				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "",
+				  gone ? " (the mappings before it in the range are unmapped)" : "");
 	}
 	/* the entries go back to the record for the next map, which needs
 	 * the lock; what is mapped is counted once the kernel agrees */

@@ -12,9 +12,12 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "kabi.h"
+#include "sys.h"
 
 #define BDF "0000:00:04.0"
 #define IOVA 0x100000ULL
+#define FIXED_RW (PASID_MAP_RW | PASID_MAP_FIXED_IOVA)
 
 /* ---- life cycle ---- */
 
@@ -635,6 +638,79 @@ START_TEST(copy_bad)
 }
 END_TEST
 
+
+/* ---- unmap against maps in flight ---- */
+
+/* A seam whose IOMMU_IOAS_MAP, once armed, lets "another thread" unmap a
+ * range right after the kernel mapped and before the library recorded:
+ * the interleaving a real second thread can produce. */
+static const struct pasid_sys *real_seam;
+static struct pasid_sys racing_seam;
+static struct pasid_as *race_as;
+static bool race_armed;
+static int race_ret;
+
+static int racing_ioctl(int fd, unsigned long req, void *arg)
+{
+	int ret = real_seam->ioctl(fd, req, arg);
+
+	if (!ret && req == KABI_IOMMU_IOAS_MAP && race_armed) {
+		race_armed = false;
+		race_ret = pasid_unmap(race_as, 0, 0x1000000);
+	}
+	return ret;
+}
+
+/* The range unmap takes the two recorded mappings around the gap and
+ * leaves the one in flight in the gap alone, in the kernel and in the
+ * record: the kernel is asked to unmap each recorded mapping, not the
+ * range. */
+START_TEST(range_unmap_spares_map_in_flight)
+{
+	struct pasid_as *as = fx_as();
+	uint64_t lo = 0x100000, mid = 0x200000, hi = 0x300000;
+	void *buf = fx_buf(1), *va;
+
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE, FIXED_RW, &lo), 0);
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE, FIXED_RW, &hi), 0);
+	real_seam = pasid_sys;
+	racing_seam = *real_seam;
+	racing_seam.ioctl = racing_ioctl;
+	race_as = as;
+	race_armed = true;
+	pasid_sys_set(&racing_seam);
+	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE, FIXED_RW, &mid), 0);
+	pasid_sys_set(real_seam);
+	ck_assert_int_eq(race_ret, 0);
+	ck_assert_int_eq(emu_ioas_translate(pasid_as_ioas_id(as), lo, &va), -ENOENT);
+	ck_assert_int_eq(emu_ioas_translate(pasid_as_ioas_id(as), mid, &va), 0);
+	ck_assert_ptr_eq(va, buf);
+	ck_assert_int_eq(pasid_unmap(as, mid, FX_PAGE), 0);
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+}
+END_TEST
+
+/* The kernel refuses the second of two mappings of a range: the first is
+ * gone from the kernel and from the record, the second stays in both. */
+START_TEST(range_unmap_fails_halfway)
+{
+	struct pasid_as *as = fx_as();
+	uint64_t a = 0x100000, b = 0x101000;
+	void *va;
+
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE, FIXED_RW, &a), 0);
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE, FIXED_RW, &b), 0);
+	emu_fail_call(2, EBUSY);
+	ck_assert_int_eq(pasid_unmap(as, a, 2 * FX_PAGE), -EBUSY);
+	ck_assert_errmsg("before it in the range are unmapped");
+	ck_assert_int_eq(emu_ioas_translate(pasid_as_ioas_id(as), a, &va), -ENOENT);
+	ck_assert_int_eq(emu_ioas_translate(pasid_as_ioas_id(as), b, &va), 0);
+	ck_assert_int_eq(pasid_unmap(as, a, FX_PAGE), -ENOENT);
+	ck_assert_int_eq(pasid_unmap(as, b, FX_PAGE), 0);
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("as");
@@ -681,6 +757,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, copy);
 	tcase_add_test(tc, copy_bad);
+	tcase_add_test(tc, range_unmap_spares_map_in_flight);
+	tcase_add_test(tc, range_unmap_fails_halfway);
 	suite_add_tcase(s, tc);
 
 	return fx_run(s);
