@@ -226,11 +226,15 @@ static bool idle_churn(struct pasid_as *as, uint64_t len)
 	return as->idle_churn >= as->mapped_bytes + IDLE_SLACK_PAGES * page_size();
 }
 
+/* Only if the context's lock is free at once: a map must not wait for
+ * another address space's attach. If it is busy the churn stays above the
+ * mark and a later map or unmap tries again. */
 static void drop_idle_tables(struct pasid_as *as)
 {
 	struct list_head idle = LIST_HEAD_INIT(idle);
 
-	ctx_lock(as->ctx);
+	if (pthread_mutex_trylock(&as->ctx->lock))
+		return;
 	bind_take_tables(as, true, &idle);
 	ctx_unlock(as->ctx);
 	bind_free_tables(as->ctx, &idle);
@@ -360,6 +364,10 @@ map_undo(struct pasid_as *as, const char *call, uint64_t iova, uint64_t len,
 	uint64_t unmapped;
 
 	k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
+	if (err == EINVAL)	/* maprec_add: the range runs past the top */
+		return pasid_err(as->ctx, EPROTO,
+				 "%s: the kernel answered IOVA 0x%" PRIx64 " for 0x%" PRIx64 " bytes, which runs past the top of the address space: not trusted (a kernel bug?); undone",
+				 call, iova, len);
 	if (err == EEXIST)
 		return pasid_err(as->ctx, EEXIST,
 				 "%s: the kernel mapped [0x%" PRIx64 ", +0x%" PRIx64 ") where the library's record still has a mapping (was it unmapped with a raw ioctl?); undone",
@@ -416,6 +424,14 @@ static int map_commit(struct pasid_as *as, const struct map_req *r,
 	}
 	if (ret)
 		return map_error(as->ctx, -ret, r, where);
+	if ((r->flags & PASID_MAP_FIXED_IOVA) && where != *iova) {
+		uint64_t unmapped;
+
+		k_ioas_unmap(fd, as->ioas_id, where, r->len, &unmapped);
+		return pasid_err(as->ctx, EPROTO,
+				 "%s: asked for fixed IOVA 0x%" PRIx64 ", the kernel answered 0x%" PRIx64 ": not trusted (a kernel bug?); undone",
+				 r->call, *iova, where);
+	}
 	ret = map_record(as, r->call, where, r->len,
 			 r->kind == MAP_MEMORY ? (uintptr_t)r->va : 0);
 	if (!ret)

@@ -90,16 +90,6 @@ static void prune(struct idmap *m, uint32_t id)
 		free(mid);
 		m->top[top_i(id)] = NULL;
 	}
-	if (m->top && !m->count) {
-		unsigned int t;
-
-		for (t = 0; t < TOP_N && !m->top[t]; t++)
-			;
-		if (t == TOP_N) {
-			free(m->top);
-			m->top = NULL;
-		}
-	}
 }
 
 int idmap_reserve(struct idmap *m, uint32_t id)
@@ -150,6 +140,16 @@ void idmap_remove(struct idmap *m, uint32_t id)
 		leaf->slot[leaf_i(id)] = NULL;
 		leaf->used--;
 		m->count--;
+	}
+	/* The path of the last entry stays: binding and unbinding a lone
+	 * PASID would otherwise allocate and free (and zero) three nodes
+	 * every time. Only one such path is kept. */
+	if (!m->count && leaf) {
+		if (m->kept != id && m->kept_valid)
+			prune(m, m->kept);
+		m->kept = id;
+		m->kept_valid = true;
+		return;
 	}
 	prune(m, id);
 }

@@ -88,14 +88,23 @@ void idspace_give(struct idspace *s, uint32_t id)
 	k->full_words &= ~(1ull << w);
 	s->full_chunks[c / 64] &= ~(1ull << (c % 64));
 	s->taken--;
-	if (--k->taken == 0) {
-		free(k);
-		s->chunks[c] = NULL;
-	}
+	if (--k->taken)
+		return;
+	/* The chunk that empties the space stays, with the chunk table:
+	 * binding and unbinding a lone PASID would otherwise allocate and
+	 * zero 2.5 KiB every time. Only one empty chunk is kept. */
 	if (!s->taken) {
-		free(s->chunks);
-		s->chunks = NULL;
+		if (s->kept_valid && s->kept != c && s->chunks[s->kept] &&
+		    !s->chunks[s->kept]->taken) {
+			free(s->chunks[s->kept]);
+			s->chunks[s->kept] = NULL;
+		}
+		s->kept = c;
+		s->kept_valid = true;
+		return;
 	}
+	free(k);
+	s->chunks[c] = NULL;
 }
 
 /* The first chunk >= c that is not full (IDSPACE_NCHUNKS if none). */

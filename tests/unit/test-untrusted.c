@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "internal.h"
 #include "kabi.h"
 #include "sys.h"
 
@@ -330,6 +331,44 @@ START_TEST(config_cap_loop)
 }
 END_TEST
 
+
+/* ---- IOMMU_IOAS_MAP's IOVA ---- */
+
+static uint64_t map_answer;
+
+static int map_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct kabi_iommu_ioas_map *m = arg;
+	int ret = base.ioctl(fd, req, arg);
+
+	if (!ret && req == KABI_IOMMU_IOAS_MAP)
+		m->iova = map_answer;
+	return ret;
+}
+
+/* An IOVA that runs past the top, or not the fixed one asked for, is
+ * refused with EPROTO and recorded nowhere. */
+START_TEST(map_iova_not_trusted)
+{
+	struct pasid_as *as = fx_as();
+	void *buf = fx_buf(1);
+	uint64_t iova = 0;
+
+	odd_install();
+	odd.ioctl = map_ioctl;
+	map_answer = UINT64_MAX & ~0xfffull;
+	ck_assert_int_eq(pasid_map(as, buf, 2 * FX_PAGE, PASID_MAP_RW, &iova), -EPROTO);
+	ck_assert_errmsg("not trusted");
+	iova = 0x100000;
+	map_answer = 0x200000;
+	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), -EPROTO);
+	ck_assert_errmsg("asked for fixed IOVA 0x100000");
+	ck_assert_ptr_null(maprec_first(&as->rec));
+	pasid_sys_set(&base);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("untrusted");
@@ -339,6 +378,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, ranges_count_without_buffer);
 	tcase_add_test(tc, ranges_count_grew);
+	tcase_add_test(tc, map_iova_not_trusted);
 	tcase_add_test(tc, ranges_huge_count);
 	tcase_add_test(tc, ranges_never_settle);
 	tcase_add_test(tc, ranges_nonsense);
