@@ -266,8 +266,8 @@ void bind_free_tables(struct pasid_ctx *ctx, struct list_head *tables)
 }
 
 /* A failed call leaves no kernel object behind: destroy the tables of as
- * that it made and that are idle again (older idle ones stay). */
-static void drop_tables_made_since(struct pasid_as *as, uint64_t made)
+ * that it made and that are idle again (other calls' stay). */
+static void drop_tables_made_by(struct pasid_as *as, uint64_t call)
 {
 	struct list_head *pos, *tmp;
 
@@ -275,9 +275,25 @@ static void drop_tables_made_since(struct pasid_as *as, uint64_t made)
 		struct pasid_hwpt *h = container_of(pos, struct pasid_hwpt,
 						    as_node);
 
-		if (!h->refs && h->serial > made)
+		if (!h->refs && h->maker == call)
 			table_destroy(as->ctx, h);
 	}
+}
+
+/* Each attach or bind call gets a number when it first takes the lock and
+ * names itself again each time it takes the lock back: the tables made
+ * while it holds the lock are its own. */
+static uint64_t call_begin(struct pasid_ctx *ctx)
+{
+	ctx_lock(ctx);
+	ctx->call = ++ctx->calls;
+	return ctx->call;
+}
+
+static void call_resume(struct pasid_ctx *ctx, uint64_t call)
+{
+	ctx_lock(ctx);
+	ctx->call = call;
 }
 
 unsigned int bind_idle_tables(struct pasid_as *as)
@@ -359,14 +375,21 @@ static int table_alloc(struct pasid_dev *dev, struct pasid_as *as,
 	return 0;
 }
 
-/* Under the lock: h joins as, idle until someone attaches it. */
-static void table_add(struct pasid_ctx *ctx, struct pasid_hwpt *h)
+/* Under the lock: h, made by call, joins as, idle until someone attaches
+ * it; its churn count starts with it if it is the only idle one. */
+static void table_add(struct pasid_ctx *ctx, struct pasid_hwpt *h,
+		      uint64_t call)
 {
-	h->serial = ++ctx->tables_made;
-	atomic_fetch_add_explicit(&h->as->nidle, 1, memory_order_relaxed);
-	list_add_tail(&h->as_node, &h->as->hwpts);
+	struct pasid_as *as = h->as;
+
+	h->maker = call;
+	lock_take(&as->lock);
+	if (atomic_fetch_add_explicit(&as->nidle, 1, memory_order_relaxed) == 0)
+		as->idle_churn = 0;
+	lock_give(&as->lock);
+	list_add_tail(&h->as_node, &as->hwpts);
 	pasid_log(ctx, PASID_LOG_DEBUG, "page table HWPT %u made for IOAS %u",
-		  h->id, h->as->ioas_id);
+		  h->id, as->ioas_id);
 }
 
 static int table_new(struct pasid_dev *dev, struct pasid_as *as,
@@ -377,7 +400,7 @@ static int table_new(struct pasid_dev *dev, struct pasid_as *as,
 	if (ret == -EOPNOTSUPP)
 		dev->no_pasid_hwpt = true;	/* the RID keeps the kernel's */
 	else if (!ret)
-		table_add(dev->ctx, *out);
+		table_add(dev->ctx, *out, dev->ctx->call);
 	return ret;
 }
 
@@ -398,11 +421,11 @@ static bool table_for(const struct pasid_dev *dev, const struct pasid_as *as)
  * (and pins the memory if no other table did): the one step of a bind that
  * can take long. So it is done before the lock is taken, and the table
  * joins as idle, to be found by the locked part like any other; if the call
- * fails after all, drop_tables_made_since destroys it again. Returns 0 or
+ * fails after all, drop_tables_made_by destroys it again. Returns 0 or
  * the allocation's diagnosed error, which is the call's.
  */
 static int table_prepare(struct pasid_dev *dev, struct pasid_as *as,
-			 bool need)
+			 bool need, uint64_t call)
 {
 	struct pasid_hwpt *h;
 	int ret;
@@ -414,7 +437,7 @@ static int table_prepare(struct pasid_dev *dev, struct pasid_as *as,
 	if (ret == -EOPNOTSUPP)
 		dev->no_pasid_hwpt = true;
 	else if (!ret)
-		table_add(dev->ctx, h);
+		table_add(dev->ctx, h, call);
 	ctx_unlock(dev->ctx);
 	return ret;
 }
@@ -592,7 +615,7 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	const unsigned int known = PASID_RID_KERNEL_TABLE | PASID_RID_PASID_TABLE;
 	bool pasid_table, need;
 	size_t npasids;
-	uint64_t made;
+	uint64_t call;
 	int ret;
 
 	pasid_err_clear();
@@ -605,13 +628,12 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	if ((flags & known) == known)
 		return pasid_err(dev->ctx, EINVAL,
 				 "pasid_attach_rid: PASID_RID_KERNEL_TABLE and PASID_RID_PASID_TABLE exclude each other");
-	ctx_lock(dev->ctx);
-	made = dev->ctx->tables_made;
+	call = call_begin(dev->ctx);
 	need = rid_wants_pasid_table(dev, as, flags) && !rid_holder_on(dev, as) &&
 	       !table_for(dev, as);
 	ctx_unlock(dev->ctx);
 	pasid_log_hold(true);
-	ret = table_prepare(dev, as, need);
+	ret = table_prepare(dev, as, need, call);
 	pasid_log_hold(false);
 	if (ret && (ret != -EOPNOTSUPP || (flags & PASID_RID_PASID_TABLE))) {
 		pasid_log(dev->ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
@@ -620,7 +642,7 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	/* EOPNOTSUPP: dev now knows it gets no PASID-capable table, and the
 	 * default takes the kernel's (below) */
 	pasid_err_clear();
-	ctx_lock(dev->ctx);
+	call_resume(dev->ctx, call);
 	pasid_table = rid_wants_pasid_table(dev, as, flags);
 	npasids = group_npasids(dev);
 	if (!pasid_table && npasids) {
@@ -646,7 +668,7 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	}
 out:
 	if (ret)
-		drop_tables_made_since(as, made);
+		drop_tables_made_by(as, call);
 	ctx_unlock(dev->ctx);
 	return ret;
 }
@@ -800,23 +822,22 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	struct pasid_dev *moved;
 	bool took = false, need;
 	uint32_t pick = 0;
-	uint64_t made;
+	uint64_t call;
 	int ret;
 
 	pasid_err_clear();
 	ret = check_pair(dev, as, "pasid_bind");
 	if (ret)
 		return ret;
-	ctx_lock(dev->ctx);
-	made = dev->ctx->tables_made;
+	call = call_begin(dev->ctx);
 	ret = check_pasid_capable(dev);
 	need = !ret && !table_for(dev, as);
 	ctx_unlock(dev->ctx);
 	if (!ret)
-		ret = table_prepare(dev, as, need);
+		ret = table_prepare(dev, as, need, call);
 	if (ret)
 		return ret;
-	ctx_lock(dev->ctx);
+	call_resume(dev->ctx, call);
 	ret = check_pasid_capable(dev);
 	if (!ret)
 		ret = space_get(dev);
@@ -840,7 +861,7 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	if (ret) {
 		if (moved) {
 			rid_undo_move(moved);
-			drop_tables_made_since(moved->rid_as, made);
+			drop_tables_made_by(moved->rid_as, call);
 		}
 		goto undo;
 	}
@@ -861,7 +882,7 @@ undo:
 	idmap_remove(&dev->pasids, pick);
 out:
 	if (ret < 0)
-		drop_tables_made_since(as, made);
+		drop_tables_made_by(as, call);
 	ctx_unlock(dev->ctx);
 	return ret;
 }
@@ -921,7 +942,7 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	struct pasid_hwpt *h, *old;
 	struct list_head *pos;
 	struct pasid_dev *s;
-	uint64_t made;
+	uint64_t call;
 	bool need;
 	int ret;
 
@@ -929,16 +950,15 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	ret = check_pair(dev, as, "pasid_rebind");
 	if (ret)
 		return ret;
-	ctx_lock(dev->ctx);
-	made = dev->ctx->tables_made;
+	call = call_begin(dev->ctx);
 	old = bound_or_err(dev, pasid, &ret);
 	need = old && old->as != as && !table_for(dev, as);
 	ctx_unlock(dev->ctx);
 	if (!ret)
-		ret = table_prepare(dev, as, need);
+		ret = table_prepare(dev, as, need, call);
 	if (ret)
 		return ret;
-	ctx_lock(dev->ctx);
+	call_resume(dev->ctx, call);
 	old = bound_or_err(dev, pasid, &ret);
 	if (!old || old->as == as)
 		goto out;
@@ -964,7 +984,7 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	}
 out:
 	if (ret)
-		drop_tables_made_since(as, made);
+		drop_tables_made_by(as, call);
 	ctx_unlock(dev->ctx);
 	return ret;
 }

@@ -21,10 +21,11 @@ struct pasid_vendor_ops;
 /*
  * Locking. ctx->lock guards the context's lists and the attachment state:
  * every device's RID and PASID records, the PASID spaces and the page
- * tables. It is never taken by map, unmap or copy, and never held across a
- * kernel call that pins or unpins memory. as->lock guards one address space's
- * mapping record only and is held for no kernel call at all; when both are
- * needed, ctx->lock is taken first.
+ * tables. Map, unmap and copy only try it (to drop idle tables), never wait
+ * for it. Binds allocate page tables (which fills them) before taking it
+ * where they can (libpasid(7) lists where they cannot). as->lock guards one
+ * address space's mapping record only and is held for no kernel call at
+ * all; when both are needed, ctx->lock is taken first.
  */
 struct pasid_ctx {
 	int iommufd;
@@ -34,7 +35,8 @@ struct pasid_ctx {
 	struct list_head devs;
 	struct list_head ases;
 	struct list_head spaces;	/* struct pasid_space */
-	uint64_t tables_made;		/* page tables allocated so far */
+	uint64_t calls;			/* attach and bind calls so far */
+	uint64_t call;			/* the one holding the lock now */
 	pasid_log_fn log;
 	void *log_arg;
 	enum pasid_log_level log_level;
@@ -61,7 +63,7 @@ struct pasid_hwpt {
 	struct list_head as_node;	/* in as->hwpts */
 	struct pasid_as *as;
 	uint32_t id;
-	uint64_t serial;		/* ctx->tables_made when it was made */
+	uint64_t maker;			/* the call that made it (ctx->calls) */
 	unsigned int refs;		/* RIDs + PASIDs attached; 0: idle */
 	/* devices the kernel refused it to: not asked again */
 	const struct pasid_dev **refused;
