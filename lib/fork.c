@@ -48,9 +48,25 @@ int fork_refuse(struct pasid_ctx *ctx, const char *fn)
 }
 
 /* ---- closing in a child: this process's memory and fds, no kernel call,
- * no lock (a lock the parent held at the fork stays held in the child) ---- */
+ * no lock waited for ----
+ *
+ * A lock another thread of the parent held at the fork stays held in the
+ * child, and what it guards may be half changed: then the structures are
+ * not walked, only the file descriptor at hand is closed (the context's,
+ * or the device's being closed), and the memory is left to the exit. */
 
-void fork_forget_dev(struct pasid_dev *dev)
+static bool ctx_settled(struct pasid_ctx *ctx)
+{
+	/* taken for good: the child is closing the context anyway */
+	return pthread_mutex_trylock(&ctx->lock) == 0;
+}
+
+static bool as_settled(struct pasid_as *as)
+{
+	return atomic_load_explicit(&as->lock.state, memory_order_relaxed) == 0;
+}
+
+static void forget_dev(struct pasid_dev *dev)
 {
 	list_del(&dev->ctx_node);
 	bind_dev_fini(dev);
@@ -58,7 +74,7 @@ void fork_forget_dev(struct pasid_dev *dev)
 	free(dev);
 }
 
-void fork_forget_as(struct pasid_as *as)
+static void forget_as(struct pasid_as *as)
 {
 	struct list_head *pos, *tmp;
 
@@ -70,18 +86,45 @@ void fork_forget_as(struct pasid_as *as)
 		free(h);
 	}
 	list_del(&as->ctx_node);
-	maprec_fini(&as->rec);
+	if (as_settled(as))
+		maprec_fini(&as->rec);
 	free(as);
+}
+
+void fork_forget_dev(struct pasid_dev *dev)
+{
+	struct pasid_ctx *ctx = dev->ctx;
+
+	if (!ctx_settled(ctx)) {
+		sys_close(dev->fd);
+		return;
+	}
+	forget_dev(dev);
+	ctx_unlock(ctx);
+}
+
+void fork_forget_as(struct pasid_as *as)
+{
+	struct pasid_ctx *ctx = as->ctx;
+
+	if (!ctx_settled(ctx))
+		return;
+	forget_as(as);
+	ctx_unlock(ctx);
 }
 
 void fork_forget_ctx(struct pasid_ctx *ctx)
 {
 	struct list_head *pos, *tmp;
 
-	list_for_each_safe(pos, tmp, &ctx->devs)
-		fork_forget_dev(container_of(pos, struct pasid_dev, ctx_node));
-	list_for_each_safe(pos, tmp, &ctx->ases)
-		fork_forget_as(container_of(pos, struct pasid_as, ctx_node));
+	if (ctx_settled(ctx)) {
+		list_for_each_safe(pos, tmp, &ctx->devs)
+			forget_dev(container_of(pos, struct pasid_dev, ctx_node));
+		list_for_each_safe(pos, tmp, &ctx->ases)
+			forget_as(container_of(pos, struct pasid_as, ctx_node));
+		sys_close(ctx->iommufd);
+		free(ctx);
+		return;
+	}
 	sys_close(ctx->iommufd);
-	free(ctx);
 }

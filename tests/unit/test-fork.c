@@ -11,12 +11,14 @@
  * "reaches the kernel" is measured by the child copy's call counter.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
+#include "internal.h"
 
 #define BDF "0000:00:04.0"
 #define IOVA 0x400000ULL
@@ -130,6 +132,65 @@ START_TEST(handles_do_not_cross_fork)
 }
 END_TEST
 
+
+/* Another thread of the parent holds the context's lock at the fork (in
+ * the middle of a bind, say): closing in the child must neither wait for
+ * it forever nor walk what it guards. */
+static pthread_mutex_t hold_mx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static int hold_state;	/* 1: the lock is held, 2: let it go */
+
+static void *hold_ctx_lock(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&fx.ctx->lock);
+	pthread_mutex_lock(&hold_mx);
+	hold_state = 1;
+	pthread_cond_signal(&hold_cv);
+	while (hold_state != 2)
+		pthread_cond_wait(&hold_cv, &hold_mx);
+	pthread_mutex_unlock(&hold_mx);
+	pthread_mutex_unlock(&fx.ctx->lock);
+	return NULL;
+}
+
+START_TEST(close_in_child_while_parent_held_the_lock)
+{
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, NULL);
+	struct pasid_as *as = fx_as();
+	pthread_t t;
+	int status;
+	pid_t pid;
+
+	(void)dev;
+	(void)as;
+	ck_assert_int_eq(pthread_create(&t, NULL, hold_ctx_lock, NULL), 0);
+	pthread_mutex_lock(&hold_mx);
+	while (hold_state != 1)
+		pthread_cond_wait(&hold_cv, &hold_mx);
+	pthread_mutex_unlock(&hold_mx);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		unsigned int fds = emu_open_fds();
+
+		alarm(10);	/* a hang is a failure, not a stuck test */
+		pasid_ctx_close(fx.ctx);
+		_exit(emu_open_fds() == fds - 1 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	pthread_mutex_lock(&hold_mx);
+	hold_state = 2;
+	pthread_cond_signal(&hold_cv);
+	pthread_mutex_unlock(&hold_mx);
+	pthread_join(t, NULL);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child's close hung, crashed or left its iommufd open (status 0x%x)",
+		      status);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fork");
@@ -137,6 +198,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, handles_do_not_cross_fork);
+	tcase_add_test(tc, close_in_child_while_parent_held_the_lock);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
 }
