@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * pasid-callgrind: the driver that bench/callgrind runs under
+ * valgrind --tool=callgrind to count the instructions libpasid executes per
+ * pasid_map and per pasid_map+pasid_unmap pair, with LIVE mappings in the
+ * address space.
+ *
+ *   pasid-callgrind [LIVE [ITERS]]      defaults 1000 and 10000
+ *
+ * The context and the IOAS come from the unit tests' emulation (tests/emu);
+ * MAP and UNMAP are answered by stub_ioctl, installed through the syscall
+ * seam (lib/sys.h), so that what callgrind sees inside pasid_map and
+ * pasid_unmap is the library, the libc it calls and the stub, nothing of a
+ * kernel. bench/callgrind zeroes the counters when measured_loop starts,
+ * dumps them when it ends, and subtracts stub_ioctl.
+ *
+ * Never a test: it prints nothing on success and exits 1 if a call fails.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "emu.h"
+#include "kabi.h"
+#include "libpasid/libpasid.h"
+#include "sys.h"
+
+static int (*next_ioctl)(int fd, unsigned long req, void *arg);
+static uint64_t next_iova = 1ull << 32;
+
+/* noinline: bench/callgrind finds it by name to take its cost out */
+__attribute__((noinline)) static int stub_ioctl(int fd, unsigned long req,
+						void *arg)
+{
+	if (req == KABI_IOMMU_IOAS_MAP) {
+		struct kabi_iommu_ioas_map *m = arg;
+
+		m->iova = next_iova;
+		next_iova += m->length;
+		return 0;
+	}
+	if (req == KABI_IOMMU_IOAS_UNMAP)
+		return 0;	/* length stays: all of it unmapped */
+	return next_ioctl(fd, req, arg);
+}
+
+/* noinline: the counters are zeroed on its entry and dumped on its exit */
+__attribute__((noinline)) static int measured_loop(struct pasid_as *as,
+						   void *buf, long iters)
+{
+	for (long i = 0; i < iters; i++) {
+		uint64_t iova;
+
+		if (pasid_map(as, buf, 4096, PASID_MAP_RW, &iova) ||
+		    pasid_unmap(as, iova, 4096))
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long live = argc > 1 ? atol(argv[1]) : 1000;
+	long iters = argc > 2 ? atol(argv[2]) : 10000;
+	struct pasid_sys seam;
+	struct pasid_ctx *ctx;
+	struct pasid_as *as;
+	uint8_t *buf;
+
+	if (sysconf(_SC_PAGESIZE) != 4096 || live < 0 || iters < 1 || emu_init())
+		return 1;
+	seam = *pasid_sys;
+	next_ioctl = seam.ioctl;
+	seam.ioctl = stub_ioctl;
+	pasid_sys_set(&seam);
+	/* untouched: nothing reads the pages, the record keeps addresses */
+	buf = mmap(NULL, (size_t)(live + 1) * 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (buf == MAP_FAILED || pasid_ctx_open(&ctx, NULL) ||
+	    pasid_as_new(ctx, &as)) {
+		fprintf(stderr, "pasid-callgrind: setup: %s\n", pasid_errmsg());
+		return 1;
+	}
+	for (long i = 0; i < live; i++) {
+		uint64_t iova;
+
+		if (pasid_map(as, buf + i * 4096, 4096, PASID_MAP_RW, &iova)) {
+			fprintf(stderr, "pasid-callgrind: %s\n", pasid_errmsg());
+			return 1;
+		}
+	}
+	if (measured_loop(as, buf + live * 4096, iters)) {
+		fprintf(stderr, "pasid-callgrind: %s\n", pasid_errmsg());
+		return 1;
+	}
+	pasid_ctx_close(ctx);
+	emu_fini();
+	return 0;
+}
