@@ -6,6 +6,8 @@
  * address space.
  *
  *   pasid-callgrind [LIVE [ITERS]]      defaults 1000 and 10000
+ *   pasid-callgrind LIVE 0 random       unmap the LIVE mappings in a random
+ *                                       order instead (unmap_loop)
  *
  * The context and the IOAS come from the unit tests' emulation (tests/emu);
  * MAP and UNMAP are answered by stub_ioctl, installed through the syscall
@@ -16,9 +18,11 @@
  *
  * Never a test: it prints nothing on success and exits 1 if a call fails.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -60,16 +64,53 @@ __attribute__((noinline)) static int measured_loop(struct pasid_as *as,
 	return 0;
 }
 
+/* noinline, like measured_loop: the unmaps of the LIVE mappings, in the
+ * order of perm */
+__attribute__((noinline)) static int unmap_loop(struct pasid_as *as,
+						const uint64_t *iovas,
+						const uint32_t *perm, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (pasid_unmap(as, iovas[perm[i]], 4096))
+			return -1;
+	return 0;
+}
+
+/* Fisher-Yates, fixed xorshift seed: the same order every run */
+static void shuffle(uint32_t *perm, long n)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (long i = 0; i < n; i++)
+		perm[i] = (uint32_t)i;
+	for (long i = n - 1; i > 0; i--) {
+		long j;
+		uint32_t t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = (long)(x % (uint64_t)(i + 1));
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	long live = argc > 1 ? atol(argv[1]) : 1000;
 	long iters = argc > 2 ? atol(argv[2]) : 10000;
+	bool random = argc > 3 && !strcmp(argv[3], "random");
+	uint64_t *iovas;
+	uint32_t *perm;
 	struct pasid_sys seam;
 	struct pasid_ctx *ctx;
 	struct pasid_as *as;
 	uint8_t *buf;
 
-	if (sysconf(_SC_PAGESIZE) != 4096 || live < 0 || iters < 1 || emu_init())
+	if (sysconf(_SC_PAGESIZE) != 4096 || live < 1 || (iters < 1 && !random) ||
+	    emu_init())
 		return 1;
 	seam = *pasid_sys;
 	next_ioctl = seam.ioctl;
@@ -78,24 +119,28 @@ int main(int argc, char **argv)
 	/* untouched: nothing reads the pages, the record keeps addresses */
 	buf = mmap(NULL, (size_t)(live + 1) * 4096, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (buf == MAP_FAILED || pasid_ctx_open(&ctx, NULL) ||
+	iovas = calloc((size_t)live, sizeof(*iovas));
+	perm = calloc((size_t)live, sizeof(*perm));
+	if (buf == MAP_FAILED || !iovas || !perm || pasid_ctx_open(&ctx, NULL) ||
 	    pasid_as_new(ctx, &as)) {
 		fprintf(stderr, "pasid-callgrind: setup: %s\n", pasid_errmsg());
 		return 1;
 	}
 	for (long i = 0; i < live; i++) {
-		uint64_t iova;
-
-		if (pasid_map(as, buf + i * 4096, 4096, PASID_MAP_RW, &iova)) {
+		if (pasid_map(as, buf + i * 4096, 4096, PASID_MAP_RW, &iovas[i])) {
 			fprintf(stderr, "pasid-callgrind: %s\n", pasid_errmsg());
 			return 1;
 		}
 	}
-	if (measured_loop(as, buf + live * 4096, iters)) {
+	shuffle(perm, live);
+	if (random ? unmap_loop(as, iovas, perm, live) :
+		     measured_loop(as, buf + live * 4096, iters)) {
 		fprintf(stderr, "pasid-callgrind: %s\n", pasid_errmsg());
 		return 1;
 	}
 	pasid_ctx_close(ctx);
 	emu_fini();
+	free(iovas);
+	free(perm);
 	return 0;
 }
