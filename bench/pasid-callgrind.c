@@ -8,6 +8,8 @@
  *   pasid-callgrind [LIVE [ITERS]]      defaults 1000 and 10000
  *   pasid-callgrind LIVE 0 random       unmap the LIVE mappings in a random
  *                                       order instead (unmap_loop)
+ *   pasid-callgrind 0 ITERS bind        ITERS pasid_bind+pasid_unbind of one
+ *                                       PASID, nothing else bound (bind_loop)
  *
  * The context and the IOAS come from the unit tests' emulation (tests/emu);
  * MAP and UNMAP are answered by stub_ioctl, installed through the syscall
@@ -33,6 +35,7 @@
 
 static int (*next_ioctl)(int fd, unsigned long req, void *arg);
 static uint64_t next_iova = 1ull << 32;
+static bool stub_attach;	/* bind mode: PASID attach/detach too */
 
 /* noinline: bench/callgrind finds it by name to take its cost out */
 __attribute__((noinline)) static int stub_ioctl(int fd, unsigned long req,
@@ -45,7 +48,9 @@ __attribute__((noinline)) static int stub_ioctl(int fd, unsigned long req,
 		next_iova += m->length;
 		return 0;
 	}
-	if (req == KABI_IOMMU_IOAS_UNMAP)
+	if (req == KABI_IOMMU_IOAS_UNMAP ||
+	    (stub_attach && (req == KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT ||
+			     req == KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT)))
 		return 0;	/* length stays: all of it unmapped */
 	return next_ioctl(fd, req, arg);
 }
@@ -76,6 +81,31 @@ __attribute__((noinline)) static int unmap_loop(struct pasid_as *as,
 	return 0;
 }
 
+/* noinline: bind mode's loop; the RID's table exists, so a bind finds it */
+__attribute__((noinline)) static int bind_loop(struct pasid_dev *dev,
+					       struct pasid_as *as, long iters)
+{
+	for (long i = 0; i < iters; i++)
+		if (pasid_bind(dev, as, 7) != 7 || pasid_unbind(dev, 7))
+			return -1;
+	return 0;
+}
+
+static int bind_mode(struct pasid_ctx *ctx, struct pasid_as *as, long iters)
+{
+	static const struct emu_dev_cfg cfg = {
+		.bdf = "0000:00:04.0", .iommu = EMU_IOMMU_INTEL,
+		.pasid_log2 = 20, .group = 7,
+	};
+	struct pasid_dev *dev;
+
+	if (emu_add_device(&cfg) < 0 || pasid_dev_open(ctx, cfg.bdf, &dev) ||
+	    pasid_attach_rid(dev, as, 0))
+		return -1;
+	stub_attach = true;
+	return bind_loop(dev, as, iters);
+}
+
 /* Fisher-Yates, fixed xorshift seed: the same order every run */
 static void shuffle(uint32_t *perm, long n)
 {
@@ -102,6 +132,7 @@ int main(int argc, char **argv)
 	long live = argc > 1 ? atol(argv[1]) : 1000;
 	long iters = argc > 2 ? atol(argv[2]) : 10000;
 	bool random = argc > 3 && !strcmp(argv[3], "random");
+	bool bind = argc > 3 && !strcmp(argv[3], "bind");
 	uint64_t *iovas;
 	uint32_t *perm;
 	struct pasid_sys seam;
@@ -109,8 +140,8 @@ int main(int argc, char **argv)
 	struct pasid_as *as;
 	uint8_t *buf;
 
-	if (sysconf(_SC_PAGESIZE) != 4096 || live < 1 || (iters < 1 && !random) ||
-	    emu_init())
+	if (sysconf(_SC_PAGESIZE) != 4096 || live < 0 || (live < 1 && random) ||
+	    (iters < 1 && !random) || emu_init())
 		return 1;
 	seam = *pasid_sys;
 	next_ioctl = seam.ioctl;
@@ -119,8 +150,8 @@ int main(int argc, char **argv)
 	/* untouched: nothing reads the pages, the record keeps addresses */
 	buf = mmap(NULL, (size_t)(live + 1) * 4096, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	iovas = calloc((size_t)live, sizeof(*iovas));
-	perm = calloc((size_t)live, sizeof(*perm));
+	iovas = calloc((size_t)live + 1, sizeof(*iovas));
+	perm = calloc((size_t)live + 1, sizeof(*perm));
 	if (buf == MAP_FAILED || !iovas || !perm || pasid_ctx_open(&ctx, NULL) ||
 	    pasid_as_new(ctx, &as)) {
 		fprintf(stderr, "pasid-callgrind: setup: %s\n", pasid_errmsg());
@@ -133,7 +164,8 @@ int main(int argc, char **argv)
 		}
 	}
 	shuffle(perm, live);
-	if (random ? unmap_loop(as, iovas, perm, live) :
+	if (bind ? bind_mode(ctx, as, iters) :
+	    random ? unmap_loop(as, iovas, perm, live) :
 		     measured_loop(as, buf + live * 4096, iters)) {
 		fprintf(stderr, "pasid-callgrind: %s\n", pasid_errmsg());
 		return 1;
