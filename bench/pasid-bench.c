@@ -9,7 +9,7 @@
  * (pasid_as_ioas_id) and the same VFIO device fd (pasid_dev_fd), using the
  * library's own uAPI definitions (lib/kabi.h). The raw path is the baseline;
  * the ratio library / raw is the library's overhead (argument checks, the
- * context lock, its mapping and PASID records, page-table reuse).
+ * library's locks, its mapping and PASID records, page-table reuse).
  *
  * Method: ROUNDS rounds of each measurement, library and raw rounds
  * interleaved (the order alternating), CLOCK_MONOTONIC around a whole round,
