@@ -9,7 +9,7 @@
  * (pasid_as_ioas_id) and the same VFIO device fd (pasid_dev_fd), using the
  * library's own uAPI definitions (lib/kabi.h). The raw path is the baseline;
  * the ratio library / raw is the library's overhead (argument checks, the
- * context lock, its mapping and PASID records, page-table reuse).
+ * library's locks, its mapping and PASID records, page-table reuse).
  *
  * Method: ROUNDS rounds of each measurement, library and raw rounds
  * interleaved (the order alternating), CLOCK_MONOTONIC around a whole round,
@@ -22,10 +22,16 @@
  * syscall seam, lib/sys.h, which the unit tests use too). What is left is the
  * library's own CPU time per call, free of the kernel's run-to-run noise.
  *
+ * Sections (6)-(10) measure the library at scale: a full 20-bit PASID
+ * space, 100,000 mappings, three devices on one address space, four threads.
+ *
  * Built with -DPASID_BENCH_EMU (pasid-bench-emu, bench/meson.build) it runs
  * natively on the build host instead: the device and /dev/iommu come from
- * the unit tests' in-process emulation (tests/emu) and only the reference
- * rows and section (5) are run, i.e. the library's own CPU time without TCG.
+ * the unit tests' in-process emulation (tests/emu), and the sections that
+ * stub the kernel out run, i.e. the library's own CPU time without TCG,
+ * plus (9) with the emulation as the kernel. Both builds read the library's
+ * internal records (lib/internal.h) for the allocator's bytes and the
+ * number of page tables; they link the library's objects, not its ABI.
  *
  * This is a benchmark: it reports numbers and never passes or fails on them.
  * It exits 0 when every measurement ran, 1 when one could not be made.
@@ -38,11 +44,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "edu.h"
+#include "internal.h"
 #include "kabi.h"
 #include "libpasid/libpasid.h"
 #include "sys.h"
@@ -64,6 +72,9 @@
 #define ITERS_BIND_BIG 16	/* the same with BIG_LEN mapped */
 #define BIG_LEN (64 * MIB)
 #define ITERS_REBIND 400	/* rebinds per round */
+#define ITERS_PSPACE 256	/* (6): binds+unbinds per round in a guest */
+#define ITERS_PSPACE_EMU 1024	/*      and natively */
+#define ITERS_IDLE 100		/* (2): map+unmap with an idle table, per round */
 #define SCALE_OPS 1024		/* binds per round in the N-scaling test */
 
 #define FIXED_PASID 7u		/* the PASID of the round-trip tests */
@@ -113,8 +124,19 @@ static double median(const uint64_t *v, double *iqr)
 /* The seam's ioctl before ours: the kernel's, or tests/emu's on the host. */
 static int (*next_ioctl)(int fd, unsigned long req, void *arg);
 static bool stubbed;
+/* Section (10): the stub's MAP and UNMAP sleep this long, standing in for
+ * the kernel pinning and unpinning pages while other threads go on. */
+static unsigned int stub_sleep_us;
 static uint64_t stub_iova = 1ull << 32;
 static uint32_t stub_id = 1u << 24;
+
+static void stub_sleep(void)
+{
+	struct timespec ts = { 0, (long)stub_sleep_us * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
 
 static int bench_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -123,14 +145,23 @@ static int bench_ioctl(int fd, unsigned long req, void *arg)
 		case KABI_IOMMU_IOAS_MAP: {
 			struct kabi_iommu_ioas_map *m = arg;
 
-			m->iova = stub_iova;
-			stub_iova += (m->length + 0xfff) & ~0xfffull;
+			if (stub_sleep_us)
+				stub_sleep();
+			/* atomic: section (10) maps from several threads */
+			if (!(m->flags & KABI_IOMMU_IOAS_MAP_FIXED_IOVA))
+				m->iova = __atomic_fetch_add(&stub_iova,
+							     (m->length + 0xfff) & ~0xfffull,
+							     __ATOMIC_RELAXED);
 			return 0;
 		}
 		case KABI_IOMMU_HWPT_ALLOC:
-			((struct kabi_iommu_hwpt_alloc *)arg)->out_hwpt_id = stub_id++;
+			((struct kabi_iommu_hwpt_alloc *)arg)->out_hwpt_id =
+				__atomic_fetch_add(&stub_id, 1, __ATOMIC_RELAXED);
 			return 0;
 		case KABI_IOMMU_IOAS_UNMAP:
+			if (stub_sleep_us)
+				stub_sleep();
+			return 0;	/* length stays: all of it unmapped */
 		case KABI_IOMMU_DESTROY:
 		case KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT:
 		case KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT:
@@ -214,6 +245,34 @@ static int raw_detach(int vfio_fd, uint32_t pasid)
 	return bench_ioctl(vfio_fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &d) ? -errno : 0;
 }
 
+static int raw_ioas_alloc(uint32_t *ioas)
+{
+	struct kabi_iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	if (bench_ioctl(iommufd, KABI_IOMMU_IOAS_ALLOC, &a))
+		return -errno;
+	*ioas = a.out_ioas_id;
+	return 0;
+}
+
+/* The RID (no PASID flag) onto pt; an IOAS id makes the kernel pick or make
+ * its automatic domain, shared with the IOAS's other compatible devices. */
+static int raw_rid_attach(int vfio_fd, uint32_t pt)
+{
+	struct kabi_vfio_device_attach_iommufd_pt a = {
+		.argsz = sizeof(a), .pt_id = pt,
+	};
+
+	return bench_ioctl(vfio_fd, KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a) ? -errno : 0;
+}
+
+static int raw_rid_detach(int vfio_fd)
+{
+	struct kabi_vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
+
+	return bench_ioctl(vfio_fd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT, &d) ? -errno : 0;
+}
+
 /* ---- the runner and the table ---- */
 
 /*
@@ -224,6 +283,9 @@ static int raw_detach(int vfio_fd, uint32_t pasid)
 typedef int (*round_fn)(void *arg, bool lib, int ops, uint64_t ns[2]);
 
 static bool no_ratio;	/* section (5): the ratio to a stub means nothing */
+/* The last measure()'s medians in ns per op, [lib?][phase], for the rows
+ * that compare one row with another (sections (8) and (10)). */
+static double last_med[2][2];
 
 static void row(const char *op, long ops, double lib, double raw,
 		double noise)
@@ -259,6 +321,7 @@ static void measure(const char *const names[2], round_fn fn, void *arg,
 	int nphases = names[1] ? 2 : 1;
 	int ret;
 
+	memset(last_med, 0, sizeof(last_med));
 	for (int p = 0; p < 2; p++) {
 		bool lib = p == 0;
 
@@ -297,6 +360,8 @@ static void measure(const char *const names[2], round_fn fn, void *arg,
 				noise = 100 * iqr_raw / rawm;
 		}
 		row(names[ph], ops, lib / ops, rawm / ops, noise);
+		last_med[1][ph] = lib / ops;
+		last_med[0][ph] = rawm / ops;
 	}
 }
 
@@ -344,22 +409,6 @@ static int ref_ioctl(void *arg, bool lib, int ops, uint64_t ns[2])
 	return 0;
 }
 
-/* What the sorted records cost to close a gap at the front when 1024
- * entries of 16 bytes are kept: a memmove of 1023 * 16 bytes. */
-static int ref_memmove(void *arg, bool lib, int ops, uint64_t ns[2])
-{
-	uint8_t *b = arg;
-	uint64_t t0 = now_ns();
-
-	(void)lib;
-	for (int i = 0; i < ops; i++) {
-		memmove(b, b + 16, 1023 * 16);
-		__asm__ volatile("" : : "r"(b) : "memory");
-	}
-	ns[0] = now_ns() - t0;
-	return 0;
-}
-
 /* ---- (1) map and unmap ---- */
 
 struct map_bench {
@@ -392,36 +441,88 @@ static int map_rt(void *arg, bool lib, int ops, uint64_t ns[2])
 	return ret;
 }
 
-/* ops 4 KiB pages mapped one by one (all live at the end), then unmapped in
- * the order they were mapped. */
-static int map_batch(void *arg, bool lib, int ops, uint64_t ns[2])
+enum map_order { IN_MAP_ORDER, IN_REVERSE, IN_RANDOM, FIXED_DESCENDING };
+
+struct order_bench {
+	struct pasid_as *as;
+	uint8_t *buf;		/* n pages, one per mapping */
+	uint64_t *iovas;
+	uint32_t *perm;		/* a random permutation of 0..n-1 */
+	enum map_order order;
+	bool kernel_iova;	/* (1): the kernel picks; (8): fixed IOVAs */
+};
+
+#define ORDER_BASE (1ull << 33)	/* (8)'s IOVAs: clear of the MSI window */
+
+static int raw_map_fixed(uint32_t ioas, void *va, uint64_t len, uint64_t iova)
 {
-	struct map_bench *m = arg;
-	uint32_t ioas = pasid_as_ioas_id(m->as);
+	struct kabi_iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = KABI_IOMMU_IOAS_MAP_READABLE |
+			 KABI_IOMMU_IOAS_MAP_WRITEABLE |
+			 KABI_IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	return bench_ioctl(iommufd, KABI_IOMMU_IOAS_MAP, &m) ? -errno : 0;
+}
+
+/* ops pages mapped one by one (phase 0), then all unmapped (phase 1). */
+static int order_round(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct order_bench *o = arg;
+	uint32_t ioas = pasid_as_ioas_id(o->as);
+	bool fixed = !o->kernel_iova;
+	bool desc = o->order == FIXED_DESCENDING;
 	uint64_t t0, t1;
-	int i, n, ret = 0;
+	int n, ret = 0;
 
 	t0 = now_ns();
 	for (n = 0; n < ops && !ret; n++) {
-		ret = lib ? pasid_map(m->as, m->buf + (size_t)n * page, page,
-				      PASID_MAP_RW, &m->iovas[n]) :
-			    raw_map(ioas, m->buf + (size_t)n * page, page,
-				    &m->iovas[n]);
+		uint8_t *va = o->buf + (size_t)n * page;
+
+		if (fixed)
+			o->iovas[n] = ORDER_BASE +
+				      (uint64_t)(desc ? ops - 1 - n : n) * page;
+		if (lib)
+			ret = pasid_map(o->as, va, page, PASID_MAP_RW |
+					(fixed ? PASID_MAP_FIXED_IOVA : 0),
+					&o->iovas[n]);
+		else
+			ret = fixed ? raw_map_fixed(ioas, va, page, o->iovas[n]) :
+				      raw_map(ioas, va, page, &o->iovas[n]);
 	}
 	if (ret)
 		n--;
 	t1 = now_ns();
-	if (n > 1)
-		m->ascending = m->iovas[1] > m->iovas[0];
-	for (i = 0; i < n; i++) {
-		int r = lib ? pasid_unmap(m->as, m->iovas[i], page) :
-			      raw_unmap(ioas, m->iovas[i], page);
+	for (int k = 0; k < n; k++) {
+		int i = o->order == IN_REVERSE ? n - 1 - k :
+			o->order == IN_RANDOM && n == ops ? (int)o->perm[k] : k;
+		int r = lib ? pasid_unmap(o->as, o->iovas[i], page) :
+			      raw_unmap(ioas, o->iovas[i], page);
 
 		if (r && !ret)
 			ret = r;
 	}
 	ns[0] = t1 - t0;
 	ns[1] = now_ns() - t1;
+	return ret;
+}
+
+/* (1): ops 4 KiB pages mapped one by one (all live at the end), then
+ * unmapped in the order they were mapped. */
+static int map_batch(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct map_bench *m = arg;
+	struct order_bench o = { .as = m->as, .buf = m->buf, .iovas = m->iovas,
+				 .order = IN_MAP_ORDER, .kernel_iova = true };
+	int ret = order_round(&o, lib, ops, ns);
+
+	if (ops > 1)
+		m->ascending = m->iovas[1] > m->iovas[0];
 	return ret;
 }
 
@@ -460,9 +561,8 @@ static void bench_map(struct pasid_as *as, const char *where, uint8_t *buf4k,
 		 BATCH_MAPS, where);
 	snprintf(name[1], sizeof(name[1]), "  then unmap them in map order");
 	measure(names, map_batch, &m, BATCH_MAPS, true);
-	printf("   (the kernel handed out %s IOVAs: the library's sorted record grew at the %s and was cut from the %s)\n",
-	       m.ascending ? "rising" : "falling", m.ascending ? "end" : "front",
-	       m.ascending ? "front" : "end");
+	printf("   (the kernel handed out %s IOVAs; section (8) has other orders and sizes)\n",
+	       m.ascending ? "rising" : "falling");
 }
 
 /* ---- (2) bind and unbind, (3) rebind ---- */
@@ -569,25 +669,21 @@ static int scale_bind(struct scale_bench *s, bool lib, int i)
 		s->raw_cursor = RAW_CURSOR0;
 	if (!s->own)
 		return raw_attach(s->vfio_fd, s->hwpt, s->pasids[i]);
-	ret = raw_hwpt_alloc(s->dev_id, pasid_as_ioas_id(as), &s->hwpts[i]);
-	if (ret)
-		return ret;
-	ret = raw_attach(s->vfio_fd, s->hwpts[i], s->pasids[i]);
-	if (ret)
-		raw_destroy(s->hwpts[i]);
-	return ret;
+	/* one table per address space, made once and kept, as the library
+	 * keeps its idle one for the next bind */
+	if (!s->hwpts[i]) {
+		ret = raw_hwpt_alloc(s->dev_id, pasid_as_ioas_id(as), &s->hwpts[i]);
+		if (ret)
+			return ret;
+	}
+	return raw_attach(s->vfio_fd, s->hwpts[i], s->pasids[i]);
 }
 
 static int scale_unbind(struct scale_bench *s, bool lib, int i)
 {
-	int ret;
-
 	if (lib)
 		return pasid_unbind(s->dev, s->pasids[i]);
-	ret = raw_detach(s->vfio_fd, s->pasids[i]);
-	if (!ret && s->own)
-		ret = raw_destroy(s->hwpts[i]);
-	return ret;
+	return raw_detach(s->vfio_fd, s->pasids[i]);
 }
 
 /* ops / n times: bind n PASIDs with PASID_ANY (phase 0), then unbind them
@@ -641,8 +737,8 @@ static void bench_scale(struct scale_bench *s, struct pasid_as **own)
 		}
 	}
 	if (own)
-		printf("   (own AS: the library allocates a page table in each bind and destroys it in each unbind;\n"
-		       "    the raw path does IOMMU_HWPT_ALLOC + attach, detach + IOMMU_DESTROY: the same kernel work)\n");
+		printf("   (own AS: the library's first round makes each address space's table, which then idles\n"
+		       "    between rounds and is reused; the raw path makes one per address space once and keeps it)\n");
 	s->own = NULL;
 }
 
@@ -710,17 +806,28 @@ static const char *rid_dma_check(struct pasid_dev *dev, struct pasid_as *as,
 }
 
 #ifdef PASID_BENCH_EMU
-/* An Intel device with 20 PASID bits in the in-process emulation. */
+/* Intel devices with 20 PASID bits in the in-process emulation, each in its
+ * own IOMMU group behind one IOMMU: the first for most sections, the next
+ * two for (9), the last for (7), which opens it in contexts of its own. */
+static const char *const emu_bdfs[] = {
+	"0000:00:04.0", "0000:00:05.0", "0000:00:06.0", "0000:00:07.0",
+};
+#define EMU_CLOSE_BDF (emu_bdfs[3])
+
 static const char *emu_device(void)
 {
-	static const struct emu_dev_cfg cfg = {
-		.bdf = "0000:00:04.0", .iommu = EMU_IOMMU_INTEL,
-		.pasid_log2 = 20, .group = 7,
-	};
-
-	if (emu_init() || emu_add_device(&cfg) < 0)
+	if (emu_init())
 		return NULL;
-	return cfg.bdf;
+	for (int i = 0; i < 4; i++) {
+		const struct emu_dev_cfg cfg = {
+			.bdf = emu_bdfs[i], .iommu = EMU_IOMMU_INTEL,
+			.pasid_log2 = 20, .group = 7 + i,
+		};
+
+		if (emu_add_device(&cfg) < 0)
+			return NULL;
+	}
+	return emu_bdfs[0];
 }
 #else
 static const char *emu_device(void)
@@ -729,11 +836,6 @@ static const char *emu_device(void)
 }
 #endif
 
-static void skip_pasid(const char *why)
-{
-	printf("\n-- (2) bind/unbind, (3) rebind, (4) many PASIDs: skipped\n   %s\n", why);
-}
-
 /* What the PASID sections share: the device, A (the RID's address space),
  * B, the raw path's page tables on A and B, 1024 more address spaces. */
 struct pasid_fix {
@@ -741,6 +843,7 @@ struct pasid_fix {
 	struct scale_bench s;
 	struct pasid_as **own;
 	uint8_t *big;			/* BIG_LEN to map into B */
+	uint64_t big_iova;		/* where, while mapped (0: not) */
 };
 
 static int pasid_fix_init(struct pasid_fix *f, struct pasid_ctx *ctx,
@@ -797,6 +900,9 @@ static void pasid_fix_fini(struct pasid_fix *f)
 	raw_detach(f->b.vfio_fd, KEEP_A);
 	raw_destroy(f->b.hwpt);
 	raw_destroy(f->b.hwpt_b);
+	for (int i = 0; i < 1024; i++)
+		if (f->s.hwpts[i])
+			raw_destroy(f->s.hwpts[i]);
 	free(f->s.pasids);
 	free(f->s.hwpts);
 	free(f->own);
@@ -819,6 +925,57 @@ static void rebind_held(struct pasid_fix *f, const char *name)
 		measure1(name, rebind_rt, &f->b, ITERS_REBIND, true);
 	raw_detach(f->b.vfio_fd, KEEP_B);
 	pasid_unbind(f->b.dev, OTHER_PASID);
+}
+
+/*
+ * The other side of keeping an idle table: the kernel writes every map and
+ * unmap of the address space into it (and pins the pages for it). C has
+ * 64 MiB mapped and an idle table left by a bind+unbind; the library drops
+ * the table once the map churn reaches the mapped bytes + 64 pages.
+ */
+static void bench_idle(struct pasid_fix *f)
+{
+	struct pasid_as *c;
+	struct map_bench m = { .len = 4 * KIB };
+	uint64_t iova;
+	unsigned long trips = 0;
+	int ret;
+
+	if (pasid_as_new(f->s.as->ctx, &c)) {
+		row_error("idle table rows", true, -ENOMEM);
+		return;
+	}
+	m.as = c;
+	m.buf = f->big;
+	ret = pasid_map(c, f->big, BIG_LEN, PASID_MAP_RW, &iova);
+	if (!ret) {
+		ret = pasid_bind(f->b.dev, c, FIXED_PASID);
+		if (ret == (int)FIXED_PASID)
+			ret = pasid_unbind(f->b.dev, FIXED_PASID);
+	}
+	if (ret || bind_idle_tables(c) != 1) {
+		row_error("idle table rows", true, ret ? ret : -EPROTO);
+		pasid_as_free(c);
+		return;
+	}
+	measure1("map+unmap 4 KiB, AS C: 64 MiB mapped, an idle table", map_rt,
+		 &m, ITERS_IDLE, true);
+	if (bind_idle_tables(c) != 1)
+		printf("   (the idle table went during the row: its numbers mix both cases)\n");
+	while (bind_idle_tables(c) && trips < 1000000 && !ret) {
+		ret = pasid_map(c, f->big, page, PASID_MAP_RW, &iova);
+		if (!ret)
+			ret = pasid_unmap(c, iova, page);
+		trips++;
+	}
+	printf("   (the library dropped the idle table after %lu more map+unmap round trips, %lu rounds\n"
+	       "    of %d before: %lu KiB of churn against 64 MiB mapped + 64 pages = %lu KiB)\n",
+	       trips, (unsigned long)ROUNDS + 1, ITERS_IDLE,
+	       ((unsigned long)(ROUNDS + 1) * ITERS_IDLE + trips) * 2 * page / KIB,
+	       (BIG_LEN + 64 * page) / KIB);
+	measure1("  same, after the library dropped the idle table", map_rt, &m,
+		 ITERS_IDLE, true);
+	pasid_as_free(c);
 }
 
 static void bench_pasid(struct pasid_fix *f)
@@ -848,17 +1005,33 @@ static void bench_pasid(struct pasid_fix *f)
 		measure1("  same, raw also does HWPT_ALLOC + IOMMU_DESTROY", bind_rt,
 			 &f->b, ITERS_BIND_BIG, true);
 		f->b.raw_alloc = false;
-		pasid_unmap(f->b.as_b, iova, BIG_LEN);
+		/* A PASID bound alone makes and frees the device's PASID
+		 * records in every round trip; another bound PASID keeps
+		 * them, which separates that cost from the table policy. */
+		if (pasid_bind(f->b.dev, f->s.as, OTHER_PASID) == (int)OTHER_PASID) {
+			measure1("  same, another PASID of the device bound meanwhile",
+				 bind_rt, &f->b, ITERS_BIND_BIG, true);
+			pasid_unbind(f->b.dev, OTHER_PASID);
+		}
+		f->big_iova = iova;
 	}
 	f->b.as = f->s.as;
 	printf("   (PASID %u each time; the raw path uses its own PASID-capable HWPT of the same IOAS,\n"
-	       "    kept attached by PASID 0x%x as the RID keeps the library's)\n",
+	       "    kept attached by PASID 0x%x as the RID keeps the library's; the warm-up round\n"
+	       "    makes the library's table, which then idles between unbind and bind)\n",
 	       FIXED_PASID, KEEP_A);
+	bench_idle(f);
 
 	section("(3) pasid_rebind vs a second VFIO_DEVICE_ATTACH_IOMMUFD_PT (atomic replace)");
 	measure1("rebind A<->B, B used by nothing else", rebind_rt, &f->b,
 		 ITERS_REBIND, true);
 	rebind_held(f, "rebind A<->B, B's table held by another PASID");
+	if (f->big_iova) {
+		measure1("rebind A<->B, B used by nothing else, 64 MiB mapped in B",
+			 rebind_rt, &f->b, ITERS_BIND_BIG, true);
+		pasid_unmap(f->b.as_b, f->big_iova, BIG_LEN);
+		f->big_iova = 0;
+	}
 
 	section("(4) many PASIDs: time per bind/unbind as N grows");
 	bench_scale(&f->s, f->own);
@@ -906,6 +1079,594 @@ static void bench_stubbed(struct pasid_as *as, uint8_t *buf4k, uint8_t *batch,
 	printf("   (raw here is the stub called directly: lib-raw is the library's own time per call)\n");
 }
 
+/* ---- (6) the PASID space at scale ---- */
+
+/* How many PASIDs the fill of section (6) reaches and how many mappings
+ * section (8) makes at most: the whole space and 100,000 natively, less in
+ * a guest where every call is a real, TCG-slow kernel call. A guest run can
+ * ask for more through the kernel command line (bench/run passes these
+ * variables on; the kernel hands unknown NAME=value words to init). */
+static unsigned long env_limit(const char *name, unsigned long dflt)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : dflt;
+}
+
+struct pspace_bench {
+	struct pasid_dev *dev;
+	struct pasid_as *as;
+	int vfio_fd;
+	uint32_t hwpt;		/* the raw path's table on as */
+	uint32_t fill;		/* PASIDs 1..fill are bound (library) */
+	uint32_t free_pasid;	/* the one the explicit binds use */
+	bool any;		/* the library binds PASID_ANY */
+};
+
+/* PASIDs bound and unbound at once in section (6): enough that the two
+ * clock reads per batch cost little per call (a clock read is 60+ ns on some
+ * virtual machines, as much as a bind), few next to the fills. */
+#define PSPACE_BATCH 64
+
+/* ops / PSPACE_BATCH times: bind PSPACE_BATCH PASIDs more than the fill
+ * (phase 0), then unbind them in the same order (phase 1). */
+static int pspace_round(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct pspace_bench *p = arg;
+	uint32_t got[PSPACE_BATCH];
+	int ret = 0;
+
+	ns[0] = ns[1] = 0;
+	for (int r = 0; r < ops / PSPACE_BATCH && !ret; r++) {
+		uint64_t t0 = now_ns(), t1;
+		int n;
+
+		for (n = 0; n < PSPACE_BATCH; n++) {
+			uint32_t pasid = p->free_pasid + (uint32_t)n;
+
+			if (lib)
+				ret = pasid_bind(p->dev, p->as,
+						 p->any ? PASID_ANY : (int)pasid);
+			else
+				ret = raw_attach(p->vfio_fd, p->hwpt, pasid);
+			if (ret < 0)
+				break;
+			got[n] = lib ? (uint32_t)ret : pasid;
+			ret = 0;
+		}
+		t1 = now_ns();
+		for (int i = 0; i < n; i++) {
+			int r2 = lib ? pasid_unbind(p->dev, got[i]) :
+				       raw_detach(p->vfio_fd, got[i]);
+
+			if (r2 && !ret)
+				ret = r2;
+		}
+		ns[0] += t1 - t0;
+		ns[1] += now_ns() - t1;
+	}
+	return ret;
+}
+
+/* Bind explicit PASIDs until 1..n are bound (the explicit binds leave the
+ * PASID_ANY cursor where it is, so it may sit inside the block: the picks
+ * then skip it, which is the case to measure). */
+static int pspace_fill(struct pspace_bench *p, uint32_t n)
+{
+	while (p->fill < n) {
+		int ret = pasid_bind(p->dev, p->as, (int)(p->fill + 1));
+
+		if (ret < 0)
+			return ret;
+		p->fill++;
+	}
+	return 0;
+}
+
+static void pspace_bytes(struct pspace_bench *p, uint32_t extra)
+{
+	const struct pasid_dev *d = p->dev;
+
+	printf("   %7u bound: PASID space (idspace_bytes) %7zu bytes, binding map (idmap_bytes) %8zu bytes\n",
+	       p->fill + extra, d->space ? idspace_bytes(&d->space->ids) : 0,
+	       idmap_bytes(&d->pasids));
+}
+
+static void bench_pspace(struct pasid_fix *f, uint32_t max_fill, int ops)
+{
+	static const uint32_t fills[] = {
+		1, 1024, 65536, IDSPACE_MAX - PSPACE_BATCH,
+	};
+	/* The raw path attaches to the library's own table of the RID's
+	 * address space, which carries the fill: the kernel's attach and
+	 * detach are linear in the PASIDs a table has on Intel (3 ms each at
+	 * 65536 under TCG), so a table of its own would compare unlike work. */
+	struct pspace_bench p = {
+		.dev = f->b.dev, .as = f->s.as, .vfio_fd = f->b.vfio_fd,
+		.hwpt = f->b.dev->rid_hwpt ? f->b.dev->rid_hwpt->id : f->b.hwpt,
+	};
+	char name[2][96];
+	const char *names[2] = { name[0], name[1] };
+	int ret = 0;
+
+	section(stubbed ? "(6) the PASID space at scale: bind/unbind at N bound (stub seam)" :
+		"(6) the PASID space at scale: bind/unbind at N bound");
+	/* frees the PASID KEEP_A would collide with in a full space */
+	raw_detach(f->b.vfio_fd, KEEP_A);
+	for (unsigned int j = 0; j < sizeof(fills) / sizeof(fills[0]) && !ret; j++) {
+		uint32_t n = fills[j] < max_fill ? fills[j] : max_fill;
+
+		if (j && n <= p.fill)
+			break;
+		if (n >= 10 && p.fill < 10) {
+			ret = pspace_fill(&p, 10);
+			if (!ret)
+				pspace_bytes(&p, 0);
+		}
+		if (!ret)
+			ret = pspace_fill(&p, n);
+		if (ret) {
+			row_error("filling the PASID space", true, ret);
+			break;
+		}
+		pspace_bytes(&p, 0);
+		p.free_pasid = n + 1;
+		p.any = true;
+		snprintf(name[0], sizeof(name[0]), "bind PASID_ANY x%d, %u bound",
+			 PSPACE_BATCH, n);
+		snprintf(name[1], sizeof(name[1]), "  then unbind them");
+		measure(names, pspace_round, &p, ops, true);
+		p.any = false;
+		snprintf(name[0], sizeof(name[0]), "bind %u..%u (explicit), %u bound",
+			 n + 1, n + PSPACE_BATCH, n);
+		measure(names, pspace_round, &p, ops, true);
+		if (n + PSPACE_BATCH == IDSPACE_MAX) {
+			/* the whole space, for the allocator's bytes */
+			uint32_t keep = p.fill;
+
+			if (!pspace_fill(&p, IDSPACE_MAX))
+				pspace_bytes(&p, 0);
+			while (p.fill > keep)
+				pasid_unbind(p.dev, p.fill--);
+		}
+	}
+	printf("   (N: PASIDs 1..N bound explicitly to the RID's address space, then %d more bound at once and\n"
+	       "    unbound; at the top the %d fill the space. The raw path attaches and detaches N+1..N+%d\n"
+	       "    to the library's table of that address space, which holds the N. Bytes: idspace_bytes and\n"
+	       "    idmap_bytes, the library's own accounting of the device's PASID space and binding map.)\n",
+	       PSPACE_BATCH, PSPACE_BATCH, PSPACE_BATCH);
+	for (uint32_t pasid = 1; pasid <= p.fill; pasid++)
+		pasid_unbind(p.dev, pasid);
+}
+
+/* ---- (7) closing a context with N PASIDs bound ---- */
+
+/* Natively only: it needs a device no other context has open, which the
+ * emulation can add and a one-edu guest does not have. */
+#ifdef PASID_BENCH_EMU
+struct close_bench {
+	const char *bdf;	/* a device no other context has open */
+	uint32_t n;
+};
+
+/* One close per round (ops 1): a fresh context with n PASIDs bound with
+ * PASID_ANY to one address space, untimed, then pasid_ctx_close, timed. The
+ * raw path is the stub answering the n detaches that close makes. */
+static int close_round(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct close_bench *c = arg;
+	struct pasid_ctx *ctx;
+	struct pasid_dev *dev;
+	struct pasid_as *as;
+	uint64_t t0;
+	int ret;
+
+	(void)ops;
+	if (!lib) {
+		t0 = now_ns();
+		for (uint32_t i = 1; i <= c->n; i++)
+			raw_detach(-1, i);
+		ns[0] = now_ns() - t0;
+		return 0;
+	}
+	ret = pasid_ctx_open(&ctx, NULL);
+	if (ret)
+		return ret;
+	ret = pasid_as_new(ctx, &as);
+	if (!ret)
+		ret = pasid_dev_open(ctx, c->bdf, &dev);
+	for (uint32_t i = 0; i < c->n && !ret; i++) {
+		ret = pasid_bind(dev, as, PASID_ANY);
+		ret = ret < 0 ? ret : 0;
+	}
+	t0 = now_ns();
+	pasid_ctx_close(ctx);
+	ns[0] = now_ns() - t0;
+	return ret;
+}
+
+static void bench_close(const char *bdf)
+{
+	static const uint32_t ns_[] = { 1024, 65536, IDSPACE_MAX };
+	struct close_bench c = { .bdf = bdf };
+	char name[96];
+
+	section("(7) pasid_ctx_close with N PASIDs bound (stub seam; one close per round)");
+	for (unsigned int j = 0; j < sizeof(ns_) / sizeof(ns_[0]); j++) {
+		c.n = ns_[j];
+		snprintf(name, sizeof(name), "pasid_ctx_close, %u PASIDs bound", c.n);
+		measure1(name, close_round, &c, 1, true);
+	}
+	printf("   (raw: the stub answering the N detaches the close makes)\n");
+}
+#endif
+
+/* ---- (8) many mappings, unmapped in different orders ---- */
+
+/* Fisher-Yates with a fixed xorshift seed: both paths, every run, the same
+ * order. */
+static void shuffle(uint32_t *perm, uint32_t n)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (uint32_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (uint32_t i = n - 1; i > 0; i--) {
+		uint32_t j, t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = (uint32_t)(x % (i + 1));
+		t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+}
+
+static void bench_order(struct pasid_as *as, const char *where,
+			unsigned long max_maps)
+{
+	static const uint32_t ns_[] = { 1000, 10000, 100000 };
+	static const char *const what[] = {
+		"  then unmap them in map order", "  then unmap them in reverse order",
+		"  then unmap them in random order", "  then unmap them in map order",
+	};
+	double first[4][2] = { { 0 } }, last[4][2] = { { 0 } };
+	struct order_bench o = { .as = as };
+	uint32_t top = 0;
+	char name[2][96];
+	const char *names[2] = { name[0], name[1] };
+
+	for (unsigned int j = 0; j < 3; j++)
+		if (ns_[j] <= max_maps)
+			top = ns_[j];
+	printf("\n-- (8) N mappings of 4 KiB at fixed IOVAs, unmapped in map, reverse and random order (%s)\n",
+	       where);
+	printf("%-58s %6s %10s %10s %6s %9s %6s\n", "operation", "iters",
+	       "lib ns/op", "raw ns/op", "ratio", "lib-raw", "noise");
+	/* untouched: the stub and an IOAS without a device pin nothing */
+	o.buf = mmap(NULL, (size_t)top * page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	o.iovas = calloc(top, sizeof(*o.iovas));
+	o.perm = calloc(top, sizeof(*o.perm));
+	if (o.buf == MAP_FAILED || !o.iovas || !o.perm) {
+		row_error("section (8)", true, -ENOMEM);
+		return;
+	}
+	for (unsigned int j = 0; j < 3 && ns_[j] <= top; j++) {
+		uint32_t n = ns_[j];
+
+		shuffle(o.perm, n);
+		for (int k = 0; k < 4; k++) {
+			o.order = (enum map_order)k;
+			snprintf(name[0], sizeof(name[0]), "map 4 KiB x%u, %s fixed IOVAs",
+				 n, k == FIXED_DESCENDING ? "descending" : "ascending");
+			snprintf(name[1], sizeof(name[1]), "%s", what[k]);
+			measure(names, order_round, &o, (int)n, true);
+			for (int ph = 0; ph < 2; ph++) {
+				/* natively the stub's own time is noise:
+				 * compare the library's extra time */
+				double v = stubbed ? last_med[1][ph] - last_med[0][ph] :
+					   last_med[1][ph];
+
+				if (j == 0)
+					first[k][ph] = v;
+				last[k][ph] = v;
+			}
+		}
+	}
+	printf("   (fixed IOVAs: the kernel's own IOVA allocator walks its mappings, ~0.8 ms per map at\n"
+	       "    10000 under TCG, which would hide the library; page-sized steps from 0x%llx)\n",
+	       ORDER_BASE);
+	if (top > 1000) {
+		printf("   (per-op growth from 1000 to %u mappings, %s: ", top,
+		       stubbed ? "lib-raw" : "lib ns/op");
+		for (int k = 0; k < 4; k++)
+			printf("%s map %.2fx unmap %.2fx%s",
+			       k == FIXED_DESCENDING ? "fixed descending:" :
+			       k == IN_MAP_ORDER ? "map order:" :
+			       k == IN_REVERSE ? "reverse:" : "random:",
+			       first[k][0] > 0 ? last[k][0] / first[k][0] : 0,
+			       first[k][1] > 0 ? last[k][1] / first[k][1] : 0,
+			       k == 3 ? ")\n" : "; ");
+	}
+	munmap(o.buf, (size_t)top * page);
+	free(o.iovas);
+	free(o.perm);
+}
+
+/* ---- (9) several devices on one address space ---- */
+
+#define MAX_DEVS 3
+
+struct mdev_bench {
+	struct pasid_dev *devs[MAX_DEVS];
+	int ndevs, k;		/* devices found; devices attached this row */
+	struct pasid_as *as;	/* the library's */
+	uint32_t raw_ioas;	/* the raw path's: the kernel's automatic domain */
+	uint8_t *buf;
+};
+
+static int mdev_attach(struct mdev_bench *m, bool lib)
+{
+	for (int d = 0; d < m->k; d++) {
+		int ret = lib ? pasid_attach_rid(m->devs[d], m->as, 0) :
+				raw_rid_attach(pasid_dev_fd(m->devs[d]), m->raw_ioas);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void mdev_detach(struct mdev_bench *m, bool lib)
+{
+	for (int d = 0; d < m->k; d++) {
+		if (lib)
+			pasid_detach_rid(m->devs[d]);
+		else
+			raw_rid_detach(pasid_dev_fd(m->devs[d]));
+	}
+}
+
+/* k RIDs attached (untimed), ops map+unmap of 4 KiB, the RIDs detached:
+ * the library's default PASID-capable table, which the devices share when
+ * the kernel accepts it, against the kernel's shared automatic domain. */
+static int mdev_round(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct mdev_bench *m = arg;
+	uint64_t iova, t0;
+	int ret = mdev_attach(m, lib);
+
+	t0 = now_ns();
+	for (int i = 0; i < ops && !ret; i++) {
+		if (lib) {
+			ret = pasid_map(m->as, m->buf, page, PASID_MAP_RW, &iova);
+			if (!ret)
+				ret = pasid_unmap(m->as, iova, page);
+		} else {
+			ret = raw_map(m->raw_ioas, m->buf, page, &iova);
+			if (!ret)
+				ret = raw_unmap(m->raw_ioas, iova, page);
+		}
+	}
+	ns[0] = now_ns() - t0;
+	mdev_detach(m, lib);
+	return ret;
+}
+
+static unsigned int as_tables(const struct pasid_as *as)
+{
+	unsigned int n = 0;
+
+	for (const struct list_head *p = as->hwpts.next; p != &as->hwpts; p = p->next)
+		n++;
+	return n;
+}
+
+static void bench_mdev(struct pasid_ctx *ctx, struct mdev_bench *m)
+{
+	double one = 0;
+	char name[96];
+	int ret;
+
+	section(EMU ? "(9) map+unmap 4 KiB with 1-3 devices on one address space (the emulation as the kernel)" :
+		"(9) map+unmap 4 KiB with 1-3 devices on one address space vs their RIDs on a raw IOAS");
+	ret = pasid_as_new(ctx, &m->as);
+	if (!ret)
+		ret = raw_ioas_alloc(&m->raw_ioas);
+	if (ret) {
+		row_error("section (9)", !m->as, ret);
+		return;
+	}
+	for (m->k = 1; m->k <= m->ndevs; m->k++) {
+		snprintf(name, sizeof(name), "map+unmap 4 KiB, %d device%s on the AS",
+			 m->k, m->k > 1 ? "s" : "");
+		measure1(name, mdev_round, m, ITERS_MAP_4K, true);
+		if (m->k == 1)
+			one = last_med[1][0];
+	}
+	m->k = m->ndevs;
+	if (m->ndevs > 1 && !mdev_attach(m, true)) {
+		printf("   (%d devices attached: the library's address space has %u page table(s)",
+		       m->ndevs, as_tables(m->as));
+#ifdef PASID_BENCH_EMU
+		printf(", the emulation writes each map to %d domain(s)",
+		       emu_ioas_domains(pasid_as_ioas_id(m->as)));
+#else
+		for (int d = 0; d < m->ndevs; d++)
+			printf("; %s: %s", pasid_dev_name(m->devs[d]),
+			       rid_dma_check(m->devs[d], m->as, m->buf));
+#endif
+		printf(")\n");
+		mdev_detach(m, true);
+#ifdef PASID_BENCH_EMU
+		if (!mdev_attach(m, false)) {
+			printf("   (raw: the emulation writes each map of its IOAS to %d domain(s))\n",
+			       emu_ioas_domains(m->raw_ioas));
+			mdev_detach(m, false);
+		}
+#endif
+		printf("   (library, %d devices / 1 device: %.2f)\n", m->ndevs,
+		       one > 0 ? last_med[1][0] / one : 0);
+	}
+	pasid_as_free(m->as);
+	raw_destroy(m->raw_ioas);
+}
+
+/* ---- (10) threads, on a stub whose map and unmap sleep ---- */
+
+#define THREAD_SLEEP_US 50
+#define THREAD_OPS 100		/* map+unmap pairs per thread per round */
+#define MAX_THREADS 4
+
+struct thr_bench {
+	struct pasid_as *as[MAX_THREADS];	/* all the same, or one each */
+	uint8_t *buf;
+	int nthreads;
+	bool lib;
+	pthread_barrier_t start;
+};
+
+struct thr_arg {
+	struct thr_bench *t;
+	int idx, ret;
+};
+
+static void *thr_main(void *arg)
+{
+	struct thr_arg *a = arg;
+	struct thr_bench *t = a->t;
+	struct pasid_as *as = t->as[a->idx];
+	uint32_t ioas = pasid_as_ioas_id(as);
+	uint64_t iova;
+
+	/* the default 50 us slack would double the stub's sleep */
+	prctl(PR_SET_TIMERSLACK, 1ul);
+	pthread_barrier_wait(&t->start);
+	for (int i = 0; i < THREAD_OPS && !a->ret; i++) {
+		if (t->lib) {
+			a->ret = pasid_map(as, t->buf, page, PASID_MAP_RW, &iova);
+			if (!a->ret)
+				a->ret = pasid_unmap(as, iova, page);
+		} else {
+			a->ret = raw_map(ioas, t->buf, page, &iova);
+			if (!a->ret)
+				a->ret = raw_unmap(ioas, iova, page);
+		}
+	}
+	return NULL;
+}
+
+/* nthreads threads, THREAD_OPS map+unmap pairs each; the wall time from
+ * their common start to the last one's end. */
+static int thr_round(void *arg, bool lib, int ops, uint64_t ns[2])
+{
+	struct thr_bench *t = arg;
+	struct thr_arg a[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	uint64_t t0;
+	int ret = 0, made;
+
+	(void)ops;
+	t->lib = lib;
+	pthread_barrier_init(&t->start, NULL, (unsigned int)t->nthreads + 1);
+	for (made = 0; made < t->nthreads; made++) {
+		a[made] = (struct thr_arg){ .t = t, .idx = made };
+		if (pthread_create(&th[made], NULL, thr_main, &a[made]))
+			break;
+	}
+	if (made < t->nthreads) {
+		/* cannot happen with 4 threads; do not leave any waiting */
+		fprintf(stderr, "pasid-bench: pthread_create failed\n");
+		exit(1);
+	}
+	pthread_barrier_wait(&t->start);
+	t0 = now_ns();
+	for (int i = 0; i < made; i++) {
+		pthread_join(th[i], NULL);
+		if (a[i].ret && !ret)
+			ret = a[i].ret;
+	}
+	ns[0] = now_ns() - t0;
+	pthread_barrier_destroy(&t->start);
+	return ret;
+}
+
+static void bench_threads(struct pasid_ctx *ctx, uint8_t *buf)
+{
+	static const int nts[] = { 1, 2, 4 };
+	struct pasid_as *own[MAX_THREADS] = { NULL };
+	struct thr_bench t = { .buf = buf };
+	double one[2][2] = { { 0 } };	/* [separate][lib] ns per pair, 1 thread */
+	char name[96];
+
+	section("(10) map+unmap 4 KiB from 1, 2, 4 threads; the stub's MAP and UNMAP sleep 50 us (ns/op: wall / all pairs)");
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (pasid_as_new(ctx, &own[i])) {
+			row_error("section (10)", true, -ENOMEM);
+			goto out;
+		}
+	prctl(PR_SET_TIMERSLACK, 1ul);
+	stubbed = true;
+	stub_sleep_us = THREAD_SLEEP_US;
+	for (int sep = 0; sep < 2; sep++) {
+		for (unsigned int j = 0; j < sizeof(nts) / sizeof(nts[0]); j++) {
+			t.nthreads = nts[j];
+			for (int i = 0; i < MAX_THREADS; i++)
+				t.as[i] = own[sep ? i : 0];
+			snprintf(name, sizeof(name), "%d thread%s, %s", t.nthreads,
+				 t.nthreads > 1 ? "s" : "",
+				 sep ? "an address space each" : "one address space");
+			measure1(name, thr_round, &t, t.nthreads * THREAD_OPS, true);
+			if (t.nthreads == 1) {
+				one[sep][1] = last_med[1][0];
+				one[sep][0] = last_med[0][0];
+			}
+		}
+		printf("   (throughput, 4 threads / 1 thread: library %.2fx, raw %.2fx)\n",
+		       last_med[1][0] > 0 ? one[sep][1] / last_med[1][0] : 0,
+		       last_med[0][0] > 0 ? one[sep][0] / last_med[0][0] : 0);
+	}
+	stub_sleep_us = 0;
+	stubbed = false;
+out:
+	for (int i = 0; i < MAX_THREADS; i++)
+		pasid_as_free(own[i]);
+}
+
+/* The other devices for (9): the rest of LIBPASID_EDU in a guest (run-vm
+ * lists the edus there), the emulation's next two natively. */
+static void more_devices(struct pasid_ctx *ctx, struct mdev_bench *m,
+			 const char *first)
+{
+#ifdef PASID_BENCH_EMU
+	(void)first;
+	for (int i = 1; i < MAX_DEVS; i++)
+		if (!pasid_dev_open(ctx, emu_bdfs[i], &m->devs[m->ndevs]))
+			m->ndevs++;
+#else
+	const char *env = getenv("LIBPASID_EDU");
+	char bdf[64];
+
+	while (env && *env && m->ndevs < MAX_DEVS) {
+		size_t n = strcspn(env, " ");
+
+		snprintf(bdf, sizeof(bdf), "%.*s", (int)n, env);
+		env += n + strspn(env + n, " ");
+		if (strcmp(bdf, first) &&
+		    !pasid_dev_open(ctx, bdf, &m->devs[m->ndevs]))
+			m->ndevs++;
+	}
+#endif
+}
+
+static void skip_pasid(const char *why)
+{
+	printf("\n-- (2) bind/unbind, (3) rebind, (4) many PASIDs: skipped\n   %s\n", why);
+}
+
 int main(int argc, char **argv)
 {
 	const char *machine = argc > 1 ? argv[1] : "host";
@@ -938,7 +1699,8 @@ int main(int argc, char **argv)
 	       machine, u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN), ROUNDS);
 	if (EMU)
 		printf("Native, on the build host: device and /dev/iommu emulated in-process (tests/emu);\n"
-		       "only the reference rows and section (5), the library's own CPU time, are run.\n");
+		       "the reference rows and the sections that stub the kernel out: (5)-(8) and (10);\n"
+		       "(9) with the emulation as the kernel.\n");
 	else
 		printf("Note: under TCG (emulated CPU and IOMMU) absolute numbers mean little;\n"
 		       "only the ratios (library / raw ioctl) within one run count.\n");
@@ -968,8 +1730,6 @@ int main(int argc, char **argv)
 	if (!EMU)	/* the emulation's fds are no kernel objects */
 		measure1("ioctl(iommufd, IOMMU_DESTROY, no such id) = ENOENT",
 			 ref_ioctl, NULL, 10000, false);
-	measure1("memmove 16368 bytes by 16 (worst record shift, N=1024)",
-		 ref_memmove, batch, 1000, false);
 
 	if (pasid_as_new(ctx, &as0) || pasid_as_new(ctx, &as_a)) {
 		printf("pasid_as_new: %s\n", pasid_errmsg());
@@ -1023,8 +1783,38 @@ int main(int argc, char **argv)
 
 own_time:
 	bench_stubbed(dev ? as_a : as0, buf4k, batch, iovas, f);
-	if (f)
+	if (f) {
+		/* natively the stub answers; in a guest the kernel does, so
+		 * the fill is smaller (PASID_BENCH_PASIDS) */
+		stubbed = EMU;
+		no_ratio = EMU;
+		bench_pspace(f, EMU ? IDSPACE_MAX - 1 :
+			     (uint32_t)env_limit("PASID_BENCH_PASIDS", 65536),
+			     EMU ? ITERS_PSPACE_EMU : ITERS_PSPACE);
+		stubbed = false;
+		no_ratio = false;
 		pasid_fix_fini(f);
+	}
+#ifdef PASID_BENCH_EMU
+	stubbed = true;
+	no_ratio = true;
+	bench_close(EMU_CLOSE_BDF);
+	bench_order(as0, "stub seam", 100000);
+	stubbed = false;
+	no_ratio = false;
+#else
+	bench_order(as0, "no device attached",
+		    env_limit("PASID_BENCH_MAPS", 10000));
+#endif
+	if (dev) {
+		struct mdev_bench m = { .devs = { dev }, .ndevs = 1, .buf = buf4k };
+
+		/* (9) moves the RIDs between its own address spaces */
+		pasid_detach_rid(dev);
+		more_devices(ctx, &m, bdf);
+		bench_mdev(ctx, &m);
+	}
+	bench_threads(ctx, buf4k);
 	printf("\nlib-raw: the library's extra ns per op; noise: the interquartile range of the rounds\n"
 	       "in %% of the median (the larger of the two paths). bench/README.md explains each row.\n");
 	pasid_ctx_close(ctx);	/* frees every address space */
