@@ -597,6 +597,8 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 		/* e and the rest are still mapped: back into the record; what
 		 * came before is gone */
 		struct maprec_entry *gone = e == taken ? NULL : taken, *p;
+		/* e is the record's again once it is unlocked */
+		uint64_t at = e->iova, to = e->iova + e->len;
 
 		for (p = taken; gone && p->next_taken != e; p = p->next_taken)
 			;
@@ -608,8 +610,7 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 		as->mapped_bytes -= bytes;
 		lock_give(&as->lock);
 		return pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
-				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s%s", e->iova,
-				  e->iova + e->len,
+				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s%s", at, to,
 				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "",
 				  gone ? " (the mappings before it in the range are unmapped)" : "");
 	}
