@@ -355,25 +355,42 @@ static int map_error(struct pasid_ctx *ctx, int err, const struct map_req *r,
 	}
 }
 
+/* Take back what the kernel just mapped at [iova, +len): true when it is
+ * gone. An answer the library did not trust may name a range the kernel
+ * cannot unmap; the mapping then lives until the address space is freed. */
+static bool undo_kernel_map(struct pasid_as *as, uint64_t iova, uint64_t len)
+{
+	uint64_t unmapped = 0;
+
+	return !k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len,
+			     &unmapped) && unmapped == len;
+}
+
+static const char *undo_words(bool undone)
+{
+	return undone ? "undone" :
+	       "it could not be undone and may stay mapped until the address space is freed";
+}
+
 /* The record could not take what the kernel mapped (map_record): undo it
  * and say why. */
 static __attribute__((noinline, cold)) int
 map_undo(struct pasid_as *as, const char *call, uint64_t iova, uint64_t len,
 	 int err)
 {
-	uint64_t unmapped;
+	bool undone = undo_kernel_map(as, iova, len);
 
-	k_ioas_unmap(as->ctx->iommufd, as->ioas_id, iova, len, &unmapped);
 	if (err == EINVAL)	/* maprec_add: the range runs past the top */
 		return pasid_err(as->ctx, EPROTO,
-				 "%s: the kernel answered IOVA 0x%" PRIx64 " for 0x%" PRIx64 " bytes, which runs past the top of the address space: not trusted (a kernel bug?); undone",
-				 call, iova, len);
+				 "%s: the kernel answered IOVA 0x%" PRIx64 " for 0x%" PRIx64 " bytes, which runs past the top of the address space: not trusted (a kernel bug?); %s",
+				 call, iova, len, undo_words(undone));
 	if (err == EEXIST)
 		return pasid_err(as->ctx, EEXIST,
-				 "%s: the kernel mapped [0x%" PRIx64 ", +0x%" PRIx64 ") where the library's record still has a mapping (was it unmapped with a raw ioctl?); undone",
-				 call, iova, len);
+				 "%s: the kernel mapped [0x%" PRIx64 ", +0x%" PRIx64 ") where the library's record still has a mapping (was it unmapped with a raw ioctl?); %s",
+				 call, iova, len, undo_words(undone));
 	return pasid_err(as->ctx, ENOMEM,
-			 "out of memory for the mapping record; the mapping was undone");
+			 "out of memory for the mapping record; %s",
+			 undo_words(undone));
 }
 
 /* The kernel mapped [iova, +len) (from process memory at va, or 0): put it
@@ -425,12 +442,13 @@ static int map_commit(struct pasid_as *as, const struct map_req *r,
 	if (ret)
 		return map_error(as->ctx, -ret, r, where);
 	if ((r->flags & PASID_MAP_FIXED_IOVA) && where != *iova) {
-		uint64_t unmapped;
+		/* A fixed map maps what was asked, whatever the answer says;
+		 * the answered IOVA may be another recorded mapping's. */
+		bool undone = undo_kernel_map(as, *iova, r->len);
 
-		k_ioas_unmap(fd, as->ioas_id, where, r->len, &unmapped);
 		return pasid_err(as->ctx, EPROTO,
-				 "%s: asked for fixed IOVA 0x%" PRIx64 ", the kernel answered 0x%" PRIx64 ": not trusted (a kernel bug?); undone",
-				 r->call, *iova, where);
+				 "%s: asked for fixed IOVA 0x%" PRIx64 ", the kernel answered 0x%" PRIx64 ": not trusted (a kernel bug?); %s",
+				 r->call, *iova, where, undo_words(undone));
 	}
 	ret = map_record(as, r->call, where, r->len,
 			 r->kind == MAP_MEMORY ? (uintptr_t)r->va : 0);
@@ -608,7 +626,10 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 		bytes = taken_bytes(gone);
 		maprec_release(&as->rec, gone);
 		as->mapped_bytes -= bytes;
+		drop = idle_churn(as, bytes);
 		lock_give(&as->lock);
+		if (drop)
+			drop_idle_tables(as);
 		return pasid_kerr(as->ctx, -ret, "IOMMU_IOAS_UNMAP",
 				  "[0x%" PRIx64 ", 0x%" PRIx64 ")%s%s", at, to,
 				  ret == -EBUSY ? ": the pages are pinned by an in-kernel user" : "",

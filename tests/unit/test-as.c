@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "internal.h"
 #include "kabi.h"
 #include "sys.h"
 
@@ -705,6 +706,7 @@ START_TEST(range_unmap_fails_halfway)
 	ck_assert_errmsg("before it in the range are unmapped");
 	ck_assert_int_eq(emu_ioas_translate(pasid_as_ioas_id(as), a, &va), -ENOENT);
 	ck_assert_int_eq(emu_ioas_translate(pasid_as_ioas_id(as), b, &va), 0);
+	ck_assert_uint_eq(as->mapped_bytes, FX_PAGE);	/* b only */
 	ck_assert_int_eq(pasid_unmap(as, a, FX_PAGE), -ENOENT);
 	ck_assert_int_eq(pasid_unmap(as, b, FX_PAGE), 0);
 	ck_assert_uint_eq(emu_mapped_bytes(), 0);

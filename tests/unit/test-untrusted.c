@@ -347,23 +347,38 @@ static int map_ioctl(int fd, unsigned long req, void *arg)
 }
 
 /* An IOVA that runs past the top, or not the fixed one asked for, is
- * refused with EPROTO and recorded nowhere. */
+ * refused with EPROTO and recorded nowhere; undoing it takes back what the
+ * kernel mapped and never another mapping. */
 START_TEST(map_iova_not_trusted)
 {
 	struct pasid_as *as = fx_as();
 	void *buf = fx_buf(1);
-	uint64_t iova = 0;
+	uint64_t other = 0x200000, iova = 0x100000;
 
+	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &other), 0);
 	odd_install();
 	odd.ioctl = map_ioctl;
-	map_answer = UINT64_MAX & ~0xfffull;
-	ck_assert_int_eq(pasid_map(as, buf, 2 * FX_PAGE, PASID_MAP_RW, &iova), -EPROTO);
-	ck_assert_errmsg("not trusted");
-	iova = 0x100000;
-	map_answer = 0x200000;
+	map_answer = other;	/* a fixed map answered with another's IOVA */
 	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE,
 				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), -EPROTO);
 	ck_assert_errmsg("asked for fixed IOVA 0x100000");
+	ck_assert_errmsg("undone");
+	ck_assert_uint_eq(emu_mapped_bytes(), FX_PAGE);
+	ck_assert_uint_eq(maprec_first(&as->rec)->iova, other);
+	pasid_sys_set(&base);
+	ck_assert_int_eq(pasid_unmap(as, other, FX_PAGE), 0);
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+
+	/* Past the top: nothing there to unmap, so the kernel's real
+	 * mapping stays, and the message says so instead of "undone". */
+	odd_install();
+	odd.ioctl = map_ioctl;
+	map_answer = UINT64_MAX & ~0xfffull;
+	iova = 0;
+	ck_assert_int_eq(pasid_map(as, buf, 2 * FX_PAGE, PASID_MAP_RW, &iova), -EPROTO);
+	ck_assert_errmsg("not trusted");
+	ck_assert_errmsg("could not be undone");
 	ck_assert_ptr_null(maprec_first(&as->rec));
 	pasid_sys_set(&base);
 }
