@@ -145,7 +145,10 @@ void idmap_remove(struct idmap *m, uint32_t id)
 	 * PASID would otherwise allocate and free (and zero) three nodes
 	 * every time. Only one such path is kept. */
 	if (!m->count && leaf) {
-		if (m->kept != id && m->kept_valid)
+		/* IDs that share a leaf share the path: the kept one is
+		 * this one's, and pruning it would free what is kept. */
+		if (m->kept_valid &&
+		    (m->kept >> LEAF_BITS) != (id >> LEAF_BITS))
 			prune(m, m->kept);
 		m->kept = id;
 		m->kept_valid = true;

@@ -48,18 +48,22 @@ int idspace_take(struct idspace *s, uint32_t id)
 {
 	uint32_t c = chunk_of(id);
 	unsigned int w = word_of(id);
+	bool new_table = false;
 	struct idspace_chunk *k;
 
 	if (!s->chunks) {
 		s->chunks = calloc(IDSPACE_NCHUNKS, sizeof(*s->chunks));
 		if (!s->chunks)
 			return -ENOMEM;
+		new_table = true;
 	}
 	k = s->chunks[c];
 	if (!k) {
 		k = calloc(1, sizeof(*k));
 		if (!k) {
-			if (!s->taken) {	/* leave nothing behind */
+			/* Leave nothing behind: a table made by this call holds
+			 * no chunk. One made before may hold the kept chunk. */
+			if (new_table) {
 				free(s->chunks);
 				s->chunks = NULL;
 			}

@@ -152,6 +152,26 @@ static void bind_flow(void)
 	CALLV(pasid_ctx_close(ctx));
 }
 
+/* A PASID in another part of the space after the space emptied: the
+ * records keep the emptied part for the next bind, and a failure while
+ * growing them must not lose it. */
+static void bind_after_empty_flow(void)
+{
+	struct pasid_ctx *ctx;
+	struct pasid_dev *a;
+	struct pasid_as *as;
+
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &a));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_bind(a, as, 5));
+	CALL(pasid_unbind(a, 5));
+	CALL(pasid_bind(a, as, 0x9000));
+	CALL(pasid_unbind(a, 0x9000));
+	CALLV(pasid_ctx_close(ctx));
+}
+
 /* Discovery: no context. */
 static void devlist_flow(void)
 {
@@ -193,6 +213,7 @@ const struct alloc_flow alloc_lib_flows[] = {
 	{ "dev_open_fd", open_fd },
 	{ "as+map+copy+ranges", map_flow },
 	{ "bind+group+rebind", bind_flow },
+	{ "bind after the space emptied", bind_after_empty_flow },
 	{ "devlist", devlist_flow },
 	{ "devinfo_get(bdf)", devinfo_bdf },
 	{ "devinfo_get(cdev)", devinfo_cdev },

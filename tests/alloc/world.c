@@ -9,9 +9,9 @@
 void alloc_world(void)
 {
 	const struct emu_dev_cfg devs[] = {
-		{ .bdf = BDF_A, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		{ .bdf = BDF_A, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 20,
 		  .group = 1 },
-		{ .bdf = BDF_B, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		{ .bdf = BDF_B, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 20,
 		  .group = 1 },
 		{ .bdf = BDF_V, .iommu = EMU_IOMMU_VIRTIO, .group = 3 },
 	};

@@ -209,6 +209,24 @@ START_TEST(map_unused_reserve)
 }
 END_TEST
 
+/* One PASID bound and unbound after another on the same leaf (1, 2, 3: a
+ * PASID_ANY user) keeps the one path, never freeing and refilling it. */
+START_TEST(map_kept_path_shared_by_neighbours)
+{
+	struct idmap m = { 0 };
+	uint32_t id;
+
+	for (id = 1; id <= 3; id++) {
+		ck_assert_int_eq(idmap_reserve(&m, id), 0);
+		idmap_set(&m, id, &m);
+		idmap_remove(&m, id);
+		ck_assert_uint_eq(idmap_bytes(&m), ONE_PATH);
+		ck_assert_ptr_null(idmap_get(&m, id));
+	}
+	idmap_fini(&m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("idspace");
@@ -221,6 +239,7 @@ int main(void)
 	tcase_add_test(tc, space_small);
 	tcase_add_test(tc, map_matches_model);
 	tcase_add_test(tc, map_unused_reserve);
+	tcase_add_test(tc, map_kept_path_shared_by_neighbours);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
 }
