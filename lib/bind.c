@@ -134,11 +134,25 @@ static void space_put(struct pasid_dev *dev)
 	free(sp);
 }
 
+static uint32_t width_max(unsigned int w)
+{
+	return w >= 20 ? IDSPACE_MAX : (1u << w) - 1;
+}
+
+/* The largest PASID dev may bind. The kernel refuses a PASID at or above
+ * the width of any PASID-capable device of the group, so a narrower open
+ * sibling narrows it (siblings the context has not opened are not known;
+ * their limit is the kernel's EINVAL). */
 static uint32_t pasid_max(const struct pasid_dev *dev)
 {
-	uint32_t w = dev->caps.pasid_width;
+	uint32_t max = width_max(dev->caps.pasid_width);
+	struct list_head *pos;
+	struct pasid_dev *s;
 
-	return w >= 20 ? IDSPACE_MAX : (1u << w) - 1;
+	for_each_sibling(s, dev, pos)
+		if (s->caps.pasid_width && width_max(s->caps.pasid_width) < max)
+			max = width_max(s->caps.pasid_width);
+	return max;
 }
 
 /*
@@ -718,7 +732,7 @@ static int pasid_attach_error(struct pasid_dev *dev, int err, uint32_t pasid)
 				  dev->name);
 	case EINVAL:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(PASID)",
-				  "%s: PASID %u refused (kernels before 6.15 know no PASID attach; otherwise a page table on the device is not PASID-capable)",
+				  "%s: PASID %u refused (kernels before 6.15 know no PASID attach; otherwise it is beyond the PASID width of a device of its IOMMU group that this context has not opened, or a page table on the device is not PASID-capable)",
 				  dev->name, pasid);
 	default:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(PASID)",
@@ -796,8 +810,11 @@ static int pasid_choose(struct pasid_dev *dev, struct pasid_as *as, int pasid,
 	}
 	if (pasid < 1 || (uint32_t)pasid > max)
 		return pasid_err(dev->ctx, EINVAL,
-				 "%s: PASID %d is outside 1..%u, the range the device supports (PASID 0 is the RID: use pasid_attach_rid)",
-				 dev->name, pasid, max);
+				 "%s: PASID %d is outside 1..%u, the range %s (PASID 0 is the RID: use pasid_attach_rid)",
+				 dev->name, pasid, max,
+				 max < width_max(dev->caps.pasid_width) ?
+				 "a narrower device of its IOMMU group allows (the group has one PASID space)" :
+				 "the device supports");
 	p = *pick = (uint32_t)pasid;
 	if (!idspace_test(&dev->space->ids, p))
 		return 0;

@@ -727,6 +727,34 @@ START_TEST(group_freed_pasid_not_reused)
 }
 END_TEST
 
+/* The kernel refuses a PASID at or above the width of any PASID-capable
+ * device of the group: the library's range for the wider device is the
+ * narrower sibling's, for explicit PASIDs and PASID_ANY alike. */
+START_TEST(group_narrower_sibling_limits_pasids)
+{
+	struct pasid_dev *a, *b;
+	struct pasid_as *as = fx_as();
+	int ia, ib, i;
+
+	open_group_pair(4, &a, &b, &ia, &ib);	/* a: 1..255, b: 1..15 */
+	ck_assert_int_eq(pasid_bind(a, as, 20), -EINVAL);
+	ck_assert_errmsg("outside 1..15");
+	ck_assert_errmsg("narrower device of its IOMMU group");
+	for (i = 1; i <= 15; i++)
+		ck_assert_int_eq(pasid_bind(a, as, PASID_ANY), i);
+	ck_assert_int_eq(pasid_bind(a, as, PASID_ANY), -ENOSPC);
+	/* closed, the sibling is still in the group: the kernel's EINVAL
+	 * then names the cause the library can no longer check */
+	ck_assert_int_eq(pasid_unbind(a, 15), 0);
+	pasid_dev_close(b);
+	ck_assert_int_eq(pasid_bind(a, as, 20), -EINVAL);
+	ck_assert_errmsg("beyond the PASID width of a device of its IOMMU group");
+	ck_assert_uint_eq(fx_pasid_pt(ia, 20), 0);
+	ck_assert_int_eq(pasid_bind(a, as, 15), 15);
+	(void)ib;
+}
+END_TEST
+
 START_TEST(two_devices_one_group)
 {
 	struct pasid_dev *a, *b;
@@ -977,6 +1005,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, two_devices_one_as);
 	tcase_add_test(tc, two_devices_one_group);
+	tcase_add_test(tc, group_narrower_sibling_limits_pasids);
 	tcase_add_test(tc, group_freed_pasid_not_reused);
 	tcase_add_test(tc, group_rid_moved_by_bind);
 	tcase_add_test(tc, group_rebind_shared_pasid);
