@@ -22,9 +22,14 @@
 
 atomic_uint pasid_forks;
 
+/* makes the closes of inherited handles one at a time (see below) */
+static pthread_mutex_t forget_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void count_fork(void)
 {
 	atomic_fetch_add_explicit(&pasid_forks, 1, memory_order_relaxed);
+	/* a thread of the parent may have held it at the fork */
+	pthread_mutex_init(&forget_lock, NULL);
 }
 
 static void watch(void)
@@ -53,12 +58,21 @@ int fork_refuse(struct pasid_ctx *ctx, const char *fn)
  * A lock another thread of the parent held at the fork stays held in the
  * child, and what it guards may be half changed: then the structures are
  * not walked, only the file descriptor at hand is closed (the context's,
- * or the device's being closed), and the memory is left to the exit. */
+ * or the device's being closed), and the memory is left to the exit.
+ *
+ * Whether a context is settled is decided once, by its first close in the
+ * child, and the closes of the child's threads are made one at a time: a
+ * decision made per call could let one thread walk the devices closing
+ * their fds while another, finding the lock taken, closed one of them
+ * again (by then, perhaps, another file's number). */
 
 static bool ctx_settled(struct pasid_ctx *ctx)
 {
-	/* taken for good: the child is closing the context anyway */
-	return pthread_mutex_trylock(&ctx->lock) == 0;
+	if (ctx->fork_close == FORK_CLOSE_UNDECIDED)
+		/* taken for good: the child is closing the context anyway */
+		ctx->fork_close = pthread_mutex_trylock(&ctx->lock) == 0 ?
+				  FORK_CLOSE_SETTLED : FORK_CLOSE_UNSETTLED;
+	return ctx->fork_close == FORK_CLOSE_SETTLED;
 }
 
 static bool as_settled(struct pasid_as *as)
@@ -93,30 +107,27 @@ static void forget_as(struct pasid_as *as)
 
 void fork_forget_dev(struct pasid_dev *dev)
 {
-	struct pasid_ctx *ctx = dev->ctx;
-
-	if (!ctx_settled(ctx)) {
-		sys_close(dev->fd);
-		return;
-	}
-	forget_dev(dev);
-	ctx_unlock(ctx);
+	pthread_mutex_lock(&forget_lock);
+	if (ctx_settled(dev->ctx))
+		forget_dev(dev);
+	else
+		sys_close(dev->fd);	/* the record stays: not walked */
+	pthread_mutex_unlock(&forget_lock);
 }
 
 void fork_forget_as(struct pasid_as *as)
 {
-	struct pasid_ctx *ctx = as->ctx;
-
-	if (!ctx_settled(ctx))
-		return;
-	forget_as(as);
-	ctx_unlock(ctx);
+	pthread_mutex_lock(&forget_lock);
+	if (ctx_settled(as->ctx))
+		forget_as(as);
+	pthread_mutex_unlock(&forget_lock);
 }
 
 void fork_forget_ctx(struct pasid_ctx *ctx)
 {
 	struct list_head *pos, *tmp;
 
+	pthread_mutex_lock(&forget_lock);
 	if (ctx_settled(ctx)) {
 		list_for_each_safe(pos, tmp, &ctx->devs)
 			forget_dev(container_of(pos, struct pasid_dev, ctx_node));
@@ -124,7 +135,9 @@ void fork_forget_ctx(struct pasid_ctx *ctx)
 			forget_as(container_of(pos, struct pasid_as, ctx_node));
 		sys_close(ctx->iommufd);
 		free(ctx);
-		return;
+	} else {
+		/* devices not closed one by one keep their fds to the exit */
+		sys_close(ctx->iommufd);
 	}
-	sys_close(ctx->iommufd);
+	pthread_mutex_unlock(&forget_lock);
 }

@@ -31,6 +31,11 @@ struct pasid_ctx {
 	int iommufd;
 	pid_t pid;			/* the process that opened it */
 	unsigned int forks;		/* pasid_forks when it was opened */
+	enum {				/* closing in a child (fork.c) */
+		FORK_CLOSE_UNDECIDED,
+		FORK_CLOSE_SETTLED,	/* lock taken for good: walk it */
+		FORK_CLOSE_UNSETTLED,	/* lock was held: close fds only */
+	} fork_close;
 	pthread_mutex_t lock;
 	struct list_head devs;
 	struct list_head ases;

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -133,38 +134,50 @@ START_TEST(handles_do_not_cross_fork)
 END_TEST
 
 
-/* Another thread of the parent holds the context's lock at the fork (in
- * the middle of a bind, say): closing in the child must neither wait for
- * it forever nor walk what it guards. */
+/* Another thread of the parent holds a lock at the fork (the context's in
+ * the middle of a bind, an address space's in the middle of a map):
+ * closing in the child must neither wait for it forever nor walk what it
+ * guards, and still closes every inherited fd it is handed. */
 static pthread_mutex_t hold_mx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
 static int hold_state;	/* 1: the lock is held, 2: let it go */
+static struct pasid_as *hold_as;	/* NULL: hold the context's lock */
 
-static void *hold_ctx_lock(void *arg)
+static void *hold_lock(void *arg)
 {
 	(void)arg;
-	pthread_mutex_lock(&fx.ctx->lock);
+	if (hold_as)
+		lock_take(&hold_as->lock);
+	else
+		pthread_mutex_lock(&fx.ctx->lock);
 	pthread_mutex_lock(&hold_mx);
 	hold_state = 1;
 	pthread_cond_signal(&hold_cv);
 	while (hold_state != 2)
 		pthread_cond_wait(&hold_cv, &hold_mx);
 	pthread_mutex_unlock(&hold_mx);
-	pthread_mutex_unlock(&fx.ctx->lock);
+	if (hold_as)
+		lock_give(&hold_as->lock);
+	else
+		pthread_mutex_unlock(&fx.ctx->lock);
 	return NULL;
 }
 
-START_TEST(close_in_child_while_parent_held_the_lock)
+static void close_in_child_while_held(bool hold_as_lock)
 {
 	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_INTEL, 8, NULL);
 	struct pasid_as *as = fx_as();
+	void *buf = fx_buf(1);
+	uint64_t iova = IOVA;
 	pthread_t t;
 	int status;
 	pid_t pid;
 
-	(void)dev;
-	(void)as;
-	ck_assert_int_eq(pthread_create(&t, NULL, hold_ctx_lock, NULL), 0);
+	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), 0);
+	hold_as = hold_as_lock ? as : NULL;
+	hold_state = 0;
+	ck_assert_int_eq(pthread_create(&t, NULL, hold_lock, NULL), 0);
 	pthread_mutex_lock(&hold_mx);
 	while (hold_state != 1)
 		pthread_cond_wait(&hold_cv, &hold_mx);
@@ -173,11 +186,14 @@ START_TEST(close_in_child_while_parent_held_the_lock)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		unsigned int fds = emu_open_fds();
+		unsigned int fds = emu_open_fds(), calls = emu_calls();
 
 		alarm(10);	/* a hang is a failure, not a stuck test */
+		pasid_as_free(as);
+		pasid_dev_close(dev);
 		pasid_ctx_close(fx.ctx);
-		_exit(emu_open_fds() == fds - 1 ? 0 : 1);
+		/* the device's fd and the iommufd, each closed once */
+		_exit(emu_open_fds() == fds - 2 && emu_calls() == calls ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	pthread_mutex_lock(&hold_mx);
@@ -186,8 +202,21 @@ START_TEST(close_in_child_while_parent_held_the_lock)
 	pthread_mutex_unlock(&hold_mx);
 	pthread_join(t, NULL);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the child's close hung, crashed or left its iommufd open (status 0x%x)",
+		      "the child's close hung, crashed, called the kernel or left an fd open (status 0x%x)",
 		      status);
+	/* the parent's mapping is untouched */
+	ck_assert_int_eq(pasid_unmap(as, IOVA, FX_PAGE), 0);
+}
+
+START_TEST(close_in_child_while_parent_held_the_lock)
+{
+	close_in_child_while_held(false);
+}
+END_TEST
+
+START_TEST(close_in_child_while_parent_held_an_as_lock)
+{
+	close_in_child_while_held(true);
 }
 END_TEST
 
@@ -199,6 +228,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, handles_do_not_cross_fork);
 	tcase_add_test(tc, close_in_child_while_parent_held_the_lock);
+	tcase_add_test(tc, close_in_child_while_parent_held_an_as_lock);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
 }
