@@ -218,7 +218,8 @@ static uint64_t page_size(void)
  */
 #define IDLE_SLACK_PAGES 64
 
-static bool idle_churn(struct pasid_as *as, uint64_t len)
+static inline __attribute__((always_inline)) bool
+idle_churn(struct pasid_as *as, uint64_t len)
 {
 	if (!atomic_load_explicit(&as->nidle, memory_order_relaxed))
 		return false;
@@ -358,7 +359,8 @@ static int map_error(struct pasid_ctx *ctx, int err, const struct map_req *r,
 /* Take back what the kernel just mapped at [iova, +len): true when it is
  * gone. An answer the library did not trust may name a range the kernel
  * cannot unmap; the mapping then lives until the address space is freed. */
-static bool undo_kernel_map(struct pasid_as *as, uint64_t iova, uint64_t len)
+static __attribute__((cold)) bool
+undo_kernel_map(struct pasid_as *as, uint64_t iova, uint64_t len)
 {
 	uint64_t unmapped = 0;
 
@@ -417,6 +419,20 @@ map_record(struct pasid_as *as, const char *call, uint64_t iova, uint64_t len,
 	return 0;
 }
 
+/* A fixed map answered with another IOVA. It maps what was asked, whatever
+ * the answer says, so that is what is undone: the answered IOVA may be
+ * another recorded mapping's. */
+static __attribute__((noinline, cold)) int
+fixed_iova_not_kept(struct pasid_as *as, const struct map_req *r,
+		    uint64_t asked, uint64_t answered)
+{
+	bool undone = undo_kernel_map(as, asked, r->len);
+
+	return pasid_err(as->ctx, EPROTO,
+			 "%s: asked for fixed IOVA 0x%" PRIx64 ", the kernel answered 0x%" PRIx64 ": not trusted (a kernel bug?); %s",
+			 r->call, asked, answered, undo_words(undone));
+}
+
 /* Ask the kernel, then record the mapping; the arguments are checked. */
 static int map_commit(struct pasid_as *as, const struct map_req *r,
 		      uint64_t *iova)
@@ -441,15 +457,8 @@ static int map_commit(struct pasid_as *as, const struct map_req *r,
 	}
 	if (ret)
 		return map_error(as->ctx, -ret, r, where);
-	if ((r->flags & PASID_MAP_FIXED_IOVA) && where != *iova) {
-		/* A fixed map maps what was asked, whatever the answer says;
-		 * the answered IOVA may be another recorded mapping's. */
-		bool undone = undo_kernel_map(as, *iova, r->len);
-
-		return pasid_err(as->ctx, EPROTO,
-				 "%s: asked for fixed IOVA 0x%" PRIx64 ", the kernel answered 0x%" PRIx64 ": not trusted (a kernel bug?); %s",
-				 r->call, *iova, where, undo_words(undone));
-	}
+	if ((r->flags & PASID_MAP_FIXED_IOVA) && where != *iova)
+		return fixed_iova_not_kept(as, r, *iova, where);
 	ret = map_record(as, r->call, where, r->len,
 			 r->kind == MAP_MEMORY ? (uintptr_t)r->va : 0);
 	if (!ret)
