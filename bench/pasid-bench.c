@@ -601,7 +601,12 @@ static int bind_rt(void *arg, bool lib, int ops, uint64_t ns[2])
 			if (!ret)
 				ret = raw_destroy(h);
 		} else {
-			ret = raw_attach(b->vfio_fd, b->hwpt, FIXED_PASID);
+			/* the raw path's own table of the same address space,
+			 * in the same state as the library's: A's is held by
+			 * KEEP_A as the RID holds the library's, B's idles */
+			uint32_t h = b->as == b->as_b ? b->hwpt_b : b->hwpt;
+
+			ret = raw_attach(b->vfio_fd, h, FIXED_PASID);
 			if (!ret)
 				ret = raw_detach(b->vfio_fd, FIXED_PASID);
 		}
@@ -1016,9 +1021,10 @@ static void bench_pasid(struct pasid_fix *f)
 		f->big_iova = iova;
 	}
 	f->b.as = f->s.as;
-	printf("   (PASID %u each time; the raw path uses its own PASID-capable HWPT of the same IOAS,\n"
-	       "    kept attached by PASID 0x%x as the RID keeps the library's; the warm-up round\n"
-	       "    makes the library's table, which then idles between unbind and bind)\n",
+	printf("   (PASID %u each time; the raw path uses its own PASID-capable HWPT of the same IOAS:\n"
+	       "    A's kept attached by PASID 0x%x as the RID keeps the library's, B's idle between\n"
+	       "    detach and attach as the library's is; the warm-up round makes the library's\n"
+	       "    table of B)\n",
 	       FIXED_PASID, KEEP_A);
 	bench_idle(f);
 

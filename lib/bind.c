@@ -433,10 +433,14 @@ static bool table_for(const struct pasid_dev *dev, const struct pasid_as *as)
 /*
  * Allocating a table fills it with everything mapped in its address space
  * (and pins the memory if no other table did): the one step of a bind that
- * can take long. So it is done before the lock is taken, and the table
- * joins as idle, to be found by the locked part like any other; if the call
- * fails after all, drop_tables_made_by destroys it again. Returns 0 or
- * the allocation's diagnosed error, which is the call's.
+ * can take long. So when a call needs a new table, the lock is dropped for
+ * the allocation and taken again, and the table joins as idle, to be found
+ * by the rest of the call like any other; if the call fails after all,
+ * drop_tables_made_by destroys it again. Called with the lock held and
+ * returns with it held: a caller that needed the table must check again
+ * what it decided before. Returns 0 or the allocation's diagnosed error.
+ * A call that needs no table keeps the lock throughout (the steady state of
+ * bind and rebind: one lock round trip per call).
  */
 static int table_prepare(struct pasid_dev *dev, struct pasid_as *as,
 			 bool need, uint64_t call)
@@ -446,13 +450,13 @@ static int table_prepare(struct pasid_dev *dev, struct pasid_as *as,
 
 	if (!need)
 		return 0;
+	ctx_unlock(dev->ctx);
 	ret = table_alloc(dev, as, &h);
-	ctx_lock(dev->ctx);
+	call_resume(dev->ctx, call);
 	if (ret == -EOPNOTSUPP)
 		dev->no_pasid_hwpt = true;
 	else if (!ret)
 		table_add(dev->ctx, h, call);
-	ctx_unlock(dev->ctx);
 	return ret;
 }
 
@@ -645,18 +649,17 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	call = call_begin(dev->ctx);
 	need = rid_wants_pasid_table(dev, as, flags) && !rid_holder_on(dev, as) &&
 	       !table_for(dev, as);
-	ctx_unlock(dev->ctx);
 	pasid_log_hold(true);
 	ret = table_prepare(dev, as, need, call);
 	pasid_log_hold(false);
 	if (ret && (ret != -EOPNOTSUPP || (flags & PASID_RID_PASID_TABLE))) {
 		pasid_log(dev->ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		ctx_unlock(dev->ctx);
 		return ret;
 	}
 	/* EOPNOTSUPP: dev now knows it gets no PASID-capable table, and the
 	 * default takes the kernel's (below) */
 	pasid_err_clear();
-	call_resume(dev->ctx, call);
 	pasid_table = rid_wants_pasid_table(dev, as, flags);
 	npasids = group_npasids(dev);
 	if (!pasid_table && npasids) {
@@ -849,13 +852,11 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	call = call_begin(dev->ctx);
 	ret = check_pasid_capable(dev);
 	need = !ret && !table_for(dev, as);
-	ctx_unlock(dev->ctx);
-	if (!ret)
+	if (need) {
 		ret = table_prepare(dev, as, need, call);
-	if (ret)
-		return ret;
-	call_resume(dev->ctx, call);
-	ret = check_pasid_capable(dev);
+		if (!ret)
+			ret = check_pasid_capable(dev);
+	}
 	if (!ret)
 		ret = space_get(dev);
 	if (!ret)
@@ -970,14 +971,12 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	call = call_begin(dev->ctx);
 	old = bound_or_err(dev, pasid, &ret);
 	need = old && old->as != as && !table_for(dev, as);
-	ctx_unlock(dev->ctx);
-	if (!ret)
+	if (need) {
 		ret = table_prepare(dev, as, need, call);
-	if (ret)
-		return ret;
-	call_resume(dev->ctx, call);
-	old = bound_or_err(dev, pasid, &ret);
-	if (!old || old->as == as)
+		if (!ret)
+			old = bound_or_err(dev, pasid, &ret);
+	}
+	if (ret || old->as == as)
 		goto out;
 	/* a second attach of a PASID is the kernel's atomic replace */
 	ret = table_attach(dev, as, pasid, NULL, pasid_attach_error, &h);

@@ -22,7 +22,7 @@ struct pasid_vendor_ops;
  * Locking. ctx->lock guards the context's lists and the attachment state:
  * every device's RID and PASID records, the PASID spaces and the page
  * tables. Map, unmap and copy only try it (to drop idle tables), never wait
- * for it. Binds allocate page tables (which fills them) before taking it
+ * for it. Binds drop it while they allocate a page table (which fills it)
  * where they can (libpasid(7) lists where they cannot). as->lock guards one
  * address space's mapping record only and is held for no kernel call at
  * all; when both are needed, ctx->lock is taken first.
