@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * kabi.h - libpasid's own definitions of the Linux iommufd and VFIO uAPI.
  *

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpasid/version.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -72,6 +74,11 @@ PASID_API int pasid_ctx_fd(const struct pasid_ctx *ctx);
 
 /* What the calling thread's last failed call said; "" if nothing failed. */
 PASID_API const char *pasid_errmsg(void);
+
+/* The LIBPASID_VERSION of the library the program runs with: compare it
+ * with LIBPASID_VERSION_ENCODE(major, minor, micro) to check at run time
+ * for a call added in a later version. */
+PASID_API unsigned int pasid_version(void);
 
 /* ------------------------------------------------------------------ */
 /* Devices                                                             */
