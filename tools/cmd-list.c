@@ -1,27 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
-/* pasidctl list / info: discovery and the capability report. */
+/* pasidctl list [--all]: the devices libpasid can see, or every PCI one. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "devfields.h"
 #include "libpasid/libpasid.h"
 #include "out.h"
 #include "pasidctl.h"
+#include "pcisys.h"
+#include "usable.h"
 
-static void devinfo_fields(const struct pasid_devinfo *d)
-{
-	char id[16];
-
-	snprintf(id, sizeof(id), "%04x:%04x", d->vendor_id, d->device_id);
-	out_str("device", d->bdf);
-	out_str("id", id);
-	out_str("iommu", d->iommu);
-	out_str("vendor", pasid_iommu_vendor_name(d->iommu_vendor));
-	out_int("group", d->iommu_group);
-	out_str("driver", d->driver);
-	out_str("cdev", d->vfio_cdev);
-	out_int("pci_pasid_width", d->pci_pasid_width);
-}
-
-int cmd_list(void)
+static int list_iommu(void)
 {
 	struct pasid_devinfo d = { .size = sizeof(d) };
 	struct pasid_devlist *list;
@@ -37,84 +28,71 @@ int cmd_list(void)
 		if (pasid_devlist_get(list, i, &d))
 			continue;
 		out_obj_begin();
-		devinfo_fields(&d);
+		dev_fields(&d);
+		dev_names(d.vendor_id, d.device_id);
 		out_obj_end();
 	}
 	out_list_end();
 	pasid_devlist_free(list);
 	if (!n)
-		fprintf(stderr, "pasidctl: no PCI device is behind an IOMMU here (is the IOMMU enabled? intel_iommu=on / amd_iommu=on)\n");
+		fprintf(stderr, "pasidctl: no PCI device is behind an IOMMU here (is the IOMMU enabled? intel_iommu=on / amd_iommu=on; pasidctl list --all shows every device)\n");
 	return 0;
 }
 
-static void caps_fields(const struct pasid_caps *c)
+/* Every device of bus/pci/devices, each with the reason it cannot be
+ * opened; all facts are gathered first, since a failure must come before
+ * the output (one JSON document, errors included). */
+static int list_all(void)
 {
-	static const char *const owners[] = {
-		[PASID_TABLE_NONE] = "none",
-		[PASID_TABLE_KERNEL] = "kernel",
-		[PASID_TABLE_USER_DELEGATABLE] = "user-delegatable",
-	};
-
-	out_str("iommu_vendor", pasid_iommu_vendor_name(c->vendor));
-	out_int("hw_info_type", c->hw_info_type);
-	out_int("pasid_width", c->pasid_width);
-	out_int("max_pasid", c->pasid_width ? (1ll << c->pasid_width) - 1 : 0);
-	out_bool("pasid_exec", c->flags & PASID_CAP_PASID_EXEC);
-	out_bool("pasid_priv", c->flags & PASID_CAP_PASID_PRIV);
-	out_bool("dirty_tracking", c->flags & PASID_CAP_DIRTY_TRACKING);
-	out_bool("nesting", c->flags & PASID_CAP_NESTING);
-	out_bool("pri", c->flags & PASID_CAP_PRI);
-	out_bool("ats_usable", !(c->flags & PASID_CAP_NO_ATS));
-	out_str("pasid_table", c->table_owner <= PASID_TABLE_USER_DELEGATABLE ?
-		owners[c->table_owner] : "?");
-	out_int("iova_bits", c->iova_bits);
-	switch (c->vendor) {
-	case PASID_IOMMU_INTEL_VTD:
-		out_hex("vtd_cap", c->raw.vtd.cap);
-		out_hex("vtd_ecap", c->raw.vtd.ecap);
-		break;
-	case PASID_IOMMU_ARM_SMMUV3:
-		for (int i = 0; i < 6; i++) {
-			char k[16];
-
-			snprintf(k, sizeof(k), "smmu_idr%d", i);
-			out_hex(k, c->raw.smmuv3.idr[i]);
-		}
-		break;
-	case PASID_IOMMU_AMD_VI:
-		out_hex("amd_efr", c->raw.amd.efr);
-		out_hex("amd_efr2", c->raw.amd.efr2);
-		break;
-	default:
-		break;
-	}
-}
-
-int cmd_info(const char *name)
-{
-	struct pasid_devinfo d = { .size = sizeof(d) };
-	struct pasid_caps caps = { .size = sizeof(caps) };
-	struct pasid_ctx *ctx;
-	struct pasid_dev *dev;
+	struct pasid_devinfo *info;
+	struct usability *u;
+	pcisys_bdf *bdfs;
+	size_t i, n;
 	int ret;
 
-	ret = pasid_devinfo_get(name, &d);
-	if (ret)
-		return cli_fail(name, ret);
-	ret = pasid_ctx_open(&ctx, NULL);
-	if (ret)
-		return cli_fail("open /dev/iommu", ret);
-	ret = pasid_dev_open(ctx, name, &dev);
+	ret = pcisys_devices(&bdfs, &n);
 	if (ret) {
-		cli_fail(name, ret);
-		pasid_ctx_close(ctx);
-		return 1;
+		fprintf(stderr, "pasidctl: list --all: cannot read %s/bus/pci/devices: %s\n",
+			cli_env.sysfs, strerror(-ret));
+		out_error("list --all", strerrorname_np(-ret), strerror(-ret));
+		return EXIT_FAILED;
 	}
-	pasid_dev_caps(dev, &caps);
-	out_obj_begin();
-	devinfo_fields(&d);
-	caps_fields(&caps);
-	out_obj_end();
-	pasid_ctx_close(ctx);
-	return 0;
+	info = calloc(n ? n : 1, sizeof(*info));
+	u = calloc(n ? n : 1, sizeof(*u));
+	ret = info && u ? 0 : -ENOMEM;
+	for (i = 0; i < n && !ret; i++) {
+		info[i].size = sizeof(info[i]);
+		ret = pasid_devinfo_get(bdfs[i], &info[i]);
+		if (ret) {
+			ret = cli_fail(bdfs[i], ret);
+			goto out;
+		}
+		ret = usability_of(&info[i], &u[i]);
+	}
+	if (ret) {
+		fprintf(stderr, "pasidctl: list --all: %s\n", strerror(-ret));
+		out_error("list --all", strerrorname_np(-ret), strerror(-ret));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	out_list_begin("devices");
+	for (i = 0; i < n; i++) {
+		out_obj_begin();
+		dev_fields(&info[i]);
+		out_bool("usable", u[i].usable);
+		out_str("why_not", u[i].reason);
+		dev_names(info[i].vendor_id, info[i].device_id);
+		out_obj_end();
+	}
+	out_list_end();
+out:
+	free(u);
+	free(info);
+	free(bdfs);
+	return ret;
+}
+
+int cmd_list(const struct cli_opts *o)
+{
+	return o->all ? list_all() : list_iommu();
 }

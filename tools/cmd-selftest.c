@@ -143,14 +143,16 @@ static void dma_pasid(struct run *r)
 		     XFER, r->pasid);
 }
 
-static bool setup(struct run *r, const char *name)
+static bool setup(struct run *r, const struct cli_opts *o, const char *name)
 {
+	struct pasid_ctx_opts co;
 	struct pasid_caps caps = { .size = sizeof(caps) };
 	struct pasid_iova_range rg[4];
 	uint64_t align = 0;
 	int n;
 
-	if (!check(r, "open-context", pasid_ctx_open(&r->ctx, NULL), "/dev/iommu"))
+	cli_ctx_opts(o, &co);
+	if (!check(r, "open-context", pasid_ctx_open(&r->ctx, &co), "/dev/iommu"))
 		return false;
 	if (!check(r, "open-device", pasid_dev_open(r->ctx, name, &r->dev),
 		   name))
@@ -203,12 +205,12 @@ static void teardown(struct run *r)
 		munmap(r->buf_rid, 4 * r->page);
 }
 
-int cmd_selftest(const char *name)
+int cmd_selftest(const struct cli_opts *o, const char *name)
 {
 	struct run r = { .page = (size_t)sysconf(_SC_PAGESIZE) };
 
 	out_list_begin("steps");
-	if (setup(&r, name)) {
+	if (setup(&r, o, name)) {
 		r.is_edu = edu_is_edu(r.dev) && !edu_open(&r.edu, r.dev);
 		dma_rid(&r);
 		r.pasid = pasid_bind(r.dev, r.as_pasid, PASID_ANY);

@@ -205,6 +205,37 @@ void out_bool(const char *key, bool val)
 	      false);
 }
 
+void out_str_array(const char *key, const char *const *vals, size_t n)
+{
+	char text[CELL];
+	size_t i, len = 0;
+
+	if (json) {
+		json_sep();
+		json_string(key);
+		fputs(":[", stdout);
+		for (i = 0; i < n; i++) {
+			if (i)
+				putchar(',');
+			json_string(vals[i]);
+		}
+		putchar(']');
+		return;
+	}
+	text[0] = '\0';
+	for (i = 0; i < n && len < sizeof(text); i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+					i ? ", " : "", vals[i]);
+	/* a cut list ends on a character, not inside one */
+	utf8_trim_tail(text);
+	field(key, text, true);
+}
+
+bool out_is_json(void)
+{
+	return json;
+}
+
 void out_flush(void)
 {
 	int w[MAX_COLS], r, c;

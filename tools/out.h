@@ -7,6 +7,7 @@
 #define PASIDCTL_OUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 void out_init(bool json);
@@ -18,6 +19,9 @@ void out_str(const char *key, const char *val);
 void out_int(const char *key, long long val);
 void out_hex(const char *key, uint64_t val);
 void out_bool(const char *key, bool val);
+/* A JSON array of strings; in a table, the strings joined by ", ". */
+void out_str_array(const char *key, const char *const *vals, size_t n);
+bool out_is_json(void);
 /* In JSON mode, the whole output of a command that failed before printing
  * anything: {"error": {"what", "errno", "message"}} on stdout (the caller
  * prints the message to stderr as well). Nothing in table mode. */

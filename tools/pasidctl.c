@@ -8,21 +8,88 @@
 #include "libpasid/libpasid.h"
 #include "out.h"
 #include "pasidctl.h"
+#include "pciname.h"
 
-static void usage(FILE *f)
+struct cli_env cli_env = { .sysfs = "/sys", .pci_name = pci_name_hwdb };
+
+/* options a command takes beyond the common ones */
+#define OPT_ALL (1u << 0)
+
+struct command {
+	const char *name;
+	const char *operand;	/* "DEV", "[DEV]" or NULL */
+	unsigned int opts;	/* OPT_* */
+	int (*run)(const struct cli_opts *o, const char *operand);
+	const char *help;	/* indented description lines */
+};
+
+static int run_list(const struct cli_opts *o, const char *operand)
 {
-	fprintf(f,
-		"usage: pasidctl [--json] COMMAND [ARGS]\n"
-		"\n"
-		"  list            devices behind an IOMMU: vendor, group, driver,\n"
-		"                  VFIO cdev, PASID width\n"
-		"  info DEV        the capability report of a device bound to vfio-pci\n"
-		"  selftest DEV    open, map, attach, bind a PASID, DMA (QEMU edu),\n"
-		"                  unbind, unmap; every step reported\n"
-		"\n"
-		"DEV is a PCI address (0000:00:04.0), a sysfs path or /dev/vfio/devices/vfioN.\n"
-		"  --json          machine-readable output\n"
-		"  --version       print the version\n");
+	(void)operand;
+	return cmd_list(o);
+}
+
+static const struct command commands[] = {
+	{ "list", NULL, OPT_ALL, run_list,
+	  "    devices behind an IOMMU: PCI address, id, IOMMU, group, driver,\n"
+	  "    VFIO cdev, PASID width, name\n"
+	  "    -a, --all   every PCI device, and why it is not usable\n" },
+	{ "info", "DEV", 0, cmd_info,
+	  "    the capability report of a device bound to vfio-pci; for any\n"
+	  "    other device what sysfs and config space say, and how to bind it\n" },
+	{ "selftest", "DEV", 0, cmd_selftest,
+	  "    open, map, attach, bind a PASID, DMA (QEMU edu), unbind, unmap;\n"
+	  "    every step reported\n" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char common_help[] =
+	"\n"
+	"DEV is a PCI address (0000:00:04.0), a sysfs path or /dev/vfio/devices/vfioN.\n"
+	"Options may come anywhere on the line:\n"
+	"  -j, --json      machine-readable output\n"
+	"  -v, --verbose   show the library's warnings (-vv: its debug messages too)\n"
+	"  -h, --help      this help (pasidctl COMMAND --help: that command's)\n"
+	"  -V, --version   print the version\n"
+	"\n"
+	"Exit status: 0 done, 1 failed (stderr says what to do), 2 usage error,\n"
+	"3 unsupported (the kernel, platform or device cannot do it).\n";
+
+static void synopsis(FILE *f, const struct command *c)
+{
+	fprintf(f, "  pasidctl %s%s%s%s\n", c->name,
+		c->opts & OPT_ALL ? " [--all]" : "", c->operand ? " " : "",
+		c->operand ? c->operand : "");
+}
+
+static void usage(FILE *f, const struct command *only)
+{
+	size_t i;
+
+	fprintf(f, "usage: pasidctl [OPTIONS] COMMAND [ARGS]\n\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (only && only != &commands[i])
+			continue;
+		synopsis(f, &commands[i]);
+		fputs(commands[i].help, f);
+	}
+	fputs(common_help, f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int cli_exit_for(int err)
+{
+	/* the kernel or the device lacks the feature: nothing the user got
+	 * wrong on this machine, and a script must tell it from a failure */
+	return err == -EOPNOTSUPP || err == -ENOTTY ? EXIT_UNSUPPORTED
+						    : EXIT_FAILED;
 }
 
 int cli_fail(const char *what, int err)
@@ -34,71 +101,146 @@ int cli_fail(const char *what, int err)
 		msg = strerror(-err);
 	fprintf(stderr, "pasidctl: %s: %s\n", what, msg);
 	out_error(what, name ? name : "?", msg);
-	return 1;
+	return cli_exit_for(err);
 }
 
-/* A command line that names no command: usage to stderr, and in --json
- * mode the error as JSON too. */
-static int bad_command(const char *msg)
+static void log_to_stderr(void *arg, enum pasid_log_level level,
+			  const char *msg)
+{
+	(void)arg;
+	/* every library error also comes back as a return value, which the
+	 * command reports itself: printed here it would be said twice */
+	if (level == PASID_LOG_ERROR)
+		return;
+	fprintf(stderr, "pasidctl: libpasid %s: %s\n",
+		level == PASID_LOG_WARN ? "warning" : "debug", msg);
+}
+
+void cli_ctx_opts(const struct cli_opts *o, struct pasid_ctx_opts *co)
+{
+	memset(co, 0, sizeof(*co));
+	co->size = sizeof(*co);
+	co->log = o->verbose ? log_to_stderr : NULL;
+	co->log_level = o->verbose > 1 ? PASID_LOG_DEBUG : PASID_LOG_WARN;
+}
+
+int cli_ctx_open(const struct cli_opts *o, struct pasid_ctx **ctx)
+{
+	struct pasid_ctx_opts co;
+	int ret, ret2;
+
+	cli_ctx_opts(o, &co);
+	ret = pasid_ctx_open(ctx, &co);
+
+	if (!ret)
+		return 0;
+	/* no /dev/iommu: this kernel has no iommufd at all */
+	ret2 = cli_fail("open /dev/iommu", ret);
+	return ret == -ENOENT ? EXIT_UNSUPPORTED : ret2;
+}
+
+/* A wrong command line: one line saying why, the usage to stderr, and in
+ * --json mode the error as JSON too. */
+static int bad_usage(const struct command *c, const char *msg)
 {
 	fprintf(stderr, "pasidctl: %s\n", msg);
+	usage(stderr, c);
 	out_error("command line", "EINVAL", msg);
-	return 2;
+	return EXIT_USAGE;
 }
 
 /* A command that printed nothing because the output failed has failed. */
 static int finish(int ret)
 {
-	return ret ? ret : out_broken() ? 1 : 0;
+	return ret ? ret : out_broken() ? EXIT_FAILED : EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
 	};
-	bool json = false;
-	const char *cmd;
-	char msg[512];
-	int c;
+	struct cli_opts o = { 0 };
+	const struct command *cmd = NULL;
+	bool help = false, version = false;
+	char msg[512] = "";
+	unsigned int used = 0;
+	int c, nargs;
 
-	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+	opterr = 0;	/* the message below names the option, once */
+	while ((c = getopt_long(argc, argv, "jahvV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			o.json = true;
+			break;
+		case 'a':
+			o.all = true;
+			used |= OPT_ALL;
+			break;
+		case 'v':
+			o.verbose++;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
+			help = true;
+			break;
 		case 'V':
-			printf("pasidctl %s\n", PASIDCTL_VERSION);
-			return 0;
+			version = true;
+			break;
 		default:
-			usage(stderr);
-			return 2;
+			/* the first wrong option is the one reported */
+			if (msg[0])
+				break;
+			if (optopt)
+				snprintf(msg, sizeof(msg), "unknown option '-%c'",
+					 optopt);
+			else
+				snprintf(msg, sizeof(msg), "unknown option '%s'",
+					 argv[optind - 1]);
 		}
 	}
-	out_init(json);
-	if (optind >= argc) {
-		usage(stderr);
-		return bad_command("no command given: see pasidctl --help");
+	out_init(o.json);
+	if (optind < argc) {
+		cmd = find_command(argv[optind]);
+		/* "pasidctl help [COMMAND]" reads as --help */
+		if (!cmd && !strcmp(argv[optind], "help")) {
+			help = true;
+			if (optind + 1 < argc)
+				cmd = find_command(argv[optind + 1]);
+		}
 	}
-	cmd = argv[optind++];
-	if (!strcmp(cmd, "list") && optind == argc)
-		return finish(cmd_list());
-	if (!strcmp(cmd, "info") && optind + 1 == argc)
-		return finish(cmd_info(argv[optind]));
-	if (!strcmp(cmd, "selftest") && optind + 1 == argc)
-		return finish(cmd_selftest(argv[optind]));
-	if (!strcmp(cmd, "help")) {
-		usage(stdout);
-		return 0;
+	if (msg[0])
+		return bad_usage(cmd, msg);
+	if (help) {
+		usage(stdout, cmd);
+		return EXIT_OK;
 	}
-	snprintf(msg, sizeof(msg),
-		 "'%s' with %d argument(s) is not a command: see pasidctl --help",
-		 cmd, argc - optind);
-	return bad_command(msg);
+	if (version) {
+		printf("pasidctl %s\n", PASIDCTL_VERSION);
+		return EXIT_OK;
+	}
+	if (optind >= argc)
+		return bad_usage(NULL, "no command given: see pasidctl --help");
+	if (!cmd) {
+		snprintf(msg, sizeof(msg),
+			 "'%s' is not a command: see pasidctl --help",
+			 argv[optind]);
+		return bad_usage(NULL, msg);
+	}
+	if (used & ~cmd->opts) {
+		snprintf(msg, sizeof(msg), "%s takes no --all", cmd->name);
+		return bad_usage(cmd, msg);
+	}
+	nargs = argc - optind - 1;
+	if (nargs != (cmd->operand ? 1 : 0)) {
+		snprintf(msg, sizeof(msg), "%s takes %s, not %d argument(s)",
+			 cmd->name, cmd->operand ? "one DEV" : "no argument",
+			 nargs);
+		return bad_usage(cmd, msg);
+	}
+	return finish(cmd->run(&o, cmd->operand ? argv[optind + 1] : NULL));
 }

@@ -2,10 +2,57 @@
 #ifndef PASIDCTL_H
 #define PASIDCTL_H
 
-int cmd_list(void);
-int cmd_info(const char *name);
-int cmd_selftest(const char *name);
-/* print "pasidctl: what: <library message>" to stderr; returns 1 */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pasid_ctx;
+struct pasid_ctx_opts;
+
+/* Exit statuses, as pasidctl --help and pasidctl(1) document them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,	/* something failed; stderr says what to do */
+	EXIT_USAGE = 2,		/* the command line was wrong */
+	EXIT_UNSUPPORTED = 3,	/* this kernel, platform or device cannot */
+};
+
+/* What the command line asked for, beyond the command and its operand. */
+struct cli_opts {
+	bool json;
+	bool all;		/* list --all */
+	int verbose;		/* -v: library warnings, -vv: debug too */
+};
+
+/*
+ * What pasidctl takes from the machine besides the library: where sysfs is
+ * (for what the public API does not enumerate: every PCI device, a
+ * device's class, its group's members) and the PCI ID database. The tests
+ * point both at the emulation and at a fixed name table.
+ */
+typedef bool (*cli_pci_name_fn)(uint16_t vendor, uint16_t device,
+				char *vendor_name, size_t vlen,
+				char *device_name, size_t dlen);
+struct cli_env {
+	const char *sysfs;		/* "/sys" */
+	cli_pci_name_fn pci_name;	/* NULL: IDs only */
+};
+extern struct cli_env cli_env;
+
+int cmd_list(const struct cli_opts *o);
+int cmd_info(const struct cli_opts *o, const char *name);
+int cmd_selftest(const struct cli_opts *o, const char *name);
+
+/* Context options whose log goes to stderr at the -v level asked for. */
+void cli_ctx_opts(const struct cli_opts *o, struct pasid_ctx_opts *co);
+/* Open a context whose log goes to stderr at the -v level asked for;
+ * prints the failure and returns its exit status, or 0. */
+int cli_ctx_open(const struct cli_opts *o, struct pasid_ctx **ctx);
+/* The exit status for a library failure: EXIT_UNSUPPORTED when the
+ * kernel or device lacks the feature, else EXIT_FAILED. */
+int cli_exit_for(int err);
+/* print "pasidctl: what: <library message>" to stderr (and the JSON error
+ * in --json mode); returns cli_exit_for(err) */
 int cli_fail(const char *what, int err);
 
 #endif

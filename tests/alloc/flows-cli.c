@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "emu.h"
 #include "failalloc.h"
+#include "fake-names.h"
+#include "pasidctl.h"
 
 int pasidctl_main(int argc, char **argv);
 
@@ -33,6 +36,8 @@ static void pasidctl(const char *a1, const char *a2, const char *a3)
 	dup2(fileno(null), 1);
 	dup2(fileno(errf), 2);
 	optind = 0;		/* getopt starts afresh */
+	cli_env.sysfs = emu_sysfs_root();
+	cli_env.pci_name = fake_pci_name;
 	fa_enter();
 	ret = pasidctl_main(argc, argv);
 	fa_leave();
@@ -60,17 +65,23 @@ static void pasidctl(const char *a1, const char *a2, const char *a3)
 }
 
 static void list_table(void) { alloc_world(); pasidctl("list", NULL, NULL); }
-static void list_json(void) { alloc_world(); pasidctl("--json", "list", NULL); }
+static void list_json(void) { alloc_world(); pasidctl("list", "--json", NULL); }
+static void list_all(void) { alloc_world(); pasidctl("list", "--all", NULL); }
+static void list_all_json(void) { alloc_world(); pasidctl("-j", "list", "-a"); }
 static void info_table(void) { alloc_world(); pasidctl("info", BDF_A, NULL); }
 static void info_json(void) { alloc_world(); pasidctl("--json", "info", CDEV_A); }
+static void info_verbose(void) { alloc_world(); pasidctl("info", BDF_V, "-vv"); }
 static void selftest_table(void) { alloc_world(); pasidctl("selftest", BDF_A, NULL); }
 static void selftest_json(void) { alloc_world(); pasidctl("--json", "selftest", BDF_A); }
 
 const struct alloc_flow alloc_cli_flows[] = {
 	{ "pasidctl list", list_table },
-	{ "pasidctl --json list", list_json },
+	{ "pasidctl list --json", list_json },
+	{ "pasidctl list --all", list_all },
+	{ "pasidctl -j list -a", list_all_json },
 	{ "pasidctl info", info_table },
 	{ "pasidctl --json info", info_json },
+	{ "pasidctl info -vv", info_verbose },
 	{ "pasidctl selftest", selftest_table },
 	{ "pasidctl --json selftest", selftest_json },
 };

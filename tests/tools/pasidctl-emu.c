@@ -2,16 +2,64 @@
 /*
  * pasidctl on the emulated kernel (tests/emu): sets up the devices below,
  * then runs pasidctl's own main (built with main renamed) on the command
- * line. For tests of what pasidctl prints about what sysfs says:
+ * line, with sysfs at the emulation's tree and the PCI names of
+ * fake-names.c. For tests of what pasidctl prints about what sysfs says:
  *
- *   0000:00:04.0  Intel, PASID width 8, vfio-pci
- *   0000:00:05.0  Intel, bound to a driver whose name is not UTF-8
+ *   0000:00:00.0  a host bridge (8086:29c0), behind no IOMMU
+ *   0000:00:04.0  Intel, PASID width 8, vfio-pci, group 1
+ *   0000:00:05.0  Intel, group 2, bound to a driver whose name is not UTF-8
+ *   0000:00:06.0  Intel, group 3, nvme
+ *   0000:00:07.0  Intel, group 4, vfio-pci, but its sibling
+ *   0000:00:08.0  is on e1000e
+ *   0000:00:09.0  Intel, group 5, no driver
  */
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "emu.h"
+#include "fake-names.h"
+#include "pasidctl.h"
 
 int pasidctl_main(int argc, char **argv);
+
+static int put(const char *root, const char *rel, const void *data,
+	       size_t len)
+{
+	char path[PATH_MAX];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, data, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* A device the emulation does not model: no IOMMU, no driver. */
+static int add_host_bridge(const char *root)
+{
+	static const char dir[] = "devices/pci0000:00/0000:00:00.0";
+	unsigned char config[64] = { 0x86, 0x80, 0xc0, 0x29 };
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, dir);
+	if (mkdir(path, 0755))
+		return -1;
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:00.0", root);
+	if (symlink("../../../devices/pci0000:00/0000:00:00.0", path))
+		return -1;
+	return put(root, "devices/pci0000:00/0000:00:00.0/vendor", "0x8086\n", 7) ||
+	       put(root, "devices/pci0000:00/0000:00:00.0/device", "0x29c0\n", 7) ||
+	       put(root, "devices/pci0000:00/0000:00:00.0/class", "0x060000\n", 9) ||
+	       put(root, "devices/pci0000:00/0000:00:00.0/config", config,
+		   sizeof(config));
+}
 
 int main(int argc, char **argv)
 {
@@ -21,6 +69,14 @@ int main(int argc, char **argv)
 		/* Latin-1 bytes, as an out-of-tree driver might be named */
 		{ .bdf = "0000:00:05.0", .iommu = EMU_IOMMU_INTEL,
 		  .group = 2, .driver = "pilote-\xe9t\xe9\xff" },
+		{ .bdf = "0000:00:06.0", .iommu = EMU_IOMMU_INTEL,
+		  .group = 3, .driver = "nvme" },
+		{ .bdf = "0000:00:07.0", .iommu = EMU_IOMMU_INTEL,
+		  .group = 4 },
+		{ .bdf = "0000:00:08.0", .iommu = EMU_IOMMU_INTEL,
+		  .group = 4, .driver = "e1000e" },
+		{ .bdf = "0000:00:09.0", .iommu = EMU_IOMMU_INTEL,
+		  .group = 5, .driver = "" },
 	};
 	size_t i;
 	int ret;
@@ -37,6 +93,13 @@ int main(int argc, char **argv)
 			return 99;
 		}
 	}
+	if (add_host_bridge(emu_sysfs_root())) {
+		fprintf(stderr, "pasidctl-emu: cannot add the host bridge\n");
+		emu_fini();
+		return 99;
+	}
+	cli_env.sysfs = emu_sysfs_root();
+	cli_env.pci_name = fake_pci_name;
 	ret = pasidctl_main(argc, argv);
 	fflush(stdout);
 	emu_fini();
