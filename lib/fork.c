@@ -24,6 +24,8 @@ atomic_uint pasid_forks;
 
 /* makes the closes of inherited handles one at a time (see below) */
 static pthread_mutex_t forget_lock = PTHREAD_MUTEX_INITIALIZER;
+/* address spaces closed in a child whose record could not be walked */
+static struct list_head abandoned = { &abandoned, &abandoned };
 
 static void count_fork(void)
 {
@@ -100,8 +102,13 @@ static void forget_as(struct pasid_as *as)
 		free(h);
 	}
 	list_del(&as->ctx_node);
-	if (as_settled(as))
-		maprec_fini(&as->rec);
+	if (!as_settled(as)) {
+		/* its record may be half changed: not walked, and kept where
+		 * it stays reachable until the exit (no leak to report) */
+		list_add_tail(&as->ctx_node, &abandoned);
+		return;
+	}
+	maprec_fini(&as->rec);
 	free(as);
 }
 
