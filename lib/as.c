@@ -601,7 +601,9 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_unmap: as is NULL");
-	if (inherited(as->ctx))
+	/* one compare for the usual case (as pasid_map): the backend is
+	 * looked at again per mapping below */
+	if (__builtin_expect(as_gate_shut(as), 0) && inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_unmap");
 	if (!len)
 		return pasid_err(as->ctx, EINVAL, "pasid_unmap: length is 0");
