@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "internal.h"
 #include "kabi.h"
 #include "kernel.h"
@@ -40,10 +41,18 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 	if (!as)
 		return pasid_err(ctx, ENOMEM, "out of memory for an address space");
 	as->ctx = ctx;
+	as->other = ctx_other(ctx);
+	as->gate = as->other ? AS_GATE_OTHER : ctx->forks;
+	as->container = -1;
 	list_init(&as->hwpts);
 	maprec_init(&as->rec);
-	ret = k_ioas_alloc(ctx->iommufd, &as->ioas_id);
-	if (ret) {
+	if (as->other) {
+		ret = as->other->as_new(as);
+		if (ret) {
+			free(as);
+			return ret;
+		}
+	} else if ((ret = k_ioas_alloc(ctx->iommufd, &as->ioas_id))) {
 		free(as);
 		return pasid_kerr(ctx, -ret, "IOMMU_IOAS_ALLOC",
 				  "could not create an I/O address space");
@@ -68,6 +77,10 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 	ctx = as->ctx;
 	if (inherited(ctx)) {
 		fork_forget_as(as);
+		return;
+	}
+	if (as->other) {
+		as->other->as_free(as);
 		return;
 	}
 	ctx_lock(ctx);
@@ -118,6 +131,8 @@ PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
 				 "pasid_as_iova_ranges: as must not be NULL, ranges not NULL when n > 0");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_as_iova_ranges");
+	if (as->other)
+		return as->other->iova_ranges(as, ranges, n, alignment);
 	/* No lock: no record of the library's is read, and the loop copes
 	 * with a count that changes while devices attach. Ask with the
 	 * buffer we have (none at first) until the kernel reports success
@@ -488,6 +503,8 @@ static __attribute__((noinline)) int map_memory(struct pasid_as *as,
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_map: buffer %p is not page aligned (use mmap or aligned_alloc)",
 				 buf);
+	if (as->other)
+		return as->other->map(as, buf, len, flags, iova);
 	return map_commit(as, &r, iova);
 }
 
@@ -517,7 +534,7 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 	if (__builtin_expect(!as || !iova || !buf || !len ||
 			     !(flags & PASID_MAP_RW) || (flags & ~PASID_MAP_RW) ||
 			     (((uintptr_t)buf | len) & (page_size() - 1)) ||
-			     inherited(as->ctx), 0))
+			     as_gate_shut(as), 0))
 		return map_memory(as, buf, len, flags, iova);
 	ret = k_ioas_map(as->ctx->iommufd, as->ioas_id, buf, len,
 			 kernel_map_flags(flags), &where);
@@ -543,6 +560,9 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 		return pasid_err(NULL, EINVAL, "pasid_map_file: as is NULL");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_map_file");
+	if (as->other && !as->other->map_file)
+		return backend_missing(as->ctx, "pasid_map_file: mapping files needs",
+				       "iommufd (IOMMU_IOAS_MAP_FILE, Linux 6.13+); mmap the file and use pasid_map");
 	ret = check_map_args(as->ctx, "pasid_map_file", flags, len, iova);
 	if (ret)
 		return ret;
@@ -581,7 +601,9 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_unmap: as is NULL");
-	if (inherited(as->ctx))
+	/* one compare for the usual case (as pasid_map): the backend is
+	 * looked at again per mapping below */
+	if (__builtin_expect(as_gate_shut(as), 0) && inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_unmap");
 	if (!len)
 		return pasid_err(as->ctx, EINVAL, "pasid_unmap: length is 0");
@@ -610,8 +632,10 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 	 * say how far an unmap of several areas got before it failed.
 	 */
 	for (e = taken; e; e = e->next_taken) {
-		ret = k_ioas_unmap(as->ctx->iommufd, as->ioas_id, e->iova,
-				   e->len, &unmapped);
+		ret = __builtin_expect(!as->other, 1) ?
+		      k_ioas_unmap(as->ctx->iommufd, as->ioas_id, e->iova,
+				   e->len, &unmapped) :
+		      as->other->unmap_one(as, e->iova, e->len, &unmapped);
 		if (ret)
 			break;
 		if (unmapped != e->len)
@@ -673,6 +697,9 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 				 "pasid_copy: the address spaces belong to different contexts");
 	if (inherited(dst->ctx))
 		return fork_refuse(dst->ctx, "pasid_copy");
+	if (dst->other && !dst->other->copy)
+		return backend_missing(dst->ctx, "pasid_copy: sharing a mapping between address spaces needs",
+				       "iommufd (IOMMU_IOAS_COPY); map the buffer into each address space with pasid_map");
 	ret = check_map_args(dst->ctx, "pasid_copy", flags, len, dst_iova);
 	if (ret)
 		return ret;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "internal.h"
 #include "kabi.h"
 #include "kernel.h"
@@ -627,6 +628,28 @@ static int check_pair(struct pasid_dev *dev, struct pasid_as *as,
 	return 0;
 }
 
+/* A backend other than iommufd: its own attach, no page-table choice. */
+static int other_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
+			    unsigned int flags)
+{
+	int ret;
+
+	if (flags & PASID_RID_PASID_TABLE)
+		return backend_missing(dev->ctx,
+				       "pasid_attach_rid: PASID_RID_PASID_TABLE needs",
+				       "iommufd and the VFIO cdev (Linux 6.15+)");
+	ctx_lock(dev->ctx);
+	ret = dev->ctx->ops->attach_rid(dev, as);
+	ctx_unlock(dev->ctx);
+	return ret;
+}
+
+static int no_pasids(struct pasid_dev *dev)
+{
+	return backend_missing(dev->ctx, "PASID binds need",
+			       "iommufd and the VFIO cdev (Linux 6.15+)");
+}
+
 PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 			       unsigned int flags)
 {
@@ -646,6 +669,8 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	if ((flags & known) == known)
 		return pasid_err(dev->ctx, EINVAL,
 				 "pasid_attach_rid: PASID_RID_KERNEL_TABLE and PASID_RID_PASID_TABLE exclude each other");
+	if (ctx_other(dev->ctx))
+		return other_attach_rid(dev, as, flags);
 	call = call_begin(dev->ctx);
 	need = rid_wants_pasid_table(dev, as, flags) && !rid_holder_on(dev, as) &&
 	       !table_for(dev, as);
@@ -700,6 +725,10 @@ PASID_API int pasid_detach_rid(struct pasid_dev *dev)
 	if (inherited(dev->ctx))
 		return fork_refuse(dev->ctx, "pasid_detach_rid");
 	ctx_lock(dev->ctx);
+	if (ctx_other(dev->ctx)) {
+		ret = dev->ctx->ops->detach_rid(dev);
+		goto out;
+	}
 	if (!dev->rid_as) {
 		ret = pasid_err(dev->ctx, ENOENT,
 				"%s: the RID is not attached", dev->name);
@@ -849,6 +878,8 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	ret = check_pair(dev, as, "pasid_bind");
 	if (ret)
 		return ret;
+	if (ctx_other(dev->ctx))
+		return no_pasids(dev);
 	call = call_begin(dev->ctx);
 	ret = check_pasid_capable(dev);
 	need = !ret && !table_for(dev, as);
@@ -968,6 +999,8 @@ PASID_API int pasid_rebind(struct pasid_dev *dev, uint32_t pasid,
 	ret = check_pair(dev, as, "pasid_rebind");
 	if (ret)
 		return ret;
+	if (ctx_other(dev->ctx))
+		return no_pasids(dev);
 	call = call_begin(dev->ctx);
 	old = bound_or_err(dev, pasid, &ret);
 	need = old && old->as != as && !table_for(dev, as);

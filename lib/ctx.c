@@ -2,28 +2,83 @@
 /* The context: one /dev/iommu open, owner of every device and address space. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "internal.h"
 #include "sys.h"
 
-#define IOMMU_PATH "/dev/iommu"
-
-static const char *open_hint(int err)
+/* opts->backend, else LIBPASID_BACKEND (tests force one with it) */
+static int backend_wanted(enum pasid_backend opt, enum pasid_backend *out)
 {
-	switch (err) {
-	case ENOENT:
-		return "the kernel has no iommufd: it needs CONFIG_IOMMUFD "
-		       "(Linux 6.2+, PASID needs 6.15+) and an IOMMU enabled "
-		       "(intel_iommu=on, amd_iommu=on)";
-	case EACCES:
-	case EPERM:
-		return "no permission: run as root or give your user access "
-		       "to /dev/iommu and /dev/vfio/devices/*";
-	default:
-		return "could not open the iommufd device";
+	const char *env = getenv("LIBPASID_BACKEND");
+
+	*out = opt;
+	if (opt > PASID_BACKEND_TYPE1)
+		return pasid_err(NULL, EINVAL,
+				 "pasid_ctx_open: opts->backend %d is unknown",
+				 (int)opt);
+	if (opt != PASID_BACKEND_AUTO || !env || !*env)
+		return 0;
+	if (!strcmp(env, "iommufd"))
+		*out = PASID_BACKEND_IOMMUFD;
+	else if (!strcmp(env, "type1"))
+		*out = PASID_BACKEND_TYPE1;
+	else
+		return pasid_err(NULL, EINVAL,
+				 "LIBPASID_BACKEND=%s: give iommufd or type1, or unset it",
+				 env);
+	return 0;
+}
+
+/*
+ * By probing, never by version: iommufd when /dev/iommu opens; when it is
+ * missing (a kernel without CONFIG_IOMMUFD, or the module not loaded) the
+ * type1 container; any other failure of /dev/iommu is the answer.
+ */
+static int backend_open(struct pasid_ctx *ctx, enum pasid_backend want)
+{
+	char first[PASID_MSG_MAX];
+	int ret;
+
+	if (want == PASID_BACKEND_TYPE1) {
+		ctx->ops = &backend_type1;
+		ctx->lacks = "this context uses the VFIO type1 backend (asked for by opts->backend or LIBPASID_BACKEND)";
+		return ctx->ops->ctx_open(ctx);
 	}
+	ctx->ops = &backend_iommufd;
+	ctx->lacks = "";
+	if (want == PASID_BACKEND_IOMMUFD)
+		return ctx->ops->ctx_open(ctx);
+	pasid_log_hold(true);
+	ret = ctx->ops->ctx_open(ctx);
+	pasid_log_hold(false);
+	if (ret != -ENOENT) {
+		if (ret)
+			pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		return ret;
+	}
+	snprintf(first, sizeof(first), "%s", pasid_errmsg());
+	ctx->ops = &backend_type1;
+	ctx->lacks = "this kernel has VFIO type1 only: CONFIG_IOMMUFD is not set (or the iommufd module is not loaded)";
+	pasid_log_hold(true);
+	ret = ctx->ops->ctx_open(ctx);
+	pasid_log_hold(false);
+	if (ret == -ENOENT) {
+		/* neither: the iommufd message says what to enable */
+		pasid_err_restore(first);
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", first);
+		return -ENOENT;
+	}
+	if (ret)
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+	else
+		pasid_log(ctx, PASID_LOG_DEBUG,
+			  "no /dev/iommu: using the VFIO type1 container (RID DMA mapping only, no PASIDs)");
+	return ret;
 }
 
 PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
@@ -31,13 +86,15 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 {
 	struct pasid_ctx_opts o = { .size = sizeof(o) };
 	struct pasid_ctx *ctx, logger = { .iommufd = -1 };
-	int fd;
+	enum pasid_backend want;
+	int ret;
 
 	pasid_err_clear();
 	if (!ctxp)
 		return pasid_err(NULL, EINVAL, "pasid_ctx_open: ctxp is NULL");
 	*ctxp = NULL;
-	if (opts && (copy_sized_in(&o, sizeof(o), opts) || o.reserved))
+	if (opts && (copy_sized_in(&o, sizeof(o), opts) || o.reserved ||
+		     o.reserved2))
 		return pasid_err(NULL, EINVAL,
 				 "pasid_ctx_open: opts->size is %zu, or reserved or fields this library does not know are set: set size = sizeof(struct pasid_ctx_opts) and zero the rest",
 				 opts->size);
@@ -46,25 +103,31 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 	logger.log = o.log;
 	logger.log_arg = o.log_arg;
 	logger.log_level = o.log_level;
+	ret = backend_wanted(o.backend, &want);
+	if (ret) {
+		pasid_log(&logger, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		return ret;
+	}
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return pasid_err(&logger, ENOMEM, "out of memory for a context");
-	fd = sys_open(IOMMU_PATH, O_RDWR);
-	if (fd < 0) {
+	ctx->iommufd = -1;
+	ctx->log = o.log;
+	ctx->log_arg = o.log_arg;
+	ctx->log_level = o.log_level;
+	list_init(&ctx->t1_groups);
+	ret = backend_open(ctx, want);
+	if (ret) {
 		free(ctx);
-		return pasid_kerr(&logger, -fd, "open(" IOMMU_PATH ")", "%s",
-				  open_hint(-fd));
+		return ret;
 	}
-	ctx->iommufd = fd;
+	ctx->other = ctx->ops == &backend_iommufd ? NULL : ctx->ops;
 	ctx->pid = getpid();
 	ctx->forks = fork_watch();
 	pthread_mutex_init(&ctx->lock, NULL);
 	list_init(&ctx->devs);
 	list_init(&ctx->ases);
 	list_init(&ctx->spaces);
-	ctx->log = o.log;
-	ctx->log_arg = o.log_arg;
-	ctx->log_level = o.log_level;
 	*ctxp = ctx;
 	return 0;
 }
@@ -87,7 +150,7 @@ PASID_API void pasid_ctx_close(struct pasid_ctx *ctx)
 		pasid_dev_close(container_of(pos, struct pasid_dev, ctx_node));
 	list_for_each_safe(pos, tmp, &ctx->ases)
 		pasid_as_free(container_of(pos, struct pasid_as, ctx_node));
-	sys_close(ctx->iommufd);
+	ctx->ops->ctx_close(ctx);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
 }
@@ -98,5 +161,9 @@ PASID_API int pasid_ctx_fd(const struct pasid_ctx *ctx)
 		return -EINVAL;
 	if (inherited(ctx))
 		return fork_refuse((struct pasid_ctx *)ctx, "pasid_ctx_fd");
+	if (ctx_other(ctx))
+		return backend_missing((struct pasid_ctx *)ctx,
+				       "pasid_ctx_fd: an iommufd fd needs",
+				       "the iommufd backend (CONFIG_IOMMUFD, Linux 6.2+)");
 	return ctx->iommufd;
 }

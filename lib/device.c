@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend.h"
 #include "discover.h"
 #include "internal.h"
 #include "kabi.h"
@@ -59,6 +60,7 @@ static void fill_caps(struct pasid_dev *dev, const struct k_hw_info *hw,
 	memset(c, 0, sizeof(*c));
 	c->size = sizeof(*c);
 	c->hw_info_type = hw->type;
+	c->backend = PASID_BACKEND_IOMMUFD;
 	c->pasid_width = hw->max_pasid_log2;
 	if (c->pasid_width > PCIE_PASID_MAX_WIDTH) {
 		pasid_log(dev->ctx, PASID_LOG_WARN,
@@ -186,6 +188,8 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 	*devp = NULL;
 	if (inherited(ctx))
 		return fork_refuse(ctx, "pasid_dev_open");
+	if (ctx_other(ctx))
+		return ctx->ops->dev_open(ctx, name, devp);
 	ret = discover_resolve(name, &ref);
 	if (ret) {
 		/* discovery knows no context: pass its message to the log */
@@ -227,6 +231,9 @@ PASID_API int pasid_dev_open_fd(struct pasid_ctx *ctx, int vfio_fd,
 	*devp = NULL;
 	if (inherited(ctx))
 		return fork_refuse(ctx, "pasid_dev_open_fd");
+	if (ctx_other(ctx))
+		return backend_missing(ctx, "pasid_dev_open_fd: a VFIO cdev fd needs",
+				       "iommufd and the VFIO cdev (Linux 6.6+); open the device by its PCI address with pasid_dev_open");
 	if (vfio_fd < 0 || pasid_sys->fstat(vfio_fd, &st) < 0)
 		return pasid_err(ctx, EBADF,
 				 "pasid_dev_open_fd: %d is not an open file descriptor",
@@ -254,6 +261,10 @@ PASID_API void pasid_dev_close(struct pasid_dev *dev)
 	ctx = dev->ctx;
 	if (inherited(ctx)) {
 		fork_forget_dev(dev);
+		return;
+	}
+	if (ctx_other(ctx)) {
+		ctx->ops->dev_close(dev);
 		return;
 	}
 	ctx_lock(ctx);

@@ -17,6 +17,8 @@
 #include "maprec.h"
 
 struct pasid_vendor_ops;
+struct backend_ops;
+struct t1_group;
 
 /*
  * Locking. ctx->lock guards the context's lists and the attachment state:
@@ -28,7 +30,11 @@ struct pasid_vendor_ops;
  * all; when both are needed, ctx->lock is taken first.
  */
 struct pasid_ctx {
-	int iommufd;
+	int iommufd;			/* -1 unless the backend is iommufd */
+	const struct backend_ops *ops;	/* backend.h */
+	const struct backend_ops *other;/* ops unless iommufd, else NULL */
+	const char *lacks;		/* why ops cannot do it all, or "" */
+	struct list_head t1_groups;	/* type1: struct t1_group */
 	pid_t pid;			/* the process that opened it */
 	unsigned int forks;		/* pasid_forks when it was opened */
 	enum {				/* closing in a child (fork.c) */
@@ -78,7 +84,9 @@ struct pasid_hwpt {
 struct pasid_dev {
 	struct list_head ctx_node;
 	struct pasid_ctx *ctx;
-	int fd;				/* VFIO cdev */
+	int fd;				/* VFIO cdev; type1: the group's device
+					   fd, -1 until the first attach */
+	struct t1_group *t1;		/* type1: its group */
 	uint32_t dev_id;		/* iommufd device id */
 	char name[64];
 	struct pasid_caps caps;
@@ -99,6 +107,19 @@ struct pasid_as {
 	struct list_head ctx_node;
 	struct pasid_ctx *ctx;
 	uint32_t ioas_id;
+	/* the backend when not iommufd (NULL: iommufd's inline path) */
+	const struct backend_ops *other;
+	/* ctx->forks, or AS_GATE_OTHER with another backend: pasid_map's
+	 * fast path tests both "inherited" and "not iommufd" in one compare
+	 * with pasid_forks (which never counts that many forks) */
+	unsigned int gate;
+	/* type1 (backend-type1.c), ctx->lock: the container, whether its
+	 * IOMMU is set, the groups in it, its IOVA ranges */
+	int container;
+	bool iommu_set;
+	unsigned int ngroups;
+	struct pasid_iova_range *ranges;
+	unsigned int nranges;
 
 	/* ctx->lock */
 	struct list_head hwpts;		/* struct pasid_hwpt */
@@ -156,6 +177,21 @@ static inline bool inherited(const struct pasid_ctx *ctx)
 {
 	return ctx->forks != atomic_load_explicit(&pasid_forks,
 						  memory_order_relaxed);
+}
+
+#define AS_GATE_OTHER UINT32_MAX
+
+/* Not the address space's usual path: inherited, or another backend. */
+static inline bool as_gate_shut(const struct pasid_as *as)
+{
+	return as->gate != atomic_load_explicit(&pasid_forks,
+						memory_order_relaxed);
+}
+
+/* The backend of ctx other than iommufd, or NULL (the inline path). */
+static inline const struct backend_ops *ctx_other(const struct pasid_ctx *ctx)
+{
+	return ctx->other;
 }
 
 static inline void ctx_lock(struct pasid_ctx *ctx)

@@ -52,6 +52,15 @@ enum pasid_log_level {
 typedef void (*pasid_log_fn)(void *arg, enum pasid_log_level level,
 			     const char *msg);
 
+/* The kernel interface a context speaks (see pasid_ctx_open). */
+enum pasid_backend {
+	PASID_BACKEND_AUTO = 0,		/* probe: iommufd, else type1 */
+	PASID_BACKEND_IOMMUFD = 1,	/* /dev/iommu + VFIO cdev: everything */
+	/* legacy VFIO group + type1 container (kernels without
+	 * CONFIG_IOMMUFD): RID DMA mapping only, no PASIDs */
+	PASID_BACKEND_TYPE1 = 2,
+};
+
 struct pasid_ctx_opts {
 	size_t size;		/* sizeof(struct pasid_ctx_opts) */
 	pasid_log_fn log;	/* optional: called for every diagnostic */
@@ -60,9 +69,14 @@ struct pasid_ctx_opts {
 	/* must be 0: fills what would be tail padding, so that a field added
 	 * later starts beyond the size an old library knows */
 	uint32_t reserved;
+	/* which backend; AUTO (0) probes, and the environment variable
+	 * LIBPASID_BACKEND=iommufd|type1 decides when this is AUTO */
+	enum pasid_backend backend;
+	uint32_t reserved2;	/* must be 0, as reserved */
 };
 
-/* Open /dev/iommu. opts may be NULL. */
+/* Open the kernel interface: /dev/iommu, or without iommufd the legacy
+ * VFIO container (PASID_BACKEND_TYPE1). opts may be NULL. */
 PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 			     const struct pasid_ctx_opts *opts);
 /* Release every device, address space, binding and mapping of the context.
@@ -154,6 +168,7 @@ struct pasid_caps {
 		struct { uint32_t flags, idr[6], iidr, aidr; } smmuv3;
 		struct { uint64_t efr, efr2; } amd;
 	} raw;
+	enum pasid_backend backend;	/* the context's, never AUTO */
 };
 
 /* Fill caps (up to caps->size bytes) for an open device. */

@@ -123,6 +123,35 @@ static void map_flow(void)
 	munmap(buf, 4 * PAGE);
 }
 
+/* The VFIO type1 backend: two devices of one group in one container. */
+static void type1_flow(void)
+{
+	struct pasid_iova_range r[4];
+	struct pasid_ctx *ctx;
+	struct pasid_dev *a, *b;
+	struct pasid_as *as;
+	uint64_t iova = 0x100000, iova2 = 0, align;
+	void *buf = pages(3);
+
+	alloc_world_type1();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &a));
+	CALL(pasid_dev_open(ctx, BDF_B, &b));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_attach_rid(a, as, 0));
+	CALL(pasid_attach_rid(b, as, 0));
+	CALL(pasid_map(as, buf, 2 * PAGE, PASID_MAP_RW | PASID_MAP_FIXED_IOVA,
+		       &iova));
+	CALL(pasid_map(as, (char *)buf + 2 * PAGE, PAGE, PASID_MAP_READ,
+		       &iova2));
+	CALL(pasid_as_iova_ranges(as, r, 4, &align));
+	CALL(pasid_unmap(as, iova, 2 * PAGE));
+	CALL(pasid_detach_rid(b));
+	CALLV(pasid_dev_close(b));
+	CALLV(pasid_ctx_close(ctx));
+	munmap(buf, 3 * PAGE);
+}
+
 /* RID and PASIDs, on one device and across a group. */
 static void bind_flow(void)
 {
@@ -213,6 +242,7 @@ const struct alloc_flow alloc_lib_flows[] = {
 	{ "dev_open_fd", open_fd },
 	{ "as+map+copy+ranges", map_flow },
 	{ "bind+group+rebind", bind_flow },
+	{ "type1: open+attach+map+unmap+detach", type1_flow },
 	{ "bind after the space emptied", bind_after_empty_flow },
 	{ "devlist", devlist_flow },
 	{ "devinfo_get(bdf)", devinfo_bdf },

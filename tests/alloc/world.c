@@ -6,7 +6,7 @@
 #include "alloc.h"
 #include "emu.h"
 
-void alloc_world(void)
+static void world(enum emu_profile profile)
 {
 	const struct emu_dev_cfg devs[] = {
 		{ .bdf = BDF_A, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 20,
@@ -17,10 +17,20 @@ void alloc_world(void)
 	};
 	size_t i;
 
-	if (emu_init())
+	if (emu_init() || emu_set_profile(profile))
 		alloc_bad("emu_init failed");
 	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (emu_add_device(&devs[i]) != (int)i)
 			alloc_bad("emu_add_device(%s) failed", devs[i].bdf);
 	alloc_seam_install();
+}
+
+void alloc_world(void)
+{
+	world(EMU_PROFILE_CURRENT);
+}
+
+void alloc_world_type1(void)
+{
+	world(EMU_PROFILE_TYPE1);
 }

@@ -98,7 +98,7 @@ static struct emu_fd *fd_lookup(int fd)
 	return NULL;
 }
 
-static struct emu_file *file_of(int fd)
+struct emu_file *emu_file_of(int fd)
 {
 	struct emu_fd *e = fd_lookup(fd);
 
@@ -107,13 +107,13 @@ static struct emu_file *file_of(int fd)
 
 struct emu_ctx *emu_ctx_of_fd(int fd)
 {
-	struct emu_file *f = file_of(fd);
+	struct emu_file *f = emu_file_of(fd);
 
 	return f && f->kind == EMU_FILE_IOMMUFD ? f->ctx : NULL;
 }
 
 /* A real fd number, so numbers are unique and the library can close it. */
-static int fd_install(struct emu_file *file)
+int emu_fd_install(struct emu_file *file)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -136,6 +136,10 @@ static void file_put(struct emu_file *file)
 		return;
 	if (file->kind == EMU_FILE_IOMMUFD)
 		emu_ctx_put(file->ctx);
+	else if (file->kind == EMU_FILE_CONTAINER)
+		emu_t1_container_release(file);
+	else if (file->kind == EMU_FILE_GROUP)
+		emu_t1_group_release(file);
 	else
 		emu_vfio_release(file);
 	free(file);
@@ -171,7 +175,7 @@ static int open_iommufd(void)
 	file->kind = EMU_FILE_IOMMUFD;
 	file->ctx = ctx;
 	ctx->refs = 1;
-	fd = fd_install(file);
+	fd = emu_fd_install(file);
 	if (fd < 0) {
 		free(file);
 		free(ctx);
@@ -217,7 +221,7 @@ static int open_vfio(const char *name)
 		return -ENOMEM;
 	file->kind = EMU_FILE_VFIO;
 	file->dev = dev;
-	fd = fd_install(file);
+	fd = emu_fd_install(file);
 	if (fd < 0)
 		free(file);
 	return fd;
@@ -236,12 +240,22 @@ static int seam_open(const char *path, int flags, mode_t mode)
 		errno = err;
 		return -1;
 	}
-	if (!strcmp(path, "/dev/iommu"))
+	if (emu.profile == EMU_PROFILE_TYPE1) {
+		/* no iommufd, no cdevs: the legacy nodes only */
+		if (!strcmp(path, "/dev/vfio/vfio"))
+			ret = emu_t1_open_container();
+		else if (!strncmp(path, "/dev/vfio/", 10) &&
+			 !strchr(path + 10, '/'))
+			ret = emu_t1_open_group(path + 10);
+		else
+			ret = -ENOENT;
+	} else if (!strcmp(path, "/dev/iommu")) {
 		ret = open_iommufd();
-	else if (!strncmp(path, "/dev/vfio/devices/", 18))
+	} else if (!strncmp(path, "/dev/vfio/devices/", 18)) {
 		ret = open_vfio(path + 18);
-	else
+	} else {
 		ret = -ENOENT;	/* legacy /dev/vfio/vfio and groups: absent */
+	}
 	unlock();
 	if (ret < 0) {
 		errno = -ret;
@@ -282,7 +296,7 @@ static int seam_dup(int fd)
 		return fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	}
 	file = e->file;
-	nfd = fd_install(file);
+	nfd = emu_fd_install(file);
 	unlock();
 	if (nfd < 0) {
 		errno = -nfd;
@@ -297,7 +311,7 @@ static int seam_ioctl(int fd, unsigned long req, void *arg)
 	int ret, err;
 
 	lock();
-	file = file_of(fd);
+	file = emu_file_of(fd);
 	if (!file) {
 		unlock();
 		return ioctl(fd, req, arg);
@@ -306,6 +320,10 @@ static int seam_ioctl(int fd, unsigned long req, void *arg)
 		ret = -err;
 	else if (file->kind == EMU_FILE_IOMMUFD)
 		ret = emu_iommufd_ioctl(file->ctx, req, arg);
+	else if (file->kind == EMU_FILE_CONTAINER)
+		ret = emu_t1_container_ioctl(file, req, arg);
+	else if (file->kind == EMU_FILE_GROUP)
+		ret = emu_t1_group_ioctl(file, req, arg);
 	else
 		ret = emu_vfio_ioctl(file, req, arg);
 	unlock();
@@ -323,15 +341,16 @@ static ssize_t rw(int fd, void *buf, size_t len, off_t off, bool write)
 	int err;
 
 	lock();
-	file = file_of(fd);
+	file = emu_file_of(fd);
 	if (!file) {
 		unlock();
 		return write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
 	}
 	if (kernel_call(&err))
 		ret = -err;
-	else if (file->kind == EMU_FILE_IOMMUFD)
-		ret = -EINVAL;	/* iommufd has no read/write */
+	else if (file->kind != EMU_FILE_VFIO)
+		ret = -EINVAL;	/* iommufd and VFIO containers/groups have no
+				   read/write */
 	else
 		ret = emu_vfio_rw(file, buf, len, off, write);
 	unlock();
@@ -360,14 +379,14 @@ static void *seam_mmap(void *addr, size_t len, int prot, int flags, int fd,
 	int err = 0;
 
 	lock();
-	file = fd < 0 ? NULL : file_of(fd);
+	file = fd < 0 ? NULL : emu_file_of(fd);
 	if (!file) {
 		unlock();
 		return mmap(addr, len, prot, flags, fd, off);
 	}
 	if (kernel_call(&err))
 		;
-	else if (file->kind == EMU_FILE_IOMMUFD)
+	else if (file->kind != EMU_FILE_VFIO)
 		err = ENODEV;	/* nothing to mmap without a vIOMMU queue */
 	else
 		ret = emu_vfio_mmap(file, addr, len, prot, flags, off, &err);
@@ -418,11 +437,16 @@ static int seam_fstat(int fd, struct stat *st)
 	int ret;
 
 	lock();
-	file = file_of(fd);
-	if (file)
-		rdev = file->kind == EMU_FILE_IOMMUFD ?
-			       makedev(EMU_IOMMU_MAJOR, EMU_IOMMU_MINOR) :
-			       makedev(EMU_VFIO_MAJOR, file->dev->minor);
+	file = emu_file_of(fd);
+	if (file && file->kind == EMU_FILE_IOMMUFD)
+		rdev = makedev(EMU_IOMMU_MAJOR, EMU_IOMMU_MINOR);
+	else if (file && file->kind == EMU_FILE_CONTAINER)
+		rdev = makedev(EMU_IOMMU_MAJOR, EMU_VFIO_CONTAINER_MINOR);
+	else if (file && file->kind == EMU_FILE_GROUP)
+		rdev = makedev(EMU_GROUP_MAJOR, (unsigned int)file->group->id);
+	else if (file)	/* a group's device fd is an anon inode: no rdev */
+		rdev = file->from_group ? 0 :
+		       makedev(EMU_VFIO_MAJOR, file->dev->minor);
 	unlock();
 	ret = fstat(fd, st);
 	if (!ret && file) {
@@ -487,6 +511,7 @@ static void teardown(void)
 	emu_sysfs_remove();
 	emu.calls = emu.fail_at = 0;
 	emu.selected_fd = -1;
+	emu.profile = EMU_PROFILE_CURRENT;
 	emu.up = false;
 }
 
@@ -544,6 +569,21 @@ void emu_fini(void)
 const char *emu_sysfs_root(void)
 {
 	return emu.root;
+}
+
+int emu_set_profile(enum emu_profile profile)
+{
+	int ret = 0;
+
+	lock();
+	if (!emu.up || profile > EMU_PROFILE_TYPE1)
+		ret = -EINVAL;
+	else if (emu.ndevs)
+		ret = -EBUSY;	/* devices were made for the other one */
+	else
+		emu.profile = profile;
+	unlock();
+	return ret;
 }
 
 static bool valid_bdf(const char *s)
@@ -608,7 +648,8 @@ int emu_add_device(const struct emu_dev_cfg *cfg)
 	dev->cfg.driver = dev->driver;
 	dev->vfio = strstr(dev->driver, "vfio") != NULL;
 	dev->variant = dev->vfio && strcmp(dev->driver, "vfio-pci");
-	dev->cdev = dev->vfio && !cfg->no_cdev;
+	dev->cdev = dev->vfio && !cfg->no_cdev &&
+		    emu.profile != EMU_PROFILE_TYPE1;
 	dev->minor = dev->cdev ? dev->index : -1;
 	dev->has_resv = true;
 	if (cfg->iommu == EMU_IOMMU_SMMUV3) {
@@ -711,7 +752,8 @@ int emu_vfio_bind(int vfio_index)
 		goto out;
 	}
 	snprintf(dev->driver, sizeof(dev->driver), "vfio-pci");
-	dev->vfio = dev->cdev = true;
+	dev->vfio = true;
+	dev->cdev = emu.profile != EMU_PROFILE_TYPE1;
 	dev->minor = free_minor();
 	ret = emu_sysfs_add_driver(dev);
 	if (ret) {
@@ -720,7 +762,7 @@ int emu_vfio_bind(int vfio_index)
 		dev->minor = -1;
 		goto out;
 	}
-	ret = dev->minor;
+	ret = dev->cdev ? dev->minor : 0;
 out:
 	unlock();
 	return ret;

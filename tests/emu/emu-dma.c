@@ -133,6 +133,11 @@ static int dma(int index, uint32_t pasid, uint64_t iova, void *buf,
 
 	lock();
 	dev = emu_dev_by_index(index);
+	if (dev && dev->group->container) {	/* the type1 profile */
+		ret = pasid ? -EFAULT : emu_t1_dma(dev, iova, p, len, write);
+		unlock();
+		return ret;
+	}
 	hwpt = dev ? domain_of(dev, pasid) : NULL;
 	if (!dev)
 		ret = -ENODEV;

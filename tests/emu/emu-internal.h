@@ -25,6 +25,8 @@
 #define EMU_VFIO_MAJOR	 511
 #define EMU_IOMMU_MAJOR	 10	/* /dev/iommu is a misc device */
 #define EMU_IOMMU_MINOR	 123
+#define EMU_VFIO_CONTAINER_MINOR 196	/* /dev/vfio/vfio, misc too */
+#define EMU_GROUP_MAJOR	 510	/* the "vfio" char major of group nodes */
 #define EMU_NO_PASID	 0	/* IOMMU_NO_PASID: the RID */
 /* The default domain aperture: 48-bit input addresses (Intel MGAW 48,
  * SMMUv3 IAS 48); emu-ioas.c aperture_last() has the vendors that differ. */
@@ -120,8 +122,29 @@ struct emu_attach {
 	size_t ndevs, devs_cap;
 };
 
+/* One DMA mapping of a type1 container (vfio_dma). */
+struct emu_t1dma {
+	uint64_t iova, size, vaddr;
+	int prot;
+};
+
+/* A /dev/vfio/vfio container with the type1 driver (vfio_iommu). */
+struct emu_container {
+	unsigned int refs;	/* its files + the groups set into it */
+	unsigned int ngroups;
+	int iommu_type;		/* 0 until VFIO_SET_IOMMU */
+	struct emu_t1dma *dmas;	/* sorted by iova */
+	size_t ndmas, dmas_cap;
+	unsigned int dma_avail;
+};
+
 struct emu_group {
 	struct emu_group *next;
+	/* the type1 profile: the open /dev/vfio/<id>, its container, and the
+	 * device fds it gave out */
+	struct emu_file *t1_file;
+	struct emu_container *container;
+	unsigned int t1_devs;
 	int id;
 	struct emu_ctx *owner;	/* DMA owner while devices are bound */
 	unsigned int nbound;
@@ -158,13 +181,21 @@ struct emu_dev {
 	size_t npasids, pasids_cap;
 };
 
-enum emu_file_kind { EMU_FILE_IOMMUFD, EMU_FILE_VFIO };
+enum emu_file_kind {
+	EMU_FILE_IOMMUFD,
+	EMU_FILE_VFIO,
+	EMU_FILE_CONTAINER,	/* /dev/vfio/vfio */
+	EMU_FILE_GROUP,		/* /dev/vfio/<group> */
+};
 
 struct emu_file {
 	enum emu_file_kind kind;
 	unsigned int refs;	/* fds (dup) */
 	struct emu_ctx *ctx;	/* IOMMUFD */
 	struct emu_dev *dev;	/* VFIO */
+	bool from_group;	/* VFIO: from VFIO_GROUP_GET_DEVICE_FD */
+	struct emu_container *container;	/* CONTAINER */
+	struct emu_group *group;		/* GROUP */
 };
 
 struct emu_fd {
@@ -195,6 +226,7 @@ struct emu_state {
 	unsigned int calls, fail_at;
 	int fail_err;
 	int selected_fd;
+	enum emu_profile profile;
 	struct pasid_sys sys;
 };
 
@@ -205,6 +237,9 @@ struct emu_dev *emu_dev_by_index(int index);
 void emu_ctx_get(struct emu_ctx *ctx);
 void emu_ctx_put(struct emu_ctx *ctx);
 struct emu_ctx *emu_ctx_of_fd(int fd);
+struct emu_file *emu_file_of(int fd);
+/* A new fd for file (a real number); it takes a reference. */
+int emu_fd_install(struct emu_file *file);
 
 /* One iommufd ioctl in flight (iommufd_ucmd): cmd is the kernel copy. */
 struct emu_ucmd {
@@ -246,6 +281,22 @@ int emu_ioas_reserve(struct emu_obj *ioas, uint64_t start, uint64_t last,
 void emu_ioas_unreserve(struct emu_obj *ioas, const void *owner);
 struct emu_area *emu_ioas_find_area(struct emu_obj *ioas, uint64_t iova);
 unsigned long emu_ioas_bytes(struct emu_obj *ioas);
+/* Is [va, +len) mapped readable (and writable) here: 0 or -EFAULT. */
+int emu_va_pinnable(uint64_t va, uint64_t len, bool write);
+/* The last IOVA of a domain's aperture on that IOMMU. */
+uint64_t emu_aperture_last(enum emu_iommu iommu);
+
+/* emu-type1.c: the type1-only profile's container and group files */
+int emu_t1_open_container(void);
+int emu_t1_open_group(const char *name);
+int emu_t1_container_ioctl(struct emu_file *file, unsigned long req,
+			   void *arg);
+int emu_t1_group_ioctl(struct emu_file *file, unsigned long req, void *arg);
+void emu_t1_container_release(struct emu_file *file);
+void emu_t1_group_release(struct emu_file *file);
+void emu_t1_device_release(struct emu_file *file);
+int emu_t1_dma(struct emu_dev *dev, uint64_t iova, uint8_t *buf, size_t len,
+	       bool write);
 
 /* emu-device.c */
 int emu_device_bind(struct emu_dev *dev, struct emu_ctx *ctx,

@@ -97,7 +97,7 @@ static void pages_put(struct emu_pages *p)
  * Is [va, va + len) mapped readable (and writable) in this process? What
  * pin_user_pages() would find; EFAULT otherwise.
  */
-static int va_check(uint64_t va, uint64_t len, bool write)
+int emu_va_pinnable(uint64_t va, uint64_t len, bool write)
 {
 	uint64_t cur = va, end = va + len;
 	char line[512];
@@ -133,7 +133,7 @@ static int pin(const struct piece *p)
 	 * domain) */
 	if (p->pages->file)
 		return p->pages->map ? 0 : -EINVAL;
-	return va_check(p->pages->uptr + p->off, p->len, p->pages->writable);
+	return emu_va_pinnable(p->pages->uptr + p->off, p->len, p->pages->writable);
 }
 
 /* iopt_alloc_user_pages */
@@ -655,7 +655,7 @@ void emu_ioas_unreserve(struct emu_obj *ioas, const void *owner)
  * grows its top level up to a 64-bit VA space, so its aperture ends at
  * U64_MAX and iopt_table_add_domain() reserves nothing).
  */
-static uint64_t aperture_last(enum emu_iommu iommu)
+uint64_t emu_aperture_last(enum emu_iommu iommu)
 {
 	switch (iommu) {
 	case EMU_IOMMU_AMD:
@@ -676,7 +676,7 @@ static uint64_t aperture_last(enum emu_iommu iommu)
  */
 int emu_ioas_add_domain(struct emu_obj *ioas, struct emu_obj *hwpt)
 {
-	uint64_t last = aperture_last(hwpt->iommu);
+	uint64_t last = emu_aperture_last(hwpt->iommu);
 	size_t i;
 	int ret;
 

@@ -263,8 +263,9 @@ static int get_region_info(void *arg)
  * unknown requests ENOTTY. */
 int emu_vfio_ioctl(struct emu_file *file, unsigned long req, void *arg)
 {
+	/* BIND is for cdev fds only: a group's device fd gets EINVAL */
 	if (req == KABI_VFIO_DEVICE_BIND_IOMMUFD)
-		return bind(file, arg);
+		return file->from_group ? -EINVAL : bind(file, arg);
 	if (file->dev->bound != file)
 		return -EINVAL;
 	switch (req) {
@@ -343,6 +344,10 @@ void emu_vfio_release(struct emu_file *file)
 {
 	struct emu_dev *dev = file->dev;
 
+	if (file->from_group) {
+		emu_t1_device_release(file);
+		return;
+	}
 	if (dev->bound == file) {
 		emu_device_unbind(dev);
 		dev->bound = NULL;

@@ -25,6 +25,18 @@ enum emu_iommu {
 	EMU_IOMMU_VIRTIO,	/* hw_info type NONE */
 };
 
+/*
+ * Kernel generations (doc/kernel-rules.md §10). CURRENT: /dev/iommu and the
+ * VFIO cdevs, no legacy nodes. TYPE1: a kernel without CONFIG_IOMMUFD (every
+ * Debian kernel): no /dev/iommu, no VFIO cdevs (/dev/vfio/devices/vfioN), but the container
+ * /dev/vfio/vfio and a node /dev/vfio/<group> per group with a VFIO-bound
+ * device, with the type1 IOMMU driver.
+ */
+enum emu_profile {
+	EMU_PROFILE_CURRENT,
+	EMU_PROFILE_TYPE1,
+};
+
 struct emu_dev_cfg {
 	const char *bdf;	/* "0000:00:04.0" */
 	enum emu_iommu iommu;
@@ -60,6 +72,12 @@ void emu_fini(void);
  * -errno (EINVAL bad cfg, EEXIST same BDF twice). */
 int emu_add_device(const struct emu_dev_cfg *cfg);
 const char *emu_sysfs_root(void);
+/* Pick the kernel generation; before the first emu_add_device (-EBUSY
+ * after). emu_init starts with EMU_PROFILE_CURRENT. */
+int emu_set_profile(enum emu_profile profile);
+/* The DMA mappings of the type1 container the device's group is set into;
+ * -ENOENT if it is in none, -ENODEV no such index. */
+int emu_t1_dma_entries(int vfio_index);
 
 /*
  * Unbind the device from its VFIO driver (its cdev and vfio-dev entry go,
@@ -104,7 +122,8 @@ bool emu_hwpt_is_auto(uint32_t hwpt_id);
 int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va);
 
 /*
- * DMA through the device's translation as the device would do it (the RID if
+ * DMA through the device's translation (in the type1 profile: through its
+ * group's container, pasid 0 only) as the device would do it (the RID if
  * pasid == 0, else that PASID). -EFAULT when blocked or unmapped (an IOMMU
  * fault; also a PASID-tagged DMA from a device without PASIDs), -EPERM on a
  * permission fault (write to a mapping without WRITEABLE, read from one

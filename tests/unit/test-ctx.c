@@ -139,7 +139,14 @@ START_TEST(opts_trailing)
 	big.o.reserved = 1;
 	ck_assert_int_eq(pasid_ctx_open(&ctx, &big.o), -EINVAL);
 	ck_assert_errmsg("reserved");
+	big.o.reserved = 0;
+	big.o.reserved2 = 1;
+	ck_assert_int_eq(pasid_ctx_open(&ctx, &big.o), -EINVAL);
+	ck_assert_errmsg("reserved");
+	/* backend (an enum) is followed by reserved2, the last field */
 	ck_assert_uint_eq(offsetof(struct pasid_ctx_opts, reserved) + 4,
+			  offsetof(struct pasid_ctx_opts, backend));
+	ck_assert_uint_eq(offsetof(struct pasid_ctx_opts, reserved2) + 4,
 			  sizeof(struct pasid_ctx_opts));
 }
 END_TEST

@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The legacy VFIO backend: a type1 container (/dev/vfio/vfio) per address
+ * space and the IOMMU groups (/dev/vfio/<group>) of the devices, for kernels
+ * without iommufd (doc/kernel-rules.md §10). RID DMA mapping only.
+ *
+ * - A group joins its address space's container at the first attach of one
+ *   of its devices; the first group sets the container's IOMMU (type1v2).
+ *   Only then does the kernel give out the device fd (§10.2), so a device
+ *   opened here has no fd before its first attach, and a detach closes it:
+ *   a group leaves a container only when no device fd of it is open.
+ * - Type1 has no IOVA allocator (§10.4): the library picks the IOVA from the
+ *   container's IOVA ranges and the mapping record, and reserves it in the
+ *   record before the kernel maps it, so two threads never pick the same.
+ * - The last group leaving a container drops every mapping (§10.1): a
+ *   detach that would do so while mappings exist is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "discover.h"
+#include "internal.h"
+#include "kabi.h"
+#include "sys.h"
+
+#define CONTAINER_PATH "/dev/vfio/vfio"
+
+/* An IOMMU group the context has open (its node opens once, §10.2). */
+struct t1_group {
+	struct list_head ctx_node;	/* in ctx->t1_groups */
+	int id, fd;
+	unsigned int devs;		/* open devices of it */
+	unsigned int attached;		/* of those, attached */
+	struct pasid_as *as;		/* the container it is in, or NULL */
+};
+
+static uint64_t page(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* raw: the ioctl's return value (GET_API_VERSION, CHECK_EXTENSION and
+ * GET_DEVICE_FD answer in it), or -errno */
+static int raw_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r = pasid_sys->ioctl(fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+/* Opens a container and checks it speaks type1v2: the fd or -errno. */
+static int container_open(struct pasid_ctx *ctx)
+{
+	int fd = sys_open(CONTAINER_PATH, O_RDWR), r;
+
+	if (fd < 0)
+		return pasid_kerr(ctx, -fd, "open(" CONTAINER_PATH ")", "%s",
+				  fd == -ENOENT ?
+				  "no VFIO container either: load vfio-pci (modprobe vfio-pci) and enable the IOMMU (intel_iommu=on, amd_iommu=on)" :
+				  "no permission: run as root or give your user /dev/vfio/vfio and the group nodes /dev/vfio/<group>");
+	r = raw_ioctl(fd, KABI_VFIO_GET_API_VERSION, NULL);
+	if (r != KABI_VFIO_API_VERSION) {
+		sys_close(fd);
+		return pasid_err(ctx, EOPNOTSUPP,
+				 "VFIO_GET_API_VERSION answered %d, not %d: an unknown VFIO",
+				 r, KABI_VFIO_API_VERSION);
+	}
+	r = raw_ioctl(fd, KABI_VFIO_CHECK_EXTENSION,
+		      (void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
+	if (r != 1) {
+		sys_close(fd);
+		return pasid_err(ctx, EOPNOTSUPP,
+				 "the VFIO container has no type1v2 IOMMU driver: load vfio_iommu_type1");
+	}
+	return fd;
+}
+
+static int t1_ctx_open(struct pasid_ctx *ctx)
+{
+	int fd = container_open(ctx);
+
+	if (fd < 0)
+		return fd;
+	sys_close(fd);	/* a probe: each address space opens its own */
+	return 0;
+}
+
+static void t1_ctx_close(struct pasid_ctx *ctx)
+{
+	(void)ctx;	/* the groups went with the devices */
+}
+
+/* ---- address spaces ---- */
+
+static int t1_as_new(struct pasid_as *as)
+{
+	int fd = container_open(as->ctx);
+
+	if (fd < 0)
+		return fd;
+	as->container = fd;
+	return 0;
+}
+
+/* Read the container's IOVA ranges (§10.3) into as, under as->lock. */
+static int refresh_ranges(struct pasid_as *as)
+{
+	const unsigned int max_tries = 4;
+	struct kabi_vfio_iommu_type1_info *info;
+	struct pasid_iova_range *r = NULL;
+	uint32_t sz = sizeof(*info), off, nr = 0, i;
+	unsigned int tries;
+	uint8_t *buf = NULL, *grown;
+	int ret;
+
+	for (tries = 0; tries < max_tries; tries++) {
+		grown = realloc(buf, sz);
+		if (!grown) {
+			free(buf);
+			return pasid_err(as->ctx, ENOMEM, "out of memory");
+		}
+		buf = grown;
+		memset(buf, 0, sz);
+		info = (void *)buf;
+		info->argsz = sz;
+		ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_GET_INFO, info);
+		if (ret) {
+			free(buf);
+			return pasid_kerr(as->ctx, -ret, "VFIO_IOMMU_GET_INFO",
+					  "reading the container's IOVA ranges");
+		}
+		if (info->argsz <= sz)
+			break;
+		sz = info->argsz;	/* the chain needs more room */
+	}
+	info = (void *)buf;
+	off = (info->flags & KABI_VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
+	/* walk by id; each entry must lie in the buffer and the chain only
+	 * go forward, so a bad answer cannot loop or read outside */
+	while (off && off >= sizeof(*info) &&
+	       off + sizeof(struct kabi_vfio_info_cap_header) <= sz) {
+		struct kabi_vfio_info_cap_header h;
+		struct kabi_vfio_iommu_type1_info_cap_iova_range c;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.id == KABI_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE &&
+		    off + sizeof(c) <= sz) {
+			memcpy(&c, buf + off, sizeof(c));
+			if (c.nr_iovas > (sz - off - sizeof(c)) /
+					 sizeof(struct kabi_vfio_iova_range))
+				break;
+			nr = c.nr_iovas;
+			r = calloc(nr ? nr : 1, sizeof(*r));
+			if (!r) {
+				free(buf);
+				return pasid_err(as->ctx, ENOMEM, "out of memory");
+			}
+			for (i = 0; i < nr; i++) {
+				struct kabi_vfio_iova_range v;
+
+				memcpy(&v, buf + off + sizeof(c) + i * sizeof(v),
+				       sizeof(v));
+				r[i].start = v.start;
+				r[i].last = v.end;
+			}
+			break;
+		}
+		if (h.next <= off)
+			break;
+		off = h.next;
+	}
+	free(buf);
+	if (!r) {
+		/* a kernel before the capability (5.4): the whole space */
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return pasid_err(as->ctx, ENOMEM, "out of memory");
+		r[0].last = UINT64_MAX;
+		nr = 1;
+	}
+	lock_take(&as->lock);
+	free(as->ranges);
+	as->ranges = r;
+	as->nranges = nr;
+	lock_give(&as->lock);
+	return 0;
+}
+
+static int t1_iova_ranges(struct pasid_as *as, struct pasid_iova_range *out,
+			  unsigned int n, uint64_t *alignment)
+{
+	unsigned int i, num;
+
+	lock_take(&as->lock);
+	if (!as->ranges) {
+		/* no IOMMU yet: like an IOAS without a domain */
+		num = 1;
+		if (n) {
+			out[0].start = 0;
+			out[0].last = UINT64_MAX;
+		}
+		if (alignment)
+			*alignment = 1;
+	} else {
+		num = as->nranges;
+		for (i = 0; i < n && i < num; i++)
+			out[i] = as->ranges[i];
+		if (alignment)
+			*alignment = page();
+	}
+	lock_give(&as->lock);
+	return (int)num;
+}
+
+/* ---- map and unmap ---- */
+
+static bool fits(const struct pasid_as *as, uint64_t at, uint64_t len)
+{
+	unsigned int i;
+
+	if (at + len - 1 < at)
+		return false;
+	for (i = 0; i < as->nranges; i++)
+		if (at >= as->ranges[i].start && at + len - 1 <= as->ranges[i].last)
+			return true;
+	return false;
+}
+
+/* The first IOVA >= lo where len fits before the next mapping and inside
+ * a range; as->lock held. Above the highest mapping first (O(1), where a
+ * steady stream of maps lands), else a first-fit walk of the record in
+ * IOVA order: linear in the mappings (maprec has no gap index). */
+static bool pick_iova(struct pasid_as *as, uint64_t len, uint64_t *iova)
+{
+	const struct maprec_entry *e, *hi = as->rec.highest;
+	uint64_t lo = page();	/* never 0, as iommufd's allocator */
+	unsigned int i;
+
+	if (hi && hi->iova + hi->len > hi->iova &&
+	    fits(as, hi->iova + hi->len, len)) {
+		*iova = hi->iova + hi->len;
+		return true;
+	}
+	for (i = 0; i < as->nranges; i++) {
+		uint64_t at = as->ranges[i].start > lo ? as->ranges[i].start : lo;
+
+		at = (at + page() - 1) & ~(page() - 1);
+		for (e = maprec_first(&as->rec); e; e = maprec_next(e)) {
+			if (e->iova + e->len <= at)
+				continue;
+			if (e->iova >= at && e->iova - at >= len)
+				break;		/* the gap before e */
+			at = e->iova + e->len;
+			if (!at)
+				break;		/* ends at the top */
+		}
+		if (at && fits(as, at, len)) {
+			*iova = at;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int map_failed(struct pasid_as *as, int err, uint64_t iova,
+		      uint64_t len)
+{
+	const char *call = "VFIO_IOMMU_MAP_DMA";
+
+	switch (err) {
+	case ENOSPC:
+		return pasid_kerr(as->ctx, err, call,
+				  "the container's DMA entry limit is reached: VFIO type1 allows 65535 mappings per container by default; map fewer, larger buffers, or raise it (modprobe vfio_iommu_type1 dma_entry_limit=N)");
+	case EEXIST:
+		return pasid_kerr(as->ctx, err, call,
+				  "[0x%" PRIx64 ", +0x%" PRIx64 ") overlaps an existing mapping (one made with a raw ioctl?)",
+				  iova, len);
+	case EINVAL:
+		return pasid_kerr(as->ctx, err, call,
+				  "[0x%" PRIx64 ", +0x%" PRIx64 ") is outside the IOVA ranges (see pasid_as_iova_ranges) or no device is attached to the address space yet",
+				  iova, len);
+	case ENOMEM:
+		return pasid_kerr(as->ctx, err, call,
+				  "pinning failed: raise RLIMIT_MEMLOCK (ulimit -l) or map less");
+	case EFAULT:
+		return pasid_kerr(as->ctx, err, call,
+				  "the kernel could not pin the buffer: it is not mapped in this process, or read-only memory mapped with PASID_MAP_WRITE");
+	default:
+		return pasid_kerr(as->ctx, err, call, "mapping 0x%" PRIx64 " bytes",
+				  len);
+	}
+}
+
+static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
+		  unsigned int flags, uint64_t *iova)
+{
+	struct kabi_vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = (flags & PASID_MAP_READ ? KABI_VFIO_DMA_MAP_FLAG_READ : 0) |
+			 (flags & PASID_MAP_WRITE ? KABI_VFIO_DMA_MAP_FLAG_WRITE : 0),
+		.vaddr = (uintptr_t)buf,
+		.size = len,
+	};
+	struct maprec_entry *taken = NULL;
+	int ret;
+
+	lock_take(&as->lock);
+	if (flags & PASID_MAP_FIXED_IOVA) {
+		m.iova = *iova;
+	} else if (!pick_iova(as, len, &m.iova)) {
+		lock_give(&as->lock);
+		return pasid_err(as->ctx, ENOSPC,
+				 "pasid_map: no free IOVA range of 0x%" PRIx64 " bytes is left in the address space%s",
+				 len, as->ranges ? "" : " (no device is attached yet: with VFIO type1 the IOVA ranges are known once one is)");
+	}
+	/* reserved in the record before the kernel is asked: another
+	 * thread's pick skips it */
+	ret = maprec_add(&as->rec, m.iova, len, (uintptr_t)buf);
+	if (!ret)
+		as->mapped_bytes += len;
+	lock_give(&as->lock);
+	if (ret == -EEXIST)
+		return pasid_err(as->ctx, EEXIST,
+				 "pasid_map: [0x%" PRIx64 ", +0x%" PRIx64 ") overlaps an existing mapping: unmap it first or map elsewhere",
+				 m.iova, len);
+	if (ret)
+		return pasid_err(as->ctx, -ret, ret == -ENOMEM ?
+				 "out of memory for the mapping record" :
+				 "pasid_map: IOVA 0x%" PRIx64 " + 0x%" PRIx64 " runs past the top of the address space",
+				 m.iova, len);
+	ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_MAP_DMA, &m);
+	if (!ret) {
+		*iova = m.iova;
+		return 0;
+	}
+	lock_take(&as->lock);
+	if (!maprec_take(&as->rec, m.iova, len, &taken, NULL))
+		maprec_release(&as->rec, taken);
+	as->mapped_bytes -= len;
+	lock_give(&as->lock);
+	return map_failed(as, -ret, m.iova, len);
+}
+
+static int t1_unmap_one(struct pasid_as *as, uint64_t iova, uint64_t len,
+			uint64_t *unmapped)
+{
+	struct kabi_vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .iova = iova, .size = len,
+	};
+	int ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
+
+	if (!ret && unmapped)
+		*unmapped = u.size;
+	return ret;
+}
+
+/* ---- groups and devices ---- */
+
+struct offender {
+	int group;
+	char bdf[16], driver[32];
+};
+
+static int find_offender(const char *bdf, void *arg)
+{
+	struct pasid_devinfo info = { .size = sizeof(info) };
+	struct offender *o = arg;
+
+	if (discover_devinfo(bdf, &info) || info.iommu_group != o->group ||
+	    !info.driver[0] || strstr(info.driver, "vfio"))
+		return 0;
+	snprintf(o->bdf, sizeof(o->bdf), "%s", info.bdf);
+	snprintf(o->driver, sizeof(o->driver), "%s", info.driver);
+	return 1;
+}
+
+/* EPERM: the group is not viable (§10.2): name the device that makes it so. */
+static int not_viable(struct pasid_ctx *ctx, const char *call,
+		      const char *name, int group)
+{
+	struct offender o = { .group = group };
+
+	if (discover_scan_pci(find_offender, &o) == 1)
+		return pasid_kerr(ctx, EPERM, call,
+				  "%s: its IOMMU group %d is not viable: %s, a device of the same group, is bound to the kernel driver %s; bind it to vfio-pci too, or unbind it",
+				  name, group, o.bdf, o.driver);
+	pasid_err_clear();
+	return pasid_kerr(ctx, EPERM, call,
+			  "%s: its IOMMU group %d is not viable: another device of the group is bound to a kernel driver; bind it to vfio-pci too, or unbind it",
+			  name, group);
+}
+
+/* The context's open group id, opening it if needed; ctx->lock held. */
+static int group_get(struct pasid_ctx *ctx, int id, const char *name,
+		     struct t1_group **gp)
+{
+	struct kabi_vfio_group_status st = { .argsz = sizeof(st) };
+	struct list_head *pos, *tmp;
+	struct t1_group *g;
+	char path[32];
+	int fd, ret;
+
+	list_for_each_safe(pos, tmp, &ctx->t1_groups) {
+		g = container_of(pos, struct t1_group, ctx_node);
+		if (g->id == id) {
+			g->devs++;
+			*gp = g;
+			return 0;
+		}
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
+	fd = sys_open(path, O_RDWR);
+	if (fd < 0)
+		return pasid_kerr(ctx, -fd, "open", "%s (group of %s): %s", path,
+				  name, fd == -EBUSY ?
+				  "the group is open elsewhere: in another process or context" :
+				  "could not open the VFIO group node");
+	ret = sys_ioctl(fd, KABI_VFIO_GROUP_GET_STATUS, &st);
+	if (ret) {
+		sys_close(fd);
+		return pasid_kerr(ctx, -ret, "VFIO_GROUP_GET_STATUS", "%s", path);
+	}
+	if (!(st.flags & KABI_VFIO_GROUP_FLAGS_VIABLE)) {
+		sys_close(fd);
+		return not_viable(ctx, "VFIO_GROUP_GET_STATUS", name, id);
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		sys_close(fd);
+		return pasid_err(ctx, ENOMEM, "out of memory for a group");
+	}
+	g->id = id;
+	g->fd = fd;
+	g->devs = 1;
+	list_add_tail(&g->ctx_node, &ctx->t1_groups);
+	*gp = g;
+	return 0;
+}
+
+static void group_put(struct t1_group *g)
+{
+	if (--g->devs)
+		return;
+	list_del(&g->ctx_node);
+	sys_close(g->fd);
+	free(g);
+}
+
+static int t1_dev_open(struct pasid_ctx *ctx, const char *name,
+		       struct pasid_dev **devp)
+{
+	struct pasid_devinfo info = { .size = sizeof(info) };
+	struct pasid_dev *dev;
+	char bdf[16];
+	int ret;
+
+	ret = discover_find(name, bdf);
+	if (!ret)
+		ret = discover_devinfo(bdf, &info);
+	if (ret) {
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		return ret;
+	}
+	if (strcmp(info.driver, "vfio-pci"))
+		return pasid_err(ctx, EBUSY,
+				 "%s is bound to %s, not vfio-pci: bind it to vfio-pci (driverctl set-override %s vfio-pci)",
+				 bdf, info.driver[0] ? info.driver : "no driver", bdf);
+	if (info.iommu_group < 0)
+		return pasid_err(ctx, ENODEV,
+				 "%s has no IOMMU group: enable the IOMMU", bdf);
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return pasid_err(ctx, ENOMEM, "out of memory for a device");
+	dev->ctx = ctx;
+	dev->fd = -1;
+	dev->group = info.iommu_group;
+	snprintf(dev->name, sizeof(dev->name), "%s", bdf);
+	dev->caps.size = sizeof(dev->caps);
+	dev->caps.vendor = info.iommu_vendor != PASID_IOMMU_UNKNOWN ?
+			   info.iommu_vendor : PASID_IOMMU_OTHER;
+	dev->caps.backend = PASID_BACKEND_TYPE1;
+	ctx_lock(ctx);
+	ret = group_get(ctx, dev->group, bdf, &dev->t1);
+	if (!ret)
+		list_add_tail(&dev->ctx_node, &ctx->devs);
+	ctx_unlock(ctx);
+	if (ret) {
+		free(dev);
+		return ret;
+	}
+	*devp = dev;
+	return 0;
+}
+
+/* The group leaves its container; ctx->lock held. */
+static void group_leave(struct t1_group *g)
+{
+	struct pasid_as *as = g->as;
+	int ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
+
+	if (ret)
+		pasid_log(as->ctx, PASID_LOG_WARN,
+			  "VFIO_GROUP_UNSET_CONTAINER of group %d failed (%d)",
+			  g->id, ret);
+	g->as = NULL;
+	if (--as->ngroups) {
+		pasid_log_hold(true);
+		if (refresh_ranges(as))	/* keep the narrower ones */
+			pasid_err_clear();
+		pasid_log_hold(false);
+		return;
+	}
+	/* the kernel released the IOMMU driver (§10.1) */
+	as->iommu_set = false;
+	lock_take(&as->lock);
+	free(as->ranges);
+	as->ranges = NULL;
+	as->nranges = 0;
+	lock_give(&as->lock);
+}
+
+/* ctx->lock held; force: the address space or device is going away */
+static int detach_locked(struct pasid_dev *dev, bool force)
+{
+	struct pasid_as *as = dev->rid_as;
+	struct t1_group *g = dev->t1;
+
+	if (!as)
+		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
+				 dev->name);
+	if (!force && g->attached == 1 && as->ngroups == 1 && as->rec.count)
+		return pasid_err(dev->ctx, EBUSY,
+				 "%s: the last device of the address space's VFIO type1 container: leaving it would drop all %zu mappings; unmap them first or free the address space",
+				 dev->name, as->rec.count);
+	/* the group can leave only once no device fd of it is open (§10.2) */
+	sys_close(dev->fd);
+	dev->fd = -1;
+	dev->rid_as = NULL;
+	if (!--g->attached)
+		group_leave(g);
+	return 0;
+}
+
+static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
+{
+	struct pasid_ctx *ctx = dev->ctx;
+	struct t1_group *g = dev->t1;
+	bool joined = false;
+	int ret, fd;
+
+	if (dev->rid_as == as)
+		return 0;
+	if (dev->rid_as)
+		return pasid_err(ctx, EBUSY,
+				 "%s: attached to another address space; VFIO type1 cannot move a device between containers: pasid_detach_rid first",
+				 dev->name);
+	if (g->as && g->as != as)
+		return pasid_err(ctx, EBUSY,
+				 "%s: its IOMMU group %d is in another address space's container (a device of the group is attached there): with VFIO type1 the devices of a group share one address space",
+				 dev->name, g->id);
+	if (!g->as) {
+		ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_SET_CONTAINER,
+				&as->container);
+		if (ret == -EPERM)
+			return not_viable(ctx, "VFIO_GROUP_SET_CONTAINER",
+					  dev->name, g->id);
+		if (ret)
+			return pasid_kerr(ctx, -ret, "VFIO_GROUP_SET_CONTAINER",
+					  "%s: group %d%s", dev->name, g->id,
+					  ret == -EINVAL ? ": its reserved regions or aperture overlap a mapping of the address space" : "");
+		if (!as->iommu_set) {
+			ret = sys_ioctl(as->container, KABI_VFIO_SET_IOMMU,
+					(void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
+			if (ret) {
+				sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER,
+					  NULL);
+				return pasid_kerr(ctx, -ret, "VFIO_SET_IOMMU",
+						  "%s: type1v2", dev->name);
+			}
+			as->iommu_set = true;
+		}
+		g->as = as;
+		as->ngroups++;
+		joined = true;
+		ret = refresh_ranges(as);
+		if (ret)
+			goto undo;
+	}
+	fd = raw_ioctl(g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, dev->name);
+	if (fd < 0) {
+		ret = pasid_kerr(ctx, -fd, "VFIO_GROUP_GET_DEVICE_FD", "%s%s",
+				 dev->name, fd == -EBUSY ?
+				 ": the device is open elsewhere" : "");
+		goto undo;
+	}
+	dev->fd = fd;
+	dev->rid_as = as;
+	g->attached++;
+	return 0;
+undo:
+	if (joined && !g->attached) {
+		pasid_log_hold(true);
+		group_leave(g);
+		pasid_log_hold(false);
+	}
+	return ret;
+}
+
+static int t1_detach_rid(struct pasid_dev *dev)
+{
+	return detach_locked(dev, false);
+}
+
+static void t1_dev_close(struct pasid_dev *dev)
+{
+	struct pasid_ctx *ctx = dev->ctx;
+
+	ctx_lock(ctx);
+	if (dev->rid_as)
+		detach_locked(dev, true);
+	list_del(&dev->ctx_node);
+	group_put(dev->t1);
+	ctx_unlock(ctx);
+	free(dev);
+}
+
+static void t1_as_free(struct pasid_as *as)
+{
+	struct pasid_ctx *ctx = as->ctx;
+	struct list_head *pos, *tmp;
+
+	ctx_lock(ctx);
+	list_for_each_safe(pos, tmp, &ctx->devs) {
+		struct pasid_dev *d = container_of(pos, struct pasid_dev,
+						   ctx_node);
+
+		if (d->rid_as == as)
+			detach_locked(d, true);
+	}
+	list_del(&as->ctx_node);
+	ctx_unlock(ctx);
+	/* no group is in it now: closing it unmaps nothing more */
+	sys_close(as->container);
+	maprec_fini(&as->rec);
+	free(as->ranges);
+	lock_destroy(&as->lock);
+	free(as);
+}
+
+const struct backend_ops backend_type1 = {
+	.id = PASID_BACKEND_TYPE1,
+	.name = "type1",
+	.ctx_open = t1_ctx_open,
+	.ctx_close = t1_ctx_close,
+	.as_new = t1_as_new,
+	.as_free = t1_as_free,
+	.iova_ranges = t1_iova_ranges,
+	.map = t1_map,
+	.unmap_one = t1_unmap_one,
+	.dev_open = t1_dev_open,
+	.dev_close = t1_dev_close,
+	.attach_rid = t1_attach_rid,
+	.detach_rid = t1_detach_rid,
+};

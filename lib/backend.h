@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * Backends: the kernel interfaces a context can speak, one table of
+ * operations each, chosen at pasid_ctx_open by probing (ctx.c).
+ *
+ * The iommufd backend is the library's own code in as.c, bind.c and
+ * device.c, called without an indirection so that pasid_map and pasid_unmap
+ * cost what they did; its table carries only the context's open. Every
+ * other backend replaces the operations in its table, and an operation it
+ * leaves NULL is one it cannot do: the public call answers -EOPNOTSUPP
+ * through backend_missing(), naming what is missing and what gives it.
+ */
+#ifndef LIBPASID_BACKEND_H
+#define LIBPASID_BACKEND_H
+
+#include <stdint.h>
+
+#include "libpasid/libpasid.h"
+
+struct pasid_devref;
+
+struct backend_ops {
+	enum pasid_backend id;
+	const char *name;
+	/* open the context's kernel side: 0, or -errno with the message set
+	 * (-ENOENT / -ENOTTY: the interface is not there) */
+	int (*ctx_open)(struct pasid_ctx *ctx);
+	void (*ctx_close)(struct pasid_ctx *ctx);
+
+	/* as the public calls, arguments already checked */
+	int (*as_new)(struct pasid_as *as);
+	void (*as_free)(struct pasid_as *as);
+	int (*iova_ranges)(struct pasid_as *as, struct pasid_iova_range *ranges,
+			   unsigned int n, uint64_t *alignment);
+	/* pasid_map with checked arguments (fixed IOVA or not), record too */
+	int (*map)(struct pasid_as *as, void *buf, uint64_t len,
+		   unsigned int flags, uint64_t *iova);
+	/* the kernel unmap of one recorded mapping */
+	int (*unmap_one)(struct pasid_as *as, uint64_t iova, uint64_t len,
+			 uint64_t *unmapped);
+	int (*map_file)(void);		/* NULL in every non-iommufd backend */
+	int (*copy)(void);
+	int (*dev_open)(struct pasid_ctx *ctx, const char *name,
+			struct pasid_dev **devp);
+	void (*dev_close)(struct pasid_dev *dev);
+	int (*attach_rid)(struct pasid_dev *dev, struct pasid_as *as);
+	int (*detach_rid)(struct pasid_dev *dev);
+	int (*bind)(void);		/* pasid_bind, unbind, rebind */
+};
+
+extern const struct backend_ops backend_iommufd;
+extern const struct backend_ops backend_type1;
+
+/* -EOPNOTSUPP: "<what> <needs>; <what the context lacks>", e.g. what =
+ * "pasid_bind: PASID binds need", needs = "iommufd and the VFIO cdev". */
+int backend_missing(struct pasid_ctx *ctx, const char *what,
+		    const char *needs);
+
+#endif

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * The public calls on a kernel without iommufd: the emulation's type1
+ * profile (doc/kernel-rules.md §10), where pasid_ctx_open falls back to the
+ * VFIO type1 backend. Map, unmap, fixed IOVAs, ranges, attach and detach
+ * with what users meet there (the DMA entry limit, no partial unmap, group
+ * viability), and the clear EOPNOTSUPP for what type1 cannot do.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "fixture.h"
+
+#define BDF "0000:00:04.0"
+
+static void setup(void)
+{
+	fx_setup_noctx();
+	ck_assert_int_eq(emu_set_profile(EMU_PROFILE_TYPE1), 0);
+	ck_assert_int_eq(fx_add(BDF, EMU_IOMMU_INTEL, 8), 0);
+	unsetenv("LIBPASID_BACKEND");
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+}
+
+/* an opened device attached to a fresh address space */
+static struct pasid_as *attached(struct pasid_dev **devp)
+{
+	struct pasid_as *as = fx_as();
+
+	*devp = fx_open(BDF);
+	ck_assert_int_eq(pasid_attach_rid(*devp, as, 0), 0);
+	return as;
+}
+
+START_TEST(t_probe_and_caps)
+{
+	struct pasid_caps caps = { .size = sizeof(caps) };
+	struct pasid_dev *dev = fx_open(BDF);
+
+	ck_assert_int_eq(pasid_dev_caps(dev, &caps), 0);
+	ck_assert_int_eq(caps.backend, PASID_BACKEND_TYPE1);
+	ck_assert_uint_eq(caps.pasid_width, 0);
+	ck_assert_int_eq(caps.vendor, PASID_IOMMU_INTEL_VTD);
+	ck_assert_int_eq(pasid_ctx_fd(fx.ctx), -EOPNOTSUPP);
+	ck_assert_errmsg("CONFIG_IOMMUFD is not set");
+	/* asking for iommufd on this kernel: its own error, no fallback */
+	{
+		struct pasid_ctx_opts o = { .size = sizeof(o),
+					    .backend = PASID_BACKEND_IOMMUFD };
+		struct pasid_ctx *c;
+
+		ck_assert_int_eq(pasid_ctx_open(&c, &o), -ENOENT);
+		ck_assert_errmsg("CONFIG_IOMMUFD");
+		setenv("LIBPASID_BACKEND", "iommufd", 1);
+		ck_assert_int_eq(pasid_ctx_open(&c, NULL), -ENOENT);
+		setenv("LIBPASID_BACKEND", "bogus", 1);
+		ck_assert_int_eq(pasid_ctx_open(&c, NULL), -EINVAL);
+		ck_assert_errmsg("LIBPASID_BACKEND=bogus");
+		unsetenv("LIBPASID_BACKEND");
+		o.backend = 7;
+		ck_assert_int_eq(pasid_ctx_open(&c, &o), -EINVAL);
+	}
+}
+END_TEST
+
+START_TEST(t_map_unmap)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+	uint64_t a, b, fixed = 0x40000000;
+	void *buf;
+
+	a = fx_map(as, 2, PASID_MAP_RW, &buf);
+	b = fx_map(as, 1, PASID_MAP_RW, NULL);
+	ck_assert_uint_ne(a, 0);
+	ck_assert(b >= a + 2 * FX_PAGE || b + FX_PAGE <= a);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 2);
+	fx_dma_check(0, 0, a, buf);
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &fixed), 0);
+	ck_assert_uint_eq(fixed, 0x40000000);
+	/* a fixed map over a mapping: EEXIST before the kernel is asked */
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &a), -EEXIST);
+	ck_assert_errmsg("overlaps");
+	/* no partial unmap */
+	ck_assert_int_eq(pasid_unmap(as, a + FX_PAGE, FX_PAGE), -ENOENT);
+	ck_assert_errmsg("in two");
+	ck_assert_int_eq(emu_t1_dma_entries(0), 3);
+	ck_assert_int_eq(pasid_unmap(as, a, 2 * FX_PAGE), 0);
+	ck_assert_int_eq(pasid_unmap(as, fixed, FX_PAGE), 0);
+	ck_assert_int_eq(pasid_unmap(as, b, FX_PAGE), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+	ck_assert_int_eq(pasid_unmap(as, b, FX_PAGE), -ENOENT);
+	/* a freed IOVA is given out again */
+	ck_assert_uint_eq(fx_map(as, 1, PASID_MAP_RW, NULL), a);
+}
+END_TEST
+
+/* a range covering whole mappings and the gaps between them */
+START_TEST(t_unmap_range)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+	uint64_t at[3];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		at[i] = 0x100000 + (uint64_t)i * 4 * FX_PAGE;
+		ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE,
+					   PASID_MAP_RW | PASID_MAP_FIXED_IOVA,
+					   &at[i]), 0);
+	}
+	ck_assert_int_eq(pasid_unmap(as, 0x100000, 12 * FX_PAGE), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+}
+END_TEST
+
+START_TEST(t_ranges)
+{
+	struct pasid_iova_range r[4];
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	uint64_t align;
+	uint64_t iova = 0xfee00000;
+
+	/* before any attach: the whole space, as an IOAS without a domain */
+	ck_assert_int_eq(pasid_as_iova_ranges(as, r, 4, &align), 1);
+	ck_assert_uint_eq(r[0].last, UINT64_MAX);
+	ck_assert_uint_eq(align, 1);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(pasid_as_iova_ranges(as, r, 4, &align), 2);
+	ck_assert_uint_eq(r[0].last, 0xfedfffffULL);
+	ck_assert_uint_eq(r[1].start, 0xfef00000ULL);
+	ck_assert_uint_eq(r[1].last, (1ULL << 48) - 1);
+	ck_assert_uint_eq(align, FX_PAGE);
+	ck_assert_int_eq(pasid_as_iova_ranges(as, NULL, 0, NULL), 2);
+	/* a fixed map into the MSI window: the kernel refuses it */
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova),
+			 -EINVAL);
+	ck_assert_errmsg("IOVA ranges");
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+}
+END_TEST
+
+START_TEST(t_attach_detach)
+{
+	struct pasid_dev *dev = fx_open(BDF), *d2;
+	struct pasid_as *as = fx_as(), *as2 = fx_as();
+	uint8_t cfg[2];
+	uint64_t iova;
+
+	ck_assert_int_eq(pasid_detach_rid(dev), -ENOENT);
+	/* no device fd before the first attach: the kernel gives it then */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);	/* again: no-op */
+	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), 0);
+	ck_assert_uint_eq(cfg[0] | cfg[1] << 8, 0x1234);
+	ck_assert_int_eq(pasid_attach_rid(dev, as2, 0), -EBUSY);
+	ck_assert_errmsg("pasid_detach_rid first");
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE),
+			 -EOPNOTSUPP);
+	/* a second device (its own group) joins the same container */
+	ck_assert_int_eq(fx_add("0000:00:05.0", EMU_IOMMU_INTEL, 0), 1);
+	d2 = fx_open("0000:00:05.0");
+	ck_assert_int_eq(pasid_attach_rid(d2, as, 0), 0);
+	iova = fx_map(as, 1, PASID_MAP_RW, NULL);
+	ck_assert_int_eq(emu_t1_dma_entries(1), 1);
+	/* the last device out would drop the mappings: refused */
+	ck_assert_int_eq(pasid_detach_rid(d2), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	ck_assert_errmsg("unmap them first");
+	ck_assert_int_eq(pasid_unmap(as, iova, FX_PAGE), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	/* detached: free to go into another address space */
+	ck_assert_int_eq(pasid_attach_rid(dev, as2, 0), 0);
+	ck_assert_int_eq(pasid_attach_rid(d2, as, 0), 0);
+	pasid_as_free(as2);	/* detaches dev */
+	ck_assert_int_eq(pasid_detach_rid(dev), -ENOENT);
+	pasid_dev_close(d2);
+}
+END_TEST
+
+/* a group with a device on a kernel driver: the open names it */
+START_TEST(t_group_not_viable)
+{
+	struct emu_dev_cfg c = { .bdf = "0000:00:06.0", .group = 5,
+				 .iommu = EMU_IOMMU_INTEL };
+	struct pasid_dev *dev;
+
+	ck_assert_int_ge(emu_add_device(&c), 0);
+	c.bdf = "0000:00:07.0";
+	c.driver = "nvme";
+	ck_assert_int_ge(emu_add_device(&c), 0);
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, "0000:00:06.0", &dev), -EPERM);
+	ck_assert_errmsg("0000:00:07.0");
+	ck_assert_errmsg("nvme");
+	/* a device not on vfio-pci */
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, "0000:00:07.0", &dev), -EBUSY);
+	ck_assert_errmsg("vfio-pci");
+}
+END_TEST
+
+START_TEST(t_unsupported)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev), *as2 = fx_as();
+	uint64_t iova = 0;
+
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), -EOPNOTSUPP);
+	ck_assert_errmsg("PASID binds need iommufd and the VFIO cdev (Linux 6.15+); this kernel has VFIO type1 only: CONFIG_IOMMUFD is not set");
+	ck_assert_int_eq(pasid_rebind(dev, 1, as), -EOPNOTSUPP);
+	ck_assert_int_eq(pasid_map_file(as, 0, 0, FX_PAGE, PASID_MAP_RW, &iova),
+			 -EOPNOTSUPP);
+	ck_assert_errmsg("IOMMU_IOAS_MAP_FILE");
+	ck_assert_int_eq(pasid_copy(as2, as, 0, FX_PAGE, PASID_MAP_RW, &iova),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(pasid_dev_open_fd(fx.ctx, 0, &dev), -EOPNOTSUPP);
+	ck_assert_uint_eq(pasid_as_ioas_id(as), 0);
+}
+END_TEST
+
+/* the 65536th mapping: the kernel's ENOSPC, said as the entry limit */
+START_TEST(t_entry_limit)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+	void *buf = fx_buf(1);
+	uint64_t iova;
+	unsigned int i;
+
+	for (i = 0; i < 65535; i++)
+		ck_assert_int_eq(pasid_map(as, buf, FX_PAGE, PASID_MAP_RW, &iova), 0);
+	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE, PASID_MAP_RW, &iova),
+			 -ENOSPC);
+	ck_assert_errmsg("dma_entry_limit");
+	ck_assert_errmsg("65535");
+	/* the refused IOVA went back: one unmap makes room for one map */
+	ck_assert_int_eq(pasid_unmap(as, iova, FX_PAGE), 0);
+	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE, PASID_MAP_RW, &iova), 0);
+}
+END_TEST
+
+/* forced: LIBPASID_BACKEND=type1 on a kernel with iommufd */
+START_TEST(t_forced)
+{
+	struct pasid_caps caps = { .size = sizeof(caps) };
+	struct pasid_ctx *c;
+	struct pasid_dev *dev;
+
+	emu_fini();
+	fx_setup_noctx();
+	ck_assert_int_eq(fx_add(BDF, EMU_IOMMU_INTEL, 8), 0);
+	setenv("LIBPASID_BACKEND", "type1", 1);
+	/* the current profile has no legacy container */
+	ck_assert_int_eq(pasid_ctx_open(&c, NULL), -ENOENT);
+	ck_assert_errmsg("/dev/vfio/vfio");
+	unsetenv("LIBPASID_BACKEND");
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+	dev = fx_open(BDF);
+	ck_assert_int_eq(pasid_dev_caps(dev, &caps), 0);
+	ck_assert_int_eq(caps.backend, PASID_BACKEND_IOMMUFD);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("type1");
+	TCase *tc = tcase_create("type1");
+
+	tcase_add_checked_fixture(tc, setup, fx_teardown);
+	tcase_add_test(tc, t_probe_and_caps);
+	tcase_add_test(tc, t_map_unmap);
+	tcase_add_test(tc, t_unmap_range);
+	tcase_add_test(tc, t_ranges);
+	tcase_add_test(tc, t_attach_detach);
+	tcase_add_test(tc, t_group_not_viable);
+	tcase_add_test(tc, t_unsupported);
+	tcase_add_test(tc, t_entry_limit);
+	tcase_add_test(tc, t_forced);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+	return fx_run(s);
+}
