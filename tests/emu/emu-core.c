@@ -512,6 +512,7 @@ static void teardown(void)
 	emu.calls = emu.fail_at = 0;
 	emu.selected_fd = -1;
 	emu.profile = EMU_PROFILE_CURRENT;
+	emu.t1_dma_entry_limit = 0;
 	emu.up = false;
 }
 
@@ -584,6 +585,13 @@ int emu_set_profile(enum emu_profile profile)
 		emu.profile = profile;
 	unlock();
 	return ret;
+}
+
+void emu_set_t1_dma_entry_limit(unsigned int limit)
+{
+	lock();
+	emu.t1_dma_entry_limit = limit;
+	unlock();
 }
 
 static bool valid_bdf(const char *s)

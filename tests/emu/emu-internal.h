@@ -227,6 +227,7 @@ struct emu_state {
 	int fail_err;
 	int selected_fd;
 	enum emu_profile profile;
+	unsigned int t1_dma_entry_limit;	/* the module parameter */
 	struct pasid_sys sys;
 };
 

@@ -373,7 +373,8 @@ static int set_iommu(struct emu_container *c, unsigned long type)
 	if (type != KABI_VFIO_TYPE1_IOMMU && type != KABI_VFIO_TYPE1v2_IOMMU)
 		return -ENODEV;	/* no driver takes it */
 	c->iommu_type = (int)type;
-	c->dma_avail = T1_DMA_ENTRY_LIMIT;
+	c->dma_avail = emu.t1_dma_entry_limit ? emu.t1_dma_entry_limit :
+					     T1_DMA_ENTRY_LIMIT;
 	return 0;
 }
 

@@ -75,6 +75,10 @@ const char *emu_sysfs_root(void);
 /* Pick the kernel generation; before the first emu_add_device (-EBUSY
  * after). emu_init starts with EMU_PROFILE_CURRENT. */
 int emu_set_profile(enum emu_profile profile);
+/* vfio_iommu_type1's dma_entry_limit module parameter (0: the kernel's
+ * default, 65535) for containers whose IOMMU is set from now on: the limit
+ * is reached in a few hundred maps rather than 65535. */
+void emu_set_t1_dma_entry_limit(unsigned int limit);
 /* The DMA mappings of the type1 container the device's group is set into;
  * -ENOENT if it is in none, -ENODEV no such index. */
 int emu_t1_dma_entries(int vfio_index);
