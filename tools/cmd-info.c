@@ -22,6 +22,15 @@ static void caps_fields(const struct pasid_caps *c)
 		[PASID_TABLE_USER_DELEGATABLE] = "user-delegatable",
 	};
 
+	static const char *const backends[] = {
+		[PASID_BACKEND_IOMMUFD] = "iommufd",
+		[PASID_BACKEND_TYPE1] = "vfio-type1",
+	};
+
+	/* which kernel interface the library speaks to this device (PASIDs
+	 * need iommufd) */
+	out_str("backend", c->backend <= PASID_BACKEND_TYPE1 &&
+			   backends[c->backend] ? backends[c->backend] : "?");
 	/* the IOMMU vendor is the device fields' iommu_vendor: once */
 	out_int("hw_info_type", c->hw_info_type);
 	out_int("pasid_width", c->pasid_width);
