@@ -59,29 +59,130 @@ static uint64_t last_va(const struct maprec_entry *e)
 	return (uint64_t)e->va + (e->len - 1);
 }
 
-/* In order: each range after the previous one and disjoint from it. */
-static int check_iova_tree(const struct avl_node *n,
-			   const struct avl_node *parent,
-			   const struct maprec_entry **prev, size_t *count)
-{
-	const struct maprec_entry *e;
-	int hl, hr;
+/* What a walk of the B+tree collects. */
+struct btree_walk {
+	const struct maprec_entry *prev;	/* the previous slot's entry */
+	const struct maprec_leaf *prev_leaf;	/* the previous leaf */
+	size_t slots, live, nodes;
+	/* per level (1: leaves), the nodes seen, and where the underfull
+	 * ones were among them */
+	size_t at_level[16], thin[16], thin_index[16][2];
+};
 
-	if (!n)
-		return 0;
-	expect_ptr_eq(n->parent, parent);
-	hl = check_iova_tree(n->child[0], n, prev, count);
-	e = ENTRY(n, by_iova);
-	if (*prev)
-		expect_lt(last_iova(*prev), e->iova);
-	expect_ne(e->len, 0);
-	expect_ge(last_iova(e), e->iova);
-	*prev = e;
-	(*count)++;
-	hr = check_iova_tree(n->child[1], n, prev, count);
-	expect_le(abs(hl - hr), 1);
-	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
-	return n->height;
+/*
+ * The subtree at node (of level, under parent) holds keys in [lo, hi)
+ * (lo_set, hi_set: bounded on that side), every slot in order and disjoint
+ * from the previous one, taken slots too, each entry pointing at its leaf,
+ * the leaves a list in the same order. A node under a quarter full may only
+ * be at either end of its level, which keeps the height logarithmic.
+ */
+static void check_node(const struct maprec *r, const void *node,
+		       unsigned int level, const struct maprec_inner *parent,
+		       bool lo_set, uint64_t lo, bool hi_set, uint64_t hi,
+		       struct btree_walk *w)
+{
+	unsigned int i, n;
+
+	expect_lt(level, 16);
+	w->nodes++;
+	if (level == 1) {
+		const struct maprec_leaf *l = node;
+
+		expect_ptr_eq(l->parent, parent);
+		expect_ptr_eq(l->prev, w->prev_leaf);
+		if (w->prev_leaf)
+			expect_ptr_eq(w->prev_leaf->next, l);
+		else
+			expect_ptr_eq(r->first, l);
+		expect_ge(l->n, 1);
+		expect_le(l->lo + l->n, MAPREC_LEAF_SLOTS);
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_entry *e = l->ent[l->lo + i];
+
+			expect_eq(l->key[l->lo + i], e->iova);
+			expect_ptr_eq(e->leaf, l);
+			if (lo_set)
+				expect_ge(e->iova, lo);
+			if (hi_set)
+				expect_lt(e->iova, hi);
+			if (w->prev)
+				expect_lt(last_iova(w->prev), e->iova);
+			expect_ne(e->len, 0);
+			expect_ge(last_iova(e), e->iova);
+			w->prev = e;
+			w->slots++;
+			w->live += !e->taken;
+		}
+		w->prev_leaf = l;
+		n = l->n;
+	} else {
+		const struct maprec_inner *p = node;
+
+		expect_ptr_eq(p->parent, parent);
+		expect_ge(p->n, 1);
+		expect_le(p->n, MAPREC_FANOUT);
+		for (i = 0; i + 1 < p->n; i++) {
+			if (i)
+				expect_lt(p->key[i - 1], p->key[i]);
+			if (lo_set)
+				expect_ge(p->key[i], lo);
+			if (hi_set)
+				expect_lt(p->key[i], hi);
+		}
+		for (i = 0; i < p->n; i++)
+			check_node(r, p->child[i], level - 1, p,
+				   i ? true : lo_set, i ? p->key[i - 1] : lo,
+				   i + 1 < p->n ? true : hi_set,
+				   i + 1 < p->n ? p->key[i] : hi, w);
+		n = p->n;
+	}
+	if (parent && n < MAPREC_FANOUT / 4) {
+		expect_msg(w->thin[level] < 2, "three thin nodes on level %u",
+			   level);
+		w->thin_index[level][w->thin[level]++] = w->at_level[level];
+	}
+	w->at_level[level]++;
+}
+
+static void check_btree(const struct maprec *r)
+{
+	struct btree_walk w = { 0 };
+	unsigned int level, i;
+
+	if (!r->root) {
+		expect_eq(r->height, 0);
+		expect_null(r->first);
+		expect_null(r->last);
+		expect_eq(r->held, 0);
+		expect_eq(r->count, 0);
+		expect_eq(r->nodes, 0);
+		return;
+	}
+	check_node(r, r->root, r->height, NULL, false, 0, false, 0, &w);
+	expect_ptr_eq(r->last, w.prev_leaf);
+	expect_null(w.prev_leaf->next);
+	expect_eq(w.slots, r->held);
+	expect_eq(w.live, r->count);
+	expect_eq(w.nodes, r->nodes);
+	/* a thin node is the first or the last of its level */
+	for (level = 1; level <= r->height; level++)
+		for (i = 0; i < w.thin[level]; i++)
+			expect(w.thin_index[level][i] == 0 ||
+			       w.thin_index[level][i] == w.at_level[level] - 1);
+}
+
+/* The height a B+tree of n slots may have: every node but the two at the
+ * ends of a level at least a quarter full. */
+static unsigned int btree_height_max(size_t n)
+{
+	unsigned int h = 1;
+	size_t width = MAPREC_FANOUT / 4;
+
+	while (n > 2 + width) {
+		h++;
+		n = n / (MAPREC_FANOUT / 4) + 2;
+	}
+	return h + 1;
 }
 
 /* In (va, iova) order, every entry process memory, and each node's
@@ -122,30 +223,31 @@ static int check_va_tree(const struct avl_node *n,
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
-	size_t n_iova = 0, n_va = 0, with_va = 0, n_spare = 0;
+	size_t n_va = 0, with_va = 0, n_spare = 0, n_spare_nodes = 0;
+	const union maprec_node *node;
 	const struct maprec_entry *e;
 	uint64_t max;
 
-	check_iova_tree(r->iova_root, NULL, &prev, &n_iova);
-	expect_eq(n_iova, r->count);
-	prev = NULL;
+	check_btree(r);
+	expect_le(r->height, btree_height_max(r->held));
 	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
 	prev = NULL;
 	for (e = maprec_first(r); e; e = maprec_next(e)) {
 		with_va += e->va != 0;
 		prev = e;
 	}
-	/* the ends the record remembers are the ends */
-	expect_ptr_eq(r->lowest, maprec_first(r));
-	expect_ptr_eq(r->highest, prev);
 	/* the index by process address exists only once asked for */
 	expect_eq(n_va, r->va_indexed ? with_va : 0);
 	for (e = r->spare; e; e = e->next_taken)
 		n_spare++;
 	expect_eq(n_spare, r->nspare);
 	expect_le(r->nspare, MAPREC_SPARE_MAX);
+	for (node = r->spare_nodes; node; node = node->next_spare)
+		n_spare_nodes++;
+	expect_eq(n_spare_nodes, r->nspare_nodes);
 	expect_eq(maprec_bytes(r),
-		  (r->count + r->nspare) * sizeof(struct maprec_entry));
+		  (r->held + r->nspare) * sizeof(struct maprec_entry) +
+		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node));
 }
 
 static size_t list_length(const struct maprec_entry *e)
@@ -476,7 +578,7 @@ START_TEST(sequential)
 	expect_eq(maprec_find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
 		  (N - 1) * PAGE);
 	check_record(&r);
-	expect_le(r.iova_root->height, 13);	/* log2(N) + 1 */
+	expect_le(r.height, 2);		/* appended: full leaves */
 	expect_le(r.va_root->height, 13);
 	for (i = 0; i < N; i += 2) {
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
@@ -805,7 +907,7 @@ START_TEST(large_random)
 					    (uintptr_t)(va * PAGE)), 0);
 	}
 	check_record(&r);
-	expect_le(r.iova_root->height, 21);	/* 1.44 log2(N) */
+	expect_le(r.height, 3);
 	for (i = 0; i < N; i++) {
 		const struct maprec_entry *f;
 
@@ -833,7 +935,7 @@ START_TEST(large_random)
 			check_record(&r);
 	}
 	check_record(&r);
-	expect_null(r.iova_root);
+	expect_null(r.root);
 	expect_null(r.va_root);
 	maprec_fini(&r);
 	free(order);
