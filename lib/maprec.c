@@ -63,44 +63,53 @@ static inline bool range_ok(uint64_t start, uint64_t len)
 
 static inline uint64_t leaf_key(const struct maprec_leaf *l, unsigned int i)
 {
-	return l->key[l->lo + i];
+	return l->slot[l->lo + i].key;
 }
 
 static inline struct maprec_entry *leaf_ent(const struct maprec_leaf *l,
 					    unsigned int i)
 {
-	return l->ent[l->lo + i];
+	return l->slot[l->lo + i].ent;
 }
 
-/* How many of the n sorted keys at base are at or below k. */
-static inline unsigned int keys_upto(const uint64_t *base, unsigned int n,
-				     uint64_t k)
+/*
+ * How many of the n sorted keys at base (stride apart, in uint64_t) are at
+ * or below k: a binary search without a branch on the keys, since they
+ * decide at random (the answer lies in [b, b + n] throughout).
+ */
+static inline __attribute__((always_inline)) unsigned int
+keys_upto(const uint64_t *base, size_t stride, unsigned int n, uint64_t k)
 {
 	const uint64_t *b = base;
 
-	while (n) {
+	if (!n)
+		return 0;
+	while (n > 1) {
 		unsigned int half = n / 2;
 
-		if (b[half] <= k) {
-			b += half + 1;
-			n -= half + 1;
-		} else {
-			n = half;
-		}
+		b = b[half * stride] <= k ? b + half * stride : b;
+		n -= half;
 	}
-	return (unsigned int)(b - base);
+	return (unsigned int)((size_t)(b - base) / stride) + (*b <= k);
 }
 
 static inline unsigned int leaf_upto(const struct maprec_leaf *l, uint64_t k)
 {
-	return keys_upto(l->key + l->lo, l->n, k);
+	return keys_upto(&l->slot[l->lo].key, 2, l->n, k);
 }
 
-/* The slot of e in its leaf: mostly at one end of it. */
+_Static_assert(sizeof(struct maprec_slot) == 2 * sizeof(uint64_t),
+	       "leaf_upto steps over a slot in two uint64_t");
+
+/* The slot of e in its leaf: where maprec_take saw it if nothing moved
+ * since, mostly at one end of the leaf anyway. */
 static inline unsigned int leaf_pos(const struct maprec_entry *e)
 {
 	const struct maprec_leaf *l = e->leaf;
 
+	if (e->slot >= l->lo && e->slot < l->lo + l->n &&
+	    l->slot[e->slot].ent == e)
+		return e->slot - l->lo;
 	if (leaf_ent(l, 0) == e)
 		return 0;
 	if (leaf_ent(l, l->n - 1) == e)
@@ -116,11 +125,10 @@ static void move_slots(struct maprec_leaf *to, unsigned int at,
 
 	if (!n)
 		return;
-	memmove(&to->key[at], &from->key[start], n * sizeof(to->key[0]));
-	memmove(&to->ent[at], &from->ent[start], n * sizeof(to->ent[0]));
+	memmove(&to->slot[at], &from->slot[start], n * sizeof(to->slot[0]));
 	if (to != from)
 		for (i = 0; i < n; i++)
-			to->ent[at + i]->leaf = to;
+			to->slot[at + i].ent->leaf = to;
 }
 
 /* Slots from 0 (a leaf that is to grow at its end). */
@@ -145,8 +153,8 @@ static inline void leaf_put(struct maprec_leaf *l, unsigned int i, uint64_t k,
 		move_slots(l, lo - 1, l, lo, i);
 		l->lo = (uint16_t)--lo;
 	}
-	l->key[lo + i] = k;
-	l->ent[lo + i] = e;
+	l->slot[lo + i].key = k;
+	l->slot[lo + i].ent = e;
 	l->n++;
 	e->leaf = l;
 }
@@ -180,6 +188,8 @@ static void node_give(struct maprec *r, void *node)
 
 	if (r->finger == node)
 		r->finger = NULL;
+	if (r->gap_leaf == node)
+		r->gap_leaf = NULL;
 	r->nodes--;
 	if (r->nspare_nodes < MAPREC_SPARE_NODES) {
 		n->next_spare = r->spare_nodes;
@@ -523,8 +533,11 @@ static void inner_drop(struct maprec *r, struct maprec_inner *p,
 static void slot_remove(struct maprec *r, struct maprec_entry *e)
 {
 	struct maprec_leaf *l = e->leaf;
+	unsigned int pos = leaf_pos(e);
 
-	leaf_cut(l, leaf_pos(e));
+	leaf_cut(l, pos);
+	r->gap_leaf = l;
+	r->gap_pos = pos;
 	r->held--;
 	if (!l->parent) {
 		if (!l->n) {
@@ -548,7 +561,7 @@ static inline struct maprec_leaf *descend(const struct maprec *r, uint64_t k)
 	for (level = r->height; level > 1; level--) {
 		const struct maprec_inner *p = n;
 
-		n = p->child[keys_upto(p->key, p->n - 1u, k)];
+		n = p->child[keys_upto(p->key, 1, p->n - 1u, k)];
 	}
 	return n;
 }
@@ -644,7 +657,8 @@ void maprec_init(struct maprec *r)
 {
 	r->root = NULL;
 	r->height = 0;
-	r->first = r->last = r->finger = NULL;
+	r->first = r->last = r->finger = r->gap_leaf = NULL;
+	r->gap_pos = 0;
 	r->count = r->held = r->nodes = 0;
 	r->va_root = NULL;
 	r->va_indexed = false;
@@ -729,6 +743,14 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 		after = true;
 		after_key = leaf_key(l, 0);
 	} else {
+		f = r->gap_leaf;
+		i = r->gap_pos;
+		if (f && i && i < f->n && leaf_key(f, i - 1) < iova &&
+		    iova < leaf_key(f, i)) {
+			/* back where the last release left a slot */
+			l = f;
+			goto found;
+		}
 		f = r->finger;
 		if (f && f->n > 1 && iova > leaf_key(f, 0) &&
 		    iova < leaf_key(f, f->n - 1u))
@@ -736,6 +758,7 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 		else
 			l = descend(r, iova);
 		i = leaf_upto(l, iova);
+found:
 		if (i)
 			before = leaf_ent(l, i - 1);
 		else if (l->prev)
@@ -820,6 +843,10 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 	} else if (leaf_key(r->last, r->last->n - 1u) == iova) {
 		l = r->last;
 		i = l->n - 1u;
+	} else if ((l = r->finger) && iova >= leaf_key(l, 0) &&
+		   iova <= leaf_key(l, l->n - 1u)) {
+		/* near the last take: unmaps in order walk a leaf */
+		i = leaf_upto(l, iova) - 1;
 	} else if (!slot_floor(r, iova, &l, &i)) {
 		l = r->first;
 		i = 0;
@@ -863,6 +890,7 @@ after_floor:
 		if (e->taken)
 			continue;
 		mark_taken(r, e);
+		e->slot = (uint16_t)(l->lo + i);
 		e->next_taken = NULL;
 		*tail = e;
 		tail = &e->next_taken;

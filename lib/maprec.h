@@ -38,6 +38,8 @@ struct maprec_entry {
 	uint64_t iova, len;
 	uintptr_t va;			/* 0: not process memory (file, copy) */
 	struct maprec_leaf *leaf;	/* the B+tree leaf that holds it */
+	uint16_t slot;			/* where in leaf->slot maprec_take saw
+					   it (a hint: slots move) */
 	struct avl_node by_va;		/* by (va, iova); only when va != 0,
 					   the index is built and not taken */
 	uint64_t va_max_last;		/* largest va + len - 1 in this by_va subtree */
@@ -52,20 +54,24 @@ struct maprec_entry {
  * The index by IOVA is a B+tree of fat nodes: the keys (each entry's iova)
  * sit inline in the nodes, so that a search reads a few cache lines per
  * level, about three levels at 100,000 mappings. The leaves are a list in
- * IOVA order. A leaf's slots are key[lo, lo + n): a removal at either end
- * moves nothing.
+ * IOVA order. A leaf's slots are slot[lo, lo + n): a removal at either end
+ * moves nothing. Key and entry side by side: one move shifts both.
  */
 #define MAPREC_LEAF_SLOTS 64
 #define MAPREC_FANOUT 64
 
 struct maprec_inner;
 
+struct maprec_slot {
+	uint64_t key;			/* ent->iova */
+	struct maprec_entry *ent;
+};
+
 struct maprec_leaf {
 	struct maprec_inner *parent;	/* NULL: the root */
 	struct maprec_leaf *prev, *next;
 	uint16_t lo, n;
-	uint64_t key[MAPREC_LEAF_SLOTS];
-	struct maprec_entry *ent[MAPREC_LEAF_SLOTS];
+	struct maprec_slot slot[MAPREC_LEAF_SLOTS];
 };
 
 /* key[i] separates the subtrees child[i] (keys below it) and child[i + 1]
@@ -102,6 +108,11 @@ struct maprec {
 	 * it is gone): the kernel's first fit gives the unmapped IOVA to the
 	 * next map */
 	struct maprec_leaf *finger;
+	/* the leaf and slot of the last release (NULL if the leaf is gone),
+	 * where an unmapped IOVA goes back: the kernel's first fit hands it
+	 * to the next map */
+	struct maprec_leaf *gap_leaf;
+	unsigned int gap_pos;
 	size_t count;			/* mappings recorded (not taken) */
 	size_t held;			/* entries in the leaves, taken too */
 	size_t nodes;			/* nodes in the tree */

@@ -17,6 +17,22 @@
 
 #define PAGE 4096ull
 
+/* Every malloc of the record (and of this file) goes through here: after
+ * malloc_budget more successes one fails; negative: none fails. */
+static long malloc_budget = -1;
+
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	if (malloc_budget == 0)
+		return NULL;
+	if (malloc_budget > 0)
+		malloc_budget--;
+	return __real_malloc(n);
+}
+
 /*
  * check's ck_assert records its place through a syscall even when the
  * assertion holds, which is most of the time of a test that asserts millions
@@ -97,9 +113,9 @@ static void check_node(const struct maprec *r, const void *node,
 		expect_ge(l->n, 1);
 		expect_le(l->lo + l->n, MAPREC_LEAF_SLOTS);
 		for (i = 0; i < l->n; i++) {
-			const struct maprec_entry *e = l->ent[l->lo + i];
+			const struct maprec_entry *e = l->slot[l->lo + i].ent;
 
-			expect_eq(l->key[l->lo + i], e->iova);
+			expect_eq(l->slot[l->lo + i].key, e->iova);
 			expect_ptr_eq(e->leaf, l);
 			if (lo_set)
 				expect_ge(e->iova, lo);
@@ -876,6 +892,30 @@ START_TEST(differential)
 }
 END_TEST
 
+/* A random permutation, Fisher-Yates. */
+static void shuffle(uint64_t *order, size_t n)
+{
+	size_t i, j;
+
+	for (i = n - 1; i > 0; i--) {
+		uint64_t t = order[i];
+
+		j = rnd(i + 1);
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/* 0..n-1 in a random order. */
+static void shuffle_identity(uint64_t *order, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	shuffle(order, n);
+}
+
 /* Deep trees: 20,000 mappings in random order with random, heavily
  * overlapping process ranges, found and then taken in another random
  * order. */
@@ -886,19 +926,11 @@ START_TEST(large_random)
 	struct maprec r;
 	struct maprec_entry *taken;
 	const struct maprec_entry *cut, *e;
-	size_t i, j;
+	size_t i;
 
 	expect_nonnull(order);
 	rng_state = 12345;
-	for (i = 0; i < N; i++)
-		order[i] = i;
-	for (i = N - 1; i > 0; i--) {
-		uint64_t t = order[i];
-
-		j = rnd(i + 1);
-		order[i] = order[j];
-		order[j] = t;
-	}
+	shuffle_identity(order, N);
 	maprec_init(&r);
 	for (i = 0; i < N; i++) {
 		uint64_t va = 1 + rnd(N);
@@ -907,7 +939,7 @@ START_TEST(large_random)
 					    (uintptr_t)(va * PAGE)), 0);
 	}
 	check_record(&r);
-	expect_le(r.height, 3);
+	expect_eq(r.height, 3);
 	for (i = 0; i < N; i++) {
 		const struct maprec_entry *f;
 
@@ -919,13 +951,7 @@ START_TEST(large_random)
 	}
 	check_record(&r);
 	expect_le(r.va_root->height, 21);
-	for (i = N - 1; i > 0; i--) {
-		uint64_t t = order[i];
-
-		j = rnd(i + 1);
-		order[i] = order[j];
-		order[j] = t;
-	}
+	shuffle(order, N);
 	for (i = 0; i < N; i++) {
 		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, 2 * PAGE,
 					     &taken, &cut), 0);
@@ -939,6 +965,220 @@ START_TEST(large_random)
 	expect_null(r.va_root);
 	maprec_fini(&r);
 	free(order);
+}
+END_TEST
+
+/* Mappings of one page two pages apart, slot k at IOVA (2k + 2) pages:
+ * appended, so every leaf is full. */
+static void fill_appended(struct maprec *r, struct model *md, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		expect_eq(maprec_add(r, (2 * k + 2) * PAGE, PAGE, 0), 0);
+		model_add(md, (2 * k + 2) * PAGE, PAGE, 0);
+	}
+}
+
+static void take_release(struct maprec *r, struct model *md, size_t index)
+{
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	expect_eq(maprec_take(r, md->m[index].iova, md->m[index].len, &taken,
+			      &cut), 0);
+	expect_eq(list_length(taken), 1);
+	maprec_release(r, taken);
+	model_remove(md, index, 1);
+}
+
+/*
+ * A split at every position of a full leaf (the first, a middle one, the
+ * last), then removals at that position of the leaf until it has taken
+ * from its neighbours and merged with them: the tree, its leaf list and the
+ * walk stay right throughout.
+ */
+START_TEST(split_merge_every_position)
+{
+	enum { LEAVES = 3, N = LEAVES * MAPREC_LEAF_SLOTS };
+	unsigned int pos = (unsigned int)_i % (MAPREC_LEAF_SLOTS + 1);
+	unsigned int leaf = (unsigned int)_i / (MAPREC_LEAF_SLOTS + 1);
+	struct maprec r;
+	struct model md = { 0 };
+	size_t k = (size_t)leaf * MAPREC_LEAF_SLOTS + pos, round;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	expect_eq(r.height, 2);
+	check_record(&r);
+	/* just below slot k: the new mapping's position in its leaf is pos */
+	expect_eq(maprec_add(&r, (2 * k + 1) * PAGE, PAGE, 0), 0);
+	model_add(&md, (2 * k + 1) * PAGE, PAGE, 0);
+	check_record(&r);
+	compare_walk(&r, &md);
+	for (round = 0; round < 3 * MAPREC_LEAF_SLOTS / 2 && md.n; round++) {
+		size_t at = k < md.n ? k : md.n - 1;
+
+		take_release(&r, &md, at);
+		check_record(&r);
+		compare_walk(&r, &md);
+	}
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/* A random order at a size that makes the tree four levels deep, then
+ * taken in another random order down to empty. */
+START_TEST(deep_random)
+{
+	enum { N = 400000 };
+	uint64_t *order = malloc(N * sizeof(*order));
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+	size_t i;
+	unsigned int deepest;
+
+	expect_nonnull(order);
+	rng_state = 777;
+	shuffle_identity(order, N);
+	maprec_init(&r);
+	for (i = 0; i < N; i++)
+		expect_eq(maprec_add(&r, order[i] * 2 * PAGE, PAGE, 0), 0);
+	check_record(&r);
+	deepest = r.height;
+	expect_ge(deepest, 4);
+	for (i = 0; i < N; i++)
+		expect_eq(maprec_find_iova(&r, i * 2 * PAGE + PAGE - 1)->iova,
+			  i * 2 * PAGE);
+	shuffle(order, N);
+	for (i = 0; i < N; i++) {
+		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, PAGE, &taken,
+				      &cut), 0);
+		maprec_release(&r, taken);
+		if (i % 16384 == 0)
+			check_record(&r);
+	}
+	check_record(&r);
+	expect_null(r.root);
+	maprec_fini(&r);
+	free(order);
+}
+END_TEST
+
+/*
+ * A range that spans several leaves is taken; while it is out, maps land in
+ * the gaps between its mappings (another thread's, while the kernel unmaps),
+ * but not over them (the kernel still maps them); put back, everything is
+ * there, and the same range then taken and released leaves the others.
+ */
+START_TEST(take_across_leaves_put_back)
+{
+	enum { N = 1000, FIRST = 40, COUNT = 150 };
+	struct maprec r;
+	struct model md = { 0 };
+	struct maprec_entry *taken, *e;
+	const struct maprec_entry *cut;
+	uint64_t from = (2 * FIRST + 2) * PAGE, to = (2 * (FIRST + COUNT) + 2) * PAGE;
+	size_t i;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	expect_eq(maprec_take(&r, from, to - from, &taken, &cut), 0);
+	expect_eq(list_length(taken), COUNT);
+	expect_eq(r.count, N - COUNT);
+	check_record(&r);
+	for (i = 0, e = taken; e; e = e->next_taken, i++) {
+		expect_eq(e->iova, md.m[FIRST + i].iova);
+		expect_null(maprec_find_iova(&r, e->iova));
+		/* over a taken mapping: the kernel still maps it */
+		expect_eq(maprec_add(&r, e->iova, PAGE, 0), -EEXIST);
+	}
+	/* nothing to take there now */
+	expect_eq(maprec_take(&r, from, to - from, &e, &cut), -ENOENT);
+	/* in the gaps between the taken ones */
+	for (i = 0; i < COUNT; i++)
+		expect_eq(maprec_add(&r, md.m[FIRST + i].iova + PAGE, PAGE, 0), 0);
+	check_record(&r);
+	/* a range over both finds only what is recorded */
+	expect_eq(maprec_take(&r, from, 2 * PAGE, &e, &cut), 0);
+	expect_eq(list_length(e), 1);
+	expect_eq(e->iova, from + PAGE);
+	maprec_put_back(&r, e);
+	maprec_put_back(&r, taken);
+	expect_eq(r.count, N + COUNT);
+	check_record(&r);
+	for (i = 0; i < COUNT; i++)
+		model_add(&md, md.m[FIRST + 2 * i].iova + PAGE, PAGE, 0);
+	compare_walk(&r, &md);
+	expect_eq(maprec_take(&r, from, to - from, &taken, &cut), 0);
+	expect_eq(list_length(taken), 2 * COUNT);
+	maprec_release(&r, taken);
+	model_remove(&md, FIRST, 2 * COUNT);
+	check_record(&r);
+	compare_walk(&r, &md);
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/*
+ * Each malloc an add needs (its entry, the leaf, the parent and the new root
+ * of a split at every level) fails in turn: the add says -ENOMEM and the
+ * record holds what it held; the next attempt gets further, and the last
+ * succeeds. At the right end (a split up to a new root) and in the middle.
+ */
+START_TEST(node_alloc_failure)
+{
+	enum { N = MAPREC_LEAF_SLOTS * MAPREC_FANOUT };
+	static const uint64_t at[] = {
+		(2 * N + 2) * PAGE,		/* the next append */
+		(2 * 1000 + 1) * PAGE,		/* into a full leaf */
+		(2 * 3000 + 1) * PAGE,
+	};
+	struct maprec r;
+	struct model md = { 0 };
+	unsigned int c, failures;
+	long budget;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	expect_eq(r.height, 2);
+	for (c = 0; c < sizeof(at) / sizeof(at[0]); c++) {
+		int ret = -ENOMEM;
+
+		failures = 0;
+		for (budget = 0; ret == -ENOMEM; budget++) {
+			size_t held = r.held, count = r.count;
+
+			malloc_budget = budget;
+			ret = maprec_add(&r, at[c], PAGE, 0x1000);
+			malloc_budget = -1;
+			if (ret == -ENOMEM) {
+				failures++;
+				expect_eq(r.held, held);
+				expect_eq(r.count, count);
+				check_record(&r);
+				compare_walk(&r, &md);
+				expect_null(maprec_find_iova(&r, at[c]));
+			}
+			expect_lt(budget, 8);
+		}
+		expect_eq(ret, 0);
+		/* the first add at least needs its entry and two nodes */
+		if (c == 0) {
+			expect_ge(failures, 3);
+			expect_eq(r.height, 3);
+		} else {
+			expect_ge(failures, 1);
+		}
+		model_add(&md, at[c], PAGE, 0x1000);
+		check_record(&r);
+		compare_walk(&r, &md);
+	}
+	maprec_fini(&r);
+	free(md.m);
 }
 END_TEST
 
@@ -966,6 +1206,15 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, sequential);
 	tcase_add_loop_test(tc, differential, 0, 4);
 	tcase_add_test(tc, large_random);
+	tcase_add_test(tc, deep_random);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("btree");
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, split_merge_every_position, 0,
+			    3 * (MAPREC_LEAF_SLOTS + 1));
+	tcase_add_test(tc, take_across_leaves_put_back);
+	tcase_add_test(tc, node_alloc_failure);
 	suite_add_tcase(s, tc);
 
 	return s;
