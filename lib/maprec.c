@@ -35,6 +35,10 @@
 #define NODE_MIN (FANOUT / 4)
 #define MERGE_MAX (FANOUT * 3 / 4)
 
+/* Splits, merges and growing the spare nodes happen once in many calls: out
+ * of line, they cost the common path no saved registers. */
+#define RARE __attribute__((noinline, cold))
+
 _Static_assert(LEAF_SLOTS == FANOUT, "one minimum and merge bound for both");
 _Static_assert(LEAF_SLOTS <= UINT16_MAX, "uint16_t slot counts");
 
@@ -101,19 +105,17 @@ static inline unsigned int leaf_upto(const struct maprec_leaf *l, uint64_t k)
 _Static_assert(sizeof(struct maprec_slot) == 2 * sizeof(uint64_t),
 	       "leaf_upto steps over a slot in two uint64_t");
 
-/* The slot of e in its leaf: where maprec_take saw it if nothing moved
- * since, mostly at one end of the leaf anyway. */
+/* The slot of e in its leaf: mostly the first (unmaps in map order), else
+ * where maprec_take saw it if nothing moved since. */
 static inline unsigned int leaf_pos(const struct maprec_entry *e)
 {
 	const struct maprec_leaf *l = e->leaf;
 
+	if (leaf_ent(l, 0) == e)
+		return 0;
 	if (e->slot >= l->lo && e->slot < l->lo + l->n &&
 	    l->slot[e->slot].ent == e)
 		return e->slot - l->lo;
-	if (leaf_ent(l, 0) == e)
-		return 0;
-	if (leaf_ent(l, l->n - 1) == e)
-		return l->n - 1u;
 	return leaf_upto(l, e->iova) - 1;
 }
 
@@ -201,7 +203,7 @@ static void node_give(struct maprec *r, void *node)
 }
 
 /* Make sure need nodes are spare; on failure the record is unchanged. */
-static int nodes_reserve(struct maprec *r, unsigned int need)
+static RARE int nodes_grow(struct maprec *r, unsigned int need)
 {
 	while (r->nspare_nodes < need) {
 		union maprec_node *n = malloc(sizeof(*n));
@@ -213,6 +215,11 @@ static int nodes_reserve(struct maprec *r, unsigned int need)
 		r->nspare_nodes++;
 	}
 	return 0;
+}
+
+static inline int nodes_reserve(struct maprec *r, unsigned int need)
+{
+	return r->nspare_nodes < need ? nodes_grow(r, need) : 0;
 }
 
 /* The nodes an insert into l needs: one per full node from l up, and a new
@@ -374,7 +381,7 @@ static void leaf_unlink(struct maprec *r, struct maprec_leaf *l)
 
 /* Put (k, e) in slot i of the full leaf l, splitting it (the nodes are
  * reserved). */
-static void leaf_split_put(struct maprec *r, struct maprec_leaf *l,
+static RARE void leaf_split_put(struct maprec *r, struct maprec_leaf *l,
 			   unsigned int i, uint64_t k, struct maprec_entry *e)
 {
 	struct maprec_leaf *nl = &node_take(r)->leaf;
@@ -407,7 +414,7 @@ static void leaf_split_put(struct maprec *r, struct maprec_leaf *l,
 /* ---- removal ---- */
 
 /* The root has one child left: that child is the root. */
-static void root_collapse(struct maprec *r)
+static RARE void root_collapse(struct maprec *r)
 {
 	struct maprec_inner *root = r->root;
 
@@ -421,7 +428,7 @@ static void root_collapse(struct maprec *r)
 static void inner_drop(struct maprec *r, struct maprec_inner *p,
 		       unsigned int ki, unsigned int level);
 
-static void leaf_rebalance(struct maprec *r, struct maprec_leaf *l)
+static RARE void leaf_rebalance(struct maprec *r, struct maprec_leaf *l)
 {
 	struct maprec_inner *p = l->parent;
 	unsigned int j = child_index(p, l), ki = j ? j - 1 : 0;
@@ -529,6 +536,15 @@ static void inner_drop(struct maprec *r, struct maprec_inner *p,
 	}
 }
 
+/* The last slot of the root leaf is gone. */
+static RARE void tree_empty(struct maprec *r)
+{
+	node_give(r, r->root);
+	r->root = NULL;
+	r->first = r->last = NULL;
+	r->height = 0;
+}
+
 /* Remove e's slot from the tree (e was taken). */
 static void slot_remove(struct maprec *r, struct maprec_entry *e)
 {
@@ -539,15 +555,11 @@ static void slot_remove(struct maprec *r, struct maprec_entry *e)
 	r->gap_leaf = l;
 	r->gap_pos = pos;
 	r->held--;
-	if (!l->parent) {
-		if (!l->n) {
-			node_give(r, l);
-			r->root = NULL;
-			r->first = r->last = NULL;
-			r->height = 0;
-		}
-	} else if (l->n < NODE_MIN) {
-		leaf_rebalance(r, l);
+	if (l->n < NODE_MIN) {
+		if (l->parent)
+			leaf_rebalance(r, l);
+		else if (!l->n)
+			tree_empty(r);
 	}
 }
 
@@ -805,7 +817,7 @@ found:
 	} else {
 		leaf_put(l, i, iova, e);
 	}
-	if (va && r->va_indexed)
+	if (r->va_indexed && va)
 		va_insert(r, e);
 	r->count++;
 	r->held++;
@@ -815,7 +827,7 @@ found:
 static inline void mark_taken(struct maprec *r, struct maprec_entry *e)
 {
 	e->taken = true;
-	if (e->va && r->va_indexed)
+	if (r->va_indexed && e->va)
 		avl_erase(&r->va_root, &e->by_va, va_recompute);
 	r->count--;
 }
@@ -832,13 +844,13 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 	if (!range_ok(iova, len))
 		return -EINVAL;
 	last = iova + (len - 1);
-	if (!r->root)
+	l = r->first;
+	if (!l)
 		return -ENOENT;
 
 	/* An unmap at either end of the record, from a mapping's start (the
 	 * usual unmap of the oldest or the newest mapping), needs no search */
-	if (leaf_key(r->first, 0) == iova) {
-		l = r->first;
+	if (leaf_key(l, 0) == iova) {
 		i = 0;
 	} else if (leaf_key(r->last, r->last->n - 1u) == iova) {
 		l = r->last;
