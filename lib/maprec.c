@@ -192,14 +192,11 @@ static void node_give(struct maprec *r, void *node)
 		r->finger = NULL;
 	if (r->gap_leaf == node)
 		r->gap_leaf = NULL;
+	/* kept until maprec_fini: see union maprec_node */
 	r->nodes--;
-	if (r->nspare_nodes < MAPREC_SPARE_NODES) {
-		n->next_spare = r->spare_nodes;
-		r->spare_nodes = n;
-		r->nspare_nodes++;
-	} else {
-		free(n);
-	}
+	n->next_spare = r->spare_nodes;
+	r->spare_nodes = n;
+	r->nspare_nodes++;
 }
 
 /* Make sure need nodes are spare; on failure the record is unchanged. */
