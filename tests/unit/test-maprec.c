@@ -2,9 +2,11 @@
 /*
  * The mapping record (lib/maprec.c) on its own: edge cases at the top of the
  * IOVA and process spaces, the take semantics, and a randomized differential
- * test against a plain array that is obviously right, with both trees'
- * invariants (parents, heights, balance, order, va_max_last) checked as it
- * goes.
+ * test against a plain array that is obviously right, with both indexes'
+ * invariants checked as it goes (the B+tree by IOVA: parents, separators,
+ * order, the leaf list, fill and depth; the AVL tree by process address:
+ * parents, heights, balance, order, va_max_last), and the B+tree's splits,
+ * merges and allocation failures at every position.
  */
 #include <check.h>
 #include <errno.h>
@@ -576,7 +578,8 @@ START_TEST(take_semantics)
 END_TEST
 
 /* Ascending, then descending: every insert and erase on one edge of the
- * tree, which only rotations keep at logarithmic height. */
+ * trees (the B+tree's appends fill their nodes; the AVL tree by process
+ * address only rotations keep at logarithmic height). */
 START_TEST(sequential)
 {
 	enum { N = 4096 };
