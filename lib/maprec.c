@@ -159,6 +159,7 @@ static inline void leaf_put(struct maprec_leaf *l, unsigned int i, uint64_t k,
 	l->slot[lo + i].ent = e;
 	l->n++;
 	e->leaf = l;
+	e->slot = (uint16_t)(lo + i);
 }
 
 static inline void leaf_cut(struct maprec_leaf *l, unsigned int i)
