@@ -561,6 +561,13 @@ static void slot_remove(struct maprec *r, struct maprec_entry *e)
 	}
 }
 
+/* Take a taken entry's slot out of the tree before its release. */
+static RARE void evict(struct maprec *r, struct maprec_entry *e)
+{
+	slot_remove(r, e);
+	e->leaf = NULL;
+}
+
 /* ---- search ---- */
 
 static inline struct maprec_leaf *descend(const struct maprec *r, uint64_t k)
@@ -728,20 +735,20 @@ static void entry_give(struct maprec *r, struct maprec_entry *e)
 
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 {
-	struct maprec_leaf *l = r->last, *f;
-	const struct maprec_entry *before = NULL;
-	uint64_t last = iova + (len - 1);
-	bool after = false;
-	uint64_t after_key = 0;
-	struct maprec_entry *e;
+	struct maprec_leaf *l, *f;
+	struct maprec_entry *before, *after, *e;
+	uint64_t last = iova + (len - 1), after_key = 0;
 	unsigned int i;
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
 		return -EINVAL;
-	/* Where it goes, and its neighbours (taken ones too: the kernel still
-	 * maps them). Beyond either end, or strictly inside the leaf of the
-	 * last take, the slot is found without a search: a key between two of
-	 * a leaf's keys is within the leaf's separators. */
+	/* Where it goes, and its neighbours. Beyond either end, at the slot
+	 * of the last release, or strictly inside the leaf of the last take,
+	 * the slot is found without a search: a key between two of a leaf's
+	 * keys is within the leaf's separators. */
+again:
+	l = r->last;
+	before = after = NULL;
 	if (!l) {
 		i = 0;
 	} else if (iova > leaf_key(l, l->n - 1u)) {
@@ -750,7 +757,7 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 	} else if (iova < leaf_key(f = r->first, 0)) {
 		l = f;
 		i = 0;
-		after = true;
+		after = leaf_ent(l, 0);
 		after_key = leaf_key(l, 0);
 	} else {
 		f = r->gap_leaf;
@@ -774,15 +781,28 @@ found:
 		else if (l->prev)
 			before = leaf_ent(l->prev, l->prev->n - 1u);
 		if (i < l->n) {
-			after = true;
+			after = leaf_ent(l, i);
 			after_key = leaf_key(l, i);
 		} else if (l->next) {
-			after = true;
+			after = leaf_ent(l->next, 0);
 			after_key = leaf_key(l->next, 0);
 		}
 	}
-	if ((before && iova_last(before) >= iova) || (after && after_key <= last))
-		return -EEXIST;
+	/* A taken mapping in the way has been unmapped by the kernel already
+	 * (it mapped over it), and will be released, never put back: its
+	 * slot goes now. */
+	if (before && iova_last(before) >= iova) {
+		if (!before->taken)
+			return -EEXIST;
+		evict(r, before);
+		goto again;
+	}
+	if (after && after_key <= last) {
+		if (!after->taken)
+			return -EEXIST;
+		evict(r, after);
+		goto again;
+	}
 
 	e = r->spare;
 	if (e) {
@@ -935,7 +955,8 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken)
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 
-		slot_remove(r, taken);
+		if (taken->leaf)
+			slot_remove(r, taken);
 		entry_give(r, taken);
 		taken = next;
 	}

@@ -37,7 +37,9 @@ struct maprec_leaf;
 struct maprec_entry {
 	uint64_t iova, len;
 	uintptr_t va;			/* 0: not process memory (file, copy) */
-	struct maprec_leaf *leaf;	/* the B+tree leaf that holds it */
+	struct maprec_leaf *leaf;	/* the B+tree leaf that holds it; NULL:
+					   taken, and its slot gone (a map
+					   landed over it) */
 	uint16_t slot;			/* where in leaf->slot maprec_take saw
 					   it (a hint: slots move) */
 	struct avl_node by_va;		/* by (va, iova); only when va != 0,
@@ -47,7 +49,8 @@ struct maprec_entry {
 					   spare list */
 	bool taken;			/* taken out: still in its leaf, so
 					   that putting it back cannot need a
-					   node, until put back or released */
+					   node, until put back, released or
+					   mapped over */
 };
 
 /*
@@ -133,13 +136,15 @@ struct maprec {
 
 void maprec_init(struct maprec *r);
 /* Frees every entry and node, the spare ones and those of a taken list not
- * given back yet (which must not be used after). */
+ * given back yet that still have their slot (the list must not be used
+ * after). */
 void maprec_fini(struct maprec *r);
 
 /* Record [iova, iova + len) backed by va (0: none). 0, -ENOMEM, -EEXIST if
- * it overlaps a recorded mapping in IOVA or one taken and not yet released
- * (the kernel still maps it), or -EINVAL if len is 0 or either range runs
- * past the top of its space (the record is then unchanged). */
+ * it overlaps a recorded mapping in IOVA, or -EINVAL if len is 0 or either
+ * range runs past the top of its space (the record is then unchanged). A
+ * taken mapping it overlaps is one the kernel unmapped already: its slot
+ * goes, and it must be released, not put back. */
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va);
 
 /*
