@@ -543,8 +543,10 @@ static RARE void tree_empty(struct maprec *r)
 	r->height = 0;
 }
 
-/* Remove e's slot from the tree (e was taken). */
-static void slot_remove(struct maprec *r, struct maprec_entry *e)
+/* Remove e's slot from the tree (e was taken). Inline: it is most of a
+ * release. */
+static inline __attribute__((always_inline)) void
+slot_remove(struct maprec *r, struct maprec_entry *e)
 {
 	struct maprec_leaf *l = e->leaf;
 	unsigned int pos = leaf_pos(e);
@@ -561,12 +563,6 @@ static void slot_remove(struct maprec *r, struct maprec_entry *e)
 	}
 }
 
-/* Take a taken entry's slot out of the tree before its release. */
-static RARE void evict(struct maprec *r, struct maprec_entry *e)
-{
-	slot_remove(r, e);
-	e->leaf = NULL;
-}
 
 /* ---- search ---- */
 
@@ -733,11 +729,43 @@ static void entry_give(struct maprec *r, struct maprec_entry *e)
 	}
 }
 
+/*
+ * [iova, last] overlaps a slot: -EEXIST if it is a recorded mapping's, else
+ * drop the first taken mapping's slot there (0: look again). The kernel
+ * mapped over it, so it has unmapped it: it will be released, never put
+ * back (release skips a mapping without a slot).
+ */
+static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
+{
+	struct maprec_leaf *l;
+	struct maprec_entry *e;
+	unsigned int i;
+
+	if (!slot_floor(r, iova, &l, &i)) {
+		l = r->first;
+		i = 0;
+	}
+	do {
+		e = leaf_ent(l, i);
+		if (iova_last(e) < iova)
+			continue;
+		if (e->iova > last || !e->taken)
+			break;
+		slot_remove(r, e);
+		e->leaf = NULL;
+		return 0;
+	} while (slot_next(&l, &i));
+	return -EEXIST;
+}
+
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 {
-	struct maprec_leaf *l, *f;
-	struct maprec_entry *before, *after, *e;
-	uint64_t last = iova + (len - 1), after_key = 0;
+	struct maprec_leaf *l = r->last, *f;
+	const struct maprec_entry *before = NULL;
+	uint64_t last = iova + (len - 1);
+	bool after = false;
+	uint64_t after_key = 0;
+	struct maprec_entry *e;
 	unsigned int i;
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
@@ -746,9 +774,6 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 	 * of the last release, or strictly inside the leaf of the last take,
 	 * the slot is found without a search: a key between two of a leaf's
 	 * keys is within the leaf's separators. */
-again:
-	l = r->last;
-	before = after = NULL;
 	if (!l) {
 		i = 0;
 	} else if (iova > leaf_key(l, l->n - 1u)) {
@@ -757,7 +782,7 @@ again:
 	} else if (iova < leaf_key(f = r->first, 0)) {
 		l = f;
 		i = 0;
-		after = leaf_ent(l, 0);
+		after = true;
 		after_key = leaf_key(l, 0);
 	} else {
 		f = r->gap_leaf;
@@ -781,27 +806,17 @@ found:
 		else if (l->prev)
 			before = leaf_ent(l->prev, l->prev->n - 1u);
 		if (i < l->n) {
-			after = leaf_ent(l, i);
+			after = true;
 			after_key = leaf_key(l, i);
 		} else if (l->next) {
-			after = leaf_ent(l->next, 0);
+			after = true;
 			after_key = leaf_key(l->next, 0);
 		}
 	}
-	/* A taken mapping in the way has been unmapped by the kernel already
-	 * (it mapped over it), and will be released, never put back: its
-	 * slot goes now. */
-	if (before && iova_last(before) >= iova) {
-		if (!before->taken)
+	if ((before && iova_last(before) >= iova) || (after && after_key <= last)) {
+		if (evict_taken(r, iova, last))
 			return -EEXIST;
-		evict(r, before);
-		goto again;
-	}
-	if (after && after_key <= last) {
-		if (!after->taken)
-			return -EEXIST;
-		evict(r, after);
-		goto again;
+		return maprec_add(r, iova, len, va);	/* look again */
 	}
 
 	e = r->spare;
