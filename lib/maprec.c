@@ -15,6 +15,8 @@
  * Taking a mapping out (maprec_take) only marks its slot: the entry stays in
  * its leaf until it is released, so that putting it back (the kernel refused
  * the unmap) changes no node and cannot fail. Every lookup skips taken slots.
+ * Once the kernel has unmapped it, another thread's map may land on its IOVA
+ * before the release: that add drops the taken slot (evict_taken).
  *
  * by_va is an interval tree: ordered by (va, iova), each node also knows the
  * largest last byte below it, which is what lets a point lookup skip every
