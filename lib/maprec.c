@@ -1046,6 +1046,19 @@ const struct maprec_entry *maprec_first(const struct maprec *r)
 	return l ? live_from(&l, &i) : NULL;
 }
 
+/* Backwards from the last slot over taken ones: as many as are in flight. */
+const struct maprec_entry *maprec_last(const struct maprec *r)
+{
+	const struct maprec_leaf *l;
+	unsigned int i;
+
+	for (l = r->last; l; l = l->prev)
+		for (i = l->n; i-- > 0;)
+			if (!leaf_ent(l, i)->taken)
+				return leaf_ent(l, i);
+	return NULL;
+}
+
 const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 {
 	struct maprec_leaf *l = e->leaf;

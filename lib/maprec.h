@@ -172,6 +172,8 @@ const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va);
 /* The first mapping in IOVA order, and the one after e; NULL at the end. */
 const struct maprec_entry *maprec_first(const struct maprec *r);
+/* The last mapping in IOVA order (NULL: none), mostly at once. */
+const struct maprec_entry *maprec_last(const struct maprec *r);
 const struct maprec_entry *maprec_next(const struct maprec_entry *e);
 
 /* Heap bytes the record holds (entries and nodes, the spare and the taken

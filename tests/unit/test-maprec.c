@@ -254,6 +254,8 @@ static void check_record(const struct maprec *r)
 		with_va += e->va != 0;
 		prev = e;
 	}
+	/* the last one the walk saw, taken ones skipped */
+	expect_ptr_eq(maprec_last(r), prev);
 	/* the index by process address exists only once asked for */
 	expect_eq(n_va, r->va_indexed ? with_va : 0);
 	for (e = r->spare; e; e = e->next_taken)
