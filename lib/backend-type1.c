@@ -238,7 +238,7 @@ static bool fits(const struct pasid_as *as, uint64_t at, uint64_t len)
  * IOVA order: linear in the mappings (maprec has no gap index). */
 static bool pick_iova(struct pasid_as *as, uint64_t len, uint64_t *iova)
 {
-	const struct maprec_entry *e, *hi = as->rec.highest;
+	const struct maprec_entry *e, *hi = maprec_last(&as->rec);
 	uint64_t lo = page();	/* never 0, as iommufd's allocator */
 	unsigned int i;
 

@@ -1,22 +1,48 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The mapping record: two AVL trees over the same entries. by_iova is a
- * plain search tree (IOVA ranges never overlap, so ordering by start orders
- * the whole ranges). by_va is an interval tree: ordered by (va, iova), each
- * node also knows the largest last byte below it, which is what lets a point
- * lookup skip every subtree that ends before the point although process
- * ranges overlap.
+ * The mapping record: a B+tree by IOVA over individually allocated entries,
+ * and a lazily built AVL tree by process address over the same entries.
+ *
+ * by IOVA: IOVA ranges never overlap, so ordering by start orders the whole
+ * ranges. Leaves hold up to MAPREC_LEAF_SLOTS (key, entry) pairs and are
+ * linked in order; inner nodes hold up to MAPREC_FANOUT children. Every leaf
+ * in the tree holds at least one slot, and a node that drops below a quarter
+ * full takes slots from a sibling or merges with it. A split in the middle
+ * leaves two half-full nodes; at the right end of the tree (an append) and
+ * at the left end of the leaves (a prepend) the new node starts with the new
+ * slot alone, so that IOVAs handed out in order fill the nodes.
+ *
+ * Taking a mapping out (maprec_take) only marks its slot: the entry stays in
+ * its leaf until it is released, so that putting it back (the kernel refused
+ * the unmap) changes no node and cannot fail. Every lookup skips taken slots.
+ * Once the kernel has unmapped it, another thread's map may land on its IOVA
+ * before the release: that add drops the taken slot (evict_taken).
+ *
+ * by_va is an interval tree: ordered by (va, iova), each node also knows the
+ * largest last byte below it, which is what lets a point lookup skip every
+ * subtree that ends before the point although process ranges overlap.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "list.h"
 #include "maprec.h"
 
-static inline struct maprec_entry *iova_entry(const struct avl_node *n)
-{
-	return container_of(n, struct maprec_entry, by_iova);
-}
+#define LEAF_SLOTS MAPREC_LEAF_SLOTS
+#define FANOUT MAPREC_FANOUT
+/* Below this a node takes from a sibling or merges; two merge if together
+ * they fill at most MERGE_MAX, which leaves room for a quarter of inserts
+ * before the merged node splits again. */
+#define NODE_MIN (FANOUT / 4)
+#define MERGE_MAX (FANOUT * 3 / 4)
+
+/* Splits, merges and growing the spare nodes happen once in many calls: out
+ * of line, they cost the common path no saved registers. */
+#define RARE __attribute__((noinline, cold))
+
+_Static_assert(LEAF_SLOTS == FANOUT, "one minimum and merge bound for both");
+_Static_assert(LEAF_SLOTS <= UINT16_MAX, "uint16_t slot counts");
 
 static inline struct maprec_entry *va_entry(const struct avl_node *n)
 {
@@ -39,178 +65,566 @@ static inline bool range_ok(uint64_t start, uint64_t len)
 	return len && start + (len - 1) >= start;
 }
 
-void maprec_init(struct maprec *r)
+/* ---- nodes ---- */
+
+static inline uint64_t leaf_key(const struct maprec_leaf *l, unsigned int i)
 {
-	r->iova_root = r->va_root = NULL;
-	r->lowest = r->highest = NULL;
-	r->gap_valid = false;
-	r->count = 0;
-	r->va_indexed = false;
-	r->spare = NULL;
-	r->nspare = 0;
+	return l->slot[l->lo + i].key;
 }
 
-/* Post-order through the parent pointers: each entry is freed after both
- * its subtrees, without a stack and without rebalancing a dying tree. */
-void maprec_fini(struct maprec *r)
+static inline struct maprec_entry *leaf_ent(const struct maprec_leaf *l,
+					    unsigned int i)
 {
-	struct avl_node *n = r->iova_root;
-
-	while (n) {
-		struct avl_node *parent;
-
-		if (n->child[0] || n->child[1]) {
-			n = n->child[n->child[0] == NULL];
-			continue;
-		}
-		parent = n->parent;
-		if (parent)
-			parent->child[parent->child[1] == n] = NULL;
-		free(iova_entry(n));
-		n = parent;
-	}
-	while (r->spare) {
-		struct maprec_entry *next = r->spare->next_taken;
-
-		free(r->spare);
-		r->spare = next;
-	}
-	maprec_init(r);
-}
-
-/* ---- by IOVA ---- */
-
-struct iova_slot {
-	struct avl_node *parent;
-	int side;
-};
-
-/* Where a mapping starting at iova belongs; false if [iova, last] overlaps
- * a recorded one. Its neighbours in IOVA order are the last nodes the walk
- * turned right at (before) and left at (after). */
-static inline bool iova_slot_find(const struct maprec *r, uint64_t iova,
-				  uint64_t last, struct iova_slot *slot)
-{
-	struct avl_node *n = r->iova_root, *parent = NULL;
-	const struct avl_node *before = NULL, *after = NULL;
-
-	/* the side is found again below, not carried: a loop this hot pays
-	 * for every instruction it keeps */
-	while (n) {
-		parent = n;
-		if (iova < iova_entry(n)->iova) {
-			after = n;
-			n = n->child[0];
-		} else {
-			before = n;
-			n = n->child[1];
-		}
-	}
-	slot->parent = parent;
-	slot->side = parent == before;
-	return !(before && iova_last(iova_entry(before)) >= iova) &&
-	       !(after && iova_entry(after)->iova <= last);
+	return l->slot[l->lo + i].ent;
 }
 
 /*
- * The slot of a mapping beyond either end of the record, which can overlap
- * nothing: right of the last entry (which has no right child, being the
- * largest) or left of the first. False if [iova, last] is not beyond an end.
+ * How many of the n sorted keys at base (stride apart, in uint64_t) are at
+ * or below k: a binary search without a branch on the keys, since they
+ * decide at random (the answer lies in [b, b + n] throughout).
  */
-static inline bool iova_slot_at_end(const struct maprec *r, uint64_t iova,
-				    uint64_t last, struct iova_slot *slot)
+static inline __attribute__((always_inline)) unsigned int
+keys_upto(const uint64_t *base, size_t stride, unsigned int n, uint64_t k)
 {
-	if (!r->highest) {
-		slot->parent = NULL;
-		slot->side = 0;
-		return true;
+	const uint64_t *b = base;
+
+	if (!n)
+		return 0;
+	while (n > 1) {
+		unsigned int half = n / 2;
+
+		b = b[half * stride] <= k ? b + half * stride : b;
+		n -= half;
 	}
-	if (iova > iova_last(r->highest)) {
-		slot->parent = &r->highest->by_iova;
-		slot->side = 1;
-		return true;
-	}
-	if (last < r->lowest->iova) {
-		slot->parent = &r->lowest->by_iova;
-		slot->side = 0;
-		return true;
-	}
-	return false;
+	return (unsigned int)((size_t)(b - base) / stride) + (*b <= k);
 }
 
-/*
- * The slot of a mapping inside the gap the last take left, which can
- * overlap nothing while the gap's neighbours are adjacent: right of the
- * lower one if it has no right child, else left of the upper one (which is
- * then the leftmost of that right subtree). False if not in the gap.
- */
-static inline bool iova_slot_in_gap(const struct maprec *r, uint64_t iova,
-				    uint64_t last, struct iova_slot *slot)
+static inline unsigned int leaf_upto(const struct maprec_leaf *l, uint64_t k)
 {
-	if (!r->gap_valid ||
-	    (r->gap_lo && iova <= iova_last(r->gap_lo)) ||
-	    (r->gap_hi && last >= r->gap_hi->iova))
-		return false;
-	if (r->gap_lo && !r->gap_lo->by_iova.child[1]) {
-		slot->parent = &r->gap_lo->by_iova;
-		slot->side = 1;
+	return keys_upto(&l->slot[l->lo].key, 2, l->n, k);
+}
+
+_Static_assert(sizeof(struct maprec_slot) == 2 * sizeof(uint64_t),
+	       "leaf_upto steps over a slot in two uint64_t");
+
+/* The slot of e in its leaf: mostly the first (unmaps in map order), else
+ * where maprec_take saw it if nothing moved since. */
+static inline unsigned int leaf_pos(const struct maprec_entry *e)
+{
+	const struct maprec_leaf *l = e->leaf;
+
+	if (leaf_ent(l, 0) == e)
+		return 0;
+	if (e->slot >= l->lo && e->slot < l->lo + l->n &&
+	    l->slot[e->slot].ent == e)
+		return e->slot - l->lo;
+	return leaf_upto(l, e->iova) - 1;
+}
+
+static void move_slots(struct maprec_leaf *to, unsigned int at,
+		       const struct maprec_leaf *from, unsigned int start,
+		       unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	memmove(&to->slot[at], &from->slot[start], n * sizeof(to->slot[0]));
+	if (to != from)
+		for (i = 0; i < n; i++)
+			to->slot[at + i].ent->leaf = to;
+}
+
+/* Slots from 0 (a leaf that is to grow at its end). */
+static void leaf_compact(struct maprec_leaf *l)
+{
+	if (l->lo) {
+		move_slots(l, 0, l, l->lo, l->n);
+		l->lo = 0;
+	}
+}
+
+/* Put (k, e) in slot i of l, which has room: the shorter side moves, if
+ * there is room on that side. */
+static inline void leaf_put(struct maprec_leaf *l, unsigned int i, uint64_t k,
+			    struct maprec_entry *e)
+{
+	unsigned int lo = l->lo;
+
+	if (lo + l->n < LEAF_SLOTS && (!lo || i >= l->n / 2u)) {
+		move_slots(l, lo + i + 1, l, lo + i, l->n - i);
 	} else {
-		slot->parent = &r->gap_hi->by_iova;
-		slot->side = 0;
+		move_slots(l, lo - 1, l, lo, i);
+		l->lo = (uint16_t)--lo;
 	}
+	l->slot[lo + i].key = k;
+	l->slot[lo + i].ent = e;
+	l->n++;
+	e->leaf = l;
+	e->slot = (uint16_t)(lo + i);
+}
+
+static inline void leaf_cut(struct maprec_leaf *l, unsigned int i)
+{
+	if (i < l->n / 2u) {
+		move_slots(l, l->lo + 1u, l, l->lo, i);
+		l->lo++;
+	} else {
+		move_slots(l, l->lo + i, l, l->lo + i + 1u, l->n - i - 1u);
+	}
+	if (!--l->n)
+		l->lo = 0;
+}
+
+/* A node from the spare list, which maprec_add filled first. */
+static union maprec_node *node_take(struct maprec *r)
+{
+	union maprec_node *n = r->spare_nodes;
+
+	r->spare_nodes = n->next_spare;
+	r->nspare_nodes--;
+	r->nodes++;
+	return n;
+}
+
+static void node_give(struct maprec *r, void *node)
+{
+	union maprec_node *n = node;
+
+	if (r->finger == node)
+		r->finger = NULL;
+	if (r->gap_leaf == node)
+		r->gap_leaf = NULL;
+	/* kept until maprec_fini: see union maprec_node */
+	r->nodes--;
+	n->next_spare = r->spare_nodes;
+	r->spare_nodes = n;
+	r->nspare_nodes++;
+}
+
+/* Make sure need nodes are spare; on failure the record is unchanged. */
+static RARE int nodes_grow(struct maprec *r, unsigned int need)
+{
+	while (r->nspare_nodes < need) {
+		union maprec_node *n = malloc(sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		n->next_spare = r->spare_nodes;
+		r->spare_nodes = n;
+		r->nspare_nodes++;
+	}
+	return 0;
+}
+
+static inline int nodes_reserve(struct maprec *r, unsigned int need)
+{
+	return r->nspare_nodes < need ? nodes_grow(r, need) : 0;
+}
+
+/* The nodes an insert into l needs: one per full node from l up, and a new
+ * root if they are all full. */
+static unsigned int split_need(const struct maprec_leaf *l)
+{
+	const struct maprec_inner *p;
+	unsigned int need;
+
+	if (l->n < LEAF_SLOTS)
+		return 0;
+	need = 1;
+	for (p = l->parent; p && p->n == FANOUT; p = p->parent)
+		need++;
+	return need + !p;
+}
+
+static inline void set_parent(void *node, unsigned int level,
+			      struct maprec_inner *p)
+{
+	if (level == 1)
+		((struct maprec_leaf *)node)->parent = p;
+	else
+		((struct maprec_inner *)node)->parent = p;
+}
+
+static unsigned int child_index(const struct maprec_inner *p,
+				const void *child)
+{
+	unsigned int i = 0;
+
+	while (p->child[i] != child)
+		i++;
+	return i;
+}
+
+/* No node right of p on its level: the tree's right edge. */
+static bool rightmost(const struct maprec_inner *p)
+{
+	for (; p->parent; p = p->parent)
+		if (p->parent->child[p->parent->n - 1] != p)
+			return false;
 	return true;
 }
 
-/* always inline: a call here is a tenth of an append at the end */
-static inline __attribute__((always_inline)) void
-iova_link(struct maprec *r, struct maprec_entry *e,
-	  const struct iova_slot *slot)
+/* Key i (and child i + 1) of p, which has room, become sep and child. */
+static void inner_put(struct maprec_inner *p, unsigned int i, uint64_t sep,
+		      void *child, unsigned int level)
 {
-	avl_link(&r->iova_root, &e->by_iova, slot->parent, slot->side);
-	avl_insert_rebalance(&r->iova_root, &e->by_iova, NULL);
-	if (!r->lowest || e->iova < r->lowest->iova)
-		r->lowest = e;
-	if (!r->highest || e->iova > r->highest->iova)
-		r->highest = e;
+	memmove(&p->key[i + 1], &p->key[i], (p->n - 1u - i) * sizeof(p->key[0]));
+	memmove(&p->child[i + 2], &p->child[i + 1],
+		(p->n - 1u - i) * sizeof(p->child[0]));
+	p->key[i] = sep;
+	p->child[i + 1] = child;
+	p->n++;
+	set_parent(child, level, p);
 }
 
-/* The mapping with the largest start at or below iova, or NULL. */
-static inline struct maprec_entry *iova_floor(const struct maprec *r,
-					      uint64_t iova)
+/*
+ * old (of this level) has been split: new holds the keys right of sep (or,
+ * if new_left, left of it). Hang new next to old in old's parent p,
+ * splitting p (and so on up) if it is full.
+ */
+static void inner_insert(struct maprec *r, struct maprec_inner *p, void *old,
+			 uint64_t sep, void *new, bool new_left,
+			 unsigned int level)
 {
-	const struct avl_node *n = r->iova_root;
-	struct maprec_entry *best = NULL;
+	struct maprec_inner *q, *at;
+	unsigned int i, m, j;
+	uint64_t up;
 
-	while (n) {
-		if (iova_entry(n)->iova <= iova) {
-			best = iova_entry(n);
-			n = n->child[1];
-		} else {
-			n = n->child[0];
-		}
+	if (!p) {
+		q = &node_take(r)->inner;
+		q->parent = NULL;
+		q->n = 2;
+		q->key[0] = sep;
+		q->child[0] = new_left ? new : old;
+		q->child[1] = new_left ? old : new;
+		set_parent(old, level, q);
+		set_parent(new, level, q);
+		r->root = q;
+		r->height++;
+		return;
 	}
-	return best;
+	i = child_index(p, old);
+	if (p->n < FANOUT) {
+		at = p;
+		j = i;
+		inner_put(p, i, sep, new, level);
+	} else {
+		q = &node_take(r)->inner;
+		q->parent = NULL;
+		if (!new_left && i == FANOUT - 1 && rightmost(p)) {
+			/* an append: p stays full, q starts with new alone */
+			q->n = 1;
+			q->child[0] = new;
+			set_parent(new, level, q);
+			inner_insert(r, p->parent, p, sep, q, false, level + 1);
+			return;
+		}
+		m = FANOUT / 2;
+		q->n = (uint16_t)(FANOUT - m);
+		memcpy(q->key, &p->key[m], (FANOUT - m - 1) * sizeof(q->key[0]));
+		memcpy(q->child, &p->child[m], (FANOUT - m) * sizeof(q->child[0]));
+		for (j = 0; j < q->n; j++)
+			set_parent(q->child[j], level, q);
+		up = p->key[m - 1];
+		p->n = (uint16_t)m;
+		if (i < m) {
+			at = p;
+			j = i;
+		} else {
+			at = q;
+			j = i - m;
+		}
+		inner_put(at, j, sep, new, level);
+		inner_insert(r, p->parent, p, up, q, false, level + 1);
+	}
+	if (new_left) {
+		/* new went right of old: the two trade places */
+		at->child[j + 1] = old;
+		at->child[j] = new;
+	}
 }
 
-static inline struct maprec_entry *iova_first(const struct maprec *r)
+static void leaf_link(struct maprec *r, struct maprec_leaf *l,
+		      struct maprec_leaf *nl, bool before)
 {
-	const struct avl_node *n = avl_first(r->iova_root);
-
-	return n ? iova_entry(n) : NULL;
+	if (before) {
+		nl->next = l;
+		nl->prev = l->prev;
+		if (l->prev)
+			l->prev->next = nl;
+		else
+			r->first = nl;
+		l->prev = nl;
+	} else {
+		nl->prev = l;
+		nl->next = l->next;
+		if (l->next)
+			l->next->prev = nl;
+		else
+			r->last = nl;
+		l->next = nl;
+	}
 }
 
-/* The entry after e (side 1) or before it (side 0), or NULL. */
-static inline struct maprec_entry *iova_step(const struct maprec_entry *e,
-					     int side)
+static void leaf_unlink(struct maprec *r, struct maprec_leaf *l)
 {
-	const struct avl_node *n = avl_step(&e->by_iova, side);
-
-	return n ? iova_entry(n) : NULL;
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		r->first = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	else
+		r->last = l->prev;
 }
 
-static inline struct maprec_entry *iova_next(const struct maprec_entry *e)
+/* Put (k, e) in slot i of the full leaf l, splitting it (the nodes are
+ * reserved). */
+static RARE void leaf_split_put(struct maprec *r, struct maprec_leaf *l,
+			   unsigned int i, uint64_t k, struct maprec_entry *e)
 {
-	return iova_step(e, 1);
+	struct maprec_leaf *nl = &node_take(r)->leaf;
+	unsigned int h = LEAF_SLOTS / 2;
+
+	nl->lo = nl->n = 0;
+	nl->parent = NULL;
+	if (i == LEAF_SLOTS && !l->next) {
+		leaf_link(r, l, nl, false);
+		leaf_put(nl, 0, k, e);
+		inner_insert(r, l->parent, l, k, nl, false, 1);
+	} else if (i == 0 && !l->prev) {
+		leaf_link(r, l, nl, true);
+		leaf_put(nl, 0, k, e);
+		inner_insert(r, l->parent, l, leaf_key(l, 0), nl, true, 1);
+	} else {
+		/* full, so l->lo is 0 */
+		move_slots(nl, 0, l, h, LEAF_SLOTS - h);
+		nl->n = (uint16_t)(LEAF_SLOTS - h);
+		l->n = (uint16_t)h;
+		leaf_link(r, l, nl, false);
+		if (i <= h)
+			leaf_put(l, i, k, e);
+		else
+			leaf_put(nl, i - h, k, e);
+		inner_insert(r, l->parent, l, leaf_key(nl, 0), nl, false, 1);
+	}
+}
+
+/* ---- removal ---- */
+
+/* The root has one child left: that child is the root. */
+static RARE void root_collapse(struct maprec *r)
+{
+	struct maprec_inner *root = r->root;
+
+	r->root = root->child[0];
+	set_parent(r->root, r->height - 1, NULL);
+	r->height--;
+	node_give(r, root);
+}
+
+/* Key ki and child ki + 1 of p are gone (merged into child ki). */
+static void inner_drop(struct maprec *r, struct maprec_inner *p,
+		       unsigned int ki, unsigned int level);
+
+static RARE void leaf_rebalance(struct maprec *r, struct maprec_leaf *l)
+{
+	struct maprec_inner *p = l->parent;
+	unsigned int j = child_index(p, l), ki = j ? j - 1 : 0;
+	struct maprec_leaf *a = p->child[ki], *b = p->child[ki + 1];
+	unsigned int total = a->n + b->n, cnt;
+
+	if (total <= MERGE_MAX) {
+		leaf_compact(a);
+		move_slots(a, a->n, b, b->lo, b->n);
+		a->n = (uint16_t)total;
+		leaf_unlink(r, b);
+		node_give(r, b);
+		inner_drop(r, p, ki, 2);
+		return;
+	}
+	if (a->n < b->n) {
+		/* b's first slots move to a's end */
+		cnt = b->n - total / 2;
+		leaf_compact(a);
+		move_slots(a, a->n, b, b->lo, cnt);
+		a->n = (uint16_t)(a->n + cnt);
+		b->lo = (uint16_t)(b->lo + cnt);
+		b->n = (uint16_t)(b->n - cnt);
+	} else {
+		/* a's last slots move to b's front */
+		cnt = a->n - total / 2;
+		if (b->lo < cnt) {
+			move_slots(b, LEAF_SLOTS - b->n, b, b->lo, b->n);
+			b->lo = (uint16_t)(LEAF_SLOTS - b->n);
+		}
+		move_slots(b, b->lo - cnt, a, a->lo + a->n - cnt, cnt);
+		b->lo = (uint16_t)(b->lo - cnt);
+		b->n = (uint16_t)(b->n + cnt);
+		a->n = (uint16_t)(a->n - cnt);
+	}
+	p->key[ki] = leaf_key(b, 0);
+}
+
+static void move_children(struct maprec_inner *to, unsigned int at,
+			  const struct maprec_inner *from, unsigned int start,
+			  unsigned int n, unsigned int level)
+{
+	unsigned int i;
+
+	memmove(&to->child[at], &from->child[start], n * sizeof(to->child[0]));
+	if (to != from)
+		for (i = 0; i < n; i++)
+			set_parent(to->child[at + i], level, to);
+}
+
+/* p (at level) has fewer than NODE_MIN children and is not the root. */
+static void inner_rebalance(struct maprec *r, struct maprec_inner *p,
+			    unsigned int level)
+{
+	struct maprec_inner *q = p->parent;
+	unsigned int j = child_index(q, p), ki = j ? j - 1 : 0, cnt;
+	struct maprec_inner *a = q->child[ki], *b = q->child[ki + 1];
+	unsigned int total = a->n + b->n;
+	uint64_t sep = q->key[ki];
+
+	if (total <= MERGE_MAX) {
+		a->key[a->n - 1] = sep;
+		memcpy(&a->key[a->n], b->key, (b->n - 1u) * sizeof(a->key[0]));
+		move_children(a, a->n, b, 0, b->n, level - 1);
+		a->n = (uint16_t)total;
+		node_give(r, b);
+		inner_drop(r, q, ki, level + 1);
+		return;
+	}
+	if (a->n < b->n) {
+		cnt = b->n - total / 2;
+		a->key[a->n - 1] = sep;
+		memcpy(&a->key[a->n], b->key, (cnt - 1) * sizeof(a->key[0]));
+		move_children(a, a->n, b, 0, cnt, level - 1);
+		q->key[ki] = b->key[cnt - 1];
+		memmove(b->key, &b->key[cnt], (b->n - 1u - cnt) * sizeof(b->key[0]));
+		move_children(b, 0, b, cnt, b->n - cnt, level - 1);
+		a->n = (uint16_t)(a->n + cnt);
+		b->n = (uint16_t)(b->n - cnt);
+	} else {
+		cnt = a->n - total / 2;
+		memmove(&b->key[cnt], b->key, (b->n - 1u) * sizeof(b->key[0]));
+		move_children(b, cnt, b, 0, b->n, level - 1);
+		b->key[cnt - 1] = sep;
+		memcpy(b->key, &a->key[a->n - cnt], (cnt - 1) * sizeof(b->key[0]));
+		move_children(b, 0, a, a->n - cnt, cnt, level - 1);
+		q->key[ki] = a->key[a->n - cnt - 1];
+		a->n = (uint16_t)(a->n - cnt);
+		b->n = (uint16_t)(b->n + cnt);
+	}
+}
+
+static void inner_drop(struct maprec *r, struct maprec_inner *p,
+		       unsigned int ki, unsigned int level)
+{
+	memmove(&p->key[ki], &p->key[ki + 1], (p->n - 2u - ki) * sizeof(p->key[0]));
+	memmove(&p->child[ki + 1], &p->child[ki + 2],
+		(p->n - 2u - ki) * sizeof(p->child[0]));
+	p->n--;
+	if (!p->parent) {
+		if (p->n == 1)
+			root_collapse(r);
+	} else if (p->n < NODE_MIN) {
+		inner_rebalance(r, p, level);
+	}
+}
+
+/* The last slot of the root leaf is gone. */
+static RARE void tree_empty(struct maprec *r)
+{
+	node_give(r, r->root);
+	r->root = NULL;
+	r->first = r->last = NULL;
+	r->height = 0;
+}
+
+/* Remove e's slot from the tree (e was taken). Inline: it is most of a
+ * release. */
+static inline __attribute__((always_inline)) void
+slot_remove(struct maprec *r, struct maprec_entry *e)
+{
+	struct maprec_leaf *l = e->leaf;
+	unsigned int pos = leaf_pos(e);
+
+	leaf_cut(l, pos);
+	r->gap_leaf = l;
+	r->gap_pos = pos;
+	r->held--;
+	if (l->n < NODE_MIN) {
+		if (l->parent)
+			leaf_rebalance(r, l);
+		else if (!l->n)
+			tree_empty(r);
+	}
+}
+
+
+/* ---- search ---- */
+
+static inline struct maprec_leaf *descend(const struct maprec *r, uint64_t k)
+{
+	void *n = r->root;
+	unsigned int level;
+
+	for (level = r->height; level > 1; level--) {
+		const struct maprec_inner *p = n;
+
+		n = p->child[keys_upto(p->key, 1, p->n - 1u, k)];
+	}
+	return n;
+}
+
+/* The slot with the largest key at or below k: false if there is none. */
+static inline bool slot_floor(const struct maprec *r, uint64_t k,
+			      struct maprec_leaf **lp, unsigned int *ip)
+{
+	struct maprec_leaf *l;
+	unsigned int i;
+
+	if (!r->root)
+		return false;
+	l = descend(r, k);
+	i = leaf_upto(l, k);
+	if (!i) {
+		/* below the leaf's first key, but at or above its separator */
+		l = l->prev;
+		if (!l)
+			return false;
+		i = l->n;
+	}
+	*lp = l;
+	*ip = i - 1;
+	return true;
+}
+
+/* The slot after (*lp, *ip): false at the end. */
+static inline bool slot_next(struct maprec_leaf **lp, unsigned int *ip)
+{
+	if (++*ip < (*lp)->n)
+		return true;
+	*lp = (*lp)->next;
+	*ip = 0;
+	return *lp != NULL;
+}
+
+/* From (*lp, *ip) on, the first slot not taken: NULL at the end. */
+static inline struct maprec_entry *live_from(struct maprec_leaf **lp,
+					     unsigned int *ip)
+{
+	do {
+		struct maprec_entry *e = leaf_ent(*lp, *ip);
+
+		if (!e->taken)
+			return e;
+	} while (slot_next(lp, ip));
+	return NULL;
 }
 
 /* ---- by process address ---- */
@@ -254,18 +668,159 @@ static inline void va_insert(struct maprec *r, struct maprec_entry *e)
 
 /* ---- the interface ---- */
 
+void maprec_init(struct maprec *r)
+{
+	r->root = NULL;
+	r->height = 0;
+	r->first = r->last = r->finger = r->gap_leaf = NULL;
+	r->gap_pos = 0;
+	r->count = r->held = r->nodes = 0;
+	r->va_root = NULL;
+	r->va_indexed = false;
+	r->spare = NULL;
+	r->nspare = 0;
+	r->spare_nodes = NULL;
+	r->nspare_nodes = 0;
+}
+
+static void free_subtree(void *node, unsigned int level)
+{
+	unsigned int i;
+
+	if (level > 1) {
+		struct maprec_inner *p = node;
+
+		for (i = 0; i < p->n; i++)
+			free_subtree(p->child[i], level - 1);
+	} else {
+		struct maprec_leaf *l = node;
+
+		for (i = 0; i < l->n; i++)
+			free(leaf_ent(l, i));
+	}
+	free(node);
+}
+
+void maprec_fini(struct maprec *r)
+{
+	if (r->root)
+		free_subtree(r->root, r->height);
+	while (r->spare) {
+		struct maprec_entry *next = r->spare->next_taken;
+
+		free(r->spare);
+		r->spare = next;
+	}
+	while (r->spare_nodes) {
+		union maprec_node *next = r->spare_nodes->next_spare;
+
+		free(r->spare_nodes);
+		r->spare_nodes = next;
+	}
+	maprec_init(r);
+}
+
+static void entry_give(struct maprec *r, struct maprec_entry *e)
+{
+	if (r->nspare < MAPREC_SPARE_MAX) {
+		e->next_taken = r->spare;
+		r->spare = e;
+		r->nspare++;
+	} else {
+		free(e);
+	}
+}
+
+/*
+ * [iova, last] overlaps a slot: -EEXIST if it is a recorded mapping's, else
+ * drop the first taken mapping's slot there (0: look again). The kernel
+ * mapped over it, so it has unmapped it: it will be released, never put
+ * back (release skips a mapping without a slot).
+ */
+static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
+{
+	struct maprec_leaf *l;
+	struct maprec_entry *e;
+	unsigned int i;
+
+	if (!slot_floor(r, iova, &l, &i)) {
+		l = r->first;
+		i = 0;
+	}
+	do {
+		e = leaf_ent(l, i);
+		if (iova_last(e) < iova)
+			continue;
+		if (e->iova > last || !e->taken)
+			break;
+		slot_remove(r, e);
+		e->leaf = NULL;
+		return 0;
+	} while (slot_next(&l, &i));
+	return -EEXIST;
+}
+
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 {
+	struct maprec_leaf *l = r->last, *f;
+	const struct maprec_entry *before = NULL;
+	uint64_t last = iova + (len - 1);
+	bool after = false;
+	uint64_t after_key = 0;
 	struct maprec_entry *e;
-	struct iova_slot slot;
-	bool in_gap = false;
+	unsigned int i;
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
 		return -EINVAL;
-	if (!iova_slot_at_end(r, iova, iova + (len - 1), &slot) &&
-	    !(in_gap = iova_slot_in_gap(r, iova, iova + (len - 1), &slot)) &&
-	    !iova_slot_find(r, iova, iova + (len - 1), &slot))
-		return -EEXIST;
+	/* Where it goes, and its neighbours. Beyond either end, at the slot
+	 * of the last release, or strictly inside the leaf of the last take,
+	 * the slot is found without a search: a key between two of a leaf's
+	 * keys is within the leaf's separators. */
+	if (!l) {
+		i = 0;
+	} else if (iova > leaf_key(l, l->n - 1u)) {
+		i = l->n;
+		before = leaf_ent(l, i - 1);
+	} else if (iova < leaf_key(f = r->first, 0)) {
+		l = f;
+		i = 0;
+		after = true;
+		after_key = leaf_key(l, 0);
+	} else {
+		f = r->gap_leaf;
+		i = r->gap_pos;
+		if (f && i && i < f->n && leaf_key(f, i - 1) < iova &&
+		    iova < leaf_key(f, i)) {
+			/* back where the last release left a slot */
+			l = f;
+			goto found;
+		}
+		f = r->finger;
+		if (f && f->n > 1 && iova > leaf_key(f, 0) &&
+		    iova < leaf_key(f, f->n - 1u))
+			l = f;
+		else
+			l = descend(r, iova);
+		i = leaf_upto(l, iova);
+found:
+		if (i)
+			before = leaf_ent(l, i - 1);
+		else if (l->prev)
+			before = leaf_ent(l->prev, l->prev->n - 1u);
+		if (i < l->n) {
+			after = true;
+			after_key = leaf_key(l, i);
+		} else if (l->next) {
+			after = true;
+			after_key = leaf_key(l->next, 0);
+		}
+	}
+	if ((before && iova_last(before) >= iova) || (after && after_key <= last)) {
+		if (evict_taken(r, iova, last))
+			return -EEXIST;
+		return maprec_add(r, iova, len, va);	/* look again */
+	}
+
 	e = r->spare;
 	if (e) {
 		r->spare = e->next_taken;
@@ -275,32 +830,39 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 		if (!e)
 			return -ENOMEM;
 	}
+	if (nodes_reserve(r, l ? split_need(l) : 1)) {
+		entry_give(r, e);
+		return -ENOMEM;
+	}
 	e->iova = iova;
 	e->len = len;
 	e->va = va;
 	e->next_taken = NULL;
-	iova_link(r, e, &slot);
-	/* e and the gap's upper neighbour are adjacent now; an entry added
-	 * elsewhere may have landed between the two */
-	if (in_gap)
-		r->gap_lo = e;
-	else
-		r->gap_valid = false;
-	if (va && r->va_indexed)
+	e->taken = false;
+	if (!l) {
+		l = &node_take(r)->leaf;
+		l->parent = NULL;
+		l->prev = l->next = NULL;
+		l->lo = l->n = 0;
+		r->root = r->first = r->last = l;
+		r->height = 1;
+		leaf_put(l, 0, iova, e);
+	} else if (l->n == LEAF_SLOTS) {
+		leaf_split_put(r, l, i, iova, e);
+	} else {
+		leaf_put(l, i, iova, e);
+	}
+	if (r->va_indexed && va)
 		va_insert(r, e);
 	r->count++;
+	r->held++;
 	return 0;
 }
 
-static inline void unlink_entry(struct maprec *r, struct maprec_entry *e)
+static inline void mark_taken(struct maprec *r, struct maprec_entry *e)
 {
-	/* an end's neighbour is one step away: it has no child outwards */
-	if (e == r->lowest)
-		r->lowest = iova_step(e, 1);
-	if (e == r->highest)
-		r->highest = iova_step(e, 0);
-	avl_erase(&r->iova_root, &e->by_iova, NULL);
-	if (e->va && r->va_indexed)
+	e->taken = true;
+	if (r->va_indexed && e->va)
 		avl_erase(&r->va_root, &e->by_va, va_recompute);
 	r->count--;
 }
@@ -309,62 +871,78 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		struct maprec_entry **taken, const struct maprec_entry **cut)
 {
 	struct maprec_entry *first, *last_taken, *e, **tail;
+	struct maprec_leaf *l, *fl;
+	unsigned int i, fi;
 	uint64_t last;
 
 	*taken = NULL;
 	if (!range_ok(iova, len))
 		return -EINVAL;
 	last = iova + (len - 1);
+	l = r->first;
+	if (!l)
+		return -ENOENT;
 
 	/* An unmap at either end of the record, from a mapping's start (the
 	 * usual unmap of the oldest or the newest mapping), needs no search */
-	if (r->lowest && r->lowest->iova == iova)
-		first = r->lowest;
-	else if (r->highest && r->highest->iova == iova)
-		first = r->highest;
-	else
-		first = iova_floor(r, iova);
-	if (first && iova_last(first) >= iova) {
+	if (leaf_key(l, 0) == iova) {
+		i = 0;
+	} else if (leaf_key(r->last, r->last->n - 1u) == iova) {
+		l = r->last;
+		i = l->n - 1u;
+	} else if ((l = r->finger) && iova >= leaf_key(l, 0) &&
+		   iova <= leaf_key(l, l->n - 1u)) {
+		/* near the last take: unmaps in order walk a leaf */
+		i = leaf_upto(l, iova) - 1;
+	} else if (!slot_floor(r, iova, &l, &i)) {
+		l = r->first;
+		i = 0;
+		goto after_floor;
+	}
+	first = leaf_ent(l, i);
+	if (!first->taken && iova_last(first) >= iova) {
 		if (first->iova < iova)
 			goto cut_it;
 	} else {
-		first = first ? iova_next(first) : iova_first(r);
+		/* the floor ends before iova, or is another unmap's */
+		if (!slot_next(&l, &i))
+			return -ENOENT;
+after_floor:
+		first = live_from(&l, &i);
 		if (!first || first->iova > last)
 			return -ENOENT;
 	}
+	fl = l;
+	fi = i;
 
-	/* Find the last mapping that starts in the range: the successor is
-	 * needed only while the range reaches past the current one. */
+	/* Find the last mapping that starts in the range: the slots after it
+	 * are needed only while the range reaches past the current one. */
 	last_taken = first;
-	while (iova_last(last_taken) < last) {
-		e = iova_next(last_taken);
-		if (!e || e->iova > last)
+	while (iova_last(last_taken) < last && slot_next(&l, &i)) {
+		e = leaf_ent(l, i);
+		if (e->iova > last)
 			break;
-		last_taken = e;
+		if (!e->taken)
+			last_taken = e;
 	}
 	if (iova_last(last_taken) > last) {
 		first = last_taken;
 		goto cut_it;
 	}
 
-	/* the neighbours of what is taken: where the next map may go */
-	r->gap_lo = first == r->lowest ? NULL : iova_step(first, 0);
-	r->gap_hi = last_taken == r->highest ? NULL : iova_step(last_taken, 1);
-	r->gap_valid = true;
-
-	/* Each successor is found before its predecessor leaves the tree;
-	 * erasing relinks nodes but never moves an entry. */
+	r->finger = fl;
 	tail = taken;
-	for (e = first;; ) {
-		struct maprec_entry *next = e == last_taken ? NULL : iova_next(e);
-
-		unlink_entry(r, e);
+	for (l = fl, i = fi;; slot_next(&l, &i)) {
+		e = leaf_ent(l, i);
+		if (e->taken)
+			continue;
+		mark_taken(r, e);
+		e->slot = (uint16_t)(l->lo + i);
 		e->next_taken = NULL;
 		*tail = e;
 		tail = &e->next_taken;
-		if (!next)
+		if (e == last_taken)
 			break;
-		e = next;
 	}
 	return 0;
 
@@ -376,15 +954,11 @@ cut_it:
 
 void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 {
-	r->gap_valid = false;
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
-		struct iova_slot slot;
 
-		/* The range is still mapped in the kernel, so still free
-		 * here: the slot is right whatever the overlap test says. */
-		iova_slot_find(r, taken->iova, iova_last(taken), &slot);
-		iova_link(r, taken, &slot);
+		/* its slot is still in the tree: nothing to allocate */
+		taken->taken = false;
 		if (taken->va && r->va_indexed)
 			va_insert(r, taken);
 		taken->next_taken = NULL;
@@ -398,13 +972,9 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken)
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 
-		if (r->nspare < MAPREC_SPARE_MAX) {
-			taken->next_taken = r->spare;
-			r->spare = taken;
-			r->nspare++;
-		} else {
-			free(taken);
-		}
+		if (taken->leaf)
+			slot_remove(r, taken);
+		entry_give(r, taken);
 		taken = next;
 	}
 }
@@ -412,20 +982,30 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken)
 const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 					    uint64_t iova)
 {
-	const struct maprec_entry *e = iova_floor(r, iova);
+	struct maprec_leaf *l;
+	unsigned int i;
+	const struct maprec_entry *e;
 
-	return e && iova_last(e) >= iova ? e : NULL;
+	if (!slot_floor(r, iova, &l, &i))
+		return NULL;
+	e = leaf_ent(l, i);
+	return !e->taken && iova_last(e) >= iova ? e : NULL;
 }
 
-/* Index every entry with process memory; from now on add, take and put
- * back keep the index current. */
+/* Index every recorded entry with process memory; from now on add, take
+ * and put back keep the index current. */
 static void va_index_build(struct maprec *r)
 {
-	struct maprec_entry *e;
+	struct maprec_leaf *l;
+	unsigned int i;
 
-	for (e = iova_first(r); e; e = iova_next(e))
-		if (e->va)
-			va_insert(r, e);
+	for (l = r->first; l; l = l->next)
+		for (i = 0; i < l->n; i++) {
+			struct maprec_entry *e = leaf_ent(l, i);
+
+			if (e->va && !e->taken)
+				va_insert(r, e);
+		}
 	r->va_indexed = true;
 }
 
@@ -460,15 +1040,35 @@ const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va)
 
 const struct maprec_entry *maprec_first(const struct maprec *r)
 {
-	return iova_first(r);
+	struct maprec_leaf *l = r->first;
+	unsigned int i = 0;
+
+	return l ? live_from(&l, &i) : NULL;
+}
+
+/* Backwards from the last slot over taken ones: as many as are in flight. */
+const struct maprec_entry *maprec_last(const struct maprec *r)
+{
+	const struct maprec_leaf *l;
+	unsigned int i;
+
+	for (l = r->last; l; l = l->prev)
+		for (i = l->n; i-- > 0;)
+			if (!leaf_ent(l, i)->taken)
+				return leaf_ent(l, i);
+	return NULL;
 }
 
 const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 {
-	return iova_next(e);
+	struct maprec_leaf *l = e->leaf;
+	unsigned int i = leaf_pos(e);
+
+	return slot_next(&l, &i) ? live_from(&l, &i) : NULL;
 }
 
 size_t maprec_bytes(const struct maprec *r)
 {
-	return (r->count + r->nspare) * sizeof(struct maprec_entry);
+	return (r->held + r->nspare) * sizeof(struct maprec_entry) +
+	       (r->nodes + r->nspare_nodes) * sizeof(union maprec_node);
 }

@@ -2,9 +2,11 @@
 /*
  * The mapping record (lib/maprec.c) on its own: edge cases at the top of the
  * IOVA and process spaces, the take semantics, and a randomized differential
- * test against a plain array that is obviously right, with both trees'
- * invariants (parents, heights, balance, order, va_max_last) checked as it
- * goes.
+ * test against a plain array that is obviously right, with both indexes'
+ * invariants checked as it goes (the B+tree by IOVA: parents, separators,
+ * order, the leaf list, fill and depth; the AVL tree by process address:
+ * parents, heights, balance, order, va_max_last), and the B+tree's splits,
+ * merges and allocation failures at every position.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +18,22 @@
 #include "maprec.h"
 
 #define PAGE 4096ull
+
+/* Every malloc of the record (and of this file) goes through here: after
+ * malloc_budget more successes one fails; negative: none fails. */
+static long malloc_budget = -1;
+
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+
+void *__wrap_malloc(size_t n)
+{
+	if (malloc_budget == 0)
+		return NULL;
+	if (malloc_budget > 0)
+		malloc_budget--;
+	return __real_malloc(n);
+}
 
 /*
  * check's ck_assert records its place through a syscall even when the
@@ -59,29 +77,130 @@ static uint64_t last_va(const struct maprec_entry *e)
 	return (uint64_t)e->va + (e->len - 1);
 }
 
-/* In order: each range after the previous one and disjoint from it. */
-static int check_iova_tree(const struct avl_node *n,
-			   const struct avl_node *parent,
-			   const struct maprec_entry **prev, size_t *count)
-{
-	const struct maprec_entry *e;
-	int hl, hr;
+/* What a walk of the B+tree collects. */
+struct btree_walk {
+	const struct maprec_entry *prev;	/* the previous slot's entry */
+	const struct maprec_leaf *prev_leaf;	/* the previous leaf */
+	size_t slots, live, nodes;
+	/* per level (1: leaves), the nodes seen, and where the underfull
+	 * ones were among them */
+	size_t at_level[16], thin[16], thin_index[16][2];
+};
 
-	if (!n)
-		return 0;
-	expect_ptr_eq(n->parent, parent);
-	hl = check_iova_tree(n->child[0], n, prev, count);
-	e = ENTRY(n, by_iova);
-	if (*prev)
-		expect_lt(last_iova(*prev), e->iova);
-	expect_ne(e->len, 0);
-	expect_ge(last_iova(e), e->iova);
-	*prev = e;
-	(*count)++;
-	hr = check_iova_tree(n->child[1], n, prev, count);
-	expect_le(abs(hl - hr), 1);
-	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
-	return n->height;
+/*
+ * The subtree at node (of level, under parent) holds keys in [lo, hi)
+ * (lo_set, hi_set: bounded on that side), every slot in order and disjoint
+ * from the previous one, taken slots too, each entry pointing at its leaf,
+ * the leaves a list in the same order. A node under a quarter full may only
+ * be at either end of its level, which keeps the height logarithmic.
+ */
+static void check_node(const struct maprec *r, const void *node,
+		       unsigned int level, const struct maprec_inner *parent,
+		       bool lo_set, uint64_t lo, bool hi_set, uint64_t hi,
+		       struct btree_walk *w)
+{
+	unsigned int i, n;
+
+	expect_lt(level, 16);
+	w->nodes++;
+	if (level == 1) {
+		const struct maprec_leaf *l = node;
+
+		expect_ptr_eq(l->parent, parent);
+		expect_ptr_eq(l->prev, w->prev_leaf);
+		if (w->prev_leaf)
+			expect_ptr_eq(w->prev_leaf->next, l);
+		else
+			expect_ptr_eq(r->first, l);
+		expect_ge(l->n, 1);
+		expect_le(l->lo + l->n, MAPREC_LEAF_SLOTS);
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_entry *e = l->slot[l->lo + i].ent;
+
+			expect_eq(l->slot[l->lo + i].key, e->iova);
+			expect_ptr_eq(e->leaf, l);
+			if (lo_set)
+				expect_ge(e->iova, lo);
+			if (hi_set)
+				expect_lt(e->iova, hi);
+			if (w->prev)
+				expect_lt(last_iova(w->prev), e->iova);
+			expect_ne(e->len, 0);
+			expect_ge(last_iova(e), e->iova);
+			w->prev = e;
+			w->slots++;
+			w->live += !e->taken;
+		}
+		w->prev_leaf = l;
+		n = l->n;
+	} else {
+		const struct maprec_inner *p = node;
+
+		expect_ptr_eq(p->parent, parent);
+		expect_ge(p->n, 1);
+		expect_le(p->n, MAPREC_FANOUT);
+		for (i = 0; i + 1 < p->n; i++) {
+			if (i)
+				expect_lt(p->key[i - 1], p->key[i]);
+			if (lo_set)
+				expect_ge(p->key[i], lo);
+			if (hi_set)
+				expect_lt(p->key[i], hi);
+		}
+		for (i = 0; i < p->n; i++)
+			check_node(r, p->child[i], level - 1, p,
+				   i ? true : lo_set, i ? p->key[i - 1] : lo,
+				   i + 1 < p->n ? true : hi_set,
+				   i + 1 < p->n ? p->key[i] : hi, w);
+		n = p->n;
+	}
+	if (parent && n < MAPREC_FANOUT / 4) {
+		expect_msg(w->thin[level] < 2, "three thin nodes on level %u",
+			   level);
+		w->thin_index[level][w->thin[level]++] = w->at_level[level];
+	}
+	w->at_level[level]++;
+}
+
+static void check_btree(const struct maprec *r)
+{
+	struct btree_walk w = { 0 };
+	unsigned int level, i;
+
+	if (!r->root) {
+		expect_eq(r->height, 0);
+		expect_null(r->first);
+		expect_null(r->last);
+		expect_eq(r->held, 0);
+		expect_eq(r->count, 0);
+		expect_eq(r->nodes, 0);
+		return;
+	}
+	check_node(r, r->root, r->height, NULL, false, 0, false, 0, &w);
+	expect_ptr_eq(r->last, w.prev_leaf);
+	expect_null(w.prev_leaf->next);
+	expect_eq(w.slots, r->held);
+	expect_eq(w.live, r->count);
+	expect_eq(w.nodes, r->nodes);
+	/* a thin node is the first or the last of its level */
+	for (level = 1; level <= r->height; level++)
+		for (i = 0; i < w.thin[level]; i++)
+			expect(w.thin_index[level][i] == 0 ||
+			       w.thin_index[level][i] == w.at_level[level] - 1);
+}
+
+/* The height a B+tree of n slots may have: every node but the two at the
+ * ends of a level at least a quarter full. */
+static unsigned int btree_height_max(size_t n)
+{
+	unsigned int h = 1;
+	size_t width = MAPREC_FANOUT / 4;
+
+	while (n > 2 + width) {
+		h++;
+		n = n / (MAPREC_FANOUT / 4) + 2;
+	}
+	return h + 1;
 }
 
 /* In (va, iova) order, every entry process memory, and each node's
@@ -122,30 +241,33 @@ static int check_va_tree(const struct avl_node *n,
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
-	size_t n_iova = 0, n_va = 0, with_va = 0, n_spare = 0;
+	size_t n_va = 0, with_va = 0, n_spare = 0, n_spare_nodes = 0;
+	const union maprec_node *node;
 	const struct maprec_entry *e;
 	uint64_t max;
 
-	check_iova_tree(r->iova_root, NULL, &prev, &n_iova);
-	expect_eq(n_iova, r->count);
-	prev = NULL;
+	check_btree(r);
+	expect_le(r->height, btree_height_max(r->held));
 	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
 	prev = NULL;
 	for (e = maprec_first(r); e; e = maprec_next(e)) {
 		with_va += e->va != 0;
 		prev = e;
 	}
-	/* the ends the record remembers are the ends */
-	expect_ptr_eq(r->lowest, maprec_first(r));
-	expect_ptr_eq(r->highest, prev);
+	/* the last one the walk saw, taken ones skipped */
+	expect_ptr_eq(maprec_last(r), prev);
 	/* the index by process address exists only once asked for */
 	expect_eq(n_va, r->va_indexed ? with_va : 0);
 	for (e = r->spare; e; e = e->next_taken)
 		n_spare++;
 	expect_eq(n_spare, r->nspare);
 	expect_le(r->nspare, MAPREC_SPARE_MAX);
+	for (node = r->spare_nodes; node; node = node->next_spare)
+		n_spare_nodes++;
+	expect_eq(n_spare_nodes, r->nspare_nodes);
 	expect_eq(maprec_bytes(r),
-		  (r->count + r->nspare) * sizeof(struct maprec_entry));
+		  (r->held + r->nspare) * sizeof(struct maprec_entry) +
+		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node));
 }
 
 static size_t list_length(const struct maprec_entry *e)
@@ -458,7 +580,8 @@ START_TEST(take_semantics)
 END_TEST
 
 /* Ascending, then descending: every insert and erase on one edge of the
- * tree, which only rotations keep at logarithmic height. */
+ * trees (the B+tree's appends fill their nodes; the AVL tree by process
+ * address only rotations keep at logarithmic height). */
 START_TEST(sequential)
 {
 	enum { N = 4096 };
@@ -476,7 +599,7 @@ START_TEST(sequential)
 	expect_eq(maprec_find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
 		  (N - 1) * PAGE);
 	check_record(&r);
-	expect_le(r.iova_root->height, 13);	/* log2(N) + 1 */
+	expect_le(r.height, 2);		/* appended: full leaves */
 	expect_le(r.va_root->height, 13);
 	for (i = 0; i < N; i += 2) {
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
@@ -774,6 +897,30 @@ START_TEST(differential)
 }
 END_TEST
 
+/* A random permutation, Fisher-Yates. */
+static void shuffle(uint64_t *order, size_t n)
+{
+	size_t i, j;
+
+	for (i = n - 1; i > 0; i--) {
+		uint64_t t = order[i];
+
+		j = rnd(i + 1);
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/* 0..n-1 in a random order. */
+static void shuffle_identity(uint64_t *order, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	shuffle(order, n);
+}
+
 /* Deep trees: 20,000 mappings in random order with random, heavily
  * overlapping process ranges, found and then taken in another random
  * order. */
@@ -784,19 +931,11 @@ START_TEST(large_random)
 	struct maprec r;
 	struct maprec_entry *taken;
 	const struct maprec_entry *cut, *e;
-	size_t i, j;
+	size_t i;
 
 	expect_nonnull(order);
 	rng_state = 12345;
-	for (i = 0; i < N; i++)
-		order[i] = i;
-	for (i = N - 1; i > 0; i--) {
-		uint64_t t = order[i];
-
-		j = rnd(i + 1);
-		order[i] = order[j];
-		order[j] = t;
-	}
+	shuffle_identity(order, N);
 	maprec_init(&r);
 	for (i = 0; i < N; i++) {
 		uint64_t va = 1 + rnd(N);
@@ -805,7 +944,7 @@ START_TEST(large_random)
 					    (uintptr_t)(va * PAGE)), 0);
 	}
 	check_record(&r);
-	expect_le(r.iova_root->height, 21);	/* 1.44 log2(N) */
+	expect_eq(r.height, 3);
 	for (i = 0; i < N; i++) {
 		const struct maprec_entry *f;
 
@@ -817,13 +956,7 @@ START_TEST(large_random)
 	}
 	check_record(&r);
 	expect_le(r.va_root->height, 21);
-	for (i = N - 1; i > 0; i--) {
-		uint64_t t = order[i];
-
-		j = rnd(i + 1);
-		order[i] = order[j];
-		order[j] = t;
-	}
+	shuffle(order, N);
 	for (i = 0; i < N; i++) {
 		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, 2 * PAGE,
 					     &taken, &cut), 0);
@@ -833,10 +966,231 @@ START_TEST(large_random)
 			check_record(&r);
 	}
 	check_record(&r);
-	expect_null(r.iova_root);
+	expect_null(r.root);
 	expect_null(r.va_root);
 	maprec_fini(&r);
 	free(order);
+}
+END_TEST
+
+/* Mappings of one page two pages apart, slot k at IOVA (2k + 2) pages:
+ * appended, so every leaf is full. */
+static void fill_appended(struct maprec *r, struct model *md, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		expect_eq(maprec_add(r, (2 * k + 2) * PAGE, PAGE, 0), 0);
+		model_add(md, (2 * k + 2) * PAGE, PAGE, 0);
+	}
+}
+
+static void take_release(struct maprec *r, struct model *md, size_t index)
+{
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	expect_eq(maprec_take(r, md->m[index].iova, md->m[index].len, &taken,
+			      &cut), 0);
+	expect_eq(list_length(taken), 1);
+	maprec_release(r, taken);
+	model_remove(md, index, 1);
+}
+
+/*
+ * A split at every position of a full leaf (the first, a middle one, the
+ * last), then removals at that position of the leaf until it has taken
+ * from its neighbours and merged with them: the tree, its leaf list and the
+ * walk stay right throughout.
+ */
+START_TEST(split_merge_every_position)
+{
+	enum { LEAVES = 3, N = LEAVES * MAPREC_LEAF_SLOTS };
+	unsigned int pos = (unsigned int)_i % (MAPREC_LEAF_SLOTS + 1);
+	unsigned int leaf = (unsigned int)_i / (MAPREC_LEAF_SLOTS + 1);
+	struct maprec r;
+	struct model md = { 0 };
+	size_t k = (size_t)leaf * MAPREC_LEAF_SLOTS + pos, round;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	expect_eq(r.height, 2);
+	check_record(&r);
+	/* just below slot k: the new mapping's position in its leaf is pos */
+	expect_eq(maprec_add(&r, (2 * k + 1) * PAGE, PAGE, 0), 0);
+	model_add(&md, (2 * k + 1) * PAGE, PAGE, 0);
+	check_record(&r);
+	compare_walk(&r, &md);
+	for (round = 0; round < 3 * MAPREC_LEAF_SLOTS / 2 && md.n; round++) {
+		size_t at = k < md.n ? k : md.n - 1;
+
+		take_release(&r, &md, at);
+		check_record(&r);
+		compare_walk(&r, &md);
+	}
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/* A random order at a size that makes the tree four levels deep, then
+ * taken in another random order down to empty. */
+START_TEST(deep_random)
+{
+	enum { N = 400000 };
+	uint64_t *order = malloc(N * sizeof(*order));
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+	size_t i;
+	unsigned int deepest;
+
+	expect_nonnull(order);
+	rng_state = 777;
+	shuffle_identity(order, N);
+	maprec_init(&r);
+	for (i = 0; i < N; i++)
+		expect_eq(maprec_add(&r, order[i] * 2 * PAGE, PAGE, 0), 0);
+	check_record(&r);
+	deepest = r.height;
+	expect_ge(deepest, 4);
+	for (i = 0; i < N; i++)
+		expect_eq(maprec_find_iova(&r, i * 2 * PAGE + PAGE - 1)->iova,
+			  i * 2 * PAGE);
+	shuffle(order, N);
+	for (i = 0; i < N; i++) {
+		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, PAGE, &taken,
+				      &cut), 0);
+		maprec_release(&r, taken);
+		if (i % 16384 == 0)
+			check_record(&r);
+	}
+	check_record(&r);
+	expect_null(r.root);
+	maprec_fini(&r);
+	free(order);
+}
+END_TEST
+
+/*
+ * A range that spans several leaves is taken; while it is out, maps land in
+ * the gaps between its mappings (another thread's, while the kernel unmaps)
+ * and over the first one (which the kernel has unmapped: it is released,
+ * the others put back); everything is there, and the same range then taken
+ * and released leaves the others.
+ */
+START_TEST(take_across_leaves_put_back)
+{
+	enum { N = 1000, FIRST = 40, COUNT = 150 };
+	struct maprec r;
+	struct model md = { 0 };
+	struct maprec_entry *taken, *e, *gone;
+	const struct maprec_entry *cut;
+	uint64_t from = (2 * FIRST + 2) * PAGE, to = (2 * (FIRST + COUNT) + 2) * PAGE;
+	size_t i;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	expect_eq(maprec_take(&r, from, to - from, &taken, &cut), 0);
+	expect_eq(list_length(taken), COUNT);
+	expect_eq(r.count, N - COUNT);
+	check_record(&r);
+	for (i = 0, e = taken; e; e = e->next_taken, i++) {
+		expect_eq(e->iova, md.m[FIRST + i].iova);
+		expect_null(maprec_find_iova(&r, e->iova));
+	}
+	/* nothing to take there now */
+	expect_eq(maprec_take(&r, from, to - from, &e, &cut), -ENOENT);
+	/* in the gaps between the taken ones */
+	for (i = 0; i < COUNT; i++)
+		expect_eq(maprec_add(&r, md.m[FIRST + i].iova + PAGE, PAGE, 0), 0);
+	check_record(&r);
+	/* a range over both finds only what is recorded */
+	expect_eq(maprec_take(&r, from, 2 * PAGE, &e, &cut), 0);
+	expect_eq(list_length(e), 1);
+	expect_eq(e->iova, from + PAGE);
+	maprec_put_back(&r, e);
+	/* the kernel unmapped the first, and a map landed there at once */
+	expect_eq(maprec_add(&r, from, PAGE, 0), 0);
+	expect_eq(r.count, N + 1);
+	check_record(&r);
+	gone = taken;
+	taken = gone->next_taken;
+	gone->next_taken = NULL;
+	maprec_release(&r, gone);
+	maprec_put_back(&r, taken);
+	expect_eq(r.count, N + COUNT);
+	check_record(&r);
+	for (i = 0; i < COUNT; i++)
+		model_add(&md, md.m[FIRST + 2 * i].iova + PAGE, PAGE, 0);
+	compare_walk(&r, &md);
+	expect_eq(maprec_take(&r, from, to - from, &taken, &cut), 0);
+	expect_eq(list_length(taken), 2 * COUNT);
+	maprec_release(&r, taken);
+	model_remove(&md, FIRST, 2 * COUNT);
+	check_record(&r);
+	compare_walk(&r, &md);
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/*
+ * Each malloc an add needs (its entry, the leaf, the parent and the new root
+ * of a split at every level) fails in turn: the add says -ENOMEM and the
+ * record holds what it held; the next attempt gets further, and the last
+ * succeeds. At the right end (a split up to a new root) and in the middle.
+ */
+START_TEST(node_alloc_failure)
+{
+	enum { N = MAPREC_LEAF_SLOTS * MAPREC_FANOUT };
+	static const uint64_t at[] = {
+		(2 * N + 2) * PAGE,		/* the next append */
+		(2 * 1000 + 1) * PAGE,		/* into a full leaf */
+		(2 * 3000 + 1) * PAGE,
+	};
+	struct maprec r;
+	struct model md = { 0 };
+	unsigned int c, failures;
+	long budget;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	expect_eq(r.height, 2);
+	for (c = 0; c < sizeof(at) / sizeof(at[0]); c++) {
+		int ret = -ENOMEM;
+
+		failures = 0;
+		for (budget = 0; ret == -ENOMEM; budget++) {
+			size_t held = r.held, count = r.count;
+
+			malloc_budget = budget;
+			ret = maprec_add(&r, at[c], PAGE, 0x1000);
+			malloc_budget = -1;
+			if (ret == -ENOMEM) {
+				failures++;
+				expect_eq(r.held, held);
+				expect_eq(r.count, count);
+				check_record(&r);
+				compare_walk(&r, &md);
+				expect_null(maprec_find_iova(&r, at[c]));
+			}
+			expect_lt(budget, 8);
+		}
+		expect_eq(ret, 0);
+		/* the first add at least needs its entry and two nodes */
+		if (c == 0) {
+			expect_ge(failures, 3);
+			expect_eq(r.height, 3);
+		} else {
+			expect_ge(failures, 1);
+		}
+		model_add(&md, at[c], PAGE, 0x1000);
+		check_record(&r);
+		compare_walk(&r, &md);
+	}
+	maprec_fini(&r);
+	free(md.m);
 }
 END_TEST
 
@@ -864,6 +1218,15 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, sequential);
 	tcase_add_loop_test(tc, differential, 0, 4);
 	tcase_add_test(tc, large_random);
+	tcase_add_test(tc, deep_random);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("btree");
+	tcase_set_timeout(tc, 600);
+	tcase_add_loop_test(tc, split_merge_every_position, 0,
+			    3 * (MAPREC_LEAF_SLOTS + 1));
+	tcase_add_test(tc, take_across_leaves_put_back);
+	tcase_add_test(tc, node_alloc_failure);
 	suite_add_tcase(s, tc);
 
 	return s;
