@@ -313,11 +313,18 @@ static void inner_insert(struct maprec *r, struct maprec_inner *p, void *old,
 		q = &node_take(r)->inner;
 		q->parent = NULL;
 		if (!new_left && i == FANOUT - 1 && rightmost(p)) {
-			/* an append: p stays full, q starts with new alone */
-			q->n = 1;
-			q->child[0] = new;
+			/* an append: p keeps all but its last child, which q
+			 * starts with, and new. Two children, not one: the
+			 * rebalance of q's children needs a sibling in q. */
+			q->n = 2;
+			q->child[0] = p->child[FANOUT - 1];
+			q->key[0] = sep;
+			q->child[1] = new;
+			set_parent(q->child[0], level, q);
 			set_parent(new, level, q);
-			inner_insert(r, p->parent, p, sep, q, false, level + 1);
+			up = p->key[FANOUT - 2];
+			p->n = FANOUT - 1;
+			inner_insert(r, p->parent, p, up, q, false, level + 1);
 			return;
 		}
 		m = FANOUT / 2;
@@ -732,15 +739,16 @@ static void entry_give(struct maprec *r, struct maprec_entry *e)
 }
 
 /*
- * [iova, last] overlaps a slot: -EEXIST if it is a recorded mapping's, else
- * drop the first taken mapping's slot there (0: look again). The kernel
- * mapped over it, so it has unmapped it: it will be released, never put
- * back (release skips a mapping without a slot).
+ * [iova, last] overlaps a slot: -EEXIST if any slot there is a recorded
+ * mapping's (then nothing changes, as maprec_add promises), else drop the
+ * first taken mapping's slot there (0: look again). The kernel mapped over
+ * it, so it has unmapped it: it will be released, never put back (release
+ * skips a mapping without a slot).
  */
 static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
 {
+	struct maprec_entry *e, *victim = NULL;
 	struct maprec_leaf *l;
-	struct maprec_entry *e;
 	unsigned int i;
 
 	if (!slot_floor(r, iova, &l, &i)) {
@@ -751,13 +759,18 @@ static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
 		e = leaf_ent(l, i);
 		if (iova_last(e) < iova)
 			continue;
-		if (e->iova > last || !e->taken)
+		if (e->iova > last)
 			break;
-		slot_remove(r, e);
-		e->leaf = NULL;
-		return 0;
+		if (!e->taken)
+			return -EEXIST;
+		if (!victim)
+			victim = e;
 	} while (slot_next(&l, &i));
-	return -EEXIST;
+	if (!victim)
+		return -EEXIST;
+	slot_remove(r, victim);
+	victim->leaf = NULL;
+	return 0;
 }
 
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)

@@ -579,6 +579,41 @@ START_TEST(take_semantics)
 }
 END_TEST
 
+/* A stack of mappings past one full inner node (64 * 64 + a few, in IOVA
+ * order: the appends make a new inner node), then unmapped newest first,
+ * as a driver that frees its last buffer first does: every rebalance at
+ * the right edge, where the node just made has the fewest children. */
+START_TEST(appends_past_a_full_inner_node_then_lifo)
+{
+	enum { N = 64 * 64 + 3 };
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+	uint64_t i;
+
+	maprec_init(&r);
+	for (i = 0; i < N; i++)
+		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0), 0);
+	check_record(&r);
+	for (i = N; i-- > 0;) {
+		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
+		maprec_release(&r, taken);
+		if (i % 61 == 0 || i > N - 8)
+			check_record(&r);
+	}
+	expect_eq(r.count, 0);
+	/* and once more, taking and putting back the newest each time */
+	for (i = 0; i < N; i++) {
+		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0), 0);
+		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
+		maprec_put_back(&r, taken);
+	}
+	check_record(&r);
+	expect_eq(r.count, N);
+	maprec_fini(&r);
+}
+END_TEST
+
 /* Ascending, then descending: every insert and erase on one edge of the
  * trees (the B+tree's appends fill their nodes; the AVL tree by process
  * address only rotations keep at logarithmic height). */
@@ -1135,6 +1170,29 @@ START_TEST(take_across_leaves_put_back)
 }
 END_TEST
 
+/* A map over a taken mapping and a recorded one: -EEXIST, and the taken
+ * one keeps its slot, so that putting it back restores the record. */
+START_TEST(add_over_taken_and_recorded_changes_nothing)
+{
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	maprec_init(&r);
+	expect_eq(maprec_add(&r, 0x10000, PAGE, 0x100000), 0);
+	expect_eq(maprec_add(&r, 0x10000 + PAGE, PAGE, 0x200000), 0);
+	expect_eq(maprec_take(&r, 0x10000, PAGE, &taken, &cut), 0);
+	expect_eq(maprec_add(&r, 0x10000, 2 * PAGE, 0), -EEXIST);
+	check_record(&r);
+	maprec_put_back(&r, taken);
+	expect_eq(r.count, 2);
+	check_record(&r);
+	expect_eq(maprec_find_iova(&r, 0x10000)->va, 0x100000);
+	expect_eq(maprec_find_va(&r, 0x100000)->iova, 0x10000);
+	maprec_fini(&r);
+}
+END_TEST
+
 /*
  * Each malloc an add needs (its entry, the leaf, the parent and the new root
  * of a split at every level) fails in turn: the add says -ENOMEM and the
@@ -1216,6 +1274,8 @@ static Suite *maprec_suite(void)
 	tc = tcase_create("random");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, sequential);
+	tcase_add_test(tc, appends_past_a_full_inner_node_then_lifo);
+	tcase_add_test(tc, add_over_taken_and_recorded_changes_nothing);
 	tcase_add_loop_test(tc, differential, 0, 4);
 	tcase_add_test(tc, large_random);
 	tcase_add_test(tc, deep_random);
