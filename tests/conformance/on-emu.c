@@ -5,8 +5,9 @@
  *
  *     conformance-on-emu MACHINE
  *
- * MACHINE is intel-pasid (the patched QEMU: Intel, edu with 20 PASID bits),
- * intel, amd, virtio or smmuv3 (stock QEMU edu: no PASID capability). The
+ * MACHINE is intel-pasid or smmuv3-pasid (the patched QEMU: Intel, or SMMUv3
+ * with 20 SubstreamID bits; edu with 20 PASID bits), intel, amd, virtio or
+ * smmuv3 (stock QEMU edu: no PASID capability). The
  * output is the same as conformance-on-kernel's in that VM (two edus).
  */
 #include <stdio.h>
@@ -25,6 +26,7 @@ static const struct {
 	{ "amd", EMU_IOMMU_AMD, 0 },
 	{ "virtio", EMU_IOMMU_VIRTIO, 0 },
 	{ "smmuv3", EMU_IOMMU_SMMUV3, 0 },
+	{ "smmuv3-pasid", EMU_IOMMU_SMMUV3, 20 },
 };
 
 int main(int argc, char **argv)
@@ -38,7 +40,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], machines[i].machine))
 			break;
 	if (argc != 2 || i == sizeof(machines) / sizeof(machines[0])) {
-		fprintf(stderr, "usage: %s intel-pasid|intel|amd|virtio|smmuv3\n",
+		fprintf(stderr, "usage: %s intel-pasid|intel|amd|virtio|smmuv3|smmuv3-pasid\n",
 			argv[0]);
 		return 2;
 	}

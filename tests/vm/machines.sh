@@ -6,11 +6,12 @@
 #   qemu          QEMU binary, unless run-vm's --qemu already set it; the
 #                 LIBPASID_QEMU_X86_64 / LIBPASID_QEMU_ARM64 environment
 #                 variables pick one for every machine of that guest arch
+#                 that runs on stock QEMU (smmuv3-pasid needs the patched one)
 #   qemu_args     board, CPU, memory, console wiring
 #   iommu_dev     the vIOMMU as a "-device" value ("" when the board has it)
 #   append        machine-specific kernel arguments
 # and may read $qemu (already resolved) to probe which properties that QEMU
-# understands.  run-vm adds the edu devices, --iommu-arg properties,
+# understands, and add properties every edu gets to edu_args (",name=value").  run-vm adds the edu devices, --iommu-arg properties,
 # --qemu-arg arguments, the kernel, the initramfs and the common kernel
 # arguments afterwards.
 # shellcheck shell=bash disable=SC2034  # everything here is read by run-vm
@@ -63,12 +64,31 @@ machine_virtio() {
     append="console=ttyS0 iommufd.allow_unsafe_interrupts=1"
 }
 
+# The SMMUv3 is part of the virt board; GICv3 for the ITS (MSIs).
+virt_smmuv3_args=(-M 'virt,iommu=smmuv3,gic-version=3' -accel 'tcg,thread=multi'
+    -cpu 'max,pauth-impdef=on' -m 1G -smp 2
+    -nographic -nodefaults -no-reboot -serial stdio)
+
 machine_smmuv3() {
     arch=arm64 qemu=${qemu:-${LIBPASID_QEMU_ARM64:-qemu-system-aarch64}}
-    # The SMMUv3 is part of the virt board; GICv3 for the ITS (MSIs).
-    qemu_args=(-M 'virt,iommu=smmuv3,gic-version=3' -accel 'tcg,thread=multi'
-        -cpu 'max,pauth-impdef=on' -m 1G -smp 2
-        -nographic -nodefaults -no-reboot -serial stdio)
+    qemu_args=("${virt_smmuv3_args[@]}")
     iommu_dev=
+    append="console=ttyAMA0"
+}
+
+# PASID-tagged DMA on arm64: the project's patched QEMU (tests/vm/qemu,
+# built on first use unless --qemu names one), the board's SMMUv3 with 20
+# SubstreamID bits (the board creates it, so a -global sets the property)
+# and every edu with 20 PASID bits.
+machine_smmuv3-pasid() {
+    arch=arm64
+    if [ -z "$qemu" ]; then
+        # shellcheck disable=SC2154  # $here: run-vm's directory (tests/vm)
+        qemu=$("$here/qemu/build-qemu" aarch64 | tail -n 1) ||
+            { echo "machines.sh: could not build the patched qemu-system-aarch64" >&2; return 1; }
+    fi
+    qemu_args=("${virt_smmuv3_args[@]}" -global arm-smmuv3.ssidsize=20)
+    iommu_dev=
+    edu_args=",pasid-bits=20$edu_args"
     append="console=ttyAMA0"
 }

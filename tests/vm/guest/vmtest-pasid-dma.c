@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * PASID-tagged DMA end to end: the project's PASID-capable edu (patched QEMU,
- * tests/vm/qemu) behind the Intel vIOMMU, driven through libpasid's public
- * API. A DMA tagged with PASID P must land in the address space bound to P,
+ * tests/vm/qemu) behind the Intel vIOMMU or the arm64 SMMUv3 (the same
+ * program, no vendor code), driven through libpasid's public API. A DMA tagged with PASID P must land in the address space bound to P,
  * an untagged one in the RID's, and an unbound PASID's nowhere.
  * Run by run-vm in the guest as "vmtest-pasid-dma MACHINE".
  */
