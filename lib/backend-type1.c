@@ -114,7 +114,9 @@ static int refresh_ranges(struct pasid_as *as)
 	const unsigned int max_tries = 4;
 	struct kabi_vfio_iommu_type1_info *info;
 	struct pasid_iova_range *r = NULL;
-	uint32_t sz = sizeof(*info), off, nr = 0, i;
+	/* sz: what the kernel asks for; have: what buf holds, which bounds
+	 * the walk (they differ if the kernel never stops asking for more) */
+	uint32_t sz = sizeof(*info), have = 0, off, nr = 0, i;
 	unsigned int tries;
 	uint8_t *buf = NULL, *grown;
 	int ret;
@@ -126,6 +128,7 @@ static int refresh_ranges(struct pasid_as *as)
 			return pasid_err(as->ctx, ENOMEM, "out of memory");
 		}
 		buf = grown;
+		have = sz;
 		memset(buf, 0, sz);
 		info = (void *)buf;
 		info->argsz = sz;
@@ -139,6 +142,13 @@ static int refresh_ranges(struct pasid_as *as)
 			break;
 		sz = info->argsz;	/* the chain needs more room */
 	}
+	if (tries == max_tries) {
+		free(buf);
+		return pasid_err(as->ctx, EPROTO,
+				 "VFIO_IOMMU_GET_INFO: the kernel kept growing VFIO_IOMMU_GET_INFO's argsz (%u bytes asked after %u tries): not trusted (a kernel bug?)",
+				 sz, max_tries);
+	}
+	sz = have;
 	info = (void *)buf;
 	off = (info->flags & KABI_VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
 	/* walk by id; each entry must lie in the buffer and the chain only

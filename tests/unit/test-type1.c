@@ -11,6 +11,9 @@
 #include <sys/mman.h>
 
 #include "fixture.h"
+#include "internal.h"
+#include "kabi.h"
+#include "sys.h"
 
 #define BDF "0000:00:04.0"
 
@@ -247,6 +250,48 @@ START_TEST(t_entry_limit)
 }
 END_TEST
 
+/* The emulation's ops, and a seam over them for answers a kernel should
+ * not give. */
+static struct pasid_sys base, odd;
+
+/* VFIO_IOMMU_GET_INFO that always asks for more room than it was given,
+ * with the capability chain starting just past the caller's buffer. */
+static int growing_info_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct kabi_vfio_iommu_type1_info *info = arg;
+	uint32_t given;
+	int r;
+
+	if (req != KABI_VFIO_IOMMU_GET_INFO)
+		return base.ioctl(fd, req, arg);
+	given = info->argsz;
+	r = base.ioctl(fd, req, arg);
+	if (r)
+		return r;
+	info->flags |= KABI_VFIO_IOMMU_INFO_CAPS;
+	info->cap_offset = given;
+	info->argsz = given + 4096;
+	return 0;
+}
+
+/* an argsz that never settles: refused, not read past the buffer */
+START_TEST(t_info_keeps_growing)
+{
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+
+	base = *pasid_sys;
+	odd = base;
+	odd.ioctl = growing_info_ioctl;
+	pasid_sys_set(&odd);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), -EPROTO);
+	ck_assert_errmsg("kept growing VFIO_IOMMU_GET_INFO's argsz");
+	pasid_sys_set(&base);
+	/* the group left the container again: a second try works */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+}
+END_TEST
+
 /* forced: LIBPASID_BACKEND=type1 on a kernel with iommufd */
 START_TEST(t_forced)
 {
@@ -286,6 +331,7 @@ int main(void)
 	tcase_add_test(tc, t_unsupported);
 	tcase_add_test(tc, t_entry_limit);
 	tcase_add_test(tc, t_forced);
+	tcase_add_test(tc, t_info_keeps_growing);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
