@@ -166,6 +166,9 @@ void pasid_log_hold(bool on);
 extern atomic_uint pasid_forks;
 unsigned int fork_watch(void);
 int fork_refuse(struct pasid_ctx *ctx, const char *fn);
+/* -ENODEV for a call that needs dev's fd while it has none (a type1 device
+ * not attached: the kernel gives the fd at the attach), else 0 */
+int dev_fd_missing(const struct pasid_dev *dev, const char *fn);
 /* Close an inherited handle: free this process's memory and close its
  * file descriptors, never touching the kernel objects or the locks. */
 void fork_forget_dev(struct pasid_dev *dev);

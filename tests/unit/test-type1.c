@@ -186,6 +186,37 @@ START_TEST(t_attach_detach)
 }
 END_TEST
 
+/* no device fd while not attached: each call that needs it says so */
+START_TEST(t_no_fd_unattached)
+{
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	volatile void *bar;
+	uint8_t cfg[2];
+	size_t len;
+
+	ck_assert_int_eq(pasid_dev_fd(dev), -ENODEV);
+	ck_assert_errmsg("pasid_dev_fd: " BDF ": on the VFIO type1 backend the kernel hands out the device fd only once its group is in a container: attach the RID first");
+	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), -ENODEV);
+	ck_assert_errmsg("pasid_dev_config_read: " BDF);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_dev_config_write(dev, 0, cfg, 2), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_dev_set_bus_master(dev, true), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &bar, &len), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_ge(pasid_dev_fd(dev), 0);
+	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), 0);
+	/* a detach closes it again */
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(pasid_dev_fd(dev), -ENODEV);
+	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+}
+END_TEST
+
 /* a group with a device on a kernel driver: the open names it */
 START_TEST(t_group_not_viable)
 {
@@ -327,6 +358,7 @@ int main(void)
 	tcase_add_test(tc, t_unmap_range);
 	tcase_add_test(tc, t_ranges);
 	tcase_add_test(tc, t_attach_detach);
+	tcase_add_test(tc, t_no_fd_unattached);
 	tcase_add_test(tc, t_group_not_viable);
 	tcase_add_test(tc, t_unsupported);
 	tcase_add_test(tc, t_entry_limit);
