@@ -11,7 +11,12 @@
  *   a group leaves a container only when no device fd of it is open.
  * - Type1 has no IOVA allocator (§10.4): the library picks the IOVA from the
  *   container's IOVA ranges and the mapping record, and reserves it in the
- *   record before the kernel maps it, so two threads never pick the same.
+ *   record before the kernel maps it. Maps and unmaps of one address space
+ *   run one at a time (as->serial, held across MAP_DMA and UNMAP_DMA;
+ *   as.c's pasid_unmap takes it through ops->serial): the record then
+ *   shows exactly what the kernel has, so no pick meets an IOVA still being
+ *   unmapped and no unmap takes a reservation. Type1 is the legacy path;
+ *   the per-address-space concurrency of iommufd is not kept here.
  * - The last group leaving a container drops every mapping (§10.1): a
  *   detach that would do so while mappings exist is refused.
  */
@@ -105,6 +110,7 @@ static int t1_as_new(struct pasid_as *as)
 	if (fd < 0)
 		return fd;
 	as->container = fd;
+	pthread_mutex_init(&as->serial, NULL);
 	return 0;
 }
 
@@ -307,8 +313,9 @@ static int map_failed(struct pasid_as *as, int err, uint64_t iova,
 	}
 }
 
-static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
-		  unsigned int flags, uint64_t *iova)
+/* as->serial held */
+static int map_serial(struct pasid_as *as, void *buf, uint64_t len,
+		      unsigned int flags, uint64_t *iova)
 {
 	struct kabi_vfio_iommu_type1_dma_map m = {
 		.argsz = sizeof(m),
@@ -329,8 +336,8 @@ static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
 				 "pasid_map: no free IOVA range of 0x%" PRIx64 " bytes is left in the address space%s",
 				 len, as->ranges ? "" : " (no device is attached yet: with VFIO type1 the IOVA ranges are known once one is)");
 	}
-	/* reserved in the record before the kernel is asked: another
-	 * thread's pick skips it */
+	/* reserved in the record before the kernel is asked, so a record
+	 * that cannot take it fails before anything is mapped */
 	ret = maprec_add(&as->rec, m.iova, len, (uintptr_t)buf);
 	if (!ret)
 		as->mapped_bytes += len;
@@ -349,12 +356,24 @@ static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
 		*iova = m.iova;
 		return 0;
 	}
+	/* our reservation still: no unmap ran meanwhile (as->serial) */
 	lock_take(&as->lock);
 	if (!maprec_take(&as->rec, m.iova, len, &taken, NULL))
 		maprec_release(&as->rec, taken);
 	as->mapped_bytes -= len;
 	lock_give(&as->lock);
 	return map_failed(as, -ret, m.iova, len);
+}
+
+static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
+		  unsigned int flags, uint64_t *iova)
+{
+	int ret;
+
+	pthread_mutex_lock(&as->serial);
+	ret = map_serial(as, buf, len, flags, iova);
+	pthread_mutex_unlock(&as->serial);
+	return ret;
 }
 
 static int t1_unmap_one(struct pasid_as *as, uint64_t iova, uint64_t len,
@@ -659,6 +678,7 @@ static void t1_as_free(struct pasid_as *as)
 	sys_close(as->container);
 	maprec_fini(&as->rec);
 	free(as->ranges);
+	pthread_mutex_destroy(&as->serial);
 	lock_destroy(&as->lock);
 	free(as);
 }
@@ -673,6 +693,7 @@ const struct backend_ops backend_type1 = {
 	.iova_ranges = t1_iova_ranges,
 	.map = t1_map,
 	.unmap_one = t1_unmap_one,
+	.serial = true,
 	.dev_open = t1_dev_open,
 	.dev_close = t1_dev_close,
 	.attach_rid = t1_attach_rid,

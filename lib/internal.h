@@ -120,6 +120,9 @@ struct pasid_as {
 	unsigned int ngroups;
 	struct pasid_iova_range *ranges;
 	unsigned int nranges;
+	/* with a backend whose ops->serial is set (type1), held across each
+	 * map and each unmap, kernel call included: see backend.h */
+	pthread_mutex_t serial;
 
 	/* ctx->lock */
 	struct list_head hwpts;		/* struct pasid_hwpt */

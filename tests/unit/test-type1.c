@@ -7,6 +7,8 @@
  * viability), and the clear EOPNOTSUPP for what type1 cannot do.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -281,6 +283,77 @@ START_TEST(t_entry_limit)
 }
 END_TEST
 
+/* ---- maps and range unmaps of one address space from several threads ---- */
+
+#define MAPPERS 3
+#define MAPS_EACH 300
+#define ALL_IOVAS (1ULL << 48)
+
+struct race {
+	struct pasid_as *as;
+	void *buf;
+	atomic_int mappers_left;
+	atomic_int map_failed, unmap_failed;
+};
+
+static void *mapper(void *arg)
+{
+	struct race *r = arg;
+	uint64_t iova;
+	int i;
+
+	for (i = 0; i < MAPS_EACH; i++)
+		if (pasid_map(r->as, r->buf, FX_PAGE, PASID_MAP_RW, &iova))
+			atomic_fetch_add(&r->map_failed, 1);
+	atomic_fetch_sub(&r->mappers_left, 1);
+	return NULL;
+}
+
+/* unmaps all it finds, in one range over the whole space, again and again */
+static void *range_unmapper(void *arg)
+{
+	struct race *r = arg;
+	int ret;
+
+	while (atomic_load(&r->mappers_left)) {
+		ret = pasid_unmap(r->as, 0, ALL_IOVAS);
+		if (ret && ret != -ENOENT)
+			atomic_fetch_add(&r->unmap_failed, 1);
+	}
+	return NULL;
+}
+
+/* Whatever the interleaving, every map and unmap succeeds and the record
+ * shows what the kernel has mapped: no mapping the kernel keeps that the
+ * record lost (an unmap that took a map's reservation), none refused
+ * because its IOVA was picked while still being unmapped. */
+START_TEST(t_threads_map_range_unmap)
+{
+	struct pasid_dev *dev;
+	struct race r = { .as = attached(&dev), .buf = fx_buf(1),
+			  .mappers_left = MAPPERS };
+	pthread_t th[MAPPERS + 1];
+	int i, map_failed, unmap_failed;
+
+	for (i = 0; i < MAPPERS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, mapper, &r), 0);
+	ck_assert_int_eq(pthread_create(&th[MAPPERS], NULL, range_unmapper, &r),
+			 0);
+	for (i = 0; i <= MAPPERS; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	map_failed = atomic_load(&r.map_failed);
+	unmap_failed = atomic_load(&r.unmap_failed);
+	ck_assert_int_eq(map_failed, 0);
+	ck_assert_int_eq(unmap_failed, 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), (int)r.as->rec.count);
+	ck_assert_uint_eq(r.as->mapped_bytes, r.as->rec.count * FX_PAGE);
+	if (r.as->rec.count)
+		ck_assert_int_eq(pasid_unmap(r.as, 0, ALL_IOVAS), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+	ck_assert_uint_eq(r.as->mapped_bytes, 0);
+}
+END_TEST
+
 /* The emulation's ops, and a seam over them for answers a kernel should
  * not give. */
 static struct pasid_sys base, odd;
@@ -364,6 +437,7 @@ int main(void)
 	tcase_add_test(tc, t_entry_limit);
 	tcase_add_test(tc, t_forced);
 	tcase_add_test(tc, t_info_keeps_growing);
+	tcase_add_test(tc, t_threads_map_range_unmap);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
