@@ -659,6 +659,13 @@ static void t1_dev_close(struct pasid_dev *dev)
 	free(dev);
 }
 
+/* The group's fd and struct go with its last device: the child's copy of
+ * the fd only, so the parent's group stays in its container. */
+static void t1_fork_forget_dev(struct pasid_dev *dev)
+{
+	group_put(dev->t1);
+}
+
 static void t1_as_free(struct pasid_as *as)
 {
 	struct pasid_ctx *ctx = as->ctx;
@@ -698,4 +705,5 @@ const struct backend_ops backend_type1 = {
 	.dev_close = t1_dev_close,
 	.attach_rid = t1_attach_rid,
 	.detach_rid = t1_detach_rid,
+	.fork_forget_dev = t1_fork_forget_dev,
 };

@@ -52,6 +52,10 @@ struct backend_ops {
 	int (*attach_rid)(struct pasid_dev *dev, struct pasid_as *as);
 	int (*detach_rid)(struct pasid_dev *dev);
 	int (*bind)(void);		/* pasid_bind, unbind, rebind */
+	/* in a forked child (fork.c): let go of what the backend holds for
+	 * dev besides dev->fd, closing fds and freeing memory only, with no
+	 * kernel call; NULL if nothing */
+	void (*fork_forget_dev)(struct pasid_dev *dev);
 };
 
 extern const struct backend_ops backend_iommufd;

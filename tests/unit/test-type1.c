@@ -9,8 +9,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "internal.h"
@@ -354,6 +357,52 @@ START_TEST(t_threads_map_range_unmap)
 }
 END_TEST
 
+/* A forked child closing the inherited handles closes its copies of every
+ * fd they hold: the device's, the group's, the container's. No kernel call,
+ * and the parent's mapping stays. */
+static int forked_child(struct pasid_dev *dev, struct pasid_as *as)
+{
+	unsigned int fds = emu_open_fds(), calls = emu_calls();
+
+	pasid_as_free(as);
+	pasid_dev_close(dev);
+	pasid_ctx_close(fx.ctx);
+	if (emu_calls() != calls) {
+		fprintf(stderr, "child: closing made %u kernel calls\n",
+			emu_calls() - calls);
+		return 1;
+	}
+	if (emu_open_fds() != fds - 3) {
+		fprintf(stderr, "child: %u of the 3 inherited fds closed\n",
+			fds - emu_open_fds());
+		return 1;
+	}
+	return 0;
+}
+
+START_TEST(t_fork_closes_copies)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+	void *buf;
+	uint64_t iova = fx_map(as, 1, PASID_MAP_RW, &buf);
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(forked_child(dev, as));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child saw failures (see its stderr)");
+	ck_assert_int_eq(emu_t1_dma_entries(0), 1);
+	fx_dma_check(0, 0, iova, buf);
+	ck_assert_int_eq(pasid_unmap(as, iova, FX_PAGE), 0);
+}
+END_TEST
+
 /* The emulation's ops, and a seam over them for answers a kernel should
  * not give. */
 static struct pasid_sys base, odd;
@@ -438,6 +487,7 @@ int main(void)
 	tcase_add_test(tc, t_forced);
 	tcase_add_test(tc, t_info_keeps_growing);
 	tcase_add_test(tc, t_threads_map_range_unmap);
+	tcase_add_test(tc, t_fork_closes_copies);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
