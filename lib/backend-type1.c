@@ -527,12 +527,19 @@ static int t1_dev_open(struct pasid_ctx *ctx, const char *name,
 	return 0;
 }
 
-/* The group leaves its container; ctx->lock held. */
-static void group_leave(struct t1_group *g)
+/* The group leaves its container; ctx->lock held. If the kernel keeps it
+ * there: -EBUSY and the group stays in as, as the kernel has it, unless
+ * force (as or the group is going away: closing the group's fd takes it
+ * out then). */
+static int group_leave(struct t1_group *g, bool force)
 {
 	struct pasid_as *as = g->as;
 	int ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
 
+	if (ret && !force)
+		return pasid_err(as->ctx, EBUSY,
+				 "VFIO_GROUP_UNSET_CONTAINER of group %d failed (%s): the device is detached but its group stays in the address space's container, with its mappings; attach and detach again, or free the address space",
+				 g->id, strerror(-ret));
 	if (ret)
 		pasid_log(as->ctx, PASID_LOG_WARN,
 			  "VFIO_GROUP_UNSET_CONTAINER of group %d failed (%d)",
@@ -543,7 +550,7 @@ static void group_leave(struct t1_group *g)
 		if (refresh_ranges(as))	/* keep the narrower ones */
 			pasid_err_clear();
 		pasid_log_hold(false);
-		return;
+		return 0;
 	}
 	/* the kernel released the IOMMU driver (§10.1) */
 	as->iommu_set = false;
@@ -552,6 +559,7 @@ static void group_leave(struct t1_group *g)
 	as->ranges = NULL;
 	as->nranges = 0;
 	lock_give(&as->lock);
+	return 0;
 }
 
 /* ctx->lock held; force: the address space or device is going away */
@@ -559,20 +567,24 @@ static int detach_locked(struct pasid_dev *dev, bool force)
 {
 	struct pasid_as *as = dev->rid_as;
 	struct t1_group *g = dev->t1;
+	size_t mappings;
 
 	if (!as)
 		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
 				 dev->name);
-	if (!force && g->attached == 1 && as->ngroups == 1 && as->rec.count)
+	lock_take(&as->lock);
+	mappings = as->rec.count;
+	lock_give(&as->lock);
+	if (!force && g->attached == 1 && as->ngroups == 1 && mappings)
 		return pasid_err(dev->ctx, EBUSY,
 				 "%s: the last device of the address space's VFIO type1 container: leaving it would drop all %zu mappings; unmap them first or free the address space",
-				 dev->name, as->rec.count);
+				 dev->name, mappings);
 	/* the group can leave only once no device fd of it is open (§10.2) */
 	sys_close(dev->fd);
 	dev->fd = -1;
 	dev->rid_as = NULL;
 	if (!--g->attached)
-		group_leave(g);
+		return group_leave(g, force);
 	return 0;
 }
 
@@ -635,7 +647,7 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 undo:
 	if (joined && !g->attached) {
 		pasid_log_hold(true);
-		group_leave(g);
+		group_leave(g, true);
 		pasid_log_hold(false);
 	}
 	return ret;
@@ -653,6 +665,10 @@ static void t1_dev_close(struct pasid_dev *dev)
 	ctx_lock(ctx);
 	if (dev->rid_as)
 		detach_locked(dev, true);
+	/* the group's last device, detached, the kernel kept it in a
+	 * container: closing its fd below takes it out */
+	if (dev->t1->devs == 1 && dev->t1->as)
+		group_leave(dev->t1, true);
 	list_del(&dev->ctx_node);
 	group_put(dev->t1);
 	ctx_unlock(ctx);
@@ -678,6 +694,15 @@ static void t1_as_free(struct pasid_as *as)
 
 		if (d->rid_as == as)
 			detach_locked(d, true);
+	}
+	/* a group whose devices are detached but which the kernel kept in
+	 * the container (group_leave) */
+	list_for_each_safe(pos, tmp, &ctx->t1_groups) {
+		struct t1_group *g = container_of(pos, struct t1_group,
+						  ctx_node);
+
+		if (g->as == as)
+			group_leave(g, true);
 	}
 	list_del(&as->ctx_node);
 	ctx_unlock(ctx);

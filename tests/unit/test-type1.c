@@ -222,6 +222,39 @@ START_TEST(t_no_fd_unattached)
 }
 END_TEST
 
+/* The kernel keeps the group in the container (UNSET_CONTAINER refused):
+ * the detach says so, the library keeps the group there as the kernel has
+ * it, and attaching and detaching again works. */
+START_TEST(t_group_stays)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+
+	emu_fail_call(1, EBUSY);	/* UNSET_CONTAINER */
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	ck_assert_errmsg("its group stays in the address space's container");
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);	/* still in it */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	/* and left there by a detach, then taken out by the close */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	emu_fail_call(1, EBUSY);
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	pasid_as_free(as);
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	/* or by closing the device: the address space knows it left */
+	as = fx_as();
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	emu_fail_call(1, EBUSY);
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	pasid_dev_close(dev);
+	dev = fx_open(BDF);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+}
+END_TEST
+
 /* a group with a device on a kernel driver: the open names it */
 START_TEST(t_group_not_viable)
 {
@@ -481,6 +514,7 @@ int main(void)
 	tcase_add_test(tc, t_ranges);
 	tcase_add_test(tc, t_attach_detach);
 	tcase_add_test(tc, t_no_fd_unattached);
+	tcase_add_test(tc, t_group_stays);
 	tcase_add_test(tc, t_group_not_viable);
 	tcase_add_test(tc, t_unsupported);
 	tcase_add_test(tc, t_entry_limit);
