@@ -10,7 +10,9 @@
  * address space's own lock afterwards. An unmap takes its mappings out of
  * the record before asking the kernel, so no other thread can be given
  * their IOVAs while the record still shows them, and puts them back if the
- * kernel refuses.
+ * kernel refuses. (A backend that picks IOVAs itself, type1, asks for its
+ * maps and unmaps of one address space to run one at a time instead:
+ * backend.h, ops->serial.)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -590,24 +592,19 @@ static uint64_t taken_bytes(const struct maprec_entry *e)
 	return n;
 }
 
-PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
+/* pasid_unmap once as is known and not inherited: inline in both ways in */
+static inline __attribute__((always_inline)) int
+unmap_range(struct pasid_as *as, uint64_t iova, uint64_t len)
 {
-	uint64_t end = iova + len, unmapped = 0, bytes;
+	uint64_t end, unmapped = 0, bytes;
 	const struct maprec_entry *cut = NULL;
 	struct maprec_entry *taken = NULL, *e;
 	bool drop;
 	int ret;
 
-	pasid_err_clear();
-	if (!as)
-		return pasid_err(NULL, EINVAL, "pasid_unmap: as is NULL");
-	/* one compare for the usual case (as pasid_map): the backend is
-	 * looked at again per mapping below */
-	if (__builtin_expect(as_gate_shut(as), 0) && inherited(as->ctx))
-		return fork_refuse(as->ctx, "pasid_unmap");
 	if (!len)
 		return pasid_err(as->ctx, EINVAL, "pasid_unmap: length is 0");
-	if (end < iova)
+	if (__builtin_add_overflow(iova, len, &end))
 		return pasid_err(as->ctx, EOVERFLOW,
 				 "pasid_unmap: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
 				 iova, len);
@@ -678,6 +675,37 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
 	if (drop)
 		drop_idle_tables(as);
 	return 0;
+}
+
+/* pasid_unmap past a shut gate: an inherited handle, or another backend,
+ * whose maps and unmaps run one at a time if it asks so (ops->serial). */
+static __attribute__((noinline, cold)) int
+unmap_gate_shut(struct pasid_as *as, uint64_t iova, uint64_t len)
+{
+	bool serial;
+	int ret;
+
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_unmap");
+	serial = as->other && as->other->serial;
+	if (serial)
+		pthread_mutex_lock(&as->serial);
+	ret = unmap_range(as, iova, len);
+	if (serial)
+		pthread_mutex_unlock(&as->serial);
+	return ret;
+}
+
+PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
+{
+	pasid_err_clear();
+	if (!as)
+		return pasid_err(NULL, EINVAL, "pasid_unmap: as is NULL");
+	/* one compare for the usual case (as pasid_map): "inherited" and
+	 * "not iommufd" both shut the gate */
+	if (__builtin_expect(as_gate_shut(as), 0))
+		return unmap_gate_shut(as, iova, len);
+	return unmap_range(as, iova, len);
 }
 
 PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,

@@ -11,7 +11,12 @@
  *   a group leaves a container only when no device fd of it is open.
  * - Type1 has no IOVA allocator (§10.4): the library picks the IOVA from the
  *   container's IOVA ranges and the mapping record, and reserves it in the
- *   record before the kernel maps it, so two threads never pick the same.
+ *   record before the kernel maps it. Maps and unmaps of one address space
+ *   run one at a time (as->serial, held across MAP_DMA and UNMAP_DMA;
+ *   as.c's pasid_unmap takes it through ops->serial): the record then
+ *   shows exactly what the kernel has, so no pick meets an IOVA still being
+ *   unmapped and no unmap takes a reservation. Type1 is the legacy path;
+ *   the per-address-space concurrency of iommufd is not kept here.
  * - The last group leaving a container drops every mapping (§10.1): a
  *   detach that would do so while mappings exist is refused.
  */
@@ -105,6 +110,7 @@ static int t1_as_new(struct pasid_as *as)
 	if (fd < 0)
 		return fd;
 	as->container = fd;
+	pthread_mutex_init(&as->serial, NULL);
 	return 0;
 }
 
@@ -114,7 +120,9 @@ static int refresh_ranges(struct pasid_as *as)
 	const unsigned int max_tries = 4;
 	struct kabi_vfio_iommu_type1_info *info;
 	struct pasid_iova_range *r = NULL;
-	uint32_t sz = sizeof(*info), off, nr = 0, i;
+	/* sz: what the kernel asks for; have: what buf holds, which bounds
+	 * the walk (they differ if the kernel never stops asking for more) */
+	uint32_t sz = sizeof(*info), have = 0, off, nr = 0, i;
 	unsigned int tries;
 	uint8_t *buf = NULL, *grown;
 	int ret;
@@ -126,6 +134,7 @@ static int refresh_ranges(struct pasid_as *as)
 			return pasid_err(as->ctx, ENOMEM, "out of memory");
 		}
 		buf = grown;
+		have = sz;
 		memset(buf, 0, sz);
 		info = (void *)buf;
 		info->argsz = sz;
@@ -139,6 +148,13 @@ static int refresh_ranges(struct pasid_as *as)
 			break;
 		sz = info->argsz;	/* the chain needs more room */
 	}
+	if (tries == max_tries) {
+		free(buf);
+		return pasid_err(as->ctx, EPROTO,
+				 "VFIO_IOMMU_GET_INFO: the kernel kept growing VFIO_IOMMU_GET_INFO's argsz (%u bytes asked after %u tries): not trusted (a kernel bug?)",
+				 sz, max_tries);
+	}
+	sz = have;
 	info = (void *)buf;
 	off = (info->flags & KABI_VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
 	/* walk by id; each entry must lie in the buffer and the chain only
@@ -297,8 +313,9 @@ static int map_failed(struct pasid_as *as, int err, uint64_t iova,
 	}
 }
 
-static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
-		  unsigned int flags, uint64_t *iova)
+/* as->serial held */
+static int map_serial(struct pasid_as *as, void *buf, uint64_t len,
+		      unsigned int flags, uint64_t *iova)
 {
 	struct kabi_vfio_iommu_type1_dma_map m = {
 		.argsz = sizeof(m),
@@ -319,8 +336,8 @@ static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
 				 "pasid_map: no free IOVA range of 0x%" PRIx64 " bytes is left in the address space%s",
 				 len, as->ranges ? "" : " (no device is attached yet: with VFIO type1 the IOVA ranges are known once one is)");
 	}
-	/* reserved in the record before the kernel is asked: another
-	 * thread's pick skips it */
+	/* reserved in the record before the kernel is asked, so a record
+	 * that cannot take it fails before anything is mapped */
 	ret = maprec_add(&as->rec, m.iova, len, (uintptr_t)buf);
 	if (!ret)
 		as->mapped_bytes += len;
@@ -339,12 +356,24 @@ static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
 		*iova = m.iova;
 		return 0;
 	}
+	/* our reservation still: no unmap ran meanwhile (as->serial) */
 	lock_take(&as->lock);
 	if (!maprec_take(&as->rec, m.iova, len, &taken, NULL))
 		maprec_release(&as->rec, taken);
 	as->mapped_bytes -= len;
 	lock_give(&as->lock);
 	return map_failed(as, -ret, m.iova, len);
+}
+
+static int t1_map(struct pasid_as *as, void *buf, uint64_t len,
+		  unsigned int flags, uint64_t *iova)
+{
+	int ret;
+
+	pthread_mutex_lock(&as->serial);
+	ret = map_serial(as, buf, len, flags, iova);
+	pthread_mutex_unlock(&as->serial);
+	return ret;
 }
 
 static int t1_unmap_one(struct pasid_as *as, uint64_t iova, uint64_t len,
@@ -498,12 +527,19 @@ static int t1_dev_open(struct pasid_ctx *ctx, const char *name,
 	return 0;
 }
 
-/* The group leaves its container; ctx->lock held. */
-static void group_leave(struct t1_group *g)
+/* The group leaves its container; ctx->lock held. If the kernel keeps it
+ * there: -EBUSY and the group stays in as, as the kernel has it, unless
+ * force (as or the group is going away: closing the group's fd takes it
+ * out then). */
+static int group_leave(struct t1_group *g, bool force)
 {
 	struct pasid_as *as = g->as;
 	int ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
 
+	if (ret && !force)
+		return pasid_err(as->ctx, EBUSY,
+				 "VFIO_GROUP_UNSET_CONTAINER of group %d failed (%s): the device is detached but its group stays in the address space's container, with its mappings; attach and detach again, or free the address space",
+				 g->id, strerror(-ret));
 	if (ret)
 		pasid_log(as->ctx, PASID_LOG_WARN,
 			  "VFIO_GROUP_UNSET_CONTAINER of group %d failed (%d)",
@@ -514,7 +550,7 @@ static void group_leave(struct t1_group *g)
 		if (refresh_ranges(as))	/* keep the narrower ones */
 			pasid_err_clear();
 		pasid_log_hold(false);
-		return;
+		return 0;
 	}
 	/* the kernel released the IOMMU driver (§10.1) */
 	as->iommu_set = false;
@@ -523,6 +559,7 @@ static void group_leave(struct t1_group *g)
 	as->ranges = NULL;
 	as->nranges = 0;
 	lock_give(&as->lock);
+	return 0;
 }
 
 /* ctx->lock held; force: the address space or device is going away */
@@ -530,20 +567,24 @@ static int detach_locked(struct pasid_dev *dev, bool force)
 {
 	struct pasid_as *as = dev->rid_as;
 	struct t1_group *g = dev->t1;
+	size_t mappings;
 
 	if (!as)
 		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
 				 dev->name);
-	if (!force && g->attached == 1 && as->ngroups == 1 && as->rec.count)
+	lock_take(&as->lock);
+	mappings = as->rec.count;
+	lock_give(&as->lock);
+	if (!force && g->attached == 1 && as->ngroups == 1 && mappings)
 		return pasid_err(dev->ctx, EBUSY,
 				 "%s: the last device of the address space's VFIO type1 container: leaving it would drop all %zu mappings; unmap them first or free the address space",
-				 dev->name, as->rec.count);
+				 dev->name, mappings);
 	/* the group can leave only once no device fd of it is open (§10.2) */
 	sys_close(dev->fd);
 	dev->fd = -1;
 	dev->rid_as = NULL;
 	if (!--g->attached)
-		group_leave(g);
+		return group_leave(g, force);
 	return 0;
 }
 
@@ -606,7 +647,7 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 undo:
 	if (joined && !g->attached) {
 		pasid_log_hold(true);
-		group_leave(g);
+		group_leave(g, true);
 		pasid_log_hold(false);
 	}
 	return ret;
@@ -624,10 +665,21 @@ static void t1_dev_close(struct pasid_dev *dev)
 	ctx_lock(ctx);
 	if (dev->rid_as)
 		detach_locked(dev, true);
+	/* the group's last device, detached, the kernel kept it in a
+	 * container: closing its fd below takes it out */
+	if (dev->t1->devs == 1 && dev->t1->as)
+		group_leave(dev->t1, true);
 	list_del(&dev->ctx_node);
 	group_put(dev->t1);
 	ctx_unlock(ctx);
 	free(dev);
+}
+
+/* The group's fd and struct go with its last device: the child's copy of
+ * the fd only, so the parent's group stays in its container. */
+static void t1_fork_forget_dev(struct pasid_dev *dev)
+{
+	group_put(dev->t1);
 }
 
 static void t1_as_free(struct pasid_as *as)
@@ -643,12 +695,22 @@ static void t1_as_free(struct pasid_as *as)
 		if (d->rid_as == as)
 			detach_locked(d, true);
 	}
+	/* a group whose devices are detached but which the kernel kept in
+	 * the container (group_leave) */
+	list_for_each_safe(pos, tmp, &ctx->t1_groups) {
+		struct t1_group *g = container_of(pos, struct t1_group,
+						  ctx_node);
+
+		if (g->as == as)
+			group_leave(g, true);
+	}
 	list_del(&as->ctx_node);
 	ctx_unlock(ctx);
 	/* no group is in it now: closing it unmaps nothing more */
 	sys_close(as->container);
 	maprec_fini(&as->rec);
 	free(as->ranges);
+	pthread_mutex_destroy(&as->serial);
 	lock_destroy(&as->lock);
 	free(as);
 }
@@ -663,8 +725,10 @@ const struct backend_ops backend_type1 = {
 	.iova_ranges = t1_iova_ranges,
 	.map = t1_map,
 	.unmap_one = t1_unmap_one,
+	.serial = true,
 	.dev_open = t1_dev_open,
 	.dev_close = t1_dev_close,
 	.attach_rid = t1_attach_rid,
 	.detach_rid = t1_detach_rid,
+	.fork_forget_dev = t1_fork_forget_dev,
 };

@@ -38,6 +38,12 @@ struct backend_ops {
 	/* the kernel unmap of one recorded mapping */
 	int (*unmap_one)(struct pasid_as *as, uint64_t iova, uint64_t len,
 			 uint64_t *unmapped);
+	/* maps and unmaps of one address space one at a time, each holding
+	 * as->serial (which as_new initialises) across its kernel calls:
+	 * for a backend whose map reserves its IOVA in the record, where an
+	 * unmap must not take a reservation or free an IOVA another map
+	 * could pick while the kernel still has it mapped */
+	bool serial;
 	int (*map_file)(void);		/* NULL in every non-iommufd backend */
 	int (*copy)(void);
 	int (*dev_open)(struct pasid_ctx *ctx, const char *name,
@@ -46,6 +52,10 @@ struct backend_ops {
 	int (*attach_rid)(struct pasid_dev *dev, struct pasid_as *as);
 	int (*detach_rid)(struct pasid_dev *dev);
 	int (*bind)(void);		/* pasid_bind, unbind, rebind */
+	/* in a forked child (fork.c): let go of what the backend holds for
+	 * dev besides dev->fd, closing fds and freeing memory only, with no
+	 * kernel call; NULL if nothing */
+	void (*fork_forget_dev)(struct pasid_dev *dev);
 };
 
 extern const struct backend_ops backend_iommufd;

@@ -276,13 +276,26 @@ PASID_API void pasid_dev_close(struct pasid_dev *dev)
 	free(dev);
 }
 
+int dev_fd_missing(const struct pasid_dev *dev, const char *fn)
+{
+	if (dev->fd >= 0)
+		return 0;
+	return pasid_err(dev->ctx, ENODEV,
+			 "%s: %s: on the VFIO type1 backend the kernel hands out the device fd only once its group is in a container: attach the RID first",
+			 fn, dev->name);
+}
+
 PASID_API int pasid_dev_fd(const struct pasid_dev *dev)
 {
+	int ret;
+
+	pasid_err_clear();
 	if (!dev)
 		return -EINVAL;
 	if (inherited(dev->ctx))
 		return fork_refuse(dev->ctx, "pasid_dev_fd");
-	return dev->fd;
+	ret = dev_fd_missing(dev, "pasid_dev_fd");
+	return ret ? ret : dev->fd;
 }
 
 PASID_API const char *pasid_dev_name(const struct pasid_dev *dev)

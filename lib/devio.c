@@ -20,14 +20,18 @@ static int region_info(struct pasid_dev *dev, uint32_t index,
 	return sys_ioctl(dev->fd, KABI_VFIO_DEVICE_GET_REGION_INFO, ri);
 }
 
-/* Caller holds the context lock and has checked dev and buf. */
-static int config_io_locked(struct pasid_dev *dev, uint32_t offset, void *buf,
-			    size_t len, bool write)
+/* Caller holds the context lock (under which a type1 attach or detach
+ * gives or closes dev->fd) and has checked dev and buf. */
+static int config_io_locked(struct pasid_dev *dev, const char *fn,
+			    uint32_t offset, void *buf, size_t len, bool write)
 {
 	struct kabi_vfio_region_info ri;
 	ssize_t n;
 	int ret;
 
+	ret = dev_fd_missing(dev, fn);
+	if (ret)
+		return ret;
 	if ((len != 1 && len != 2 && len != 4) || offset % len)
 		return pasid_err(dev->ctx, EINVAL,
 				 "%s: config access of %zu bytes at 0x%x: use 1, 2 or 4 naturally aligned bytes",
@@ -54,6 +58,8 @@ static int config_io_locked(struct pasid_dev *dev, uint32_t offset, void *buf,
 static int config_io(struct pasid_dev *dev, uint32_t offset, void *buf,
 		     size_t len, bool write)
 {
+	const char *fn = write ? "pasid_dev_config_write" :
+				 "pasid_dev_config_read";
 	int ret;
 
 	pasid_err_clear();
@@ -61,10 +67,9 @@ static int config_io(struct pasid_dev *dev, uint32_t offset, void *buf,
 		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
 				 "config access: dev and buf must not be NULL");
 	if (inherited(dev->ctx))
-		return fork_refuse(dev->ctx, write ? "pasid_dev_config_write" :
-						     "pasid_dev_config_read");
+		return fork_refuse(dev->ctx, fn);
 	ctx_lock(dev->ctx);
-	ret = config_io_locked(dev, offset, buf, len, write);
+	ret = config_io_locked(dev, fn, offset, buf, len, write);
 	ctx_unlock(dev->ctx);
 	return ret;
 }
@@ -93,7 +98,8 @@ PASID_API int pasid_dev_set_bus_master(struct pasid_dev *dev, bool on)
 		return fork_refuse(dev->ctx, "pasid_dev_set_bus_master");
 	/* read-modify-write under the lock, so concurrent callers lose nothing */
 	ctx_lock(dev->ctx);
-	ret = config_io_locked(dev, KABI_PCI_COMMAND, &le, sizeof(le), false);
+	ret = config_io_locked(dev, "pasid_dev_set_bus_master", KABI_PCI_COMMAND,
+			       &le, sizeof(le), false);
 	if (ret)
 		goto out;
 	/* config space is little-endian whatever the CPU is */
@@ -103,7 +109,8 @@ PASID_API int pasid_dev_set_bus_master(struct pasid_dev *dev, bool on)
 	else
 		cmd &= (uint16_t)~KABI_PCI_COMMAND_MASTER;
 	le = htole16(cmd);
-	ret = config_io_locked(dev, KABI_PCI_COMMAND, &le, sizeof(le), true);
+	ret = config_io_locked(dev, "pasid_dev_set_bus_master", KABI_PCI_COMMAND,
+			       &le, sizeof(le), true);
 out:
 	ctx_unlock(dev->ctx);
 	return ret;
@@ -125,6 +132,9 @@ PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
 	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
 		return pasid_err(dev->ctx, EINVAL,
 				 "%s: BAR %u does not exist (0..5)", dev->name, bar);
+	ret = dev_fd_missing(dev, "pasid_dev_bar_map");
+	if (ret)
+		return ret;
 	ret = region_info(dev, KABI_VFIO_PCI_BAR0_REGION_INDEX + bar, &ri);
 	if (ret)
 		return pasid_kerr(dev->ctx, -ret, "VFIO_DEVICE_GET_REGION_INFO",

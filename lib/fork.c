@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "backend.h"
 #include "internal.h"
 #include "sys.h"
 
@@ -62,6 +63,14 @@ int fork_refuse(struct pasid_ctx *ctx, const char *fn)
  * not walked, only the file descriptor at hand is closed (the context's,
  * or the device's being closed), and the memory is left to the exit.
  *
+ * Closing a file descriptor the child inherited drops the child's reference
+ * to the open file only: the kernel releases the file (an iommufd, a type1
+ * container, a VFIO group, a device) when its last reference goes, and the
+ * parent holds its own (doc/kernel-rules.md §10.6). So closing the child's
+ * copies changes nothing of the parent's, and keeping them open would keep
+ * the files alive after the parent closes them: a VFIO group stays busy,
+ * its container keeps its mappings, until the child exits.
+ *
  * Whether a context is settled is decided once, by its first close in the
  * child, and the closes of the child's threads are made one at a time: a
  * decision made per call could let one thread walk the devices closing
@@ -84,9 +93,13 @@ static bool as_settled(struct pasid_as *as)
 
 static void forget_dev(struct pasid_dev *dev)
 {
+	const struct backend_ops *o = ctx_other(dev->ctx);
+
 	list_del(&dev->ctx_node);
 	bind_dev_fini(dev);
 	sys_close(dev->fd);	/* the child's copy only */
+	if (o && o->fork_forget_dev)
+		o->fork_forget_dev(dev);	/* a type1 group's fd */
 	free(dev);
 }
 
@@ -102,6 +115,9 @@ static void forget_as(struct pasid_as *as)
 		free(h);
 	}
 	list_del(&as->ctx_node);
+	/* a type1 container (set once at as_new, under no lock) */
+	if (as->container >= 0)
+		sys_close(as->container);
 	if (!as_settled(as)) {
 		/* its record may be half changed: not walked, and kept where
 		 * it stays reachable until the exit (no leak to report) */
@@ -109,6 +125,7 @@ static void forget_as(struct pasid_as *as)
 		return;
 	}
 	maprec_fini(&as->rec);
+	free(as->ranges);
 	free(as);
 }
 

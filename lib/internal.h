@@ -120,6 +120,9 @@ struct pasid_as {
 	unsigned int ngroups;
 	struct pasid_iova_range *ranges;
 	unsigned int nranges;
+	/* with a backend whose ops->serial is set (type1), held across each
+	 * map and each unmap, kernel call included: see backend.h */
+	pthread_mutex_t serial;
 
 	/* ctx->lock */
 	struct list_head hwpts;		/* struct pasid_hwpt */
@@ -166,6 +169,9 @@ void pasid_log_hold(bool on);
 extern atomic_uint pasid_forks;
 unsigned int fork_watch(void);
 int fork_refuse(struct pasid_ctx *ctx, const char *fn);
+/* -ENODEV for a call that needs dev's fd while it has none (a type1 device
+ * not attached: the kernel gives the fd at the attach), else 0 */
+int dev_fd_missing(const struct pasid_dev *dev, const char *fn);
 /* Close an inherited handle: free this process's memory and close its
  * file descriptors, never touching the kernel objects or the locks. */
 void fork_forget_dev(struct pasid_dev *dev);

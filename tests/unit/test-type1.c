@@ -7,10 +7,18 @@
  * viability), and the clear EOPNOTSUPP for what type1 cannot do.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fixture.h"
+#include "internal.h"
+#include "kabi.h"
+#include "sys.h"
 
 #define BDF "0000:00:04.0"
 
@@ -183,6 +191,70 @@ START_TEST(t_attach_detach)
 }
 END_TEST
 
+/* no device fd while not attached: each call that needs it says so */
+START_TEST(t_no_fd_unattached)
+{
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	volatile void *bar;
+	uint8_t cfg[2];
+	size_t len;
+
+	ck_assert_int_eq(pasid_dev_fd(dev), -ENODEV);
+	ck_assert_errmsg("pasid_dev_fd: " BDF ": on the VFIO type1 backend the kernel hands out the device fd only once its group is in a container: attach the RID first");
+	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), -ENODEV);
+	ck_assert_errmsg("pasid_dev_config_read: " BDF);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_dev_config_write(dev, 0, cfg, 2), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_dev_set_bus_master(dev, true), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &bar, &len), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_ge(pasid_dev_fd(dev), 0);
+	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), 0);
+	/* a detach closes it again */
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(pasid_dev_fd(dev), -ENODEV);
+	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), -ENODEV);
+	ck_assert_errmsg("attach the RID first");
+}
+END_TEST
+
+/* The kernel keeps the group in the container (UNSET_CONTAINER refused):
+ * the detach says so, the library keeps the group there as the kernel has
+ * it, and attaching and detaching again works. */
+START_TEST(t_group_stays)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+
+	emu_fail_call(1, EBUSY);	/* UNSET_CONTAINER */
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	ck_assert_errmsg("its group stays in the address space's container");
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);	/* still in it */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	/* and left there by a detach, then taken out by the close */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	emu_fail_call(1, EBUSY);
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	pasid_as_free(as);
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	/* or by closing the device: the address space knows it left */
+	as = fx_as();
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	emu_fail_call(1, EBUSY);
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	pasid_dev_close(dev);
+	dev = fx_open(BDF);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+}
+END_TEST
+
 /* a group with a device on a kernel driver: the open names it */
 START_TEST(t_group_not_viable)
 {
@@ -247,6 +319,165 @@ START_TEST(t_entry_limit)
 }
 END_TEST
 
+/* ---- maps and range unmaps of one address space from several threads ---- */
+
+#define MAPPERS 3
+#define MAPS_EACH 300
+#define ALL_IOVAS (1ULL << 48)
+
+struct race {
+	struct pasid_as *as;
+	void *buf;
+	atomic_int mappers_left;
+	atomic_int map_failed, unmap_failed;
+};
+
+static void *mapper(void *arg)
+{
+	struct race *r = arg;
+	uint64_t iova;
+	int i;
+
+	for (i = 0; i < MAPS_EACH; i++)
+		if (pasid_map(r->as, r->buf, FX_PAGE, PASID_MAP_RW, &iova))
+			atomic_fetch_add(&r->map_failed, 1);
+	atomic_fetch_sub(&r->mappers_left, 1);
+	return NULL;
+}
+
+/* unmaps all it finds, in one range over the whole space, again and again */
+static void *range_unmapper(void *arg)
+{
+	struct race *r = arg;
+	int ret;
+
+	while (atomic_load(&r->mappers_left)) {
+		ret = pasid_unmap(r->as, 0, ALL_IOVAS);
+		if (ret && ret != -ENOENT)
+			atomic_fetch_add(&r->unmap_failed, 1);
+	}
+	return NULL;
+}
+
+/* Whatever the interleaving, every map and unmap succeeds and the record
+ * shows what the kernel has mapped: no mapping the kernel keeps that the
+ * record lost (an unmap that took a map's reservation), none refused
+ * because its IOVA was picked while still being unmapped. */
+START_TEST(t_threads_map_range_unmap)
+{
+	struct pasid_dev *dev;
+	struct race r = { .as = attached(&dev), .buf = fx_buf(1),
+			  .mappers_left = MAPPERS };
+	pthread_t th[MAPPERS + 1];
+	int i, map_failed, unmap_failed;
+
+	for (i = 0; i < MAPPERS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, mapper, &r), 0);
+	ck_assert_int_eq(pthread_create(&th[MAPPERS], NULL, range_unmapper, &r),
+			 0);
+	for (i = 0; i <= MAPPERS; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	map_failed = atomic_load(&r.map_failed);
+	unmap_failed = atomic_load(&r.unmap_failed);
+	ck_assert_int_eq(map_failed, 0);
+	ck_assert_int_eq(unmap_failed, 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), (int)r.as->rec.count);
+	ck_assert_uint_eq(r.as->mapped_bytes, r.as->rec.count * FX_PAGE);
+	if (r.as->rec.count)
+		ck_assert_int_eq(pasid_unmap(r.as, 0, ALL_IOVAS), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+	ck_assert_uint_eq(r.as->mapped_bytes, 0);
+}
+END_TEST
+
+/* A forked child closing the inherited handles closes its copies of every
+ * fd they hold: the device's, the group's, the container's. No kernel call,
+ * and the parent's mapping stays. */
+static int forked_child(struct pasid_dev *dev, struct pasid_as *as)
+{
+	unsigned int fds = emu_open_fds(), calls = emu_calls();
+
+	pasid_as_free(as);
+	pasid_dev_close(dev);
+	pasid_ctx_close(fx.ctx);
+	if (emu_calls() != calls) {
+		fprintf(stderr, "child: closing made %u kernel calls\n",
+			emu_calls() - calls);
+		return 1;
+	}
+	if (emu_open_fds() != fds - 3) {
+		fprintf(stderr, "child: %u of the 3 inherited fds closed\n",
+			fds - emu_open_fds());
+		return 1;
+	}
+	return 0;
+}
+
+START_TEST(t_fork_closes_copies)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+	void *buf;
+	uint64_t iova = fx_map(as, 1, PASID_MAP_RW, &buf);
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(forked_child(dev, as));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child saw failures (see its stderr)");
+	ck_assert_int_eq(emu_t1_dma_entries(0), 1);
+	fx_dma_check(0, 0, iova, buf);
+	ck_assert_int_eq(pasid_unmap(as, iova, FX_PAGE), 0);
+}
+END_TEST
+
+/* The emulation's ops, and a seam over them for answers a kernel should
+ * not give. */
+static struct pasid_sys base, odd;
+
+/* VFIO_IOMMU_GET_INFO that always asks for more room than it was given,
+ * with the capability chain starting just past the caller's buffer. */
+static int growing_info_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct kabi_vfio_iommu_type1_info *info = arg;
+	uint32_t given;
+	int r;
+
+	if (req != KABI_VFIO_IOMMU_GET_INFO)
+		return base.ioctl(fd, req, arg);
+	given = info->argsz;
+	r = base.ioctl(fd, req, arg);
+	if (r)
+		return r;
+	info->flags |= KABI_VFIO_IOMMU_INFO_CAPS;
+	info->cap_offset = given;
+	info->argsz = given + 4096;
+	return 0;
+}
+
+/* an argsz that never settles: refused, not read past the buffer */
+START_TEST(t_info_keeps_growing)
+{
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+
+	base = *pasid_sys;
+	odd = base;
+	odd.ioctl = growing_info_ioctl;
+	pasid_sys_set(&odd);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), -EPROTO);
+	ck_assert_errmsg("kept growing VFIO_IOMMU_GET_INFO's argsz");
+	pasid_sys_set(&base);
+	/* the group left the container again: a second try works */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+}
+END_TEST
+
 /* forced: LIBPASID_BACKEND=type1 on a kernel with iommufd */
 START_TEST(t_forced)
 {
@@ -282,10 +513,15 @@ int main(void)
 	tcase_add_test(tc, t_unmap_range);
 	tcase_add_test(tc, t_ranges);
 	tcase_add_test(tc, t_attach_detach);
+	tcase_add_test(tc, t_no_fd_unattached);
+	tcase_add_test(tc, t_group_stays);
 	tcase_add_test(tc, t_group_not_viable);
 	tcase_add_test(tc, t_unsupported);
 	tcase_add_test(tc, t_entry_limit);
 	tcase_add_test(tc, t_forced);
+	tcase_add_test(tc, t_info_keeps_growing);
+	tcase_add_test(tc, t_threads_map_range_unmap);
+	tcase_add_test(tc, t_fork_closes_copies);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
