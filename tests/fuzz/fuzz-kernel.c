@@ -143,6 +143,14 @@ static int f_ioctl(int fd, unsigned long request, void *arg)
 			return -1;
 		}
 		return in_u8(&in) % 3;
+	case KABI_VFIO_GROUP_UNSET_CONTAINER:
+		/* no argument; 0 or an errno */
+		err = answer();
+		if (err) {
+			errno = err;
+			return -1;
+		}
+		return 0;
 	case KABI_VFIO_GROUP_GET_DEVICE_FD:
 		/* answers a new file */
 		err = answer();
