@@ -151,8 +151,8 @@ static int refresh_ranges(struct pasid_as *as)
 	if (tries == max_tries) {
 		free(buf);
 		return pasid_err(as->ctx, EPROTO,
-				 "VFIO_IOMMU_GET_INFO: the kernel kept growing VFIO_IOMMU_GET_INFO's argsz (%u bytes asked after %u tries): not trusted (a kernel bug?)",
-				 sz, max_tries);
+				 "VFIO_IOMMU_GET_INFO: the kernel asked for a larger argsz on each of %u tries (%u bytes at the last): not trusted, and the RID is not attached; a kernel bug to report",
+				 max_tries, sz);
 	}
 	sz = have;
 	info = (void *)buf;
@@ -569,23 +569,32 @@ static int detach_locked(struct pasid_dev *dev, bool force)
 	struct t1_group *g = dev->t1;
 	size_t mappings;
 
+	int ret = 0;
+
 	if (!as)
 		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
 				 dev->name);
+	/* no map may land between the count and the group leaving, which
+	 * drops the container's mappings (order: ctx->lock, as->serial,
+	 * as->lock) */
+	pthread_mutex_lock(&as->serial);
 	lock_take(&as->lock);
 	mappings = as->rec.count;
 	lock_give(&as->lock);
-	if (!force && g->attached == 1 && as->ngroups == 1 && mappings)
+	if (!force && g->attached == 1 && as->ngroups == 1 && mappings) {
+		pthread_mutex_unlock(&as->serial);
 		return pasid_err(dev->ctx, EBUSY,
 				 "%s: the last device of the address space's VFIO type1 container: leaving it would drop all %zu mappings; unmap them first or free the address space",
 				 dev->name, mappings);
+	}
 	/* the group can leave only once no device fd of it is open (§10.2) */
 	sys_close(dev->fd);
 	dev->fd = -1;
 	dev->rid_as = NULL;
 	if (!--g->attached)
-		return group_leave(g, force);
-	return 0;
+		ret = group_leave(g, force);
+	pthread_mutex_unlock(&as->serial);
+	return ret;
 }
 
 static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
@@ -602,8 +611,9 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 				 "%s: attached to another address space; VFIO type1 cannot move a device between containers: pasid_detach_rid first",
 				 dev->name);
 	if (g->as && g->as != as)
-		return pasid_err(ctx, EBUSY,
-				 "%s: its IOMMU group %d is in another address space's container (a device of the group is attached there): with VFIO type1 the devices of a group share one address space",
+		return pasid_err(ctx, EBUSY, g->attached ?
+				 "%s: its IOMMU group %d is in another address space's container (a device of the group is attached there): with VFIO type1 the devices of a group share one address space" :
+				 "%s: its IOMMU group %d stayed in another address space's container after the kernel refused to take it out (VFIO_GROUP_UNSET_CONTAINER): detach again there or free that address space",
 				 dev->name, g->id);
 	if (!g->as) {
 		ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_SET_CONTAINER,

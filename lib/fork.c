@@ -142,8 +142,13 @@ void fork_forget_dev(struct pasid_dev *dev)
 void fork_forget_as(struct pasid_as *as)
 {
 	pthread_mutex_lock(&forget_lock);
-	if (ctx_settled(as->ctx))
+	if (ctx_settled(as->ctx)) {
 		forget_as(as);
+	} else if (as->container >= 0) {
+		/* set once at as_new: the fd at hand, read without a walk */
+		sys_close(as->container);
+		as->container = -1;
+	}
 	pthread_mutex_unlock(&forget_lock);
 }
 
