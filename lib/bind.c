@@ -29,7 +29,7 @@
 #include "internal.h"
 #include "kabi.h"
 #include "kernel.h"
-#include "vendor/vendor.h"
+#include "iommu/vendor.h"
 
 /* ---- IOMMU groups ---- */
 

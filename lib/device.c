@@ -17,7 +17,7 @@
 #include "kernel.h"
 #include "pcie.h"
 #include "sys.h"
-#include "vendor/vendor.h"
+#include "iommu/vendor.h"
 
 static const char *bind_hint(int err)
 {

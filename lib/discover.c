@@ -38,7 +38,7 @@
 #include "internal.h"
 #include "sys.h"
 #include "sysfs.h"
-#include "vendor/vendor.h"
+#include "iommu/vendor.h"
 
 #define VFIO_CDEV_DIR	"/dev/vfio/devices/"
 

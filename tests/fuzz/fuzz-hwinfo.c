@@ -14,7 +14,7 @@
 #include "fzcheck.h"
 #include "input.h"
 #include "kabi.h"
-#include "vendor/vendor.h"
+#include "iommu/vendor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

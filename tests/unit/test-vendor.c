@@ -12,7 +12,7 @@
 
 #include "kabi.h"
 #include "libpasid/libpasid.h"
-#include "vendor/vendor.h"
+#include "iommu/vendor.h"
 
 #define NEST	KABI_IOMMU_HWPT_ALLOC_NEST_PARENT
 #define DIRTY	KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING
