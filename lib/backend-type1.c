@@ -17,8 +17,15 @@
  *   shows exactly what the kernel has, so no pick meets an IOVA still being
  *   unmapped and no unmap takes a reservation. Type1 is the legacy path;
  *   the per-address-space concurrency of iommufd is not kept here.
- * - The last group leaving a container drops every mapping (§10.1): a
- *   detach that would do so while mappings exist is refused.
+ * - A container without a group has no IOMMU and maps nothing (§10.1),
+ *   but an address space keeps its mappings whether or not a device is
+ *   attached, as an IOAS does. So while no group is in the container a map
+ *   is only recorded (the IOVA picked from the whole space, as iommufd's
+ *   allocator does without a device) and pins nothing; the first group to
+ *   join maps the record into the kernel (replay), and the last to leave
+ *   turns the mappings back into records (the kernel drops them then).
+ *   A mapping the kernel refuses at the join (an IOVA in the group's
+ *   reserved regions, the memlock limit) fails the attach, named.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -236,14 +243,27 @@ static int t1_iova_ranges(struct pasid_as *as, struct pasid_iova_range *out,
 
 /* ---- map and unmap ---- */
 
+/* no IOMMU yet (no group in the container): the whole space, as an IOAS
+ * without a device has it */
+static const struct pasid_iova_range whole_space = { 0, UINT64_MAX };
+
+static const struct pasid_iova_range *ranges_of(const struct pasid_as *as,
+						unsigned int *n)
+{
+	*n = as->ranges ? as->nranges : 1;
+	return as->ranges ? as->ranges : &whole_space;
+}
+
 static bool fits(const struct pasid_as *as, uint64_t at, uint64_t len)
 {
-	unsigned int i;
+	const struct pasid_iova_range *r;
+	unsigned int i, n;
 
 	if (at + len - 1 < at)
 		return false;
-	for (i = 0; i < as->nranges; i++)
-		if (at >= as->ranges[i].start && at + len - 1 <= as->ranges[i].last)
+	r = ranges_of(as, &n);
+	for (i = 0; i < n; i++)
+		if (at >= r[i].start && at + len - 1 <= r[i].last)
 			return true;
 	return false;
 }
@@ -256,15 +276,17 @@ static bool pick_iova(struct pasid_as *as, uint64_t len, uint64_t *iova)
 {
 	const struct maprec_entry *e, *hi = maprec_last(&as->rec);
 	uint64_t lo = page();	/* never 0, as iommufd's allocator */
-	unsigned int i;
+	const struct pasid_iova_range *r;
+	unsigned int i, n;
 
 	if (hi && hi->iova + hi->len > hi->iova &&
 	    fits(as, hi->iova + hi->len, len)) {
 		*iova = hi->iova + hi->len;
 		return true;
 	}
-	for (i = 0; i < as->nranges; i++) {
-		uint64_t at = as->ranges[i].start > lo ? as->ranges[i].start : lo;
+	r = ranges_of(as, &n);
+	for (i = 0; i < n; i++) {
+		uint64_t at = r[i].start > lo ? r[i].start : lo;
 
 		at = (at + page() - 1) & ~(page() - 1);
 		for (e = maprec_first(&as->rec); e; e = maprec_next(e)) {
@@ -333,14 +355,17 @@ static int map_serial(struct pasid_as *as, void *buf, uint64_t len,
 	} else if (!pick_iova(as, len, &m.iova)) {
 		lock_give(&as->lock);
 		return pasid_err(as->ctx, ENOSPC,
-				 "pasid_map: no free IOVA range of 0x%" PRIx64 " bytes is left in the address space%s",
-				 len, as->ranges ? "" : " (no device is attached yet: with VFIO type1 the IOVA ranges are known once one is)");
+				 "pasid_map: no free IOVA range of 0x%" PRIx64 " bytes is left in the address space",
+				 len);
 	}
 	/* reserved in the record before the kernel is asked, so a record
 	 * that cannot take it fails before anything is mapped */
 	ret = maprec_add(&as->rec, m.iova, len, (uintptr_t)buf);
-	if (!ret)
+	if (!ret) {
+		maprec_set_prot(&as->rec, m.iova,
+				(uint8_t)(flags & PASID_MAP_RW));
 		as->mapped_bytes += len;
+	}
 	lock_give(&as->lock);
 	if (ret == -EEXIST)
 		return pasid_err(as->ctx, EEXIST,
@@ -351,6 +376,11 @@ static int map_serial(struct pasid_as *as, void *buf, uint64_t len,
 				 "out of memory for the mapping record" :
 				 "pasid_map: IOVA 0x%" PRIx64 " + 0x%" PRIx64 " runs past the top of the address space",
 				 m.iova, len);
+	/* no group in the container: recorded, mapped at the first join */
+	if (!as->iommu_set) {
+		*iova = m.iova;
+		return 0;
+	}
 	ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_MAP_DMA, &m);
 	if (!ret) {
 		*iova = m.iova;
@@ -382,7 +412,14 @@ static int t1_unmap_one(struct pasid_as *as, uint64_t iova, uint64_t len,
 	struct kabi_vfio_iommu_type1_dma_unmap u = {
 		.argsz = sizeof(u), .iova = iova, .size = len,
 	};
-	int ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
+	int ret;
+
+	if (!as->iommu_set) {	/* only recorded (as->serial held) */
+		if (unmapped)
+			*unmapped = len;
+		return 0;
+	}
+	ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_UNMAP_DMA, &u);
 
 	if (!ret && unmapped)
 		*unmapped = u.size;
@@ -527,7 +564,9 @@ static int t1_dev_open(struct pasid_ctx *ctx, const char *name,
 	return 0;
 }
 
-/* The group leaves its container; ctx->lock held. If the kernel keeps it
+/* The group leaves its container; ctx->lock and the container's
+ * as->serial held (the last group leaving turns the mappings into records
+ * only, which no map or unmap may see half done). If the kernel keeps it
  * there: -EBUSY and the group stays in as, as the kernel has it, unless
  * force (as or the group is going away: closing the group's fd takes it
  * out then). */
@@ -567,26 +606,21 @@ static int detach_locked(struct pasid_dev *dev, bool force)
 {
 	struct pasid_as *as = dev->rid_as;
 	struct t1_group *g = dev->t1;
-	size_t mappings;
-
 	int ret = 0;
 
 	if (!as)
 		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
 				 dev->name);
-	/* no map may land between the count and the group leaving, which
-	 * drops the container's mappings (order: ctx->lock, as->serial,
-	 * as->lock) */
-	pthread_mutex_lock(&as->serial);
-	lock_take(&as->lock);
-	mappings = as->rec.count;
-	lock_give(&as->lock);
-	if (!force && g->attached == 1 && as->ngroups == 1 && mappings) {
-		pthread_mutex_unlock(&as->serial);
+	/* a BAR mapping holds the device file open, and the group could not
+	 * leave the container (§10.2): refused before anything changes */
+	if (!force && dev->bar_maps)
 		return pasid_err(dev->ctx, EBUSY,
-				 "%s: the last device of the address space's VFIO type1 container: leaving it would drop all %zu mappings; unmap them first or free the address space",
-				 dev->name, mappings);
-	}
+				 "%s: %u BAR mapping(s) of the device are still there: with VFIO type1 a detach closes the device, which a BAR mapping keeps open; pasid_dev_bar_unmap them first",
+				 dev->name, dev->bar_maps);
+	/* no map or unmap runs while the group leaves: the last one to leave
+	 * turns the mappings into records only, the kernel dropping them
+	 * (order: ctx->lock, as->serial, as->lock) */
+	pthread_mutex_lock(&as->serial);
 	/* the group can leave only once no device fd of it is open (§10.2) */
 	sys_close(dev->fd);
 	dev->fd = -1;
@@ -594,6 +628,77 @@ static int detach_locked(struct pasid_dev *dev, bool force)
 	if (!--g->attached)
 		ret = group_leave(g, force);
 	pthread_mutex_unlock(&as->serial);
+	return ret;
+}
+
+/* Map the record into the container whose IOMMU was just set: the
+ * mappings made while no group was in it. ctx->lock and as->serial held.
+ * On failure the caller takes the group out, which drops what was mapped. */
+static int replay(struct pasid_dev *dev, struct pasid_as *as)
+{
+	const struct maprec_entry *e;
+	int ret;
+
+	for (e = maprec_first(&as->rec); e; e = maprec_next(e)) {
+		struct kabi_vfio_iommu_type1_dma_map m = {
+			.argsz = sizeof(m),
+			.flags = (e->prot & PASID_MAP_READ ? KABI_VFIO_DMA_MAP_FLAG_READ : 0) |
+				 (e->prot & PASID_MAP_WRITE ? KABI_VFIO_DMA_MAP_FLAG_WRITE : 0),
+			.vaddr = e->va, .iova = e->iova, .size = e->len,
+		};
+
+		if (!fits(as, e->iova, e->len))
+			return pasid_err(as->ctx, EINVAL,
+					 "%s: the mapping at [0x%" PRIx64 ", +0x%" PRIx64 "), made while no device was attached, lies outside the IOVA ranges the kernel gives the address space with this device (a reserved region such as the MSI window): unmap it, or map at an IOVA inside pasid_as_iova_ranges",
+					 dev->name, e->iova, e->len);
+		ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_MAP_DMA, &m);
+		if (ret) {
+			map_failed(as, -ret, e->iova, e->len);
+			return pasid_err(as->ctx, -ret,
+					 "%s: the mapping at [0x%" PRIx64 ", +0x%" PRIx64 "), made while no device was attached, could not be mapped at the attach: %s",
+					 dev->name, e->iova, e->len, pasid_errmsg());
+		}
+	}
+	return 0;
+}
+
+/* The device's group joins as's container, the first one setting its
+ * IOMMU and mapping the record; ctx->lock and as->serial held. */
+static int group_join(struct pasid_dev *dev, struct pasid_as *as)
+{
+	struct pasid_ctx *ctx = dev->ctx;
+	struct t1_group *g = dev->t1;
+	int ret;
+
+	ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_SET_CONTAINER, &as->container);
+	if (ret == -EPERM)
+		return not_viable(ctx, "VFIO_GROUP_SET_CONTAINER", dev->name,
+				  g->id);
+	if (ret)
+		return pasid_kerr(ctx, -ret, "VFIO_GROUP_SET_CONTAINER",
+				  "%s: group %d%s", dev->name, g->id,
+				  ret == -EINVAL ? ": its reserved regions or aperture overlap a mapping of the address space" : "");
+	if (!as->iommu_set) {
+		ret = sys_ioctl(as->container, KABI_VFIO_SET_IOMMU,
+				(void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
+		if (ret) {
+			sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
+			return pasid_kerr(ctx, -ret, "VFIO_SET_IOMMU", "%s: type1v2%s",
+					  dev->name, ret == -EPERM ?
+					  ": the platform has no interrupt remapping; if you accept that, load vfio_iommu_type1 with allow_unsafe_interrupts=1" : "");
+		}
+		as->iommu_set = true;
+	}
+	g->as = as;
+	as->ngroups++;
+	ret = refresh_ranges(as);
+	if (!ret && as->ngroups == 1)
+		ret = replay(dev, as);
+	if (ret) {
+		pasid_log_hold(true);
+		group_leave(g, true);
+		pasid_log_hold(false);
+	}
 	return ret;
 }
 
@@ -616,32 +721,14 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 				 "%s: its IOMMU group %d stayed in another address space's container after the kernel refused to take it out (VFIO_GROUP_UNSET_CONTAINER): detach again there or free that address space",
 				 dev->name, g->id);
 	if (!g->as) {
-		ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_SET_CONTAINER,
-				&as->container);
-		if (ret == -EPERM)
-			return not_viable(ctx, "VFIO_GROUP_SET_CONTAINER",
-					  dev->name, g->id);
+		/* no map or unmap while the group joins and the record is
+		 * mapped into the kernel */
+		pthread_mutex_lock(&as->serial);
+		ret = group_join(dev, as);
+		pthread_mutex_unlock(&as->serial);
 		if (ret)
-			return pasid_kerr(ctx, -ret, "VFIO_GROUP_SET_CONTAINER",
-					  "%s: group %d%s", dev->name, g->id,
-					  ret == -EINVAL ? ": its reserved regions or aperture overlap a mapping of the address space" : "");
-		if (!as->iommu_set) {
-			ret = sys_ioctl(as->container, KABI_VFIO_SET_IOMMU,
-					(void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
-			if (ret) {
-				sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER,
-					  NULL);
-				return pasid_kerr(ctx, -ret, "VFIO_SET_IOMMU",
-						  "%s: type1v2", dev->name);
-			}
-			as->iommu_set = true;
-		}
-		g->as = as;
-		as->ngroups++;
+			return ret;
 		joined = true;
-		ret = refresh_ranges(as);
-		if (ret)
-			goto undo;
 	}
 	fd = raw_ioctl(g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, dev->name);
 	if (fd < 0) {
@@ -656,9 +743,11 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 	return 0;
 undo:
 	if (joined && !g->attached) {
+		pthread_mutex_lock(&as->serial);
 		pasid_log_hold(true);
 		group_leave(g, true);
 		pasid_log_hold(false);
+		pthread_mutex_unlock(&as->serial);
 	}
 	return ret;
 }
@@ -677,8 +766,13 @@ static void t1_dev_close(struct pasid_dev *dev)
 		detach_locked(dev, true);
 	/* the group's last device, detached, the kernel kept it in a
 	 * container: closing its fd below takes it out */
-	if (dev->t1->devs == 1 && dev->t1->as)
+	if (dev->t1->devs == 1 && dev->t1->as) {
+		struct pasid_as *as = dev->t1->as;
+
+		pthread_mutex_lock(&as->serial);
 		group_leave(dev->t1, true);
+		pthread_mutex_unlock(&as->serial);
+	}
 	list_del(&dev->ctx_node);
 	group_put(dev->t1);
 	ctx_unlock(ctx);
@@ -711,8 +805,11 @@ static void t1_as_free(struct pasid_as *as)
 		struct t1_group *g = container_of(pos, struct t1_group,
 						  ctx_node);
 
-		if (g->as == as)
+		if (g->as == as) {
+			pthread_mutex_lock(&as->serial);
 			group_leave(g, true);
+			pthread_mutex_unlock(&as->serial);
+		}
 	}
 	list_del(&as->ctx_node);
 	ctx_unlock(ctx);

@@ -75,9 +75,12 @@ static int backend_open(struct pasid_ctx *ctx, enum pasid_backend want)
 	}
 	if (ret)
 		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
-	else
+	else {
+		/* the call succeeded: the probe's ENOENT is no failure */
+		pasid_err_clear();
 		pasid_log(ctx, PASID_LOG_DEBUG,
 			  "no /dev/iommu: using the VFIO type1 container (RID DMA mapping only, no PASIDs)");
+	}
 	return ret;
 }
 

@@ -116,23 +116,13 @@ out:
 	return ret;
 }
 
-PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
-				volatile void **addr, size_t *len)
+static int bar_map_locked(struct pasid_dev *dev, unsigned int bar,
+			  volatile void **addr, size_t *len)
 {
 	struct kabi_vfio_region_info ri;
 	void *p;
-	int ret;
+	int ret = dev_fd_missing(dev, "pasid_dev_bar_map");
 
-	pasid_err_clear();
-	if (!dev || !addr || !len)
-		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
-				 "pasid_dev_bar_map: dev, addr and len must not be NULL");
-	if (inherited(dev->ctx))
-		return fork_refuse(dev->ctx, "pasid_dev_bar_map");
-	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
-		return pasid_err(dev->ctx, EINVAL,
-				 "%s: BAR %u does not exist (0..5)", dev->name, bar);
-	ret = dev_fd_missing(dev, "pasid_dev_bar_map");
 	if (ret)
 		return ret;
 	ret = region_info(dev, KABI_VFIO_PCI_BAR0_REGION_INDEX + bar, &ri);
@@ -162,6 +152,29 @@ PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
 	return 0;
 }
 
+PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
+				volatile void **addr, size_t *len)
+{
+	int ret;
+
+	pasid_err_clear();
+	if (!dev || !addr || !len)
+		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
+				 "pasid_dev_bar_map: dev, addr and len must not be NULL");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_dev_bar_map");
+	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
+		return pasid_err(dev->ctx, EINVAL,
+				 "%s: BAR %u does not exist (0..5)", dev->name, bar);
+	/* under the lock: a type1 detach closes dev->fd */
+	ctx_lock(dev->ctx);
+	ret = bar_map_locked(dev, bar, addr, len);
+	if (!ret)
+		dev->bar_maps++;
+	ctx_unlock(dev->ctx);
+	return ret;
+}
+
 PASID_API int pasid_dev_bar_unmap(struct pasid_dev *dev, volatile void *addr,
 				  size_t len)
 {
@@ -171,5 +184,9 @@ PASID_API int pasid_dev_bar_unmap(struct pasid_dev *dev, volatile void *addr,
 				 "pasid_dev_bar_unmap: dev and addr must not be NULL");
 	if (pasid_sys->munmap((void *)addr, len) < 0)
 		return pasid_kerr(dev->ctx, errno, "munmap", "%s", dev->name);
+	ctx_lock(dev->ctx);
+	if (dev->bar_maps)
+		dev->bar_maps--;
+	ctx_unlock(dev->ctx);
 	return 0;
 }

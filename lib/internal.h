@@ -98,6 +98,9 @@ struct pasid_dev {
 	struct pasid_hwpt *rid_hwpt;
 	/* set after the kernel refused a PASID-capable page table */
 	bool no_pasid_hwpt;
+	/* BARs mapped with pasid_dev_bar_map and not unmapped (ctx->lock):
+	 * with type1 a detach closes the device, which they keep open */
+	unsigned int bar_maps;
 
 	struct pasid_space *space;	/* NULL until the first bind */
 	struct idmap pasids;		/* PASID -> struct pasid_hwpt */

@@ -1005,6 +1005,15 @@ const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 	return !e->taken && iova_last(e) >= iova ? e : NULL;
 }
 
+void maprec_set_prot(struct maprec *r, uint64_t iova, uint8_t prot)
+{
+	struct maprec_leaf *l;
+	unsigned int i;
+
+	if (slot_floor(r, iova, &l, &i))
+		leaf_ent(l, i)->prot = prot;
+}
+
 /* Index every recorded entry with process memory; from now on add, take
  * and put back keep the index current. */
 static void va_index_build(struct maprec *r)

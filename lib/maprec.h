@@ -47,6 +47,10 @@ struct maprec_entry {
 	uint64_t va_max_last;		/* largest va + len - 1 in this by_va subtree */
 	struct maprec_entry *next_taken;/* a list made by maprec_take, or the
 					   spare list */
+	/* PASID_MAP_READ / _WRITE, for a backend that maps the record again
+	 * later (type1, when a device attaches): it sets it after each
+	 * maprec_add (maprec_set_prot); unset otherwise, and never read */
+	uint8_t prot;
 	bool taken;			/* taken out: still in its leaf, so
 					   that putting it back cannot need a
 					   node, until put back, released or
@@ -166,6 +170,8 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken);
 /* The mapping that contains iova, or NULL. */
 const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 					    uint64_t iova);
+/* Set the prot of the mapping that contains iova (one just added). */
+void maprec_set_prot(struct maprec *r, uint64_t iova, uint8_t prot);
 /* A mapping whose process memory contains va (any one of them if several
  * do), or NULL. The first call builds the index by process address, so it
  * writes the record: call it under the same lock as maprec_add. */

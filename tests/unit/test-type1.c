@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,6 +69,10 @@ START_TEST(t_probe_and_caps)
 		unsetenv("LIBPASID_BACKEND");
 		o.backend = 7;
 		ck_assert_int_eq(pasid_ctx_open(&c, &o), -EINVAL);
+		/* the probe's fallback is a success: no message left */
+		ck_assert_int_eq(pasid_ctx_open(&c, NULL), 0);
+		ck_assert_str_eq(pasid_errmsg(), "");
+		pasid_ctx_close(c);
 	}
 }
 END_TEST
@@ -176,18 +181,111 @@ START_TEST(t_attach_detach)
 	ck_assert_int_eq(pasid_attach_rid(d2, as, 0), 0);
 	iova = fx_map(as, 1, PASID_MAP_RW, NULL);
 	ck_assert_int_eq(emu_t1_dma_entries(1), 1);
-	/* the last device out would drop the mappings: refused */
+	/* the last device out: the kernel drops the container's mappings,
+	 * the address space keeps them as records */
 	ck_assert_int_eq(pasid_detach_rid(d2), 0);
-	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
-	ck_assert_errmsg("unmap them first");
-	ck_assert_int_eq(pasid_unmap(as, iova, FX_PAGE), 0);
 	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	ck_assert_ptr_nonnull(maprec_find_iova(&as->rec, iova));
+	ck_assert_int_eq(pasid_unmap(as, iova, FX_PAGE), 0);
+	ck_assert_ptr_null(maprec_find_iova(&as->rec, iova));
 	/* detached: free to go into another address space */
 	ck_assert_int_eq(pasid_attach_rid(dev, as2, 0), 0);
 	ck_assert_int_eq(pasid_attach_rid(d2, as, 0), 0);
 	pasid_as_free(as2);	/* detaches dev */
 	ck_assert_int_eq(pasid_detach_rid(dev), -ENOENT);
 	pasid_dev_close(d2);
+}
+END_TEST
+
+/* Mappings made with no device attached are recorded, pin nothing, and
+ * reach the kernel when the first device attaches, with their own
+ * permissions; they stay across the last detach and come back at the next
+ * attach: the address space keeps its mappings, as an IOAS does. */
+START_TEST(t_map_before_attach)
+{
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	uint8_t *rw = fx_buf(1), *ro = fx_buf(1), got[8];
+	uint64_t iova_rw, iova_ro, fixed = 0x40000000;
+
+	memset(ro, 0x5a, FX_PAGE);
+	ck_assert_int_eq(pasid_map(as, rw, FX_PAGE, PASID_MAP_RW, &iova_rw), 0);
+	ck_assert_int_eq(pasid_map(as, ro, FX_PAGE, PASID_MAP_READ, &iova_ro), 0);
+	ck_assert_uint_ne(iova_rw, iova_ro);
+	ck_assert_uint_ne(iova_rw, 0);	/* never IOVA 0 */
+	ck_assert_int_eq(pasid_map(as, rw, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &fixed), 0);
+	/* the same rules as later: an overlap is refused at once */
+	ck_assert_int_eq(pasid_map(as, rw, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &fixed),
+			 -EEXIST);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 3);
+	ck_assert_int_eq(emu_dma_write(0, 0, iova_rw + 8, "written", 8), 0);
+	ck_assert_str_eq((char *)rw + 8, "written");
+	ck_assert_int_eq(emu_dma_read(0, 0, iova_ro, got, sizeof(got)), 0);
+	ck_assert_uint_eq(got[0], 0x5a);
+	/* read-only stays read-only in the kernel */
+	ck_assert_int_eq(emu_dma_write(0, 0, iova_ro, "x", 1), -EPERM);
+	ck_assert_int_eq(emu_dma_write(0, 0, fixed, "fixed", 6), 0);
+	ck_assert_str_eq((char *)rw, "fixed");
+
+	/* out and in again: the same mappings, mapped again */
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	ck_assert_int_eq(pasid_unmap(as, fixed, FX_PAGE), 0);	/* record only */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 2);
+	ck_assert_int_eq(emu_dma_write(0, 0, fixed, "x", 1), -EFAULT);
+	ck_assert_int_eq(emu_dma_write(0, 0, iova_rw, "again", 6), 0);
+	ck_assert_str_eq((char *)rw, "again");
+}
+END_TEST
+
+/* A mapping made before the attach that the device's reserved region
+ * (the MSI window) covers: the attach fails, names it and leaves the group
+ * out with the record as it was; unmapped, the attach works. */
+START_TEST(t_map_before_attach_refused)
+{
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	uint64_t good, msi = 0xfee00000;
+
+	good = fx_map(as, 1, PASID_MAP_RW, NULL);
+	ck_assert_int_eq(pasid_map(as, fx_buf(1), FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &msi), 0);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), -EINVAL);
+	ck_assert_errmsg("[0xfee00000, +0x1000), made while no device was attached");
+	ck_assert_errmsg("pasid_as_iova_ranges");
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	ck_assert_int_eq(pasid_dev_fd(dev), -ENODEV);
+	ck_assert_uint_eq(as->rec.count, 2);
+	ck_assert_int_eq(pasid_unmap(as, msi, FX_PAGE), 0);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 1);
+	ck_assert_int_eq(emu_dma_write(0, 0, good, "ok", 3), 0);
+}
+END_TEST
+
+/* A BAR mapping keeps the device open, so that its group could not leave
+ * the container: the detach is refused before anything changes. */
+START_TEST(t_detach_with_bar_mapped)
+{
+	struct pasid_dev *dev;
+	struct pasid_as *as = attached(&dev);
+	volatile void *bar;
+	size_t len;
+
+	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &bar, &len), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+	ck_assert_errmsg("pasid_dev_bar_unmap them first");
+	ck_assert_int_ge(pasid_dev_fd(dev), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 0);
+	ck_assert_int_eq(pasid_dev_bar_unmap(dev, bar, len), 0);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
+	(void)as;
 }
 END_TEST
 
@@ -513,6 +611,9 @@ int main(void)
 	tcase_add_test(tc, t_unmap_range);
 	tcase_add_test(tc, t_ranges);
 	tcase_add_test(tc, t_attach_detach);
+	tcase_add_test(tc, t_map_before_attach);
+	tcase_add_test(tc, t_map_before_attach_refused);
+	tcase_add_test(tc, t_detach_with_bar_mapped);
 	tcase_add_test(tc, t_no_fd_unattached);
 	tcase_add_test(tc, t_group_stays);
 	tcase_add_test(tc, t_group_not_viable);

@@ -68,6 +68,24 @@ sink() {
 
 say "### libpasid-vm: init machine=$machine out=$out kernel=$(uname -r) arch=$(uname -m)"
 
+# Modules of a distribution kernel, in dependency order (build-initramfs
+# --module).  busybox insmod does not read /proc/cmdline as modprobe does,
+# so a "module.param=value" on the command line is passed on here.
+while IFS= read -r ko; do
+    [ -n "$ko" ] || continue
+    mod=$(echo "${ko%.ko}" | tr - _)
+    params=
+    for arg in $cmdline; do
+        case $arg in "$mod".*=*) params="$params ${arg#"$mod".}" ;; esac
+    done
+    # shellcheck disable=SC2086  # one word per parameter
+    if insmod "/lib/modules/$ko" $params; then
+        say "### libpasid-vm: module $mod loaded${params:+ with$params}"
+    else
+        say "### libpasid-vm: module $mod failed to load"
+    fi
+done < /etc/libpasid-modules
+
 # Hand each edu (vendor 0x1234, device 0x11e8) to vfio-pci: driver_override
 # makes vfio-pci the only driver that may bind, drivers_probe binds it now.
 edus=

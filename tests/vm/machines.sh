@@ -53,7 +53,8 @@ machine_amd() {
     fi
     # No interrupt remapping in this guest ("No southbridge IOAPIC found"):
     # without the unsafe-interrupts knob VFIO_DEVICE_BIND_IOMMUFD is EPERM.
-    append="console=ttyS0 amd_iommu=on iommufd.allow_unsafe_interrupts=1"
+    # (vfio_iommu_type1 has its own knob, for the type1 runs)
+    append="console=ttyS0 amd_iommu=on iommufd.allow_unsafe_interrupts=1 vfio_iommu_type1.allow_unsafe_interrupts=1"
 }
 
 machine_virtio() {
@@ -61,7 +62,7 @@ machine_virtio() {
     qemu_args=("${q35_args[@]}")
     iommu_dev=virtio-iommu-pci
     # virtio-iommu gives no MSI isolation either.
-    append="console=ttyS0 iommufd.allow_unsafe_interrupts=1"
+    append="console=ttyS0 iommufd.allow_unsafe_interrupts=1 vfio_iommu_type1.allow_unsafe_interrupts=1"
 }
 
 # The SMMUv3 is part of the virt board; GICv3 for the ITS (MSIs).

@@ -6,7 +6,12 @@
  *
  * With "libpasid.break_mapping" on the kernel command line the buffer is
  * deliberately mapped one page off, and the DMA checks must fail: that
- * proves they can.
+ * proves they can. With "libpasid.backend=type1" the context is opened on
+ * the legacy VFIO type1 container instead of iommufd (opts->backend), and
+ * the same DMA checks run there; what type1 cannot do must be refused with
+ * -EOPNOTSUPP. "libpasid.expect_backend=type1" runs the same checks with
+ * the backend left to the library's probe, on a kernel without iommufd
+ * (a stock Debian kernel, get-debian-kernel).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +42,8 @@ static const struct expect machines[] = {
 };
 
 static size_t page;
+/* the backend this run forces (PASID_BACKEND_AUTO: the library probes) */
+static enum pasid_backend backend;
 
 static bool cmdline_has(const char *word)
 {
@@ -49,6 +56,11 @@ static bool cmdline_has(const char *word)
 		fclose(f);
 	}
 	return strstr(buf, word) != NULL;
+}
+
+static bool is_type1(void)
+{
+	return backend == PASID_BACKEND_TYPE1;
 }
 
 static void fill(uint8_t *p, size_t n, uint8_t seed)
@@ -89,7 +101,8 @@ static int find_edus(char bdfs[2][16], char cdevs[2][64], const struct expect *x
 		if (pasid_devlist_get(list, i, &d) || d.vendor_id != EDU_VENDOR_ID ||
 		    d.device_id != EDU_DEVICE_ID)
 			continue;
-		tap_ok(d.iommu_vendor == x->vendor && d.vfio_cdev[0] &&
+		/* type1 needs no cdev, and kernels without iommufd have none */
+		tap_ok(d.iommu_vendor == x->vendor && (d.vfio_cdev[0] || is_type1()) &&
 		       !strcmp(d.driver, "vfio-pci"),
 		       "discovery: edu %s behind %s (%s), driver %s, cdev %s",
 		       d.bdf, d.iommu, pasid_iommu_vendor_name(d.iommu_vendor),
@@ -107,6 +120,18 @@ static void check_caps(struct pasid_dev *dev, const struct expect *x)
 	bool regs;
 
 	pasid_dev_caps(dev, &c);
+	if (is_type1()) {
+		/* no IOMMU_GET_HW_INFO without iommufd: the vendor comes from
+		 * sysfs, and there are no registers and no PASIDs */
+		tap_ok(c.backend == PASID_BACKEND_TYPE1 && c.vendor == x->vendor &&
+		       c.hw_info_type == 0 && c.pasid_width == 0,
+		       "capabilities on type1: backend %d, vendor %s, hw_info type %u, PASID width %u",
+		       c.backend, pasid_iommu_vendor_name(c.vendor), c.hw_info_type,
+		       c.pasid_width);
+		return;
+	}
+	tap_ok(c.backend == PASID_BACKEND_IOMMUFD, "capabilities: backend iommufd (%d)",
+	       c.backend);
 	tap_ok(c.vendor == x->vendor && c.hw_info_type == x->hw_info_type,
 	       "capabilities: vendor %s, hw_info type %u (want %s, %u)",
 	       pasid_iommu_vendor_name(c.vendor), c.hw_info_type,
@@ -142,6 +167,15 @@ static void check_pasid_refusals(struct pasid_dev *dev, struct pasid_as *as,
 {
 	int ret = pasid_bind(dev, as, PASID_ANY);
 
+	if (is_type1()) {
+		tap_ok(ret == -EOPNOTSUPP && strstr(pasid_errmsg(), "need iommufd"),
+		       "PASID bind on type1 refused: %d \"%s\"", ret, pasid_errmsg());
+		ret = pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE);
+		tap_ok(ret == -EOPNOTSUPP,
+		       "PASID-capable page table on type1 refused: %d \"%s\"", ret,
+		       pasid_errmsg());
+		return;
+	}
 	tap_ok(ret == -EOPNOTSUPP && strstr(pasid_errmsg(), "no PASID capability"),
 	       "PASID bind on a width-0 device refused: %d \"%s\"", ret, pasid_errmsg());
 	ret = pasid_bind(dev, as, 5);
@@ -171,7 +205,10 @@ static void check_map_file(struct pasid_as *as, struct edu *e)
 		return;
 	view = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ret = pasid_map_file(as, fd, 0, 2 * page, PASID_MAP_RW, &iova);
-	if (ret == -EOPNOTSUPP) {
+	if (is_type1()) {
+		tap_ok(ret == -EOPNOTSUPP, "map_file on type1 refused: %d \"%s\"", ret,
+		       pasid_errmsg());
+	} else if (ret == -EOPNOTSUPP) {
 		tap_ok(true, "# SKIP map_file: %s", pasid_errmsg());
 	} else if (tap_ok(ret == 0, "map the memfd at IOVA 0x%" PRIx64 ": %s", iova, pasid_errmsg())) {
 		tap_ok(view != MAP_FAILED && round_trip(e, view, iova, 0x99),
@@ -183,10 +220,60 @@ static void check_map_file(struct pasid_as *as, struct edu *e)
 	close(fd);
 }
 
+/* The RID onto as2 (the same buffer mapped there at the same IOVA) and
+ * back, atomically. */
+static void move_rid(struct pasid_dev *dev, struct edu *e, struct pasid_as *as,
+		     struct pasid_as *as2, uint8_t *buf, uint64_t iova)
+{
+	int ret = pasid_attach_rid(dev, as2, 0);
+
+	tap_ok(ret == 0 && round_trip(e, buf, iova, 0x33),
+	       "RID replaced onto the second address space: DMA reaches the same buffer (%s)",
+	       ret ? pasid_errmsg() : "ok");
+	ret = pasid_attach_rid(dev, as, 0);
+	tap_ok(ret == 0 && round_trip(e, buf, iova, 0x38),
+	       "RID back on the first address space: DMA lands (%s)",
+	       ret ? pasid_errmsg() : "ok");
+}
+
+/* Type1 cannot move a group between containers while the device is open:
+ * refused; then detach (BAR unmapped first: a detach closes the device)
+ * and attach elsewhere, where the mappings made before the attach reach
+ * the kernel, and back, where they come again after the last detach. */
+static void move_rid_type1(struct pasid_dev *dev, struct edu *e,
+			   struct pasid_as *as, struct pasid_as *as2,
+			   uint8_t *buf, uint64_t iova)
+{
+	int ret = pasid_attach_rid(dev, as2, 0);
+
+	tap_ok(ret == -EBUSY && strstr(pasid_errmsg(), "pasid_detach_rid first"),
+	       "type1: moving the RID while attached refused: %d \"%s\"", ret,
+	       pasid_errmsg());
+	ret = pasid_detach_rid(dev);
+	tap_ok(ret == -EBUSY && strstr(pasid_errmsg(), "pasid_dev_bar_unmap"),
+	       "type1: detach with BAR0 mapped refused: %d \"%s\"", ret, pasid_errmsg());
+	tap_ok(round_trip(e, buf, iova, 0x34), "type1: the device still works after the refusals");
+	edu_close(e);
+	ret = pasid_detach_rid(dev);
+	tap_ok(ret == 0, "type1: detach (BAR unmapped): %s", ret ? pasid_errmsg() : "ok");
+	ret = pasid_attach_rid(dev, as2, 0);
+	tap_ok(ret == 0 && edu_open(e, dev) == 0 && round_trip(e, buf, iova, 0x35),
+	       "type1: attached to the second address space, mapped before the attach: DMA lands (%s)",
+	       ret ? pasid_errmsg() : "ok");
+	edu_close(e);
+	ret = pasid_detach_rid(dev);
+	if (!ret)
+		ret = pasid_attach_rid(dev, as, 0);
+	tap_ok(ret == 0 && edu_open(e, dev) == 0 && round_trip(e, buf, iova, 0x38),
+	       "type1: back on the first address space, its mappings kept across the detach: DMA lands (%s)",
+	       ret ? pasid_errmsg() : "ok");
+}
+
 int main(int argc, char **argv)
 {
 	const struct expect *x = NULL;
 	char bdfs[2][16], cdevs[2][64];
+	struct pasid_ctx_opts opts = { .size = sizeof(opts) };
 	struct pasid_ctx *ctx;
 	struct pasid_dev *dev, *dev2 = NULL;
 	struct pasid_as *as, *as2;
@@ -197,6 +284,13 @@ int main(int argc, char **argv)
 	int n, ret;
 
 	page = (size_t)sysconf(_SC_PAGESIZE);
+	if (cmdline_has("libpasid.backend=type1"))
+		opts.backend = backend = PASID_BACKEND_TYPE1;
+	else if (cmdline_has("libpasid.backend=iommufd"))
+		opts.backend = backend = PASID_BACKEND_IOMMUFD;
+	else if (cmdline_has("libpasid.expect_backend=type1"))
+		backend = PASID_BACKEND_TYPE1;	/* a kernel without iommufd:
+						   the probe must find type1 */
 	for (size_t i = 0; argc > 1 && i < sizeof(machines) / sizeof(*machines); i++)
 		if (!strcmp(argv[1], machines[i].machine))
 			x = &machines[i];
@@ -207,7 +301,8 @@ int main(int argc, char **argv)
 	n = find_edus(bdfs, cdevs, x);
 	if (!tap_ok(n >= 1, "found %d edu device(s)", n))
 		return tap_exit();
-	if (!tap_ok(pasid_ctx_open(&ctx, NULL) == 0, "open /dev/iommu: %s", pasid_errmsg()))
+	if (!tap_ok(pasid_ctx_open(&ctx, &opts) == 0, "open the context (%s): %s",
+		    is_type1() ? "type1, /dev/vfio/vfio" : "/dev/iommu", pasid_errmsg()))
 		return tap_exit();
 	ret = pasid_dev_open(ctx, bdfs[0], &dev);
 	if (!tap_ok(ret == 0, "open and bind %s: %s", bdfs[0], pasid_errmsg()))
@@ -255,16 +350,27 @@ int main(int argc, char **argv)
 
 	check_map_file(as, &e);
 
-	/* the same pages through another address space (IOMMU_IOAS_COPY) */
+	/* the same pages through another address space (IOMMU_IOAS_COPY; on
+	 * type1, which has no copy, mapped a second time) */
 	iova2 = iova;
 	ret = pasid_copy(as2, as, iova, 2 * page, PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova2);
-	tap_ok(ret == 0, "copy the mapping into a second address space: %s", pasid_errmsg());
-	ret = pasid_attach_rid(dev, as2, 0);
-	tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x33),
-	       "RID replaced onto the copy: DMA reaches the same buffer");
-	pasid_attach_rid(dev, as, 0);
+	if (is_type1()) {
+		tap_ok(ret == -EOPNOTSUPP, "copy on type1 refused: %d \"%s\"", ret,
+		       pasid_errmsg());
+		ret = pasid_map(as2, buf, 2 * page, PASID_MAP_RW | PASID_MAP_FIXED_IOVA,
+				&iova2);
+		tap_ok(ret == 0, "map the same buffer into a second address space: %s",
+		       pasid_errmsg());
+	} else {
+		tap_ok(ret == 0, "copy the mapping into a second address space: %s",
+		       pasid_errmsg());
+	}
+	if (is_type1())
+		move_rid_type1(dev, &e, as, as2, buf, iova);
+	else
+		move_rid(dev, &e, as, as2, buf, iova);
 
-	if (x->pasid_table) {
+	if (x->pasid_table && !is_type1()) {
 		ret = pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE);
 		tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x44),
 		       "RID on the kernel's page table: DMA lands");
@@ -276,15 +382,28 @@ int main(int argc, char **argv)
 
 	if (n >= 2) {
 		/* as a process handed a cdev fd would: open it by fd */
-		const char *cdev = cdevs[1];
+		const char *cdev = cdevs[1][0] ? cdevs[1] : "/dev/vfio/devices/none";
 		int fd = open(cdev, O_RDWR | O_CLOEXEC);
 
 		ret = fd < 0 ? -errno : pasid_dev_open_fd(ctx, fd, &dev2);
-		tap_ok(ret == 0 && !strcmp(pasid_dev_name(dev2), bdfs[1]),
-		       "open the second edu from an fd of %s: named %s (%s)", cdev,
-		       ret ? "-" : pasid_dev_name(dev2), pasid_errmsg());
-		if (ret && fd >= 0)
-			close(fd);
+		if (is_type1()) {
+			/* a cdev fd is an iommufd-side handle: refused, and
+			 * the device is opened through its group instead */
+			if (fd >= 0)
+				tap_ok(ret == -EOPNOTSUPP, "cdev fd on type1 refused: %d \"%s\"",
+				       ret, pasid_errmsg());
+			if (fd >= 0)
+				close(fd);
+			ret = pasid_dev_open(ctx, bdfs[1], &dev2);
+			tap_ok(ret == 0, "open the second edu %s through its group: %s",
+			       bdfs[1], pasid_errmsg());
+		} else {
+			tap_ok(ret == 0 && !strcmp(pasid_dev_name(dev2), bdfs[1]),
+			       "open the second edu from an fd of %s: named %s (%s)", cdev,
+			       ret ? "-" : pasid_dev_name(dev2), pasid_errmsg());
+			if (ret && fd >= 0)
+				close(fd);
+		}
 		if (!ret) {
 			ret = pasid_attach_rid(dev2, as, 0);
 			tap_ok(ret == 0, "second device on the same address space: %s", pasid_errmsg());
@@ -295,12 +414,23 @@ int main(int argc, char **argv)
 		}
 	}
 
-	tap_ok(pasid_detach_rid(dev) == 0, "detach the RID");
-	memset(buf + page, 0, XFER);
-	edu_dma_from_dev(&e, 0, 0, iova + page, XFER);
-	tap_ok(all_zero(buf + page, XFER), "DMA after detach does not land");
+	if (is_type1()) {
+		/* a type1 detach closes the device: nothing left to drive it
+		 * with, the BAR unmapped first */
+		edu_close(&e);
+		ret = pasid_detach_rid(dev);
+		tap_ok(ret == 0 && pasid_dev_fd(dev) == -ENODEV,
+		       "type1: detach the RID: the device fd is gone (%s)",
+		       ret ? pasid_errmsg() : "ok");
+	} else {
+		ret = pasid_detach_rid(dev);
+		tap_ok(ret == 0, "detach the RID: %s", ret ? pasid_errmsg() : "ok");
+		memset(buf + page, 0, XFER);
+		edu_dma_from_dev(&e, 0, 0, iova + page, XFER);
+		tap_ok(all_zero(buf + page, XFER), "DMA after detach does not land");
+		edu_close(&e);
+	}
 	tap_ok(pasid_detach_rid(dev) == -ENOENT, "second detach: -ENOENT");
-	edu_close(&e);
 	edu_close(&e2);
 	pasid_ctx_close(ctx);
 	munmap(buf, 4 * page);
