@@ -821,13 +821,14 @@ static void rid_undo_move(struct pasid_dev *dev)
 	pasid_err_restore(saved);
 }
 
-/* Which PASID to bind: the caller's, checked, or a free one of the group.
- * *required: the table a sibling already bound it to (the kernel makes the
- * group share it). */
+/* Which PASID to bind: the caller's, checked, or a free one of the group,
+ * up to max (pasid_max). *required: the table a sibling already bound it to
+ * (the kernel makes the group share it). */
 static int pasid_choose(struct pasid_dev *dev, struct pasid_as *as, int pasid,
-			uint32_t *pick, struct pasid_hwpt **required)
+			uint32_t max, uint32_t *pick,
+			struct pasid_hwpt **required)
 {
-	uint32_t max = pasid_max(dev), p;
+	uint32_t p;
 	struct pasid_dev *sibling;
 	struct pasid_hwpt *sh;
 
@@ -870,7 +871,7 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	struct pasid_hwpt *h, *required;
 	struct pasid_dev *moved;
 	bool took = false, need;
-	uint32_t pick = 0;
+	uint32_t pick = 0, max = 0;
 	uint64_t call;
 	int ret;
 
@@ -890,8 +891,10 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	}
 	if (!ret)
 		ret = space_get(dev);
-	if (!ret)
-		ret = pasid_choose(dev, as, pasid, &pick, &required);
+	if (!ret) {
+		max = pasid_max(dev);	/* walks the group: once per bind */
+		ret = pasid_choose(dev, as, pasid, max, &pick, &required);
+	}
 	if (ret)
 		goto out;
 	/* room in both records first: recording cannot fail after the
@@ -920,7 +923,7 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	 * (often a low, well-known one) must not send it back into a dense
 	 * block of bound PASIDs */
 	if (pasid == PASID_ANY)
-		dev->space->cursor = pick == pasid_max(dev) ? 1 : pick + 1;
+		dev->space->cursor = pick == max ? 1 : pick + 1;
 	ret = (int)pick;
 	goto out;
 nomem:
