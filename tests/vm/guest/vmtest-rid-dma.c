@@ -373,7 +373,8 @@ int main(int argc, char **argv)
 	if (x->pasid_table && !is_type1()) {
 		ret = pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE);
 		tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x44),
-		       "RID on the kernel's page table: DMA lands");
+		       "RID on the kernel's page table: DMA lands (%s)",
+		       ret ? pasid_errmsg() : "attached");
 		ret = pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE);
 		tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x55),
 		       "RID moved onto a PASID-capable page table: mappings kept, DMA lands (%s)",
