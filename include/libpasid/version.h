@@ -10,7 +10,7 @@
 #define LIBPASID_VERSION_H
 
 #define LIBPASID_VERSION_MAJOR 0
-#define LIBPASID_VERSION_MINOR 1
+#define LIBPASID_VERSION_MINOR 2
 #define LIBPASID_VERSION_MICRO 0
 
 /* One number that compares as the versions do (each part below 256). */
