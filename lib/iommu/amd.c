@@ -50,11 +50,6 @@
 #define AMD_EFR_PASID_NEEDS						\
 	(AMD_EFR_GTSUP | AMD_EFR_GIOSUP | AMD_EFR_PPRSUP | AMD_EFR_EPHSUP)
 
-/* Bytes of the payload needed before a field of it can be read. */
-#define AMD_HAS(field, len)						\
-	(offsetof(struct kabi_iommu_hw_info_amd, field) +		\
-	 sizeof(((struct kabi_iommu_hw_info_amd *)0)->field) <= (len))
-
 static const char *const amd_prefixes[] = { "ivhd", NULL };
 
 static unsigned int amd_pasmax(uint64_t efr)
@@ -97,16 +92,12 @@ static void amd_decode(const void *data, size_t len, struct pasid_caps *caps)
 {
 	struct kabi_iommu_hw_info_amd amd;
 
-	memset(&amd, 0, sizeof(amd));
-	if (data)
-		memcpy(&amd, data, len < sizeof(amd) ? len : sizeof(amd));
-	else
-		len = 0;
+	len = vendor_payload(&amd, sizeof(amd), data, len);
 
 	caps->table_owner = PASID_TABLE_NONE;
-	if (AMD_HAS(efr, len))
+	if (VENDOR_HAS(amd, efr, len))
 		amd_decode_efr(amd.efr, caps);
-	if (AMD_HAS(efr2, len))
+	if (VENDOR_HAS(amd, efr2, len))
 		caps->raw.amd.efr2 = amd.efr2;
 	/*
 	 * Nesting: the parent (v1) can be allocated, but Linux 7.3 does not
@@ -114,7 +105,7 @@ static void amd_decode(const void *data, size_t len, struct pasid_caps *caps)
 	 * nested HWPT itself is still refused there (EOPNOTSUPP). The flag says
 	 * what the hardware can do; the nested API probes the kernel.
 	 */
-	if (AMD_HAS(efr2, len) && amd_nest_capable(amd.efr, amd.efr2))
+	if (VENDOR_HAS(amd, efr2, len) && amd_nest_capable(amd.efr, amd.efr2))
 		caps->flags |= PASID_CAP_NESTING;
 }
 

@@ -36,11 +36,6 @@
 /* ECAP_REG.SLTS (rev 4: SSTS), bit 46: Second-Stage Translation Support. */
 #define VTD_ECAP_SLTS		(1ull << 46)
 
-/* Bytes of the payload needed before a field of it can be read. */
-#define VTD_HAS(field, len)						\
-	(offsetof(struct kabi_iommu_hw_info_vtd, field) +		\
-	 sizeof(((struct kabi_iommu_hw_info_vtd *)0)->field) <= (len))
-
 static const char *const intel_prefixes[] = { "dmar", NULL };
 
 static int vtd_scalable(uint64_t ecap)
@@ -87,18 +82,14 @@ static void intel_decode(const void *data, size_t len, struct pasid_caps *caps)
 {
 	struct kabi_iommu_hw_info_vtd vtd;
 
-	memset(&vtd, 0, sizeof(vtd));
-	if (data)
-		memcpy(&vtd, data, len < sizeof(vtd) ? len : sizeof(vtd));
-	else
-		len = 0;
+	len = vendor_payload(&vtd, sizeof(vtd), data, len);
 
 	caps->table_owner = PASID_TABLE_NONE;
-	if (VTD_HAS(flags, len))
+	if (VENDOR_HAS(vtd, flags, len))
 		caps->raw.vtd.flags = vtd.flags;
-	if (VTD_HAS(cap_reg, len))
+	if (VENDOR_HAS(vtd, cap_reg, len))
 		intel_decode_cap(vtd.cap_reg, caps);
-	if (VTD_HAS(ecap_reg, len))
+	if (VENDOR_HAS(vtd, ecap_reg, len))
 		intel_decode_ecap(vtd.ecap_reg, caps);
 }
 

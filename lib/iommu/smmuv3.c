@@ -45,11 +45,6 @@ static const uint8_t smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 
 #define SMMU_NR_OAS (sizeof(smmu_oas_bits) / sizeof(smmu_oas_bits[0]))
 
-/* Bytes of the payload needed before a field of it can be read. */
-#define SMMU_HAS(field, len)						\
-	(offsetof(struct kabi_iommu_hw_info_arm_smmuv3, field) +	\
-	 sizeof(((struct kabi_iommu_hw_info_arm_smmuv3 *)0)->field) <= (len))
-
 #define SMMU_NR_IDR							\
 	(sizeof(((struct kabi_iommu_hw_info_arm_smmuv3 *)0)->idr) /	\
 	 sizeof(((struct kabi_iommu_hw_info_arm_smmuv3 *)0)->idr[0]))
@@ -57,13 +52,6 @@ static const uint8_t smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 _Static_assert(SMMU_NR_IDR ==
 	       sizeof(((struct pasid_caps *)0)->raw.smmuv3.idr) / sizeof(uint32_t),
 	       "pasid_caps.raw.smmuv3.idr must hold every SMMU_IDR<n>");
-
-/* Whether SMMU_IDR<i> is inside the len bytes the kernel returned. */
-static int smmu_has_idr(unsigned int i, size_t len)
-{
-	return offsetof(struct kabi_iommu_hw_info_arm_smmuv3, idr) +
-	       (i + 1) * sizeof(uint32_t) <= len;
-}
 
 static const char *const smmuv3_prefixes[] = { "smmu3.", NULL };
 
@@ -105,9 +93,9 @@ static void smmuv3_decode_idrs(const struct kabi_iommu_hw_info_arm_smmuv3 *s,
 	unsigned int i;
 
 	for (i = 0; i < SMMU_NR_IDR; i++)
-		if (smmu_has_idr(i, len))
+		if (VENDOR_HAS(*s, idr[i], len))
 			caps->raw.smmuv3.idr[i] = s->idr[i];
-	if (!smmu_has_idr(0, len))
+	if (!VENDOR_HAS(*s, idr[0], len))
 		return;
 
 	if (smmu_nesting(idr0))
@@ -116,10 +104,10 @@ static void smmuv3_decode_idrs(const struct kabi_iommu_hw_info_arm_smmuv3 *s,
 		caps->flags |= PASID_CAP_PRI;
 	/* The CD table can be the kernel's or, through a nested vSTE, the
 	 * user's: substreams need stage 1 and a non-zero SSIDSIZE. */
-	if (smmu_has_idr(1, len) && (idr0 & SMMU_IDR0_S1P) &&
+	if (VENDOR_HAS(*s, idr[1], len) && (idr0 & SMMU_IDR0_S1P) &&
 	    smmu_ssidsize(s->idr[1]))
 		caps->table_owner = PASID_TABLE_USER_DELEGATABLE;
-	if (smmu_has_idr(5, len))
+	if (VENDOR_HAS(*s, idr[5], len))
 		caps->iova_bits = smmu_iova_bits(idr0, s->idr[5]);
 }
 
@@ -128,18 +116,14 @@ static void smmuv3_decode(const void *data, size_t len,
 {
 	struct kabi_iommu_hw_info_arm_smmuv3 s;
 
-	memset(&s, 0, sizeof(s));
-	if (data)
-		memcpy(&s, data, len < sizeof(s) ? len : sizeof(s));
-	else
-		len = 0;
+	len = vendor_payload(&s, sizeof(s), data, len);
 
 	caps->table_owner = PASID_TABLE_NONE;
-	if (SMMU_HAS(flags, len))
+	if (VENDOR_HAS(s, flags, len))
 		caps->raw.smmuv3.flags = s.flags;
-	if (SMMU_HAS(iidr, len))
+	if (VENDOR_HAS(s, iidr, len))
 		caps->raw.smmuv3.iidr = s.iidr;
-	if (SMMU_HAS(aidr, len))
+	if (VENDOR_HAS(s, aidr, len))
 		caps->raw.smmuv3.aidr = s.aidr;
 	smmuv3_decode_idrs(&s, len, caps);
 }

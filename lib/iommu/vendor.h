@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "libpasid/libpasid.h"
 
@@ -39,6 +40,29 @@ struct pasid_vendor_ops {
 	 * diagnostic when the kernel refuses one), or NULL. */
 	const char *(*no_pasid_hint)(const struct pasid_caps *caps);
 };
+
+/*
+ * For the decoders. The kernel's payload (len bytes at data, NULL: none)
+ * copied into dst, a payload struct of size bytes, zero past what the kernel
+ * returned (an older kernel's shorter struct, or none). Returns the number of
+ * bytes that are the kernel's, to ask VENDOR_HAS with: a field the kernel did
+ * not return is left out of the report, not read as 0.
+ */
+static inline size_t vendor_payload(void *dst, size_t size, const void *data,
+				    size_t len)
+{
+	memset(dst, 0, size);
+	if (!data)
+		return 0;
+	memcpy(dst, data, len < size ? len : size);
+	return len;
+}
+
+/* Whether the kernel's len bytes hold member m (idr[2] works too) of
+ * payload struct p. */
+#define VENDOR_HAS(p, m, len)						\
+	((size_t)((const char *)&(p).m - (const char *)&(p)) +		\
+	 sizeof((p).m) <= (len))
 
 /* The table for a hw_info type; never NULL (the generic table at worst). */
 const struct pasid_vendor_ops *pasid_vendor_by_hw_info(uint32_t hw_info_type);
