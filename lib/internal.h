@@ -98,6 +98,9 @@ struct pasid_dev {
 	struct pasid_hwpt *rid_hwpt;
 	/* set after the kernel refused a PASID-capable page table */
 	bool no_pasid_hwpt;
+	/* set after the kernel attached a PASID of the device: the vendor's
+	 * pasid_attach_limit no longer holds on this kernel */
+	bool pasid_attach_works;
 
 	struct pasid_space *space;	/* NULL until the first bind */
 	struct idmap pasids;		/* PASID -> struct pasid_hwpt */

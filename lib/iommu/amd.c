@@ -154,11 +154,25 @@ static const char *amd_no_pasid_hint(const struct pasid_caps *caps)
 	return "the kernel turned AMD-Vi PASIDs off: SEV-SNP is enabled on the host, or the CPU uses 5-level paging and the IOMMU only 4-level guest tables (EFR.GATS); or the device has no enabled PCIe PASID capability";
 }
 
+/*
+ * Linux 7.3 (amd/iommu.c, checked in 7.3.4): PASID-capable tables are v2
+ * domains with amdv2_ops, which has no set_dev_pasid (only the SVA and the
+ * blocked domain have one). IOMMU_HWPT_ALLOC_PASID succeeds and the RID
+ * attaches to such a table, but iommu_attach_device_pasid() answers every
+ * PASID attach EOPNOTSUPP. doc/kernel-rules.md §4.3 row 8.
+ */
+static const char *amd_pasid_attach_limit(const struct pasid_caps *caps)
+{
+	(void)caps;
+	return "AMD-Vi attaches no page table to a PASID in Linux 7.3 (its PASID-capable v2 tables have no set_dev_pasid; only SVA and blocked domains do)";
+}
+
 const struct pasid_vendor_ops pasid_vendor_amd = {
 	.vendor = PASID_IOMMU_AMD_VI,
 	.hw_info_type = KABI_IOMMU_HW_INFO_TYPE_AMD,
 	.instance_prefixes = amd_prefixes,
 	.decode = amd_decode,
 	.check_hwpt_flags = amd_check_hwpt_flags,
+	.pasid_attach_limit = amd_pasid_attach_limit,
 	.no_pasid_hint = amd_no_pasid_hint,
 };

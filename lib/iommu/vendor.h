@@ -36,6 +36,24 @@ struct pasid_vendor_ops {
 	int (*check_hwpt_flags)(const struct pasid_caps *caps, uint32_t flags,
 				const char **why);
 
+	/*
+	 * The PASID width this IOMMU's driver can really serve, from the one
+	 * the kernel reported (caps->pasid_width, decoded registers in caps);
+	 * NULL: the reported one. For limits the kernel applies in the driver
+	 * but leaves out of out_max_pasid_log2 (doc/kernel-rules.md §6.2).
+	 */
+	uint32_t (*pasid_width)(const struct pasid_caps *caps);
+
+	/*
+	 * Why this IOMMU's driver attaches no page table to a PASID, though
+	 * it builds PASID-capable tables and puts the RID on them, or NULL.
+	 * The core then refuses a bind that would first move a RID off the
+	 * kernel's table, and tries the others (the RID detached or already
+	 * on a PASID-capable table): a kernel that attaches one has lifted
+	 * the limit, and the device's later binds are no longer refused.
+	 */
+	const char *(*pasid_attach_limit)(const struct pasid_caps *caps);
+
 	/* Why this IOMMU cannot give a PASID-capable page table (a hint for the
 	 * diagnostic when the kernel refuses one), or NULL. */
 	const char *(*no_pasid_hint)(const struct pasid_caps *caps);

@@ -271,6 +271,10 @@ struct emu_obj *emu_hwpt_paging_new(struct emu_ctx *ctx, struct emu_obj *ioas,
 	hwpt->ioas = ioas;
 	hwpt->iommu = dev->cfg.iommu;
 	hwpt->iommu_unit = dev->cfg.iommu_unit;
+	/* amdv2_ops, the ops of every PASID-capable AMD table, has no
+	 * set_dev_pasid in 7.3 (amd/iommu.c) */
+	hwpt->no_set_dev_pasid = dev->cfg.iommu == EMU_IOMMU_AMD &&
+				 !dev->cfg.amd_set_dev_pasid;
 	hwpt->flags = flags;
 	ioas->users++;
 	return hwpt;

@@ -57,6 +57,11 @@ struct emu_dev_cfg {
 	 * PASID mixed with anything and PASID without IOMMU PASID support) */
 	bool no_pasid_hwpt;
 	bool dirty;		/* IOMMU_HW_CAP_DIRTY_TRACKING */
+	/* AMD: answer as a kernel whose PASID-capable (v2) tables attach to
+	 * PASIDs; 7.3's have no set_dev_pasid (kernel-rules §4.3 row 8) */
+	bool amd_set_dev_pasid;
+	/* SMMUv3: linear CD tables only (SMMU_IDR0.CD2L clear) */
+	bool smmu_no_cd2l;
 	uint32_t caps;		/* extra out_capabilities bits */
 };
 

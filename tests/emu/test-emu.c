@@ -1639,6 +1639,35 @@ START_TEST(t_pasid_no_iommu_support)
 }
 END_TEST
 
+/*
+ * AMD-Vi with v2 tables in 7.3 (kernel-rules §4.3 row 8): a PASID-capable
+ * table is allocated and the RID attaches to it, but no PASID does, with
+ * the RID on it or detached (amdv2_ops has no set_dev_pasid). The
+ * amd_set_dev_pasid profile answers as a kernel that attaches them.
+ */
+START_TEST(t_pasid_amd_v2)
+{
+	struct emu_dev_cfg later = {
+		.bdf = "0000:00:05.0", .iommu = EMU_IOMMU_AMD, .pasid_log2 = 16,
+		.group = 2, .amd_set_dev_pasid = true,
+	};
+	uint32_t ioas = ioas_new(ictx), h, h2;
+	struct bdev a, b;
+
+	add("0000:00:04.0", EMU_IOMMU_AMD, 16, 1);
+	ck_assert_int_ge(emu_add_device(&later), 0);
+	a = bound(ictx, 0);
+	b = bound(ictx, 1);
+	ck_assert_int_eq(hwpt_alloc(ictx, a.id, ioas, F_PASID, &h), 0);
+	ck_assert_int_eq(attach(a.dfd, h, 1, NULL), -EOPNOTSUPP);
+	ck_assert_int_eq(attach(a.dfd, h, RID, NULL), 0);
+	ck_assert_int_eq(attach(a.dfd, h, 1, NULL), -EOPNOTSUPP);
+	ck_assert_int_eq(hwpt_alloc(ictx, b.id, ioas, F_PASID, &h2), 0);
+	ck_assert_int_eq(attach(b.dfd, h2, 1, NULL), 0);
+	ck_assert_int_eq(attach(b.dfd, h2, RID, NULL), 0);
+}
+END_TEST
+
 /* closing the device detaches every PASID and the RID */
 START_TEST(t_unbind_detaches)
 {
@@ -2202,7 +2231,8 @@ static Suite *emu_suite(void)
 	    t_rid_replace_with_pasids, t_pasid_zero, t_pasid_range,
 	    t_pasid_no_width, t_pasid_replace, t_pasid_group, t_pasid_argsz,
 	    t_pasid_variant_driver, t_pasid_no_resv,
-	    t_pasid_no_iommu_support, t_unbind_detaches);
+	    t_pasid_no_iommu_support, t_pasid_amd_v2,
+	    t_unbind_detaches);
 	ADD("dma", t_dma_pasid, t_dma_faults);
 	ADD("faults", t_fail_call, t_fail_loop, t_counters);
 	ADD("sysfs", t_sysfs_layout, t_sysfs_removed, t_cdev_reuse);
