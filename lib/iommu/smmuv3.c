@@ -23,10 +23,16 @@
 #define SMMU_IDR0_S1P		(1u << 1)
 /* SMMU_IDR0.PRI, bit 16: Page Request Interface supported. */
 #define SMMU_IDR0_PRI		(1u << 16)
+/* SMMU_IDR0.CD2L, bit 19: 2-level context descriptor tables supported. */
+#define SMMU_IDR0_CD2L		(1u << 19)
 
 /* SMMU_IDR1.SSIDSIZE, bits 10:6: max SubstreamID width in bits (0: none). */
 #define SMMU_IDR1_SSIDSIZE_SHIFT 6
 #define SMMU_IDR1_SSIDSIZE_MASK	0x1fu
+
+/* Without CD2L the Linux driver's CD table is linear, 64 KiB of 64-byte
+ * descriptors: 2^10 SubstreamIDs (CTXDESC_LINEAR_CDMAX). */
+#define SMMU_LINEAR_CD_BITS	10u
 
 /* SMMU_IDR5.OAS, bits 2:0: Output Address Size. */
 #define SMMU_IDR5_OAS_SHIFT	0
@@ -178,11 +184,29 @@ static const char *smmuv3_no_pasid_hint(const struct pasid_caps *caps)
 	return "the SMMUv3 supports substreams but the device does not offer PASIDs: check its PCIe PASID capability (or the firmware's pasid-num-bits for a platform device) and that the kernel is 6.15 or newer";
 }
 
+/*
+ * Linux 7.3 (checked in 7.3.4): arm_smmu_probe_device() narrows a master's
+ * SubstreamIDs to 10 bits when the SMMU has no 2-level CD tables, and sizes
+ * its CD table (STE.S1CDMax) by that; but out_max_pasid_log2 is the core's
+ * min(device, 1 << IDR1.SSIDSIZE) (dev_iommu_get_max_pasids), set after the
+ * driver's probe, and arm_smmu_set_pasid() leaves the check to the core. So
+ * the kernel accepts PASIDs its CD table has no descriptor for: they are
+ * left out here. doc/kernel-rules.md §6.2.
+ */
+static uint32_t smmuv3_pasid_width(const struct pasid_caps *caps)
+{
+	if (caps->raw.smmuv3.idr[0] & SMMU_IDR0_CD2L ||
+	    caps->pasid_width <= SMMU_LINEAR_CD_BITS)
+		return caps->pasid_width;
+	return SMMU_LINEAR_CD_BITS;
+}
+
 const struct pasid_vendor_ops pasid_vendor_smmuv3 = {
 	.vendor = PASID_IOMMU_ARM_SMMUV3,
 	.hw_info_type = KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
 	.instance_prefixes = smmuv3_prefixes,
 	.decode = smmuv3_decode,
 	.check_hwpt_flags = smmuv3_check_hwpt_flags,
+	.pasid_width = smmuv3_pasid_width,
 	.no_pasid_hint = smmuv3_no_pasid_hint,
 };

@@ -416,6 +416,33 @@ START_TEST(amd_bind_later_kernel)
 }
 END_TEST
 
+/* An SMMUv3 without 2-level CD tables: the kernel reports the device's 20
+ * PASID bits, but its linear CD table holds 1024 SubstreamIDs; the library
+ * gives out only those, and they translate. */
+START_TEST(smmu_linear_cd_width)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_SMMUV3, .pasid_log2 = 20,
+		.group = 1, .smmu_no_cd2l = true,
+	};
+	struct pasid_caps caps = { .size = sizeof(caps) };
+	int index = fx_add_cfg(&cfg);
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before;
+
+	ck_assert_int_eq(pasid_dev_caps(dev, &caps), 0);
+	ck_assert_uint_eq(caps.pasid_width, 10);
+	ck_assert_int_eq(pasid_bind(dev, as, 1023), 1023);
+	fx_dma_check(index, 1023, IOVA, buf);
+	before = fx_state();
+	ck_assert_int_eq(pasid_bind(dev, as, 1024), -EINVAL);
+	ck_assert_errmsg("1..1023");
+	ck_assert_state_eq(fx_state(), before);
+}
+END_TEST
+
 /* ---- unbind ---- */
 
 START_TEST(unbind)
@@ -1080,6 +1107,7 @@ int main(void)
 	tcase_add_test(tc, amd_bind_refused_before_rid);
 	tcase_add_test(tc, amd_bind_probe_refused);
 	tcase_add_test(tc, amd_bind_later_kernel);
+	tcase_add_test(tc, smmu_linear_cd_width);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unbind");
