@@ -48,7 +48,7 @@ uint64_t emu_vtd_ecap(const struct emu_dev *dev)
 	    | (1ULL << 47);		/* FLTS */
 	if (dev->cfg.dirty)
 		e |= 1ULL << 45;	/* SLADS */
-	return e;
+	return e & ~dev->cfg.vtd_ecap_clear;
 }
 
 /* AMD extended feature register: with PASIDs, what v2 (PASID-capable)

@@ -62,6 +62,8 @@ struct emu_dev_cfg {
 	bool amd_set_dev_pasid;
 	/* SMMUv3: linear CD tables only (SMMU_IDR0.CD2L clear) */
 	bool smmu_no_cd2l;
+	/* Intel: ECAP_REG bits the unit lacks (e.g. bit 47 FLTS, 46 SLTS) */
+	uint64_t vtd_ecap_clear;
 	uint32_t caps;		/* extra out_capabilities bits */
 };
 

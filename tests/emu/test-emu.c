@@ -1048,10 +1048,18 @@ START_TEST(t_hwpt_vendor_flags)
 		bool no_pasid_hwpt;
 		uint32_t flags;
 		int ret;
+		uint64_t vtd_ecap_clear;
 	} rows[] = {
 		{ EMU_IOMMU_INTEL, 0, 0, F_PASID, 0 },	/* even without PASID */
 		{ EMU_IOMMU_INTEL, 20, 0, F_NP | F_DIRTY | F_PASID, 0 },
 		{ EMU_IOMMU_INTEL, 20, 1, F_PASID, -EOPNOTSUPP },
+		/* PASID alone: first stage with FLTS, else second with SLTS */
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, 0, 1ULL << 47 },
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, 0, 1ULL << 46 },
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, -EOPNOTSUPP,
+		  (1ULL << 46) | (1ULL << 47) },
+		{ EMU_IOMMU_INTEL, 20, 0, F_NP, -EOPNOTSUPP, 1ULL << 46 },
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, 0, 1ULL << 43 }, /* legacy */
 		{ EMU_IOMMU_SMMUV3, 0, 0, F_PASID, 0 },
 		{ EMU_IOMMU_SMMUV3, 20, 0, F_DIRTY | F_PASID, 0 },
 		{ EMU_IOMMU_SMMUV3, 20, 0, F_NP, 0 },
@@ -1062,8 +1070,8 @@ START_TEST(t_hwpt_vendor_flags)
 		{ EMU_IOMMU_AMD, 16, 0, F_PASID | F_DIRTY, -EOPNOTSUPP },
 		{ EMU_IOMMU_AMD, 16, 0, F_PASID | F_NP, -EOPNOTSUPP },
 		{ EMU_IOMMU_AMD, 16, 0, F_DIRTY, 0 },
-		/* nest parent needs GIoSup and EFR2 GCR3TRPMode: not
-		 * emulated (real 7.3 kernel on QEMU's amd-iommu: EOPNOTSUPP) */
+		/* nest parent needs EFR2 GCR3TRPMode: not emulated (real 7.3
+		 * kernel on QEMU's amd-iommu: EOPNOTSUPP) */
 		{ EMU_IOMMU_AMD, 16, 0, F_NP, -EOPNOTSUPP },
 		{ EMU_IOMMU_VIRTIO, 0, 0, F_PASID, -EOPNOTSUPP },
 		{ EMU_IOMMU_VIRTIO, 0, 0, F_NP, -EOPNOTSUPP },
@@ -1076,7 +1084,7 @@ START_TEST(t_hwpt_vendor_flags)
 		struct emu_dev_cfg c = {
 			.iommu = rows[k].iommu, .pasid_log2 = rows[k].log2,
 			.group = (int)k, .no_pasid_hwpt = rows[k].no_pasid_hwpt,
-			.dirty = true,
+			.dirty = true, .vtd_ecap_clear = rows[k].vtd_ecap_clear,
 		};
 		char bdf[16];
 		struct bdev d;

@@ -443,6 +443,41 @@ START_TEST(smmu_linear_cd_width)
 }
 END_TEST
 
+/* VT-d: the table a PASID bind needs is first-stage where scalable mode has
+ * one (ECAP.FLTS), else second-stage (ECAP.SLTS); with neither the bind is
+ * refused before the kernel is asked. */
+static const struct {
+	uint64_t ecap_clear;
+	int bind;
+} vtd_stages[] = {
+	{ 1ULL << 46, 1 },			/* no SLTS: first stage */
+	{ 1ULL << 47, 1 },			/* no FLTS: second stage */
+	{ (1ULL << 46) | (1ULL << 47), -EOPNOTSUPP },
+};
+
+START_TEST(intel_pasid_table_stage)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 1, .vtd_ecap_clear = vtd_stages[_i].ecap_clear,
+	};
+	int index = fx_add_cfg(&cfg);
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	unsigned int calls = emu_calls();
+
+	ck_assert_int_eq(pasid_bind(dev, as, 1), vtd_stages[_i].bind);
+	if (vtd_stages[_i].bind > 0) {
+		fx_dma_check(index, 1, IOVA, buf);
+		return;
+	}
+	ck_assert_errmsg("ECAP.FLTS and ECAP.SLTS");
+	ck_assert_errmsg("before asking the kernel");
+	ck_assert_uint_eq(emu_calls(), calls);
+}
+END_TEST
+
 /* ---- unbind ---- */
 
 START_TEST(unbind)
@@ -1108,6 +1143,8 @@ int main(void)
 	tcase_add_test(tc, amd_bind_probe_refused);
 	tcase_add_test(tc, amd_bind_later_kernel);
 	tcase_add_test(tc, smmu_linear_cd_width);
+	tcase_add_loop_test(tc, intel_pasid_table_stage, 0,
+			    sizeof(vtd_stages) / sizeof(vtd_stages[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unbind");

@@ -338,6 +338,25 @@ START_TEST(intel_flags_need_second_stage)
 }
 END_TEST
 
+/* PASID alone gets a first-stage table where scalable mode has one, else a
+ * second-stage one; with neither the kernel has nothing to build */
+START_TEST(intel_flags_pasid_needs_a_stage)
+{
+	struct pasid_caps c;
+
+	vtd_decode(VTD_MGAW(48), VTD_ECAP_ALL & ~VTD_FLTS, &c);
+	ck_accepts(&pasid_vendor_intel, &c, PASID);
+	vtd_decode(VTD_MGAW(48), VTD_ECAP_ALL & ~(VTD_FLTS | VTD_SLTS), &c);
+	ck_refuses(&pasid_vendor_intel, &c, PASID, "FLTS and ECAP.SLTS");
+	ck_refuses(&pasid_vendor_intel, &c, PASID | FAULT, "FLTS");
+	ck_refuses(&pasid_vendor_intel, &c, 0, "FLTS");
+	/* legacy mode always has second-stage tables */
+	vtd_decode(VTD_MGAW(48),
+		   VTD_ECAP_ALL & ~(VTD_FLTS | VTD_SLTS | VTD_SMTS), &c);
+	ck_accepts(&pasid_vendor_intel, &c, PASID);
+}
+END_TEST
+
 START_TEST(intel_flags_null_why)
 {
 	struct pasid_caps c;
@@ -880,6 +899,7 @@ static Suite *vendor_suite(void)
 	tcase_add_test(tc, intel_flags_nest_needs_nest);
 	tcase_add_test(tc, intel_flags_legacy_mode);
 	tcase_add_test(tc, intel_flags_need_second_stage);
+	tcase_add_test(tc, intel_flags_pasid_needs_a_stage);
 	tcase_add_test(tc, intel_flags_null_why);
 	tcase_add_test(tc, intel_hints);
 	suite_add_tcase(s, tc);
