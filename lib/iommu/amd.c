@@ -155,6 +155,24 @@ static const char *amd_no_pasid_hint(const struct pasid_caps *caps)
 }
 
 /*
+ * The kernel's AMD-Vi limit is max_pasids = 2^(PASmax + 1) - 1, and
+ * out_max_pasid_log2 its ilog2 after the min with the device's 2^width
+ * (dev_iommu_get_max_pasids): PASmax, one bit less than the IOMMU serves
+ * when the device is wider. The kernel then takes PASIDs up to
+ * 2^(PASmax + 1) - 2, but the library keeps to the reported range (a power
+ * of two) and says so. Linux 7.3; doc/kernel-rules.md §6.2.
+ */
+static uint32_t amd_pasid_width(struct pasid_caps *caps, int device_width)
+{
+	unsigned int pasmax = amd_pasmax(caps->raw.amd.efr);
+
+	if (pasmax && caps->pasid_width == pasmax &&
+	    device_width > (int)pasmax)
+		caps->flags |= PASID_CAP_PASID_WIDTH_ROUNDED;
+	return caps->pasid_width;
+}
+
+/*
  * Linux 7.3 (amd/iommu.c, checked in 7.3.4): PASID-capable tables are v2
  * domains with amdv2_ops, which has no set_dev_pasid (only the SVA and the
  * blocked domain have one). IOMMU_HWPT_ALLOC_PASID succeeds and the RID
@@ -173,6 +191,7 @@ const struct pasid_vendor_ops pasid_vendor_amd = {
 	.instance_prefixes = amd_prefixes,
 	.decode = amd_decode,
 	.check_hwpt_flags = amd_check_hwpt_flags,
+	.pasid_width = amd_pasid_width,
 	.pasid_attach_limit = amd_pasid_attach_limit,
 	.no_pasid_hint = amd_no_pasid_hint,
 };

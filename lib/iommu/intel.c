@@ -89,6 +89,8 @@ static void intel_decode(const void *data, size_t len, struct pasid_caps *caps)
 	caps->table_owner = PASID_TABLE_NONE;
 	if (VENDOR_HAS(vtd, flags, len))
 		caps->raw.vtd.flags = vtd.flags;
+	if (caps->raw.vtd.flags & KABI_IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17)
+		caps->flags |= PASID_CAP_NEST_NO_READONLY;
 	if (VENDOR_HAS(vtd, cap_reg, len))
 		intel_decode_cap(vtd.cap_reg, caps);
 	if (VENDOR_HAS(vtd, ecap_reg, len))

@@ -127,6 +127,9 @@ static void smmuv3_decode(const void *data, size_t len,
 	caps->table_owner = PASID_TABLE_NONE;
 	if (VENDOR_HAS(s, flags, len))
 		caps->raw.smmuv3.flags = s.flags;
+	if (caps->raw.smmuv3.flags &
+	    KABI_IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI)
+		caps->flags |= PASID_CAP_NEST_REPEAT_INVALIDATE;
 	if (VENDOR_HAS(s, iidr, len))
 		caps->raw.smmuv3.iidr = s.iidr;
 	if (VENDOR_HAS(s, aidr, len))
@@ -193,8 +196,9 @@ static const char *smmuv3_no_pasid_hint(const struct pasid_caps *caps)
  * the kernel accepts PASIDs its CD table has no descriptor for: they are
  * left out here. doc/kernel-rules.md §6.2.
  */
-static uint32_t smmuv3_pasid_width(const struct pasid_caps *caps)
+static uint32_t smmuv3_pasid_width(struct pasid_caps *caps, int device_width)
 {
+	(void)device_width;	/* already in the reported width */
 	if (caps->raw.smmuv3.idr[0] & SMMU_IDR0_CD2L ||
 	    caps->pasid_width <= SMMU_LINEAR_CD_BITS)
 		return caps->pasid_width;

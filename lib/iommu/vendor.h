@@ -37,12 +37,14 @@ struct pasid_vendor_ops {
 				const char **why);
 
 	/*
-	 * The PASID width this IOMMU's driver can really serve, from the one
-	 * the kernel reported (caps->pasid_width, decoded registers in caps);
-	 * NULL: the reported one. For limits the kernel applies in the driver
-	 * but leaves out of out_max_pasid_log2 (doc/kernel-rules.md §6.2).
+	 * The PASID width to use, from the one the kernel reported
+	 * (caps->pasid_width, after decode) and the device's own PCIe PASID
+	 * width (-1 if unknown); NULL: the reported one. For what the kernel's
+	 * out_max_pasid_log2 gets wrong (doc/kernel-rules.md §6.2): a limit it
+	 * applies in the driver only (narrower), or a rounding that hides
+	 * PASIDs it serves (noted as PASID_CAP_PASID_WIDTH_ROUNDED).
 	 */
-	uint32_t (*pasid_width)(const struct pasid_caps *caps);
+	uint32_t (*pasid_width)(struct pasid_caps *caps, int device_width);
 
 	/*
 	 * Why this IOMMU's driver attaches no page table to a PASID, though
