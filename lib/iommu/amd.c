@@ -105,7 +105,8 @@ static void amd_decode(const void *data, size_t len, struct pasid_caps *caps)
 	 * nested HWPT itself is still refused there (EOPNOTSUPP). The flag says
 	 * what the hardware can do; the nested API probes the kernel.
 	 */
-	if (VENDOR_HAS(amd, efr2, len) && amd_nest_capable(amd.efr, amd.efr2))
+	if (VENDOR_HAS(amd, efr2, len) &&
+	    amd_nest_capable(amd.efr, amd.efr2))
 		caps->flags |= PASID_CAP_NESTING;
 }
 
@@ -173,11 +174,11 @@ static uint32_t amd_pasid_width(struct pasid_caps *caps, int device_width)
 }
 
 /*
- * Linux 7.3 (amd/iommu.c, checked in 7.3.4): PASID-capable tables are v2
- * domains with amdv2_ops, which has no set_dev_pasid (only the SVA and the
- * blocked domain have one). IOMMU_HWPT_ALLOC_PASID succeeds and the RID
- * attaches to such a table, but iommu_attach_device_pasid() answers every
- * PASID attach EOPNOTSUPP. doc/kernel-rules.md §4.3 row 8.
+ * Linux 7.3 (amd/iommu.c; doc/kernel-rules.md §4.3 row 8, §11): PASID-capable
+ * tables are v2 domains with amdv2_ops, which has no set_dev_pasid (only the
+ * SVA and the blocked domain have one). IOMMU_HWPT_ALLOC_PASID succeeds and
+ * the RID attaches to such a table, but iommu_attach_device_pasid() answers
+ * every PASID attach EOPNOTSUPP.
  */
 static const char *amd_pasid_attach_limit(const struct pasid_caps *caps)
 {

@@ -98,11 +98,11 @@ static void intel_decode(const void *data, size_t len, struct pasid_caps *caps)
 }
 
 /*
- * The table intel_iommu_domain_alloc_paging_flags() builds (Linux 7.3,
- * checked in 7.3.4): first stage when nothing but PASID is asked and
- * scalable mode offers one (ECAP.FLTS), else second stage, which takes
- * NEST_PARENT, DIRTY_TRACKING and PASID in any mix and in scalable mode
- * needs ECAP.SLTS (legacy mode always has it). FAULT_ID_VALID never reaches
+ * The table intel_iommu_domain_alloc_paging_flags() builds (Linux 6.15 to
+ * 7.3, doc/kernel-rules.md §11): first stage when nothing but PASID is
+ * asked and scalable mode offers one (ECAP.FLTS), else second stage, which
+ * takes NEST_PARENT, DIRTY_TRACKING and PASID in any mix and in scalable
+ * mode needs ECAP.SLTS (legacy mode always has it). FAULT_ID_VALID never reaches
  * the driver. A PASID attaches to either stage in scalable mode; without
  * scalable mode the allocation succeeds and the PASID attach fails, which
  * no_pasid_hint explains.

@@ -188,13 +188,14 @@ static const char *smmuv3_no_pasid_hint(const struct pasid_caps *caps)
 }
 
 /*
- * Linux 7.3 (checked in 7.3.4): arm_smmu_probe_device() narrows a master's
- * SubstreamIDs to 10 bits when the SMMU has no 2-level CD tables, and sizes
- * its CD table (STE.S1CDMax) by that; but out_max_pasid_log2 is the core's
- * min(device, 1 << IDR1.SSIDSIZE) (dev_iommu_get_max_pasids), set after the
- * driver's probe, and arm_smmu_set_pasid() leaves the check to the core. So
- * the kernel accepts PASIDs its CD table has no descriptor for: they are
- * left out here. doc/kernel-rules.md §6.2.
+ * Linux 7.3 (doc/kernel-rules.md §6.2; §11 says which copies of the source
+ * were read): arm_smmu_probe_device() narrows a master's SubstreamIDs to 10
+ * bits when the SMMU has no 2-level CD tables, and sizes its CD table
+ * (STE.S1CDMax) by that; but out_max_pasid_log2 is the core's min(device,
+ * 1 << IDR1.SSIDSIZE) (dev_iommu_get_max_pasids), set after the driver's
+ * probe, and arm_smmu_set_pasid() leaves the check to the core. So the
+ * kernel accepts PASIDs its CD table has no descriptor for: they are left
+ * out here.
  */
 static uint32_t smmuv3_pasid_width(struct pasid_caps *caps, int device_width)
 {
