@@ -751,8 +751,23 @@ out:
 
 /* ---- PASIDs ---- */
 
+/* Why dev's IOMMU driver may attach no PASID (vendor rule), or NULL: none,
+ * or this kernel attached one of dev's already. */
+static const char *pasid_attach_limit(const struct pasid_dev *dev)
+{
+	if (dev->pasid_attach_works || !dev->vendor->pasid_attach_limit)
+		return NULL;
+	return dev->vendor->pasid_attach_limit(&dev->caps);
+}
+
 static int pasid_attach_error(struct pasid_dev *dev, int err, uint32_t pasid)
 {
+	const char *limit = pasid_attach_limit(dev);
+
+	if (err == EOPNOTSUPP && limit)
+		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(PASID)",
+				  "%s: %s; the kernel refused PASID %u and the RID was not touched",
+				  dev->name, limit, pasid);
 	switch (err) {
 	case EBUSY:
 		return pasid_kerr(dev->ctx, err, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(PASID)",
@@ -774,6 +789,25 @@ static int pasid_attach_error(struct pasid_dev *dev, int err, uint32_t pasid)
 	}
 }
 
+/*
+ * Where the vendor says the kernel may attach no PASID, a bind that would
+ * first move a RID off the kernel's table is refused before anything is
+ * touched (with the RID detached or on a PASID-capable table the attach is
+ * tried: it touches no RID, and a kernel that takes it proves the limit
+ * gone). doc/kernel-rules.md §4.3 row 8.
+ */
+static int check_pasid_attach(struct pasid_dev *dev)
+{
+	const char *limit = pasid_attach_limit(dev);
+	struct pasid_dev *holder = rid_holder(dev);
+
+	if (!limit || !holder || holder->rid_hwpt)
+		return 0;
+	return pasid_err(dev->ctx, EOPNOTSUPP,
+			 "%s: %s; refused before moving the RID of %s off the kernel's page table. If your kernel can, attach the RID with PASID_RID_PASID_TABLE (or bind before attaching it): the bind then asks the kernel",
+			 dev->name, limit, holder->name);
+}
+
 static int check_pasid_capable(struct pasid_dev *dev)
 {
 	if (dev->caps.pasid_width == 0)
@@ -782,7 +816,7 @@ static int check_pasid_capable(struct pasid_dev *dev)
 				 dev->name);
 	if (dev->no_pasid_hwpt)
 		return no_pasid_table(dev, true, no_pasid_hint(dev));
-	return 0;
+	return check_pasid_attach(dev);
 }
 
 /* With the RID (of dev or of its group) on the kernel's automatic table no
@@ -919,6 +953,7 @@ PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
 	}
 	idmap_set(&dev->pasids, pick, h);
 	as->npasids++;
+	dev->pasid_attach_works = true;
 	/* only the library's own picks move the cursor: an explicit PASID
 	 * (often a low, well-known one) must not send it back into a dense
 	 * block of bound PASIDs */

@@ -82,6 +82,9 @@ static void fill_caps(struct pasid_dev *dev, const struct k_hw_info *hw,
 	c->vendor = dev->vendor->vendor;
 	if (dev->vendor->decode)
 		dev->vendor->decode(hw->data, hw->data_len, c);
+	if (dev->vendor->pasid_width)
+		c->pasid_width = dev->vendor->pasid_width(c, info ?
+					info->pci_pasid_width : -1);
 	/* hw_info type NONE covers several IOMMUs: sysfs names the family */
 	if (c->vendor == PASID_IOMMU_UNKNOWN || c->vendor == PASID_IOMMU_OTHER) {
 		if (info && info->iommu_vendor != PASID_IOMMU_UNKNOWN)

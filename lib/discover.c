@@ -105,6 +105,13 @@ static bool parse_bdf(const char *s, char out[16])
 	return true;
 }
 
+bool discover_is_pci_name(const char *s)
+{
+	char bdf[16];
+
+	return s && parse_bdf(s, bdf) && !strcmp(s, bdf);
+}
+
 int discover_parse_bdf(const char *s, char out[16])
 {
 	if (!s || !parse_bdf(s, out))

@@ -7,6 +7,7 @@
 #ifndef LIBPASID_DISCOVER_H
 #define LIBPASID_DISCOVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -35,6 +36,10 @@ int discover_check_cdev(const struct pasid_devref *ref, dev_t rdev);
 int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref);
 /* Parse "0000:00:04.0" or "00:04.0" into canonical form; -EINVAL if bad. */
 int discover_parse_bdf(const char *s, char out[16]);
+/* Whether s is a PCI address exactly as the kernel prints one (pci_name(),
+ * "%04x:%02x:%02x.%d"): a sysfs directory or an IOMMU instance name. No
+ * message is set. */
+bool discover_is_pci_name(const char *s);
 
 /* Canonical PCI address of the device name refers to, whatever its driver. */
 int discover_find(const char *name, char bdf[16]);

@@ -101,6 +101,9 @@ struct pasid_dev {
 	/* BARs mapped with pasid_dev_bar_map and not unmapped (ctx->lock):
 	 * with type1 a detach closes the device, which they keep open */
 	unsigned int bar_maps;
+	/* set after the kernel attached a PASID of the device: the vendor's
+	 * pasid_attach_limit no longer holds on this kernel */
+	bool pasid_attach_works;
 
 	struct pasid_space *space;	/* NULL until the first bind */
 	struct idmap pasids;		/* PASID -> struct pasid_hwpt */

@@ -151,6 +151,15 @@ enum pasid_table_owner {
 #define PASID_CAP_NESTING	 (1u << 3) /* nested (2-stage) translation */
 #define PASID_CAP_NO_ATS	 (1u << 4) /* kernel says ATS cannot be used */
 #define PASID_CAP_PRI		 (1u << 5) /* page requests (IOPF) offered */
+/* a nesting parent must hold no read-only mappings (VT-d erratum 772415,
+ * SPR17: the kernel's hw_info flag) */
+#define PASID_CAP_NEST_NO_READONLY (1u << 6)
+/* a nested user must issue every TLBI and CFGI command twice (the SMMUv3
+ * erratum flag of Linux 7.3's hw_info) */
+#define PASID_CAP_NEST_REPEAT_INVALIDATE (1u << 7)
+/* the kernel reported one PASID bit fewer than the IOMMU serves (AMD-Vi
+ * PASmax); pasid_width is what was reported, and what the library uses */
+#define PASID_CAP_PASID_WIDTH_ROUNDED (1u << 8)
 
 struct pasid_caps {
 	size_t size;			/* in: sizeof(struct pasid_caps) */

@@ -50,11 +50,6 @@
 #define AMD_EFR_PASID_NEEDS						\
 	(AMD_EFR_GTSUP | AMD_EFR_GIOSUP | AMD_EFR_PPRSUP | AMD_EFR_EPHSUP)
 
-/* Bytes of the payload needed before a field of it can be read. */
-#define AMD_HAS(field, len)						\
-	(offsetof(struct kabi_iommu_hw_info_amd, field) +		\
-	 sizeof(((struct kabi_iommu_hw_info_amd *)0)->field) <= (len))
-
 static const char *const amd_prefixes[] = { "ivhd", NULL };
 
 static unsigned int amd_pasmax(uint64_t efr)
@@ -97,16 +92,12 @@ static void amd_decode(const void *data, size_t len, struct pasid_caps *caps)
 {
 	struct kabi_iommu_hw_info_amd amd;
 
-	memset(&amd, 0, sizeof(amd));
-	if (data)
-		memcpy(&amd, data, len < sizeof(amd) ? len : sizeof(amd));
-	else
-		len = 0;
+	len = vendor_payload(&amd, sizeof(amd), data, len);
 
 	caps->table_owner = PASID_TABLE_NONE;
-	if (AMD_HAS(efr, len))
+	if (VENDOR_HAS(amd, efr, len))
 		amd_decode_efr(amd.efr, caps);
-	if (AMD_HAS(efr2, len))
+	if (VENDOR_HAS(amd, efr2, len))
 		caps->raw.amd.efr2 = amd.efr2;
 	/*
 	 * Nesting: the parent (v1) can be allocated, but Linux 7.3 does not
@@ -114,7 +105,8 @@ static void amd_decode(const void *data, size_t len, struct pasid_caps *caps)
 	 * nested HWPT itself is still refused there (EOPNOTSUPP). The flag says
 	 * what the hardware can do; the nested API probes the kernel.
 	 */
-	if (AMD_HAS(efr2, len) && amd_nest_capable(amd.efr, amd.efr2))
+	if (VENDOR_HAS(amd, efr2, len) &&
+	    amd_nest_capable(amd.efr, amd.efr2))
 		caps->flags |= PASID_CAP_NESTING;
 }
 
@@ -163,11 +155,44 @@ static const char *amd_no_pasid_hint(const struct pasid_caps *caps)
 	return "the kernel turned AMD-Vi PASIDs off: SEV-SNP is enabled on the host, or the CPU uses 5-level paging and the IOMMU only 4-level guest tables (EFR.GATS); or the device has no enabled PCIe PASID capability";
 }
 
+/*
+ * The kernel's AMD-Vi limit is max_pasids = 2^(PASmax + 1) - 1, and
+ * out_max_pasid_log2 its ilog2 after the min with the device's 2^width
+ * (dev_iommu_get_max_pasids): PASmax, one bit less than the IOMMU serves
+ * when the device is wider. The kernel then takes PASIDs up to
+ * 2^(PASmax + 1) - 2, but the library keeps to the reported range (a power
+ * of two) and says so. Linux 7.3; doc/kernel-rules.md §6.2.
+ */
+static uint32_t amd_pasid_width(struct pasid_caps *caps, int device_width)
+{
+	unsigned int pasmax = amd_pasmax(caps->raw.amd.efr);
+
+	if (pasmax && caps->pasid_width == pasmax &&
+	    device_width > (int)pasmax)
+		caps->flags |= PASID_CAP_PASID_WIDTH_ROUNDED;
+	return caps->pasid_width;
+}
+
+/*
+ * Linux 7.3 (amd/iommu.c; doc/kernel-rules.md §4.3 row 8, §11): PASID-capable
+ * tables are v2 domains with amdv2_ops, which has no set_dev_pasid (only the
+ * SVA and the blocked domain have one). IOMMU_HWPT_ALLOC_PASID succeeds and
+ * the RID attaches to such a table, but iommu_attach_device_pasid() answers
+ * every PASID attach EOPNOTSUPP.
+ */
+static const char *amd_pasid_attach_limit(const struct pasid_caps *caps)
+{
+	(void)caps;
+	return "AMD-Vi attaches no page table to a PASID in Linux 7.3 (its PASID-capable v2 tables have no set_dev_pasid; only SVA and blocked domains do)";
+}
+
 const struct pasid_vendor_ops pasid_vendor_amd = {
 	.vendor = PASID_IOMMU_AMD_VI,
 	.hw_info_type = KABI_IOMMU_HW_INFO_TYPE_AMD,
 	.instance_prefixes = amd_prefixes,
 	.decode = amd_decode,
 	.check_hwpt_flags = amd_check_hwpt_flags,
+	.pasid_width = amd_pasid_width,
+	.pasid_attach_limit = amd_pasid_attach_limit,
 	.no_pasid_hint = amd_no_pasid_hint,
 };

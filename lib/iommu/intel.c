@@ -35,11 +35,8 @@
 #define VTD_ECAP_SLADS		(1ull << 45)
 /* ECAP_REG.SLTS (rev 4: SSTS), bit 46: Second-Stage Translation Support. */
 #define VTD_ECAP_SLTS		(1ull << 46)
-
-/* Bytes of the payload needed before a field of it can be read. */
-#define VTD_HAS(field, len)						\
-	(offsetof(struct kabi_iommu_hw_info_vtd, field) +		\
-	 sizeof(((struct kabi_iommu_hw_info_vtd *)0)->field) <= (len))
+/* ECAP_REG.FLTS (rev 4: FSTS), bit 47: First-Stage Translation Support. */
+#define VTD_ECAP_FLTS		(1ull << 47)
 
 static const char *const intel_prefixes[] = { "dmar", NULL };
 
@@ -87,43 +84,57 @@ static void intel_decode(const void *data, size_t len, struct pasid_caps *caps)
 {
 	struct kabi_iommu_hw_info_vtd vtd;
 
-	memset(&vtd, 0, sizeof(vtd));
-	if (data)
-		memcpy(&vtd, data, len < sizeof(vtd) ? len : sizeof(vtd));
-	else
-		len = 0;
+	len = vendor_payload(&vtd, sizeof(vtd), data, len);
 
 	caps->table_owner = PASID_TABLE_NONE;
-	if (VTD_HAS(flags, len))
+	if (VENDOR_HAS(vtd, flags, len))
 		caps->raw.vtd.flags = vtd.flags;
-	if (VTD_HAS(cap_reg, len))
+	if (caps->raw.vtd.flags & KABI_IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17)
+		caps->flags |= PASID_CAP_NEST_NO_READONLY;
+	if (VENDOR_HAS(vtd, cap_reg, len))
 		intel_decode_cap(vtd.cap_reg, caps);
-	if (VTD_HAS(ecap_reg, len))
+	if (VENDOR_HAS(vtd, ecap_reg, len))
 		intel_decode_ecap(vtd.ecap_reg, caps);
 }
 
 /*
- * Second-stage tables (the kernel's choice for NEST_PARENT or DIRTY_TRACKING)
- * accept NEST_PARENT, DIRTY_TRACKING and PASID in any combination
- * (intel_iommu_domain_alloc_second_stage). PASID alone is always accepted at
- * allocation: without scalable-mode PASID support it is the attach of a PASID
- * that fails, and no_pasid_hint explains why.
+ * The table intel_iommu_domain_alloc_paging_flags() builds (Linux 6.15 to
+ * 7.3, doc/kernel-rules.md §11): first stage when nothing but PASID is
+ * asked and scalable mode offers one (ECAP.FLTS), else second stage, which
+ * takes NEST_PARENT, DIRTY_TRACKING and PASID in any mix and in scalable
+ * mode needs ECAP.SLTS (legacy mode always has it). FAULT_ID_VALID never reaches
+ * the driver. A PASID attaches to either stage in scalable mode; without
+ * scalable mode the allocation succeeds and the PASID attach fails, which
+ * no_pasid_hint explains.
  */
+static int vtd_first_stage(uint64_t ecap, uint32_t flags)
+{
+	flags &= ~KABI_IOMMU_HWPT_FAULT_ID_VALID;
+	return !(flags & ~KABI_IOMMU_HWPT_ALLOC_PASID) && vtd_scalable(ecap) &&
+	       (ecap & VTD_ECAP_FLTS);
+}
+
+static const char *vtd_refusal(uint64_t ecap, uint32_t flags)
+{
+	const uint32_t second = KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
+				KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+
+	if ((flags & KABI_IOMMU_HWPT_ALLOC_NEST_PARENT) && !vtd_nesting(ecap))
+		return "this VT-d unit cannot be a nesting parent: it lacks nested translation in scalable mode (ECAP.NEST or ECAP.SMTS is clear)";
+	if ((flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !vtd_dirty(ecap))
+		return "this VT-d unit has no dirty tracking: it needs second-stage accessed/dirty bits in scalable mode (ECAP.SLADS or ECAP.SMTS is clear)";
+	if (vtd_first_stage(ecap, flags) || !vtd_scalable(ecap) ||
+	    (ecap & VTD_ECAP_SLTS))
+		return NULL;
+	if (flags & second)
+		return "nesting parents and dirty tracking need VT-d second-stage page tables, which this unit does not offer (ECAP.SLTS is clear)";
+	return "this VT-d unit offers neither first- nor second-stage page tables in scalable mode (ECAP.FLTS and ECAP.SLTS are clear)";
+}
+
 static int intel_check_hwpt_flags(const struct pasid_caps *caps,
 				  uint32_t flags, const char **why)
 {
-	uint64_t ecap = caps->raw.vtd.ecap;
-	const char *msg = NULL;
-
-	if ((flags & KABI_IOMMU_HWPT_ALLOC_NEST_PARENT) && !vtd_nesting(ecap))
-		msg = "this VT-d unit cannot be a nesting parent: it lacks nested translation in scalable mode (ECAP.NEST or ECAP.SMTS is clear)";
-	else if ((flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
-		 !vtd_dirty(ecap))
-		msg = "this VT-d unit has no dirty tracking: it needs second-stage accessed/dirty bits in scalable mode (ECAP.SLADS or ECAP.SMTS is clear)";
-	else if ((flags & (KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
-			   KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING)) &&
-		 !(ecap & VTD_ECAP_SLTS))
-		msg = "nesting parents and dirty tracking need VT-d second-stage page tables, which this unit does not offer (ECAP.SLTS is clear)";
+	const char *msg = vtd_refusal(caps->raw.vtd.ecap, flags);
 
 	if (!msg)
 		return 0;

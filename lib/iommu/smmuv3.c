@@ -23,10 +23,16 @@
 #define SMMU_IDR0_S1P		(1u << 1)
 /* SMMU_IDR0.PRI, bit 16: Page Request Interface supported. */
 #define SMMU_IDR0_PRI		(1u << 16)
+/* SMMU_IDR0.CD2L, bit 19: 2-level context descriptor tables supported. */
+#define SMMU_IDR0_CD2L		(1u << 19)
 
 /* SMMU_IDR1.SSIDSIZE, bits 10:6: max SubstreamID width in bits (0: none). */
 #define SMMU_IDR1_SSIDSIZE_SHIFT 6
 #define SMMU_IDR1_SSIDSIZE_MASK	0x1fu
+
+/* Without CD2L the Linux driver's CD table is linear, 64 KiB of 64-byte
+ * descriptors: 2^10 SubstreamIDs (CTXDESC_LINEAR_CDMAX). */
+#define SMMU_LINEAR_CD_BITS	10u
 
 /* SMMU_IDR5.OAS, bits 2:0: Output Address Size. */
 #define SMMU_IDR5_OAS_SHIFT	0
@@ -45,11 +51,6 @@ static const uint8_t smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 
 #define SMMU_NR_OAS (sizeof(smmu_oas_bits) / sizeof(smmu_oas_bits[0]))
 
-/* Bytes of the payload needed before a field of it can be read. */
-#define SMMU_HAS(field, len)						\
-	(offsetof(struct kabi_iommu_hw_info_arm_smmuv3, field) +	\
-	 sizeof(((struct kabi_iommu_hw_info_arm_smmuv3 *)0)->field) <= (len))
-
 #define SMMU_NR_IDR							\
 	(sizeof(((struct kabi_iommu_hw_info_arm_smmuv3 *)0)->idr) /	\
 	 sizeof(((struct kabi_iommu_hw_info_arm_smmuv3 *)0)->idr[0]))
@@ -57,13 +58,6 @@ static const uint8_t smmu_oas_bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 _Static_assert(SMMU_NR_IDR ==
 	       sizeof(((struct pasid_caps *)0)->raw.smmuv3.idr) / sizeof(uint32_t),
 	       "pasid_caps.raw.smmuv3.idr must hold every SMMU_IDR<n>");
-
-/* Whether SMMU_IDR<i> is inside the len bytes the kernel returned. */
-static int smmu_has_idr(unsigned int i, size_t len)
-{
-	return offsetof(struct kabi_iommu_hw_info_arm_smmuv3, idr) +
-	       (i + 1) * sizeof(uint32_t) <= len;
-}
 
 static const char *const smmuv3_prefixes[] = { "smmu3.", NULL };
 
@@ -105,9 +99,9 @@ static void smmuv3_decode_idrs(const struct kabi_iommu_hw_info_arm_smmuv3 *s,
 	unsigned int i;
 
 	for (i = 0; i < SMMU_NR_IDR; i++)
-		if (smmu_has_idr(i, len))
+		if (VENDOR_HAS(*s, idr[i], len))
 			caps->raw.smmuv3.idr[i] = s->idr[i];
-	if (!smmu_has_idr(0, len))
+	if (!VENDOR_HAS(*s, idr[0], len))
 		return;
 
 	if (smmu_nesting(idr0))
@@ -116,10 +110,10 @@ static void smmuv3_decode_idrs(const struct kabi_iommu_hw_info_arm_smmuv3 *s,
 		caps->flags |= PASID_CAP_PRI;
 	/* The CD table can be the kernel's or, through a nested vSTE, the
 	 * user's: substreams need stage 1 and a non-zero SSIDSIZE. */
-	if (smmu_has_idr(1, len) && (idr0 & SMMU_IDR0_S1P) &&
+	if (VENDOR_HAS(*s, idr[1], len) && (idr0 & SMMU_IDR0_S1P) &&
 	    smmu_ssidsize(s->idr[1]))
 		caps->table_owner = PASID_TABLE_USER_DELEGATABLE;
-	if (smmu_has_idr(5, len))
+	if (VENDOR_HAS(*s, idr[5], len))
 		caps->iova_bits = smmu_iova_bits(idr0, s->idr[5]);
 }
 
@@ -128,18 +122,17 @@ static void smmuv3_decode(const void *data, size_t len,
 {
 	struct kabi_iommu_hw_info_arm_smmuv3 s;
 
-	memset(&s, 0, sizeof(s));
-	if (data)
-		memcpy(&s, data, len < sizeof(s) ? len : sizeof(s));
-	else
-		len = 0;
+	len = vendor_payload(&s, sizeof(s), data, len);
 
 	caps->table_owner = PASID_TABLE_NONE;
-	if (SMMU_HAS(flags, len))
+	if (VENDOR_HAS(s, flags, len))
 		caps->raw.smmuv3.flags = s.flags;
-	if (SMMU_HAS(iidr, len))
+	if (caps->raw.smmuv3.flags &
+	    KABI_IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI)
+		caps->flags |= PASID_CAP_NEST_REPEAT_INVALIDATE;
+	if (VENDOR_HAS(s, iidr, len))
 		caps->raw.smmuv3.iidr = s.iidr;
-	if (SMMU_HAS(aidr, len))
+	if (VENDOR_HAS(s, aidr, len))
 		caps->raw.smmuv3.aidr = s.aidr;
 	smmuv3_decode_idrs(&s, len, caps);
 }
@@ -194,11 +187,31 @@ static const char *smmuv3_no_pasid_hint(const struct pasid_caps *caps)
 	return "the SMMUv3 supports substreams but the device does not offer PASIDs: check its PCIe PASID capability (or the firmware's pasid-num-bits for a platform device) and that the kernel is 6.15 or newer";
 }
 
+/*
+ * Linux 7.3 (doc/kernel-rules.md §6.2; §11 says which copies of the source
+ * were read): arm_smmu_probe_device() narrows a master's SubstreamIDs to 10
+ * bits when the SMMU has no 2-level CD tables, and sizes its CD table
+ * (STE.S1CDMax) by that; but out_max_pasid_log2 is the core's min(device,
+ * 1 << IDR1.SSIDSIZE) (dev_iommu_get_max_pasids), set after the driver's
+ * probe, and arm_smmu_set_pasid() leaves the check to the core. So the
+ * kernel accepts PASIDs its CD table has no descriptor for: they are left
+ * out here.
+ */
+static uint32_t smmuv3_pasid_width(struct pasid_caps *caps, int device_width)
+{
+	(void)device_width;	/* already in the reported width */
+	if (caps->raw.smmuv3.idr[0] & SMMU_IDR0_CD2L ||
+	    caps->pasid_width <= SMMU_LINEAR_CD_BITS)
+		return caps->pasid_width;
+	return SMMU_LINEAR_CD_BITS;
+}
+
 const struct pasid_vendor_ops pasid_vendor_smmuv3 = {
 	.vendor = PASID_IOMMU_ARM_SMMUV3,
 	.hw_info_type = KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
 	.instance_prefixes = smmuv3_prefixes,
 	.decode = smmuv3_decode,
 	.check_hwpt_flags = smmuv3_check_hwpt_flags,
+	.pasid_width = smmuv3_pasid_width,
 	.no_pasid_hint = smmuv3_no_pasid_hint,
 };

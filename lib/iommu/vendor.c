@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* Picking the ops table of an IOMMU family, by hw_info type or sysfs name. */
-#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "libpasid/libpasid.h"
+#include "../discover.h"
 #include "vendor.h"
 
 /* The tables with a payload and instance names of their own. */
@@ -36,31 +36,6 @@ static bool has_prefix(const char *name, const char *const *prefixes)
 	return false;
 }
 
-/* At least min hex digits; returns where they end, or NULL. */
-static const char *skip_hex(const char *s, size_t min, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max && isxdigit((unsigned char)s[n]))
-		n++;
-	return n >= min ? s + n : NULL;
-}
-
-/* pci_name(): "%04x:%02x:%02x.%d" (the domain may be wider than 4 digits). */
-static bool is_pci_address(const char *s)
-{
-	s = skip_hex(s, 4, 8);
-	if (!s || *s++ != ':')
-		return false;
-	s = skip_hex(s, 2, 2);
-	if (!s || *s++ != ':')
-		return false;
-	s = skip_hex(s, 2, 2);
-	if (!s || *s++ != '.')
-		return false;
-	return s[0] >= '0' && s[0] <= '7' && s[1] == '\0';
-}
-
 /*
  * virtio-iommu names its instance virtio_bus_name(vdev)
  * (drivers/iommu/virtio-iommu.c), i.e. the transport's device name, never
@@ -77,7 +52,7 @@ static bool is_pci_address(const char *s)
  */
 static bool is_virtio_instance(const char *name)
 {
-	return strstr(name, "virtio") || is_pci_address(name);
+	return strstr(name, "virtio") || discover_is_pci_name(name);
 }
 
 enum pasid_iommu_vendor pasid_vendor_by_instance(const char *name)

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "libpasid/libpasid.h"
 
@@ -35,10 +36,53 @@ struct pasid_vendor_ops {
 	int (*check_hwpt_flags)(const struct pasid_caps *caps, uint32_t flags,
 				const char **why);
 
+	/*
+	 * The PASID width to use, from the one the kernel reported
+	 * (caps->pasid_width, after decode) and the device's own PCIe PASID
+	 * width (-1 if unknown); NULL: the reported one. For what the kernel's
+	 * out_max_pasid_log2 gets wrong (doc/kernel-rules.md §6.2): a limit it
+	 * applies in the driver only (narrower), or a rounding that hides
+	 * PASIDs it serves (noted as PASID_CAP_PASID_WIDTH_ROUNDED).
+	 */
+	uint32_t (*pasid_width)(struct pasid_caps *caps, int device_width);
+
+	/*
+	 * Why this IOMMU's driver attaches no page table to a PASID, though
+	 * it builds PASID-capable tables and puts the RID on them, or NULL.
+	 * The core then refuses a bind that would first move a RID off the
+	 * kernel's table, and tries the others (the RID detached or already
+	 * on a PASID-capable table): a kernel that attaches one has lifted
+	 * the limit, and the device's later binds are no longer refused.
+	 */
+	const char *(*pasid_attach_limit)(const struct pasid_caps *caps);
+
 	/* Why this IOMMU cannot give a PASID-capable page table (a hint for the
 	 * diagnostic when the kernel refuses one), or NULL. */
 	const char *(*no_pasid_hint)(const struct pasid_caps *caps);
 };
+
+/*
+ * For the decoders. The kernel's payload (len bytes at data, NULL: none)
+ * copied into dst, a payload struct of size bytes, zero past what the kernel
+ * returned (an older kernel's shorter struct, or none). Returns the number of
+ * bytes that are the kernel's, to ask VENDOR_HAS with: a field the kernel did
+ * not return is left out of the report, not read as 0.
+ */
+static inline size_t vendor_payload(void *dst, size_t size, const void *data,
+				    size_t len)
+{
+	memset(dst, 0, size);
+	if (!data)
+		return 0;
+	memcpy(dst, data, len < size ? len : size);
+	return len;
+}
+
+/* Whether the kernel's len bytes hold member m (idr[2] works too) of
+ * payload struct p. */
+#define VENDOR_HAS(p, m, len)						\
+	((size_t)((const char *)&(p).m - (const char *)&(p)) +		\
+	 sizeof((p).m) <= (len))
 
 /* The table for a hw_info type; never NULL (the generic table at worst). */
 const struct pasid_vendor_ops *pasid_vendor_by_hw_info(uint32_t hw_info_type);

@@ -125,8 +125,13 @@ static int hw_compat(struct emu_obj *hwpt, struct emu_dev *dev,
 		rid = emu_group_attach(g, EMU_NO_PASID);
 		if (rid && !(rid->hwpt->flags & HWPT_PASID))
 			return -EINVAL;
-		/* iommu_attach_device_pasid: no set_dev_pasid */
-		if (dev->cfg.iommu == EMU_IOMMU_VIRTIO)
+		/* iommu_attach_device_pasid, before it checks the domain's
+		 * owner: EOPNOTSUPP when the domain has no set_dev_pasid (AMD's
+		 * paging domains in 7.3: amdv2_ops lacks it, amd/iommu.c; only
+		 * SVA and blocked domains have one) or the device's driver
+		 * cannot remove a PASID (virtio-iommu) */
+		if (hwpt->no_set_dev_pasid ||
+		    dev->cfg.iommu == EMU_IOMMU_VIRTIO)
 			return -EOPNOTSUPP;
 	}
 	/* a domain of another IOMMU instance / incompatible domain */

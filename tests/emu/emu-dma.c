@@ -104,6 +104,23 @@ int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va)
 	return ret;
 }
 
+/* SMMUv3 without 2-level CD tables: the driver's linear CD table holds
+ * 2^10 SubstreamIDs (CTXDESC_LINEAR_CDMAX, arm_smmu_probe_device) */
+#define SMMU_LINEAR_CD_BITS 10u
+
+/* The PASIDs the hardware translates: the device's width, and on SMMUv3
+ * without CD2L what STE.S1CDMax lets through (a larger SubstreamID is
+ * C_BAD_SUBSTREAMID), though the kernel reports the device's width. */
+static bool pasid_translated(const struct emu_dev *dev, uint32_t pasid)
+{
+	unsigned int bits = dev->cfg.pasid_log2;
+
+	if (dev->cfg.iommu == EMU_IOMMU_SMMUV3 && dev->cfg.smmu_no_cd2l &&
+	    bits > SMMU_LINEAR_CD_BITS)
+		bits = SMMU_LINEAR_CD_BITS;
+	return bits && pasid < (1u << bits);
+}
+
 /*
  * The hardware view: the group's domain for the RID (a bound sibling that
  * attached it counts, as on real hardware), the group's PASID entry for a
@@ -116,8 +133,7 @@ static struct emu_obj *domain_of(struct emu_dev *dev, uint32_t pasid)
 
 	if (!dev->idev)
 		return NULL;	/* not ours: the kernel's own domain */
-	if (pasid != EMU_NO_PASID &&
-	    (!dev->cfg.pasid_log2 || pasid >= (1u << dev->cfg.pasid_log2)))
+	if (pasid != EMU_NO_PASID && !pasid_translated(dev, pasid))
 		return NULL;
 	a = emu_group_attach(dev->group, pasid);
 	return a ? a->hwpt : NULL;

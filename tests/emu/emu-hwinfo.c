@@ -48,11 +48,13 @@ uint64_t emu_vtd_ecap(const struct emu_dev *dev)
 	    | (1ULL << 47);		/* FLTS */
 	if (dev->cfg.dirty)
 		e |= 1ULL << 45;	/* SLADS */
-	return e;
+	return e & ~dev->cfg.vtd_ecap_clear;
 }
 
-/* AMD extended feature register: GTSup and PASmax when PASID is on
- * (max_pasids = 2^(PASmax+1) - 1, so ilog2 = PASmax); HDSup with dirty. */
+/* AMD extended feature register: with PASIDs, what v2 (PASID-capable)
+ * tables need (amd_iommu_pasid_supported(): GTSup, GIoSup, PPRSup, EPHSup)
+ * and PASmax (max_pasids = 2^(PASmax+1) - 1, so ilog2 = PASmax); HDSup with
+ * dirty. */
 uint64_t emu_amd_efr(const struct emu_dev *dev)
 {
 	uint64_t e = (1ULL << 0)	/* PreFSup */
@@ -61,8 +63,11 @@ uint64_t emu_amd_efr(const struct emu_dev *dev)
 		     | (1ULL << 9);	/* HESup */
 
 	if (dev->cfg.pasid_log2)
-		e |= (1ULL << 4)	/* GTSup */
-		     | ((uint64_t)dev->cfg.pasid_log2 << 32); /* PASmax */
+		e |= (1ULL << 1)	/* PPRSup */
+		     | (1ULL << 4)	/* GTSup */
+		     | ((uint64_t)dev->cfg.pasid_log2 << 32) /* PASmax */
+		     | (1ULL << 48)	/* GIoSup */
+		     | (1ULL << 50);	/* EPHSup */
 	if (dev->cfg.dirty)
 		e |= 1ULL << 52;	/* HDSup */
 	return e;
@@ -89,9 +94,10 @@ static uint32_t payload(const struct emu_dev *dev, uint8_t *data, size_t *len)
 			.idr = {
 				/* S2P, S1P, TTF AArch64, COHACC, ASID16,
 				 * VMID16, CD2L, ST_LEVEL 2-level */
-				(1u << 0) | (1u << 1) | (2u << 2) | (1u << 4) |
-					(1u << 12) | (1u << 18) | (1u << 19) |
-					(1u << 27),
+				((1u << 0) | (1u << 1) | (2u << 2) | (1u << 4) |
+				 (1u << 12) | (1u << 18) | (1u << 19) |
+				 (1u << 27)) &
+					~(dev->cfg.smmu_no_cd2l ? 1u << 19 : 0),
 				/* SIDSIZE 16, SSIDSIZE 20 with PASIDs */
 				16u | (dev->cfg.pasid_log2 ? 20u << 6 : 0),
 				0,

@@ -97,6 +97,9 @@ struct emu_obj {
 	struct emu_obj *ioas;
 	enum emu_iommu iommu;	/* the IOMMU (driver instance) it is for */
 	unsigned int iommu_unit;
+	/* the domain's ops lack set_dev_pasid: no PASID attaches to it
+	 * (AMD's paging domains in 7.3) */
+	bool no_set_dev_pasid;
 	uint32_t flags;		/* KABI_IOMMU_HWPT_ALLOC_* */
 	bool auto_domain;
 	bool domain;		/* filled from (added to) its IOAS */

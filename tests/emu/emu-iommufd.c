@@ -187,6 +187,34 @@ static bool amd_nest_parent_ok(const struct emu_dev *dev)
 	       (efr2 & (1ULL << 3));
 }
 
+/* VT-d ECAP_REG bits (VT-d spec 11.4.3) */
+#define VTD_NEST (1ULL << 26)
+#define VTD_SMTS (1ULL << 43)
+#define VTD_SLADS (1ULL << 45)
+#define VTD_SLTS (1ULL << 46)
+#define VTD_FLTS (1ULL << 47)
+
+/*
+ * intel_iommu_domain_alloc_paging_flags in 7.3: a first-stage table when
+ * only PASID is asked and scalable mode has FLTS, else a second-stage one
+ * (NEST_PARENT needs nested_supported(), DIRTY ssads_supported(), and
+ * scalable mode SLTS). A VT-d without PASID fails later, at PASID attach.
+ */
+static int vtd_paging_flags(const struct emu_dev *dev, uint32_t f)
+{
+	uint64_t ecap = emu_vtd_ecap(dev);
+	bool sm = ecap & VTD_SMTS;
+
+	if ((f & PASID) && dev->cfg.no_pasid_hwpt)
+		return -EOPNOTSUPP;
+	if (!(f & ~PASID) && sm && (ecap & VTD_FLTS))
+		return 0;
+	if (((f & NP) && !(sm && (ecap & VTD_NEST))) ||
+	    ((f & DIRTY) && !(sm && (ecap & VTD_SLADS))))
+		return -EOPNOTSUPP;
+	return sm && !(ecap & VTD_SLTS) ? -EOPNOTSUPP : 0;
+}
+
 /*
  * The driver's domain_alloc_paging_flags (kernel-rules §7.2, the flag
  * combinations per IOMMU). f has FAULT_ID_VALID stripped, as the core does.
@@ -197,9 +225,7 @@ static int vendor_paging_flags(const struct emu_dev *dev, uint32_t f)
 
 	switch (dev->cfg.iommu) {
 	case EMU_IOMMU_INTEL:
-		/* second stage takes NEST_PARENT|DIRTY|PASID in any mix; a
-		 * VT-d without PASID fails later, at PASID attach */
-		return (f & PASID) && !pasid_ok ? -EOPNOTSUPP : 0;
+		return vtd_paging_flags(dev, f);
 	case EMU_IOMMU_SMMUV3:
 		switch (f) {
 		case 0:
@@ -271,6 +297,10 @@ struct emu_obj *emu_hwpt_paging_new(struct emu_ctx *ctx, struct emu_obj *ioas,
 	hwpt->ioas = ioas;
 	hwpt->iommu = dev->cfg.iommu;
 	hwpt->iommu_unit = dev->cfg.iommu_unit;
+	/* amdv2_ops, the ops of every PASID-capable AMD table, has no
+	 * set_dev_pasid in 7.3 (amd/iommu.c) */
+	hwpt->no_set_dev_pasid = dev->cfg.iommu == EMU_IOMMU_AMD &&
+				 !dev->cfg.amd_set_dev_pasid;
 	hwpt->flags = flags;
 	ioas->users++;
 	return hwpt;

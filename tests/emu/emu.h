@@ -57,6 +57,13 @@ struct emu_dev_cfg {
 	 * PASID mixed with anything and PASID without IOMMU PASID support) */
 	bool no_pasid_hwpt;
 	bool dirty;		/* IOMMU_HW_CAP_DIRTY_TRACKING */
+	/* AMD: answer as a kernel whose PASID-capable (v2) tables attach to
+	 * PASIDs; 7.3's have no set_dev_pasid (kernel-rules §4.3 row 8) */
+	bool amd_set_dev_pasid;
+	/* SMMUv3: linear CD tables only (SMMU_IDR0.CD2L clear) */
+	bool smmu_no_cd2l;
+	/* Intel: ECAP_REG bits the unit lacks (e.g. bit 47 FLTS, 46 SLTS) */
+	uint64_t vtd_ecap_clear;
 	uint32_t caps;		/* extra out_capabilities bits */
 };
 

@@ -1048,10 +1048,18 @@ START_TEST(t_hwpt_vendor_flags)
 		bool no_pasid_hwpt;
 		uint32_t flags;
 		int ret;
+		uint64_t vtd_ecap_clear;
 	} rows[] = {
 		{ EMU_IOMMU_INTEL, 0, 0, F_PASID, 0 },	/* even without PASID */
 		{ EMU_IOMMU_INTEL, 20, 0, F_NP | F_DIRTY | F_PASID, 0 },
 		{ EMU_IOMMU_INTEL, 20, 1, F_PASID, -EOPNOTSUPP },
+		/* PASID alone: first stage with FLTS, else second with SLTS */
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, 0, 1ULL << 47 },
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, 0, 1ULL << 46 },
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, -EOPNOTSUPP,
+		  (1ULL << 46) | (1ULL << 47) },
+		{ EMU_IOMMU_INTEL, 20, 0, F_NP, -EOPNOTSUPP, 1ULL << 46 },
+		{ EMU_IOMMU_INTEL, 20, 0, F_PASID, 0, 1ULL << 43 }, /* legacy */
 		{ EMU_IOMMU_SMMUV3, 0, 0, F_PASID, 0 },
 		{ EMU_IOMMU_SMMUV3, 20, 0, F_DIRTY | F_PASID, 0 },
 		{ EMU_IOMMU_SMMUV3, 20, 0, F_NP, 0 },
@@ -1062,8 +1070,8 @@ START_TEST(t_hwpt_vendor_flags)
 		{ EMU_IOMMU_AMD, 16, 0, F_PASID | F_DIRTY, -EOPNOTSUPP },
 		{ EMU_IOMMU_AMD, 16, 0, F_PASID | F_NP, -EOPNOTSUPP },
 		{ EMU_IOMMU_AMD, 16, 0, F_DIRTY, 0 },
-		/* nest parent needs GIoSup and EFR2 GCR3TRPMode: not
-		 * emulated (real 7.3 kernel on QEMU's amd-iommu: EOPNOTSUPP) */
+		/* nest parent needs EFR2 GCR3TRPMode: not emulated (real 7.3
+		 * kernel on QEMU's amd-iommu: EOPNOTSUPP) */
 		{ EMU_IOMMU_AMD, 16, 0, F_NP, -EOPNOTSUPP },
 		{ EMU_IOMMU_VIRTIO, 0, 0, F_PASID, -EOPNOTSUPP },
 		{ EMU_IOMMU_VIRTIO, 0, 0, F_NP, -EOPNOTSUPP },
@@ -1076,7 +1084,7 @@ START_TEST(t_hwpt_vendor_flags)
 		struct emu_dev_cfg c = {
 			.iommu = rows[k].iommu, .pasid_log2 = rows[k].log2,
 			.group = (int)k, .no_pasid_hwpt = rows[k].no_pasid_hwpt,
-			.dirty = true,
+			.dirty = true, .vtd_ecap_clear = rows[k].vtd_ecap_clear,
 		};
 		char bdf[16];
 		struct bdev d;
@@ -1636,6 +1644,35 @@ START_TEST(t_pasid_no_iommu_support)
 			 0);
 	ck_assert_int_eq(attach(v.dfd, h, 1, NULL), -EOPNOTSUPP);
 	ck_assert_int_eq(attach(a.dfd, h, 1, NULL), -EINVAL);
+}
+END_TEST
+
+/*
+ * AMD-Vi with v2 tables in 7.3 (kernel-rules §4.3 row 8): a PASID-capable
+ * table is allocated and the RID attaches to it, but no PASID does, with
+ * the RID on it or detached (amdv2_ops has no set_dev_pasid). The
+ * amd_set_dev_pasid profile answers as a kernel that attaches them.
+ */
+START_TEST(t_pasid_amd_v2)
+{
+	struct emu_dev_cfg later = {
+		.bdf = "0000:00:05.0", .iommu = EMU_IOMMU_AMD, .pasid_log2 = 16,
+		.group = 2, .amd_set_dev_pasid = true,
+	};
+	uint32_t ioas = ioas_new(ictx), h, h2;
+	struct bdev a, b;
+
+	add("0000:00:04.0", EMU_IOMMU_AMD, 16, 1);
+	ck_assert_int_ge(emu_add_device(&later), 0);
+	a = bound(ictx, 0);
+	b = bound(ictx, 1);
+	ck_assert_int_eq(hwpt_alloc(ictx, a.id, ioas, F_PASID, &h), 0);
+	ck_assert_int_eq(attach(a.dfd, h, 1, NULL), -EOPNOTSUPP);
+	ck_assert_int_eq(attach(a.dfd, h, RID, NULL), 0);
+	ck_assert_int_eq(attach(a.dfd, h, 1, NULL), -EOPNOTSUPP);
+	ck_assert_int_eq(hwpt_alloc(ictx, b.id, ioas, F_PASID, &h2), 0);
+	ck_assert_int_eq(attach(b.dfd, h2, 1, NULL), 0);
+	ck_assert_int_eq(attach(b.dfd, h2, RID, NULL), 0);
 }
 END_TEST
 
@@ -2202,7 +2239,8 @@ static Suite *emu_suite(void)
 	    t_rid_replace_with_pasids, t_pasid_zero, t_pasid_range,
 	    t_pasid_no_width, t_pasid_replace, t_pasid_group, t_pasid_argsz,
 	    t_pasid_variant_driver, t_pasid_no_resv,
-	    t_pasid_no_iommu_support, t_unbind_detaches);
+	    t_pasid_no_iommu_support, t_pasid_amd_v2,
+	    t_unbind_detaches);
 	ADD("dma", t_dma_pasid, t_dma_faults);
 	ADD("faults", t_fail_call, t_fail_loop, t_counters);
 	ADD("sysfs", t_sysfs_layout, t_sysfs_removed, t_cdev_reuse);

@@ -16,6 +16,11 @@
 #include "kabi.h"
 #include "iommu/vendor.h"
 
+/* every PASID_CAP_* bit a decoder or the pasid_width op may set */
+#define KNOWN_CAPS (0x3fu | PASID_CAP_NEST_NO_READONLY |			\
+		    PASID_CAP_NEST_REPEAT_INVALIDATE |			\
+		    PASID_CAP_PASID_WIDTH_ROUNDED)
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct pasid_vendor_ops *const tables[] = {
@@ -55,7 +60,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(caps.table_owner <= PASID_TABLE_USER_DELEGATABLE,
 			 "table owner %d", caps.table_owner);
 		FZ_CHECK(caps.iova_bits <= 64, "iova_bits %u", caps.iova_bits);
-		FZ_CHECK(!(caps.flags & ~0x3fu), "flags 0x%x", caps.flags);
+		FZ_CHECK(!(caps.flags & ~KNOWN_CAPS), "flags 0x%x", caps.flags);
+		if (v->pasid_width) {
+			uint32_t reported = hwpt_flags & 0x1f;
+
+			caps.pasid_width = reported;
+			FZ_CHECK(v->pasid_width(&caps, (int)(cap_flags >> 8) - 1) <=
+					 reported, "pasid_width above the kernel's");
+			FZ_CHECK(!(caps.flags & ~KNOWN_CAPS), "flags 0x%x",
+				 caps.flags);
+		}
+		if (v->pasid_attach_limit) {
+			why = v->pasid_attach_limit(&caps);
+			FZ_CHECK(!why || why[0], "empty attach limit");
+		}
 		if (v->check_hwpt_flags) {
 			ret = v->check_hwpt_flags(&caps, hwpt_flags, &why);
 			FZ_CHECK(ret == 0 || (ret == -EOPNOTSUPP && why && why[0]),

@@ -74,10 +74,8 @@ START_TEST(bind_explicit)
 }
 END_TEST
 
-/* Every vendor that offers PASIDs binds them. (AMD is not here: the
- * emulation's EFR for a PASID-capable AMD-Vi lacks GIoSup, PPRSup and
- * EPHSup, which the kernel needs for v2 tables, so the library rightly
- * refuses PASID tables there.) */
+/* Every vendor that offers PASIDs binds them. (AMD-Vi in 7.3 attaches no
+ * PASID: its tests are in the "vendor rules" case below.) */
 static const enum emu_iommu pasid_iommus[] = {
 	EMU_IOMMU_INTEL, EMU_IOMMU_SMMUV3,
 };
@@ -317,6 +315,166 @@ START_TEST(bind_variant_driver)
 	ck_assert_state_eq(fx_state(), before);
 	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
 	fx_dma_check(index, 0, IOVA, buf);
+}
+END_TEST
+
+/* ---- vendor rules (doc/kernel-rules.md §4.3 row 8, §6.2) ---- */
+
+/* An AMD-Vi with v2 tables, as Linux 7.3 drives it: PASID-capable tables,
+ * the RID on them, but no PASID attach (amd_set_dev_pasid: a later kernel
+ * that attaches them). */
+static struct pasid_dev *amd_v2_dev(bool set_dev_pasid, int *index)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_AMD, .pasid_log2 = 16,
+		.group = 1, .amd_set_dev_pasid = set_dev_pasid,
+	};
+
+	*index = fx_add_cfg(&cfg);
+	return fx_open(BDF);
+}
+
+/* With the RID on the kernel's table the bind is refused before any kernel
+ * call: the RID is not moved (and moved back), its DMA never disturbed. */
+START_TEST(amd_bind_refused_before_rid)
+{
+	int index;
+	struct pasid_dev *dev = amd_v2_dev(false, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before;
+	unsigned int calls;
+	uint32_t rid;
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE), 0);
+	rid = fx_rid_pt(index);
+	before = fx_state();
+	calls = emu_calls();
+	ck_assert_int_eq(pasid_bind(dev, as, 1), -EOPNOTSUPP);
+	ck_assert_errmsg("set_dev_pasid");
+	ck_assert_errmsg("PASID_RID_PASID_TABLE");
+	ck_assert_uint_eq(emu_calls(), calls);
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(fx_rid_pt(index), rid);
+	fx_dma_check(index, 0, IOVA, buf);
+}
+END_TEST
+
+/* The RID on a PASID-capable table (the default on AMD with v2 tables):
+ * the kernel is asked, as a probe that moves no RID, and 7.3's EOPNOTSUPP
+ * is explained. */
+START_TEST(amd_bind_probe_refused)
+{
+	int index;
+	struct pasid_dev *dev = amd_v2_dev(false, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before;
+	uint32_t rid;
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	rid = fx_rid_pt(index);
+	ck_assert_int_eq(fx_pt_kind(rid), FX_PT_PASID);
+	before = fx_state();
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY), -EOPNOTSUPP);
+	ck_assert_errmsg("AMD-Vi attaches no page table to a PASID");
+	ck_assert_errmsg("RID was not touched");
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(fx_rid_pt(index), rid);
+	ck_assert_uint_eq(fx_pasid_pt(index, 1), 0);
+	fx_dma_check(index, 0, IOVA, buf);
+	/* so is a bind with the RID detached, and it leaves nothing behind */
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	before = fx_state();
+	ck_assert_int_eq(pasid_bind(dev, as, 7), -EOPNOTSUPP);
+	ck_assert_errmsg("set_dev_pasid");
+	ck_assert_state_eq(fx_state(), before);
+}
+END_TEST
+
+/* A kernel whose AMD driver attaches PASIDs: the probe binds, and once one
+ * PASID attached the device's binds may move its RID like anywhere else. */
+START_TEST(amd_bind_later_kernel)
+{
+	int index;
+	struct pasid_dev *dev = amd_v2_dev(true, &index);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, 1), -EOPNOTSUPP);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_AUTO);
+	ck_assert_int_eq(pasid_detach_rid(dev), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, 1), 1);
+	fx_dma_check(index, 1, IOVA, buf);
+	ck_assert_int_eq(pasid_unbind(dev, 1), 0);
+	ck_assert_int_eq(pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE), 0);
+	ck_assert_int_eq(pasid_bind(dev, as, 2), 2);
+	ck_assert_int_eq(fx_pt_kind(fx_rid_pt(index)), FX_PT_PASID);
+	fx_dma_check(index, 0, IOVA, buf);
+	fx_dma_check(index, 2, IOVA, buf);
+}
+END_TEST
+
+/* An SMMUv3 without 2-level CD tables: the kernel reports the device's 20
+ * PASID bits, but its linear CD table holds 1024 SubstreamIDs; the library
+ * gives out only those, and they translate. */
+START_TEST(smmu_linear_cd_width)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_SMMUV3, .pasid_log2 = 20,
+		.group = 1, .smmu_no_cd2l = true,
+	};
+	struct pasid_caps caps = { .size = sizeof(caps) };
+	int index = fx_add_cfg(&cfg);
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	struct fx_state before;
+
+	ck_assert_int_eq(pasid_dev_caps(dev, &caps), 0);
+	ck_assert_uint_eq(caps.pasid_width, 10);
+	ck_assert_int_eq(pasid_bind(dev, as, 1023), 1023);
+	fx_dma_check(index, 1023, IOVA, buf);
+	before = fx_state();
+	ck_assert_int_eq(pasid_bind(dev, as, 1024), -EINVAL);
+	ck_assert_errmsg("1..1023");
+	ck_assert_state_eq(fx_state(), before);
+}
+END_TEST
+
+/* VT-d: the table a PASID bind needs is first-stage where scalable mode has
+ * one (ECAP.FLTS), else second-stage (ECAP.SLTS); with neither the bind is
+ * refused before the kernel is asked. */
+static const struct {
+	uint64_t ecap_clear;
+	int bind;
+} vtd_stages[] = {
+	{ 1ULL << 46, 1 },			/* no SLTS: first stage */
+	{ 1ULL << 47, 1 },			/* no FLTS: second stage */
+	{ (1ULL << 46) | (1ULL << 47), -EOPNOTSUPP },
+};
+
+START_TEST(intel_pasid_table_stage)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
+		.group = 1, .vtd_ecap_clear = vtd_stages[_i].ecap_clear,
+	};
+	int index = fx_add_cfg(&cfg);
+	struct pasid_dev *dev = fx_open(BDF);
+	struct pasid_as *as = fx_as();
+	void *buf = map_at(as, IOVA, 1);
+	unsigned int calls = emu_calls();
+
+	ck_assert_int_eq(pasid_bind(dev, as, 1), vtd_stages[_i].bind);
+	if (vtd_stages[_i].bind > 0) {
+		fx_dma_check(index, 1, IOVA, buf);
+		return;
+	}
+	ck_assert_errmsg("ECAP.FLTS and ECAP.SLTS");
+	ck_assert_errmsg("before asking the kernel");
+	ck_assert_uint_eq(emu_calls(), calls);
 }
 END_TEST
 
@@ -977,6 +1135,16 @@ int main(void)
 	tcase_add_test(tc, bind_no_pasid_device);
 	tcase_add_test(tc, bind_no_pasid_table);
 	tcase_add_test(tc, bind_variant_driver);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("vendor rules");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, amd_bind_refused_before_rid);
+	tcase_add_test(tc, amd_bind_probe_refused);
+	tcase_add_test(tc, amd_bind_later_kernel);
+	tcase_add_test(tc, smmu_linear_cd_width);
+	tcase_add_loop_test(tc, intel_pasid_table_stage, 0,
+			    sizeof(vtd_stages) / sizeof(vtd_stages[0]));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("unbind");

@@ -39,6 +39,7 @@
 #define IDR0_S2P	BIT32(0)
 #define IDR0_S1P	BIT32(1)
 #define IDR0_PRI	BIT32(16)
+#define IDR0_CD2L	BIT32(19)
 #define IDR1_SSID(n)	((uint32_t)(n) << 6)
 #define IDR1_SID(n)	((uint32_t)(n))
 #define IDR5_OAS(n)	((uint32_t)(n))
@@ -56,6 +57,11 @@
 #define EFR_ALL		(EFR_PPR | EFR_GT | EFR_GA | EFR_PASMAX(15) |	\
 			 EFR_GIO | EFR_EPH | EFR_HD)
 #define EFR2_GCR3TRP	BIT64(3)
+
+/* The vtd() and smmu() payloads below carry the erratum flag of the 7.3
+ * kernel; the flag it turns into has tests of its own. */
+#define VTD_ERRATUM_CAP		PASID_CAP_NEST_NO_READONLY
+#define SMMU_ERRATUM_CAP	PASID_CAP_NEST_REPEAT_INVALIDATE
 
 static void caps_init(struct pasid_caps *c, const struct pasid_vendor_ops *ops)
 {
@@ -131,7 +137,8 @@ START_TEST(intel_full_scalable)
 	struct pasid_caps c;
 
 	vtd_decode(VTD_MGAW(48), VTD_ECAP_ALL, &c);
-	ck_assert_uint_eq(c.flags, PASID_CAP_NESTING | PASID_CAP_PRI);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP,
+			  PASID_CAP_NESTING | PASID_CAP_PRI);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_KERNEL);
 	ck_assert_uint_eq(c.iova_bits, 48);
 	ck_assert_uint_eq(c.raw.vtd.cap, VTD_MGAW(48));
@@ -163,7 +170,8 @@ START_TEST(intel_no_pasid)
 
 	vtd_decode(VTD_MGAW(48), VTD_ECAP_ALL & ~VTD_PASID, &c);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
-	ck_assert_uint_eq(c.flags, PASID_CAP_NESTING | PASID_CAP_PRI);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP,
+			  PASID_CAP_NESTING | PASID_CAP_PRI);
 }
 END_TEST
 
@@ -183,18 +191,18 @@ START_TEST(intel_flag_bits_one_by_one)
 	struct pasid_caps c;
 
 	vtd_decode(0, VTD_SMTS, &c);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, 0);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
 	vtd_decode(0, VTD_SMTS | VTD_NEST, &c);
-	ck_assert_uint_eq(c.flags, PASID_CAP_NESTING);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, PASID_CAP_NESTING);
 	vtd_decode(0, VTD_PRS, &c);
-	ck_assert_uint_eq(c.flags, PASID_CAP_PRI);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, PASID_CAP_PRI);
 	vtd_decode(0, VTD_SMTS | VTD_PASID, &c);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, 0);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_KERNEL);
 	/* SLADS is for check_hwpt_flags; the core owns DIRTY_TRACKING */
 	vtd_decode(0, VTD_SMTS | VTD_SLADS, &c);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, 0);
 }
 END_TEST
 
@@ -207,7 +215,7 @@ START_TEST(intel_keeps_core_flags)
 	c.flags = PASID_CAP_DIRTY_TRACKING | PASID_CAP_PASID_EXEC;
 	c.pasid_width = 20;
 	pasid_vendor_intel.decode(&v, sizeof(v), &c);
-	ck_assert_uint_eq(c.flags,
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP,
 			  PASID_CAP_DIRTY_TRACKING | PASID_CAP_PASID_EXEC);
 	ck_assert_uint_eq(c.pasid_width, 20);
 }
@@ -224,7 +232,7 @@ START_TEST(intel_short)
 	ck_assert_uint_eq(c.iova_bits, 48);
 	ck_assert_uint_eq(c.raw.vtd.cap, VTD_MGAW(48));
 	ck_assert_uint_eq(c.raw.vtd.ecap, 0);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, 0);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
 
 	/* half an ecap is no ecap */
@@ -242,7 +250,7 @@ START_TEST(intel_short)
 	for (len = 0; len < 4; len++) {
 		decode_exact(&pasid_vendor_intel, &v, len, &c);
 		ck_assert_uint_eq(c.raw.vtd.flags, 0);
-		ck_assert_uint_eq(c.flags, 0);
+		ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, 0);
 	}
 }
 END_TEST
@@ -269,7 +277,7 @@ START_TEST(intel_null_data)
 
 	caps_init(&c, &pasid_vendor_intel);
 	pasid_vendor_intel.decode(NULL, 24, &c);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~VTD_ERRATUM_CAP, 0);
 	ck_assert_uint_eq(c.iova_bits, 0);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
 }
@@ -338,6 +346,43 @@ START_TEST(intel_flags_need_second_stage)
 }
 END_TEST
 
+/* PASID alone gets a first-stage table where scalable mode has one, else a
+ * second-stage one; with neither the kernel has nothing to build */
+START_TEST(intel_flags_pasid_needs_a_stage)
+{
+	struct pasid_caps c;
+
+	vtd_decode(VTD_MGAW(48), VTD_ECAP_ALL & ~VTD_FLTS, &c);
+	ck_accepts(&pasid_vendor_intel, &c, PASID);
+	vtd_decode(VTD_MGAW(48), VTD_ECAP_ALL & ~(VTD_FLTS | VTD_SLTS), &c);
+	ck_refuses(&pasid_vendor_intel, &c, PASID, "FLTS and ECAP.SLTS");
+	ck_refuses(&pasid_vendor_intel, &c, PASID | FAULT, "FLTS");
+	ck_refuses(&pasid_vendor_intel, &c, 0, "FLTS");
+	/* legacy mode always has second-stage tables */
+	vtd_decode(VTD_MGAW(48),
+		   VTD_ECAP_ALL & ~(VTD_FLTS | VTD_SLTS | VTD_SMTS), &c);
+	ck_accepts(&pasid_vendor_intel, &c, PASID);
+}
+END_TEST
+
+/* The 7.3 driver's erratum flag (SPR17, 772415) becomes a capability bit;
+ * a payload without it, or too short for it, gives none. */
+START_TEST(intel_erratum_flag)
+{
+	struct kabi_iommu_hw_info_vtd v = vtd(VTD_MGAW(48), VTD_ECAP_ALL);
+	struct pasid_caps c;
+
+	decode_exact(&pasid_vendor_intel, &v, sizeof(v), &c);
+	ck_assert(c.flags & PASID_CAP_NEST_NO_READONLY);
+	v.flags = 0;
+	decode_exact(&pasid_vendor_intel, &v, sizeof(v), &c);
+	ck_assert(!(c.flags & PASID_CAP_NEST_NO_READONLY));
+	v.flags = KABI_IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17;
+	decode_exact(&pasid_vendor_intel, &v, 2, &c);
+	ck_assert(!(c.flags & PASID_CAP_NEST_NO_READONLY));
+}
+END_TEST
+
 START_TEST(intel_flags_null_why)
 {
 	struct pasid_caps c;
@@ -398,7 +443,8 @@ START_TEST(smmu_full)
 	struct pasid_caps c;
 
 	smmu_decode(SMMU_FULL_IDR0, SMMU_FULL_IDR1, SMMU_FULL_IDR5, &c);
-	ck_assert_uint_eq(c.flags, PASID_CAP_NESTING | PASID_CAP_PRI);
+	ck_assert_uint_eq(c.flags & ~SMMU_ERRATUM_CAP,
+			  PASID_CAP_NESTING | PASID_CAP_PRI);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_USER_DELEGATABLE);
 	ck_assert_uint_eq(c.iova_bits, 52);
 	ck_assert_uint_eq(c.raw.smmuv3.flags,
@@ -420,7 +466,7 @@ START_TEST(smmu_s1_only)
 	struct pasid_caps c;
 
 	smmu_decode(IDR0_S1P, IDR1_SSID(8), IDR5_OAS(6), &c);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~SMMU_ERRATUM_CAP, 0);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_USER_DELEGATABLE);
 	ck_assert_uint_eq(c.iova_bits, 48);	/* no VAX: 48-bit VA */
 }
@@ -432,7 +478,7 @@ START_TEST(smmu_s2_only)
 
 	/* substreams without stage 1 are useless */
 	smmu_decode(IDR0_S2P | IDR0_PRI, IDR1_SSID(20), IDR5_OAS(2), &c);
-	ck_assert_uint_eq(c.flags, PASID_CAP_PRI);
+	ck_assert_uint_eq(c.flags & ~SMMU_ERRATUM_CAP, PASID_CAP_PRI);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
 	ck_assert_uint_eq(c.iova_bits, 40);	/* IPA = OAS */
 	smmu_decode(IDR0_S2P, 0, IDR5_OAS(6) | IDR5_VAX52, &c);
@@ -449,7 +495,7 @@ START_TEST(smmu_no_translation)
 	struct pasid_caps c;
 
 	smmu_decode(0, IDR1_SSID(20), SMMU_FULL_IDR5, &c);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~SMMU_ERRATUM_CAP, 0);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
 	ck_assert_uint_eq(c.iova_bits, 0);
 }
@@ -461,7 +507,8 @@ START_TEST(smmu_no_ssid)
 
 	smmu_decode(SMMU_FULL_IDR0, IDR1_SID(16), SMMU_FULL_IDR5, &c);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
-	ck_assert_uint_eq(c.flags, PASID_CAP_NESTING | PASID_CAP_PRI);
+	ck_assert_uint_eq(c.flags & ~SMMU_ERRATUM_CAP,
+			  PASID_CAP_NESTING | PASID_CAP_PRI);
 	/* SSIDSIZE is bits 10:6 only */
 	smmu_decode(SMMU_FULL_IDR0, IDR1_SID(0x3f) | BIT32(11), 0, &c);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
@@ -478,7 +525,8 @@ START_TEST(smmu_short)
 
 	/* flags, __reserved, IDR0 */
 	decode_exact(&pasid_vendor_smmuv3, &s, 12, &c);
-	ck_assert_uint_eq(c.flags, PASID_CAP_NESTING | PASID_CAP_PRI);
+	ck_assert_uint_eq(c.flags & ~SMMU_ERRATUM_CAP,
+			  PASID_CAP_NESTING | PASID_CAP_PRI);
 	ck_assert_uint_eq(c.raw.smmuv3.idr[0], SMMU_FULL_IDR0);
 	ck_assert_uint_eq(c.raw.smmuv3.idr[1], 0);
 	ck_assert_int_eq(c.table_owner, PASID_TABLE_NONE);
@@ -507,7 +555,7 @@ START_TEST(smmu_short)
 
 	/* no IDR0 at all */
 	decode_exact(&pasid_vendor_smmuv3, &s, 8, &c);
-	ck_assert_uint_eq(c.flags, 0);
+	ck_assert_uint_eq(c.flags & ~SMMU_ERRATUM_CAP, 0);
 	ck_assert_uint_eq(c.raw.smmuv3.flags,
 		KABI_IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI);
 	decode_exact(&pasid_vendor_smmuv3, &s, 0, &c);
@@ -559,6 +607,41 @@ START_TEST(smmu_flags_dirty_needs_kernel_cap)
 	ck_refuses(&pasid_vendor_smmuv3, &c, DIRTY, "dirty tracking");
 	ck_refuses(&pasid_vendor_smmuv3, &c, DIRTY | PASID, "HTTU");
 	ck_accepts(&pasid_vendor_smmuv3, &c, PASID);
+}
+END_TEST
+
+/* Linux 7.3's repeated-invalidation erratum flag becomes a capability bit */
+START_TEST(smmu_erratum_flag)
+{
+	struct kabi_iommu_hw_info_arm_smmuv3 s =
+		smmu(SMMU_FULL_IDR0, SMMU_FULL_IDR1, SMMU_FULL_IDR5);
+	struct pasid_caps c;
+
+	decode_exact(&pasid_vendor_smmuv3, &s, sizeof(s), &c);
+	ck_assert(c.flags & PASID_CAP_NEST_REPEAT_INVALIDATE);
+	s.flags = 0;
+	decode_exact(&pasid_vendor_smmuv3, &s, sizeof(s), &c);
+	ck_assert(!(c.flags & PASID_CAP_NEST_REPEAT_INVALIDATE));
+}
+END_TEST
+
+/* Without 2-level CD tables (IDR0.CD2L) the driver's CD table holds 2^10
+ * SubstreamIDs, whatever width the kernel reported */
+START_TEST(smmu_width_linear_cd)
+{
+	struct pasid_caps c;
+
+	smmu_decode(SMMU_FULL_IDR0 | IDR0_CD2L, SMMU_FULL_IDR1,
+		    SMMU_FULL_IDR5, &c);
+	c.pasid_width = 20;
+	ck_assert_uint_eq(pasid_vendor_smmuv3.pasid_width(&c, 20), 20);
+	smmu_decode(SMMU_FULL_IDR0, SMMU_FULL_IDR1, SMMU_FULL_IDR5, &c);
+	c.pasid_width = 20;
+	ck_assert_uint_eq(pasid_vendor_smmuv3.pasid_width(&c, 20), 10);
+	c.pasid_width = 8;
+	ck_assert_uint_eq(pasid_vendor_smmuv3.pasid_width(&c, 8), 8);
+	c.pasid_width = 0;
+	ck_assert_uint_eq(pasid_vendor_smmuv3.pasid_width(&c, -1), 0);
 }
 END_TEST
 
@@ -712,6 +795,31 @@ START_TEST(amd_flags_need_bits)
 	amd_decode(EFR_ALL & ~EFR_EPH, EFR2_GCR3TRP, &c);
 	ck_refuses(&pasid_vendor_amd, &c, PASID, "EPHSup");
 	ck_accepts(&pasid_vendor_amd, &c, DIRTY | NEST);
+}
+END_TEST
+
+/* The kernel's AMD-Vi max_pasids is 2^(PASmax+1) - 1, whose ilog2 drops a
+ * bit when the device is wider: flagged, and the reported width is kept */
+START_TEST(amd_width_rounded)
+{
+	struct pasid_caps c;
+
+	amd_decode((EFR_ALL & ~EFR_PASMAX(0x1f)) | EFR_PASMAX(9), 0, &c);
+	c.pasid_width = 9;
+	ck_assert_uint_eq(pasid_vendor_amd.pasid_width(&c, 16), 9);
+	ck_assert(c.flags & PASID_CAP_PASID_WIDTH_ROUNDED);
+	/* a device of exactly PASmax bits is the limit: nothing hidden */
+	amd_decode((EFR_ALL & ~EFR_PASMAX(0x1f)) | EFR_PASMAX(9), 0, &c);
+	c.pasid_width = 9;
+	ck_assert_uint_eq(pasid_vendor_amd.pasid_width(&c, 9), 9);
+	ck_assert(!(c.flags & PASID_CAP_PASID_WIDTH_ROUNDED));
+	/* the device's width unknown (no root): not claimed */
+	ck_assert_uint_eq(pasid_vendor_amd.pasid_width(&c, -1), 9);
+	ck_assert(!(c.flags & PASID_CAP_PASID_WIDTH_ROUNDED));
+	/* a narrower device limits the width itself */
+	c.pasid_width = 5;
+	ck_assert_uint_eq(pasid_vendor_amd.pasid_width(&c, 5), 5);
+	ck_assert(!(c.flags & PASID_CAP_PASID_WIDTH_ROUNDED));
 }
 END_TEST
 
@@ -880,6 +988,8 @@ static Suite *vendor_suite(void)
 	tcase_add_test(tc, intel_flags_nest_needs_nest);
 	tcase_add_test(tc, intel_flags_legacy_mode);
 	tcase_add_test(tc, intel_flags_need_second_stage);
+	tcase_add_test(tc, intel_flags_pasid_needs_a_stage);
+	tcase_add_test(tc, intel_erratum_flag);
 	tcase_add_test(tc, intel_flags_null_why);
 	tcase_add_test(tc, intel_hints);
 	suite_add_tcase(s, tc);
@@ -894,6 +1004,8 @@ static Suite *vendor_suite(void)
 	tcase_add_test(tc, smmu_flags_rules);
 	tcase_add_test(tc, smmu_flags_need_stages);
 	tcase_add_test(tc, smmu_flags_dirty_needs_kernel_cap);
+	tcase_add_test(tc, smmu_erratum_flag);
+	tcase_add_test(tc, smmu_width_linear_cd);
 	tcase_add_test(tc, smmu_hints);
 	suite_add_tcase(s, tc);
 
@@ -906,6 +1018,7 @@ static Suite *vendor_suite(void)
 	tcase_add_test(tc, amd_short);
 	tcase_add_test(tc, amd_flags_rules);
 	tcase_add_test(tc, amd_flags_need_bits);
+	tcase_add_test(tc, amd_width_rounded);
 	tcase_add_test(tc, amd_hints);
 	suite_add_tcase(s, tc);
 
