@@ -33,10 +33,14 @@ static uint64_t cpu_page(void)
 static int ranges_get(struct pasid_as *as, struct pasid_iova_range **out,
 		      unsigned int *np, uint64_t *align)
 {
-	struct pasid_iova_range *r = NULL, *grown;
-	unsigned int cap = 0, tries;
+	struct pasid_iova_range *r, *grown;
+	/* room for what IOMMUs have (a handful): one ask, mostly */
+	unsigned int cap = 16, tries;
 	int n;
 
+	r = malloc(cap * sizeof(*r));
+	if (!r)
+		return pasid_err(as->ctx, ENOMEM, "out of memory");
 	for (tries = 0; tries < 4; tries++) {
 		n = pasid_as_iova_ranges(as, r, cap, align);
 		if (n < 0) {

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -122,6 +123,44 @@ START_TEST(t_check_fresh)
 	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE,
 				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), 0);
 	ck_assert_int_eq(pasid_attach_rid(a, as, 0), -EADDRINUSE);
+}
+END_TEST
+
+/* What sysfs says of the reserved regions is read, not trusted: lines that
+ * are no region are skipped, direct-relaxable regions do not count (the
+ * kernel does not reserve them at an iommufd attach). */
+static void write_resv(int group, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/reserved_regions",
+		 emu_sysfs_root(), group);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(t_check_resv_untrusted)
+{
+	struct pasid_devinfo info = { .size = sizeof(info) };
+	struct pasid_dev *a = fx_dev(BDF_A, EMU_IOMMU_INTEL, 0, NULL);
+	struct pasid_as *as = fx_as();
+
+	ck_assert_int_eq(pasid_devinfo_get(BDF_A, &info), 0);
+	write_resv(info.iommu_group,
+		   "garbage\n0x2000 0x1000 msi\n\n0xzz 0x1 msi\n"
+		   "0x0000000000300000 0x00000000003fffff direct-relaxable\n"
+		   "0x0000000000500000 0x00000000005fffff direct\n");
+	ck_assert_int_eq(pasid_as_iova_check(as, 0x1000, FX_PAGE, a), 0);
+	ck_assert_int_eq(pasid_as_iova_check(as, 0x300000, FX_PAGE, a), 0);
+	ck_assert_int_eq(pasid_as_iova_check(as, MSI, FX_PAGE, a), 0);
+	ck_assert_int_eq(pasid_as_iova_check(as, 0x5ff000, 0x2000, a),
+			 -EADDRINUSE);
+	ck_assert_errmsg("(direct)");
+	write_resv(info.iommu_group, "");
+	ck_assert_int_eq(pasid_as_iova_check(as, 0x5ff000, 0x2000, a), 0);
 }
 END_TEST
 
@@ -502,6 +541,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_check_rules);
 	tcase_add_test(tc, t_check_rid_later);
 	tcase_add_test(tc, t_check_fresh);
+	tcase_add_test(tc, t_check_resv_untrusted);
 	tcase_add_test(tc, t_window);
 	tcase_add_test(tc, t_window_then_attach);
 	tcase_add_test(tc, t_try_iova);
