@@ -778,11 +778,34 @@ unmap_range(struct pasid_as *as, uint64_t iova, uint64_t len)
 	return unmap_common(as, false, iova, len);
 }
 
-PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len)
+/* An unmap (by_va as unmap_common) of a backend whose maps and unmaps run
+ * one at a time if it asks so (ops->serial); iommufd's too, by address. */
+static __attribute__((noinline)) int
+unmap_serialised(struct pasid_as *as, bool by_va, uint64_t start,
+		 uint64_t len)
 {
-	bool serial;
+	bool serial = as->other && as->other->serial;
 	int ret;
 
+	if (serial)
+		pthread_mutex_lock(&as->serial);
+	ret = unmap_common(as, by_va, start, len);
+	if (serial)
+		pthread_mutex_unlock(&as->serial);
+	return ret;
+}
+
+/* pasid_unmap past a shut gate: an inherited handle, or another backend. */
+static __attribute__((noinline, cold)) int
+unmap_gate_shut(struct pasid_as *as, uint64_t iova, uint64_t len)
+{
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_unmap");
+	return unmap_serialised(as, false, iova, len);
+}
+
+PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len)
+{
 	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_unmap_va: as is NULL");
@@ -792,32 +815,7 @@ PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len)
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_unmap_va: [%p, +0x%zx) is no range of process memory",
 				 va, len);
-	serial = as->other && as->other->serial;
-	if (serial)
-		pthread_mutex_lock(&as->serial);
-	ret = unmap_common(as, true, (uintptr_t)va, len);
-	if (serial)
-		pthread_mutex_unlock(&as->serial);
-	return ret;
-}
-
-/* pasid_unmap past a shut gate: an inherited handle, or another backend,
- * whose maps and unmaps run one at a time if it asks so (ops->serial). */
-static __attribute__((noinline, cold)) int
-unmap_gate_shut(struct pasid_as *as, uint64_t iova, uint64_t len)
-{
-	bool serial;
-	int ret;
-
-	if (inherited(as->ctx))
-		return fork_refuse(as->ctx, "pasid_unmap");
-	serial = as->other && as->other->serial;
-	if (serial)
-		pthread_mutex_lock(&as->serial);
-	ret = unmap_range(as, iova, len);
-	if (serial)
-		pthread_mutex_unlock(&as->serial);
-	return ret;
+	return unmap_serialised(as, true, (uintptr_t)va, len);
 }
 
 PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
