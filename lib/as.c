@@ -46,6 +46,7 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 	as->other = ctx_other(ctx);
 	as->gate = as->other ? AS_GATE_OTHER : ctx->forks;
 	as->container = -1;
+	as->win_last = UINT64_MAX;
 	list_init(&as->hwpts);
 	maprec_init(&as->rec);
 	if (as->other) {
@@ -275,9 +276,14 @@ diagnose_map_args(struct pasid_ctx *ctx, const char *fn, unsigned int flags,
 
 	if (!iova)
 		return pasid_err(ctx, EINVAL, "%s: iova must not be NULL", fn);
-	if (flags & ~(PASID_MAP_RW | PASID_MAP_FIXED_IOVA))
+	if (flags & ~(PASID_MAP_RW | PASID_MAP_FIXED_IOVA | PASID_MAP_TRY_IOVA))
 		return pasid_err(ctx, EINVAL, "%s: unknown flags 0x%x", fn,
-				 flags & ~(PASID_MAP_RW | PASID_MAP_FIXED_IOVA));
+				 flags & ~(PASID_MAP_RW | PASID_MAP_FIXED_IOVA |
+					   PASID_MAP_TRY_IOVA));
+	if ((flags & PASID_MAP_FIXED_IOVA) && (flags & PASID_MAP_TRY_IOVA))
+		return pasid_err(ctx, EINVAL,
+				 "%s: PASID_MAP_FIXED_IOVA (this IOVA or fail) and PASID_MAP_TRY_IOVA (this IOVA or another) exclude each other",
+				 fn);
 	if (!(flags & PASID_MAP_RW))
 		return pasid_err(ctx, EINVAL,
 				 "%s: give PASID_MAP_READ and/or PASID_MAP_WRITE",
@@ -483,6 +489,62 @@ static int map_commit(struct pasid_as *as, const struct map_req *r,
 	return ret;
 }
 
+/* A request with its arguments checked, to the backend that makes it. */
+static int map_dispatch(struct pasid_as *as, const struct map_req *r,
+			uint64_t *iova)
+{
+	if (as->other)	/* only process memory gets this far (file, copy:
+			   backend_missing) */
+		return as->other->map(as, r->va, r->len, r->flags, iova);
+	return map_commit(as, r, iova);
+}
+
+/*
+ * PASID_MAP_TRY_IOVA: a fixed map at the wished *iova if pasid_as_iova_check
+ * allows it, else one at a chosen IOVA. The fixed map may still meet a map
+ * of another thread or a region the check could not see (EEXIST, EINVAL):
+ * then too the IOVA is chosen. Any other failure is the call's.
+ */
+static __attribute__((noinline)) int map_try(struct pasid_as *as,
+					     const struct map_req *r,
+					     uint64_t *iova)
+{
+	struct map_req fixed = *r, chosen = *r;
+	uint64_t at = *iova;
+	int ret;
+
+	fixed.flags = (r->flags & ~PASID_MAP_TRY_IOVA) | PASID_MAP_FIXED_IOVA;
+	chosen.flags = r->flags & ~PASID_MAP_TRY_IOVA;
+	pasid_log_hold(true);
+	ret = iova_usable(as, at, r->len, NULL, "pasid_map");
+	if (!ret)
+		ret = map_dispatch(as, &fixed, &at);
+	pasid_log_hold(false);
+	if (!ret) {
+		*iova = at;
+		return 0;
+	}
+	if (ret != -EEXIST && ret != -EINVAL && ret != -ERANGE &&
+	    ret != -EDOM) {
+		pasid_log(as->ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		return ret;
+	}
+	pasid_log(as->ctx, PASID_LOG_DEBUG,
+		  "PASID_MAP_TRY_IOVA: 0x%" PRIx64 " not used (%s); choosing one",
+		  at, pasid_errmsg());
+	pasid_err_clear();
+	return map_dispatch(as, &chosen, iova);
+}
+
+/* Map a checked request, at the wished IOVA if asked. */
+static int map_checked(struct pasid_as *as, const struct map_req *r,
+		       uint64_t *iova)
+{
+	if (r->flags & PASID_MAP_TRY_IOVA)
+		return map_try(as, r, iova);
+	return map_dispatch(as, r, iova);
+}
+
 /* pasid_map when it is not the usual call: every check and message, in
  * their order, and a fixed IOVA. */
 static __attribute__((noinline)) int map_memory(struct pasid_as *as,
@@ -505,9 +567,7 @@ static __attribute__((noinline)) int map_memory(struct pasid_as *as,
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_map: buffer %p is not page aligned (use mmap or aligned_alloc)",
 				 buf);
-	if (as->other)
-		return as->other->map(as, buf, len, flags, iova);
-	return map_commit(as, &r, iova);
+	return map_checked(as, &r, iova);
 }
 
 /* The kernel refused the usual call: what map_commit would say. */
@@ -580,7 +640,7 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_map_file: [0x%" PRIx64 ", +0x%zx) is beyond the end of the file (0x%llx bytes): grow it (ftruncate) first",
 				 offset, len, (unsigned long long)st.st_size);
-	return map_commit(as, &r, iova);
+	return map_checked(as, &r, iova);
 }
 
 static uint64_t taken_bytes(const struct maprec_entry *e)
@@ -592,9 +652,36 @@ static uint64_t taken_bytes(const struct maprec_entry *e)
 	return n;
 }
 
-/* pasid_unmap once as is known and not inherited: inline in both ways in */
+/* pasid_unmap_va's take, as->lock held: 0 and *taken, or -errno with the
+ * message. */
+static __attribute__((noinline)) int
+unmap_va_take(struct pasid_as *as, uint64_t va, uint64_t len,
+	      struct maprec_entry **taken)
+{
+	const struct maprec_entry *cut = NULL;
+	int ret = maprec_take_va(&as->rec, (uintptr_t)va, len, taken, &cut);
+
+	if (ret == -EXDEV)
+		return pasid_err(as->ctx, ENOENT,
+				 "pasid_unmap_va: [%p, +0x%" PRIx64 ") would cut the mapping of [%p, +0x%" PRIx64 ") (IOVA 0x%" PRIx64 ") in two: unmap whole mappings",
+				 (void *)(uintptr_t)va, len, (void *)cut->va,
+				 cut->len, cut->iova);
+	if (ret)
+		return pasid_err(as->ctx, ENOENT,
+				 "pasid_unmap_va: no memory in [%p, +0x%" PRIx64 ") is mapped with pasid_map in this address space",
+				 (void *)(uintptr_t)va, len);
+	return 0;
+}
+
+/*
+ * pasid_unmap (by_va false: [start, +len) are IOVAs) and pasid_unmap_va
+ * (true: process addresses) once as is known and not inherited; inline in
+ * every way in, by_va a constant. By process address the mappings are
+ * looked up and taken under one hold of the lock: no other thread can
+ * unmap them, and map another buffer at their IOVAs, in between.
+ */
 static inline __attribute__((always_inline)) int
-unmap_range(struct pasid_as *as, uint64_t iova, uint64_t len)
+unmap_common(struct pasid_as *as, bool by_va, uint64_t iova, uint64_t len)
 {
 	uint64_t end, unmapped = 0, bytes;
 	const struct maprec_entry *cut = NULL;
@@ -609,6 +696,13 @@ unmap_range(struct pasid_as *as, uint64_t iova, uint64_t len)
 				 "pasid_unmap: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
 				 iova, len);
 	lock_take(&as->lock);
+	if (by_va) {
+		ret = unmap_va_take(as, iova, len, &taken);
+		lock_give(&as->lock);
+		if (ret)
+			return ret;
+		goto unmap;
+	}
 	ret = maprec_take(&as->rec, iova, len, &taken, &cut);
 	if (ret == -EXDEV)
 		ret = pasid_err(as->ctx, ENOENT,
@@ -621,6 +715,7 @@ unmap_range(struct pasid_as *as, uint64_t iova, uint64_t len)
 	lock_give(&as->lock);
 	if (ret)
 		return ret;
+unmap:
 	/*
 	 * One kernel unmap per recorded mapping, with its exact bounds, not
 	 * one for the caller's range: a range also covers the gaps between
@@ -677,23 +772,50 @@ unmap_range(struct pasid_as *as, uint64_t iova, uint64_t len)
 	return 0;
 }
 
-/* pasid_unmap past a shut gate: an inherited handle, or another backend,
- * whose maps and unmaps run one at a time if it asks so (ops->serial). */
-static __attribute__((noinline, cold)) int
-unmap_gate_shut(struct pasid_as *as, uint64_t iova, uint64_t len)
+static inline __attribute__((always_inline)) int
+unmap_range(struct pasid_as *as, uint64_t iova, uint64_t len)
 {
-	bool serial;
+	return unmap_common(as, false, iova, len);
+}
+
+/* An unmap (by_va as unmap_common) of a backend whose maps and unmaps run
+ * one at a time if it asks so (ops->serial); iommufd's too, by address. */
+static __attribute__((noinline)) int
+unmap_serialised(struct pasid_as *as, bool by_va, uint64_t start,
+		 uint64_t len)
+{
+	bool serial = as->other && as->other->serial;
 	int ret;
 
-	if (inherited(as->ctx))
-		return fork_refuse(as->ctx, "pasid_unmap");
-	serial = as->other && as->other->serial;
 	if (serial)
 		pthread_mutex_lock(&as->serial);
-	ret = unmap_range(as, iova, len);
+	ret = unmap_common(as, by_va, start, len);
 	if (serial)
 		pthread_mutex_unlock(&as->serial);
 	return ret;
+}
+
+/* pasid_unmap past a shut gate: an inherited handle, or another backend. */
+static __attribute__((noinline, cold)) int
+unmap_gate_shut(struct pasid_as *as, uint64_t iova, uint64_t len)
+{
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_unmap");
+	return unmap_serialised(as, false, iova, len);
+}
+
+PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len)
+{
+	pasid_err_clear();
+	if (!as)
+		return pasid_err(NULL, EINVAL, "pasid_unmap_va: as is NULL");
+	if (inherited(as->ctx))
+		return fork_refuse(as->ctx, "pasid_unmap_va");
+	if (!va || !len || (uintptr_t)va + (len - 1) < (uintptr_t)va)
+		return pasid_err(as->ctx, EINVAL,
+				 "pasid_unmap_va: [%p, +0x%zx) is no range of process memory",
+				 va, len);
+	return unmap_serialised(as, true, (uintptr_t)va, len);
 }
 
 PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len)
@@ -735,5 +857,5 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 		return pasid_err(dst->ctx, EOVERFLOW,
 				 "pasid_copy: source IOVA 0x%" PRIx64 " + length wraps around",
 				 src_iova);
-	return map_commit(dst, &r, dst_iova);
+	return map_checked(dst, &r, dst_iova);
 }

@@ -132,6 +132,7 @@ static int refresh_ranges(struct pasid_as *as)
 	uint32_t sz = sizeof(*info), have = 0, off, nr = 0, i;
 	unsigned int tries;
 	uint8_t *buf = NULL, *grown;
+	uint64_t pgsizes;
 	int ret;
 
 	for (tries = 0; tries < max_tries; tries++) {
@@ -163,6 +164,8 @@ static int refresh_ranges(struct pasid_as *as)
 	}
 	sz = have;
 	info = (void *)buf;
+	pgsizes = info->flags & KABI_VFIO_IOMMU_INFO_PGSIZES ?
+		  info->iova_pgsizes : 0;
 	off = (info->flags & KABI_VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
 	/* walk by id; each entry must lie in the buffer and the chain only
 	 * go forward, so a bad answer cannot loop or read outside */
@@ -211,6 +214,7 @@ static int refresh_ranges(struct pasid_as *as)
 	free(as->ranges);
 	as->ranges = r;
 	as->nranges = nr;
+	as->pgsizes = pgsizes;
 	lock_give(&as->lock);
 	return 0;
 }
@@ -254,7 +258,8 @@ static const struct pasid_iova_range *ranges_of(const struct pasid_as *as,
 	return as->ranges ? as->ranges : &whole_space;
 }
 
-static bool fits(const struct pasid_as *as, uint64_t at, uint64_t len)
+/* [at, +len) inside one of the IOVA ranges */
+static bool in_ranges(const struct pasid_as *as, uint64_t at, uint64_t len)
 {
 	const struct pasid_iova_range *r;
 	unsigned int i, n;
@@ -268,6 +273,13 @@ static bool fits(const struct pasid_as *as, uint64_t at, uint64_t len)
 	return false;
 }
 
+/* [at, +len) inside one range and the window: where a picked IOVA may go */
+static bool fits(const struct pasid_as *as, uint64_t at, uint64_t len)
+{
+	return at >= as->win_start && at + len - 1 <= as->win_last &&
+	       in_ranges(as, at, len);
+}
+
 /* The first IOVA >= lo where len fits before the next mapping and inside
  * a range; as->lock held. Above the highest mapping first (O(1), where a
  * steady stream of maps lands), else a first-fit walk of the record in
@@ -275,7 +287,8 @@ static bool fits(const struct pasid_as *as, uint64_t at, uint64_t len)
 static bool pick_iova(struct pasid_as *as, uint64_t len, uint64_t *iova)
 {
 	const struct maprec_entry *e, *hi = maprec_last(&as->rec);
-	uint64_t lo = page();	/* never 0, as iommufd's allocator */
+	/* never 0, as iommufd's allocator; inside the window */
+	uint64_t lo = as->win_start > page() ? as->win_start : page();
 	const struct pasid_iova_range *r;
 	unsigned int i, n;
 
@@ -424,6 +437,42 @@ static int t1_unmap_one(struct pasid_as *as, uint64_t iova, uint64_t len,
 	if (!ret && unmapped)
 		*unmapped = u.size;
 	return ret;
+}
+
+/* The library's allocator (pick_iova) keeps to the window; a window with
+ * nothing usable in the known ranges is refused, as iommufd refuses it. */
+static int t1_set_window(struct pasid_as *as, uint64_t start, uint64_t last)
+{
+	unsigned int i;
+	bool usable = false;
+
+	lock_take(&as->lock);
+	for (i = 0; i < as->nranges; i++)
+		usable |= as->ranges[i].start <= last &&
+			  as->ranges[i].last >= start;
+	if (usable || !as->ranges) {
+		as->win_start = start;
+		as->win_last = last;
+	}
+	lock_give(&as->lock);
+	if (!usable && as->ranges)
+		return pasid_err(as->ctx, ERANGE,
+				 "pasid_as_set_iova_window: no usable IOVA is inside [0x%" PRIx64 ", 0x%" PRIx64 "] (see pasid_as_iova_ranges)",
+				 start, last);
+	return 0;
+}
+
+/* VFIO_IOMMU_GET_INFO's iova_pgsizes once a group set the IOMMU; before,
+ * every size from the CPU page up, as iommufd answers. */
+static int t1_page_sizes(struct pasid_as *as, uint64_t *pgsizes)
+{
+	uint64_t known;
+
+	lock_take(&as->lock);
+	known = as->ranges ? as->pgsizes : 0;
+	lock_give(&as->lock);
+	*pgsizes = known ? known : ~(page() - 1);
+	return known ? 1 : 0;
 }
 
 /* ---- groups and devices ---- */
@@ -597,6 +646,7 @@ static int group_leave(struct t1_group *g, bool force)
 	free(as->ranges);
 	as->ranges = NULL;
 	as->nranges = 0;
+	as->pgsizes = 0;
 	lock_give(&as->lock);
 	return 0;
 }
@@ -647,7 +697,7 @@ static int replay(struct pasid_dev *dev, struct pasid_as *as)
 			.vaddr = e->va, .iova = e->iova, .size = e->len,
 		};
 
-		if (!fits(as, e->iova, e->len))
+		if (!in_ranges(as, e->iova, e->len))
 			return pasid_err(as->ctx, EINVAL,
 					 "%s: the mapping at [0x%" PRIx64 ", +0x%" PRIx64 "), made while no device was attached, lies outside the IOVA ranges the kernel gives the address space with this device (a reserved region such as the MSI window): unmap it, or map at an IOVA inside pasid_as_iova_ranges",
 					 dev->name, e->iova, e->len);
@@ -833,6 +883,8 @@ const struct backend_ops backend_type1 = {
 	.map = t1_map,
 	.unmap_one = t1_unmap_one,
 	.serial = true,
+	.set_window = t1_set_window,
+	.page_sizes = t1_page_sizes,
 	.dev_open = t1_dev_open,
 	.dev_close = t1_dev_close,
 	.attach_rid = t1_attach_rid,

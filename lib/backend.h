@@ -44,6 +44,11 @@ struct backend_ops {
 	 * unmap must not take a reservation or free an IOVA another map
 	 * could pick while the kernel still has it mapped */
 	bool serial;
+	/* the window is checked and not yet in as: make the backend's
+	 * allocator keep to it (and store it in as) */
+	int (*set_window)(struct pasid_as *as, uint64_t start, uint64_t last);
+	/* pasid_as_page_sizes */
+	int (*page_sizes)(struct pasid_as *as, uint64_t *pgsizes);
 	int (*map_file)(void);		/* NULL in every non-iommufd backend */
 	int (*copy)(void);
 	int (*dev_open)(struct pasid_ctx *ctx, const char *name,

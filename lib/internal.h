@@ -144,7 +144,18 @@ struct pasid_as {
 	uint64_t mapped_bytes;
 	uint64_t idle_churn;		/* bytes mapped + unmapped while idle
 					   tables exist */
+	/* the IOVA window (pasid_as_set_iova_window): [0, UINT64_MAX] if
+	 * none; the type1 allocator reads it */
+	uint64_t win_start, win_last;
+	/* type1, as->lock: VFIO_IOMMU_GET_INFO's iova_pgsizes, 0: unknown */
+	uint64_t pgsizes;
 };
+
+/* iova.c: 0 if [iova, +len) may be mapped in as now (and, dev not NULL,
+ * after dev's RID attaches), else -errno with the rule broken in the
+ * message, which starts with fn. */
+int iova_usable(struct pasid_as *as, uint64_t iova, uint64_t len,
+		const struct pasid_dev *dev, const char *fn);
 
 /* error.c: set the calling thread's message (and log it); returns -err. */
 int pasid_err(struct pasid_ctx *ctx, int err, const char *fmt, ...)

@@ -83,6 +83,19 @@ int k_ioas_iova_ranges(int iommufd, uint32_t ioas_id, void *ranges,
 	return ret;
 }
 
+int k_ioas_allow_iovas(int iommufd, uint32_t ioas_id, const void *ranges,
+		       uint32_t num)
+{
+	struct kabi_iommu_ioas_allow_iovas a = {
+		.size = sizeof(a),
+		.ioas_id = ioas_id,
+		.num_iovas = num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+
+	return sys_ioctl(iommufd, KABI_IOMMU_IOAS_ALLOW_IOVAS, &a);
+}
+
 int k_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		 uint32_t *hwpt_id)
 {

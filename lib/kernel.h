@@ -66,6 +66,9 @@ int k_ioas_copy(int iommufd, uint32_t dst_ioas, uint32_t src_ioas,
 /* ranges: array of {start, last} pairs; *num in: capacity, out: count */
 int k_ioas_iova_ranges(int iommufd, uint32_t ioas_id, void *ranges,
 		       uint32_t *num, uint64_t *alignment);
+/* ranges: num {start, last} pairs, each start < last; num 0: no limit */
+int k_ioas_allow_iovas(int iommufd, uint32_t ioas_id, const void *ranges,
+		       uint32_t num);
 int k_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 		 uint32_t *hwpt_id);
 

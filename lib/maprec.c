@@ -872,7 +872,8 @@ found:
 	return 0;
 }
 
-static inline void mark_taken(struct maprec *r, struct maprec_entry *e)
+static inline __attribute__((always_inline)) void
+mark_taken(struct maprec *r, struct maprec_entry *e)
 {
 	e->taken = true;
 	if (r->va_indexed && e->va)
@@ -1014,6 +1015,26 @@ void maprec_set_prot(struct maprec *r, uint64_t iova, uint8_t prot)
 		leaf_ent(l, i)->prot = prot;
 }
 
+const struct maprec_entry *maprec_find_overlap(const struct maprec *r,
+					       uint64_t iova, uint64_t len)
+{
+	struct maprec_leaf *l;
+	unsigned int i;
+	const struct maprec_entry *e;
+
+	if (!range_ok(iova, len) || !r->root)
+		return NULL;
+	if (!slot_floor(r, iova, &l, &i)) {
+		l = r->first;
+		i = 0;
+	}
+	/* the floor, or the first live mapping after it */
+	e = live_from(&l, &i);
+	if (e && iova_last(e) < iova)
+		e = slot_next(&l, &i) ? live_from(&l, &i) : NULL;
+	return e && e->iova <= iova + (len - 1) ? e : NULL;
+}
+
 /* Index every recorded entry with process memory; from now on add, take
  * and put back keep the index current. */
 static void va_index_build(struct maprec *r)
@@ -1058,6 +1079,71 @@ const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va)
 		n = n->child[1];
 	}
 	return NULL;
+}
+
+/* The first entry of the index at or after va in (va, iova) order. */
+static struct maprec_entry *va_lower_bound(const struct maprec *r,
+					   uintptr_t va)
+{
+	const struct avl_node *n = r->va_root, *best = NULL;
+
+	while (n) {
+		if (va_entry(n)->va >= va) {
+			best = n;
+			n = n->child[0];
+		} else {
+			n = n->child[1];
+		}
+	}
+	return best ? va_entry(best) : NULL;
+}
+
+static struct maprec_entry *va_next(const struct maprec_entry *e)
+{
+	struct avl_node *n = avl_next(&e->by_va);
+
+	return n ? va_entry(n) : NULL;
+}
+
+int maprec_take_va(struct maprec *r, uintptr_t va, uint64_t len,
+		   struct maprec_entry **taken, const struct maprec_entry **cut)
+{
+	const struct maprec_entry *c;
+	struct maprec_entry *e, *head = NULL, **tail = &head;
+	uint64_t last;
+
+	*taken = NULL;
+	if (!range_ok(va, len))
+		return -EINVAL;
+	last = (uint64_t)va + (len - 1);
+	/* the lowest mapping that contains va: one that starts before va
+	 * sticks out (find_va builds the index) */
+	c = maprec_find_va(r, va);
+	if (c && c->va < va)
+		goto cut_it;
+	/* collect first: marking takes an entry out of the index walked */
+	for (e = va_lower_bound(r, va); e && e->va <= last; e = va_next(e)) {
+		if (va_last(e) > last) {
+			c = e;
+			goto cut_it;
+		}
+		e->next_taken = NULL;
+		*tail = e;
+		tail = &e->next_taken;
+	}
+	if (!head)
+		return -ENOENT;
+	for (e = head; e; e = e->next_taken) {
+		mark_taken(r, e);
+		e->slot = (uint16_t)(e->leaf->lo + leaf_pos(e));
+	}
+	*taken = head;
+	return 0;
+
+cut_it:
+	if (cut)
+		*cut = c;
+	return -EXDEV;
 }
 
 const struct maprec_entry *maprec_first(const struct maprec *r)

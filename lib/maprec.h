@@ -161,6 +161,15 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va);
  */
 int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		struct maprec_entry **taken, const struct maprec_entry **cut);
+/*
+ * The same by process address: take every mapping whose process memory lies
+ * inside [va, va + len) (a list in (va, iova) order); -ENOENT if none does;
+ * -EXDEV if one overlaps the range but sticks out of it (*cut). Mappings
+ * without process memory are not seen. Builds the index by process address
+ * if it is not built yet, as maprec_find_va.
+ */
+int maprec_take_va(struct maprec *r, uintptr_t va, uint64_t len,
+		   struct maprec_entry **taken, const struct maprec_entry **cut);
 /* Put a taken list back (the kernel refused the unmap). Cannot fail: nothing
  * can have been added over the taken range while the kernel still maps it. */
 void maprec_put_back(struct maprec *r, struct maprec_entry *taken);
@@ -172,8 +181,12 @@ const struct maprec_entry *maprec_find_iova(const struct maprec *r,
 					    uint64_t iova);
 /* Set the prot of the mapping that contains iova (one just added). */
 void maprec_set_prot(struct maprec *r, uint64_t iova, uint8_t prot);
-/* A mapping whose process memory contains va (any one of them if several
- * do), or NULL. The first call builds the index by process address, so it
+/* The lowest mapping in IOVA that overlaps [iova, iova + len), or NULL
+ * (len 0 or a range past UINT64_MAX: NULL). */
+const struct maprec_entry *maprec_find_overlap(const struct maprec *r,
+					       uint64_t iova, uint64_t len);
+/* The mapping whose process memory contains va, the lowest in (va, iova)
+ * order if several do, or NULL. The first call builds the index by process address, so it
  * writes the record: call it under the same lock as maprec_add. */
 const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va);
 /* The first mapping in IOVA order, and the one after e; NULL at the end. */

@@ -230,6 +230,9 @@ PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
 #define PASID_MAP_WRITE	     (1u << 1) /* the device may write */
 #define PASID_MAP_RW	     (PASID_MAP_READ | PASID_MAP_WRITE)
 #define PASID_MAP_FIXED_IOVA (1u << 2) /* map at *iova, do not choose one */
+/* map at *iova if pasid_as_iova_check(as, *iova, len, NULL) allows it now,
+ * else at an IOVA chosen as without a flag; *iova out: the IOVA used */
+#define PASID_MAP_TRY_IOVA   (1u << 3)
 
 /*
  * Map [buf, buf + len) for DMA. Without PASID_MAP_FIXED_IOVA the kernel picks
@@ -251,6 +254,56 @@ PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len);
 PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 			 uint64_t src_iova, uint64_t len, unsigned int flags,
 			 uint64_t *dst_iova);
+
+/* ---- Application memory (IOVA = VA and friends) ---- */
+
+/*
+ * May [iova, iova + len) be mapped now? 0 if so, else the rule it breaks:
+ * -EINVAL not aligned to the address space's IOVA alignment (at least the
+ * CPU page size), -ERANGE outside the usable IOVA ranges, -EDOM outside the
+ * IOVA window (pasid_as_set_iova_window), -EEXIST overlaps a mapping. With
+ * dev (not NULL), also whether it stays usable when dev's RID attaches to
+ * as later: -EADDRINUSE if it meets one of dev's reserved regions (the MSI
+ * window), which the kernel cuts out only at that attach and which a
+ * mapping there would make fail.
+ */
+PASID_API int pasid_as_iova_check(struct pasid_as *as, uint64_t iova,
+				  uint64_t len, const struct pasid_dev *dev);
+/*
+ * Keep every IOVA the kernel (or the library) chooses for as inside
+ * [start, last] (page aligned; [0, UINT64_MAX] removes the window), e.g.
+ * below a device's DMA limit. Mappings made before stay where they are, and
+ * fixed IOVAs may still lie outside. With iommufd this is
+ * IOMMU_IOAS_ALLOW_IOVAS over the window's usable part: set it after the
+ * RIDs are attached, since a RID whose reserved regions fall inside the
+ * window can no longer attach (-EADDRINUSE).
+ */
+PASID_API int pasid_as_set_iova_window(struct pasid_as *as, uint64_t start,
+				       uint64_t last);
+/*
+ * The IOMMU page sizes of as: *pgsizes gets a bitmap (bit n: 2^n bytes), as
+ * VFIO type1's iova_pgsizes. Returns 1 when it is the IOMMU's own list as
+ * the kernel reported it (type1 with a device attached), 0 when only the
+ * smallest is known and the bitmap has every size from it up (iommufd
+ * reports no page sizes, only the IOVA alignment).
+ */
+PASID_API int pasid_as_page_sizes(struct pasid_as *as, uint64_t *pgsizes);
+/*
+ * The IOVA a process address is mapped at in as (the offset kept for an
+ * address inside a mapping); -ENOENT if no mapping made with pasid_map
+ * covers it. If several do, the one that starts lowest in the process,
+ * then lowest in IOVA. Mappings of pasid_map_file and pasid_copy have no
+ * process address and are never found here.
+ */
+PASID_API int pasid_as_va_to_iova(struct pasid_as *as, const void *va,
+				  uint64_t *iova);
+/* The reverse: -ENOENT if nothing is mapped at iova, -ENXIO if the mapping
+ * there has no process address (pasid_map_file, pasid_copy). */
+PASID_API int pasid_as_iova_to_va(struct pasid_as *as, uint64_t iova,
+				  void **va);
+/* Unmap every pasid_map mapping of process memory inside [va, va + len);
+ * none may stick out of it. */
+PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* RID and PASID attachment                                            */

@@ -91,6 +91,25 @@ static void open_fd(void)
 }
 
 /* Address spaces and every way into them. */
+/* The application-memory calls on an address space with a device; buf has
+ * two pages that are not mapped. */
+static void appmem_steps(struct pasid_dev *dev, struct pasid_as *as,
+			 void *buf)
+{
+	uint64_t iova = 0x200000, pg, got;
+	void *va;
+
+	CALL(pasid_as_iova_check(as, 0x300000, PAGE, dev));
+	CALL(pasid_as_set_iova_window(as, 0x200000, 0xfffffff));
+	CALL(pasid_map(as, buf, 2 * PAGE, PASID_MAP_RW | PASID_MAP_TRY_IOVA,
+		       &iova));
+	CALL(pasid_as_page_sizes(as, &pg));
+	CALL(pasid_as_va_to_iova(as, (char *)buf + PAGE, &got));
+	CALL(pasid_as_iova_to_va(as, iova, &va));
+	CALL(pasid_unmap_va(as, buf, 2 * PAGE));
+	CALL(pasid_as_set_iova_window(as, 0, UINT64_MAX));
+}
+
 static void map_flow(void)
 {
 	struct pasid_iova_range r[4];
@@ -118,6 +137,7 @@ static void map_flow(void)
 	CALL(pasid_as_iova_ranges(as, r, 4, &align));
 	CALL(pasid_unmap(as, iova, 2 * PAGE));
 	CALLV(pasid_as_free(as2));
+	appmem_steps(dev, as, buf);
 	CALLV(pasid_ctx_close(ctx));
 	close(memfd);
 	munmap(buf, 4 * PAGE);
@@ -146,6 +166,7 @@ static void type1_flow(void)
 		       &iova2));
 	CALL(pasid_as_iova_ranges(as, r, 4, &align));
 	CALL(pasid_unmap(as, iova, 2 * PAGE));
+	appmem_steps(b, as, buf);
 	CALL(pasid_detach_rid(b));
 	CALLV(pasid_dev_close(b));
 	CALLV(pasid_ctx_close(ctx));

@@ -806,6 +806,58 @@ static void sc_iova_ranges(struct sc *s)
 	s_destroy(s, "destroy", ioas);
 }
 
+static void s_allow(struct sc *s, const char *name, uint32_t ioas,
+		    const struct kabi_iommu_iova_range *r, uint32_t n)
+{
+	struct kabi_iommu_ioas_allow_iovas c = {
+		.size = sizeof(c), .ioas_id = ioas, .num_iovas = n,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	step(s, name, sys_ioctl(s->iommufd, KABI_IOMMU_IOAS_ALLOW_IOVAS, &c),
+	     NULL);
+}
+
+/* IOMMU_IOAS_ALLOW_IOVAS (kernel-rules §8.5): the allocator keeps to the
+ * list, fixed IOVAs and the reported ranges do not; the list and reserved
+ * ranges exclude each other both ways. The x86 MSI window at 0xfee00000
+ * is inside "msi-window"; the SMMUv3 software one at 0x8000000 is not. */
+static void sc_allow_iovas(struct sc *s)
+{
+	const struct kabi_iommu_iova_range win[] = {
+		{ 0x40000000, 0x4fffffff },
+	}, bad_one_byte[] = {
+		{ 0x40000000, 0x40000000 },
+	}, bad_overlap[] = {
+		{ 0x40000000, 0x4fffffff }, { 0x4ffff000, 0x5fffffff },
+	}, msi[] = {
+		{ 0xfe000000, 0xfeffffff },
+	};
+	uint32_t ioas;
+
+	ioas = s_ioas(s, "alloc");
+	s_map(s, "fixed-before", ioas, mem, PAGE, MAP_RW | MAP_FIXED_IOVA,
+	      0x100000);
+	s_allow(s, "window", ioas, win, 1);
+	s_map(s, "auto-in-window", ioas, mem + 0x200000, 0x10000, MAP_RW, 0);
+	s_map(s, "fixed-outside", ioas, mem, PAGE, MAP_RW | MAP_FIXED_IOVA,
+	      0x200000);
+	s_ranges(s, "ranges-ignore-window", ioas, 8);
+	s_allow(s, "one-byte", ioas, bad_one_byte, 1);
+	s_allow(s, "overlap", ioas, bad_overlap, 2);
+	s_allow(s, "unknown-ioas", NO_ID, win, 1);
+	s_allow(s, "msi-window", ioas, msi, 1);
+	s_attach(s, "rid-attach-msi-allowed", ioas, RID);
+	s_detach(s, "rid-detach-1", RID);
+	s_allow(s, "none", ioas, NULL, 0);
+	s_attach(s, "rid-attach", ioas, RID);
+	s_allow(s, "msi-window-reserved", ioas, msi, 1);
+	s_map(s, "auto-no-window", ioas, mem + 0x200000, 0x10000, MAP_RW, 0);
+	s_detach(s, "rid-detach-2", RID);
+	s_unmap(s, "unmap-all", ioas, 0, UINT64_MAX);
+	s_destroy(s, "destroy", ioas);
+}
+
 /*
  * The device's PASID control register from its sysfs config (-1 without a
  * PASID capability or config): what the kernel's PCI_PASID_EXEC/PRIV
@@ -1337,6 +1389,7 @@ static const struct {
 	{ "map-file", sc_map_file, true },
 	{ "contexts", sc_contexts, true },
 	{ "two-devices", sc_two_devices, true },
+	{ "allow-iovas", sc_allow_iovas, true },
 };
 
 unsigned int conf_scenarios(void)

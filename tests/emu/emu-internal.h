@@ -74,6 +74,11 @@ struct emu_resv {
 	const void *owner;
 };
 
+/* An inclusive IOVA range. */
+struct emu_range {
+	uint64_t start, last;
+};
+
 struct emu_ctx;
 struct emu_dev;
 
@@ -90,6 +95,10 @@ struct emu_obj {
 	size_t nareas, areas_cap;
 	struct emu_resv *resv;
 	size_t nresv, resv_cap;
+	/* IOMMU_IOAS_ALLOW_IOVAS (allowed_itree): sorted, disjoint; none
+	 * means no limit on the IOVA allocator */
+	struct emu_range *allowed;
+	size_t nallowed;
 	unsigned int ndomains;	/* HWPTs filled from this IOAS */
 	uint64_t align;		/* iova_alignment: 1, 4096 with a domain */
 
@@ -276,6 +285,7 @@ int emu_ioas_iova_ranges(struct emu_ctx *ctx, struct emu_ucmd *u);
 int emu_ioas_map(struct emu_ctx *ctx, struct emu_ucmd *u);
 int emu_ioas_map_file(struct emu_ctx *ctx, struct emu_ucmd *u);
 int emu_ioas_copy(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_ioas_allow_iovas(struct emu_ctx *ctx, struct emu_ucmd *u);
 int emu_ioas_unmap(struct emu_ctx *ctx, struct emu_ucmd *u);
 void emu_ioas_unmap_all(struct emu_obj *ioas);
 int emu_ioas_add_domain(struct emu_obj *ioas, struct emu_obj *hwpt);

@@ -262,31 +262,15 @@ static bool fit(uint64_t s, uint64_t hole_last, uint64_t len, uint64_t align,
 	return true;
 }
 
-/*
- * iopt_alloc_iova: first fit in [PAGE_SIZE, ULONG_MAX - PAGE_SIZE], keeping
- * the alignment present in the user address (never IOVA 0).
- */
-static int alloc_iova(struct emu_obj *ioas, uint64_t uptr, uint64_t len,
-		      uint64_t *iova)
+/* First fit of the holes between the busy ranges b[n] inside [s, hi]. */
+static int alloc_in(uint64_t (*b)[2], size_t n, uint64_t s, uint64_t hi,
+		    uint64_t len, uint64_t align, uint64_t page_off,
+		    uint64_t *iova)
 {
-	uint64_t page_off = uptr % EMU_PAGE_SIZE, align, s, hole_last;
-	const uint64_t hi = UINT64_MAX - EMU_PAGE_SIZE;
-	uint64_t (*b)[2];
-	size_t i, n;
-	int ret;
+	uint64_t hole_last;
+	size_t i;
+	int ret = -ENOSPC;
 
-	if (!len || len >= UINT64_MAX / 2)
-		return -EOVERFLOW;
-	align = roundup_pow2(len);
-	if (uptr && (1ULL << __builtin_ctzll(uptr)) < align)
-		align = 1ULL << __builtin_ctzll(uptr);
-	if (align < ioas->align)
-		return -EINVAL;
-	ret = busy_list(ioas, &b, &n);
-	if (ret)
-		return ret;
-	ret = -ENOSPC;
-	s = EMU_PAGE_SIZE;
 	for (i = 0; i <= n && s <= hi; i++) {
 		hole_last = i < n ? (b[i][0] ? b[i][0] - 1 : 0) : hi;
 		if (hole_last > hi)
@@ -302,11 +286,54 @@ static int alloc_iova(struct emu_obj *ioas, uint64_t uptr, uint64_t len,
 			s = b[i][1] + 1;
 		}
 	}
+	return ret;
+}
+
+/*
+ * iopt_alloc_iova: first fit in [PAGE_SIZE, ULONG_MAX - PAGE_SIZE], keeping
+ * the alignment present in the user address (never IOVA 0); with allowed
+ * ranges (IOMMU_IOAS_ALLOW_IOVAS), only inside them, lowest first.
+ */
+static int alloc_iova(struct emu_obj *ioas, uint64_t uptr, uint64_t len,
+		      uint64_t *iova)
+{
+	uint64_t page_off = uptr % EMU_PAGE_SIZE, align;
+	const uint64_t hi = UINT64_MAX - EMU_PAGE_SIZE;
+	uint64_t (*b)[2];
+	size_t i, n;
+	int ret;
+
+	if (!len || len >= UINT64_MAX / 2)
+		return -EOVERFLOW;
+	align = roundup_pow2(len);
+	if (uptr && (1ULL << __builtin_ctzll(uptr)) < align)
+		align = 1ULL << __builtin_ctzll(uptr);
+	if (align < ioas->align)
+		return -EINVAL;
+	ret = busy_list(ioas, &b, &n);
+	if (ret)
+		return ret;
+	if (!ioas->nallowed)
+		ret = alloc_in(b, n, EMU_PAGE_SIZE, hi, len, align, page_off,
+			       iova);
+	else
+		ret = -ENOSPC;
+	for (i = 0; i < ioas->nallowed && ret == -ENOSPC; i++) {
+		uint64_t lo = ioas->allowed[i].start, top = ioas->allowed[i].last;
+
+		if (lo < EMU_PAGE_SIZE)
+			lo = EMU_PAGE_SIZE;
+		if (top > hi)
+			top = hi;
+		if (lo <= top)
+			ret = alloc_in(b, n, lo, top, len, align, page_off,
+				       iova);
+	}
 	free(b);
 	return ret;
 }
 
-/* iopt_check_iova: a fixed IOVA. */
+/* iopt_check_iova: a fixed IOVA (the allowed ranges do not apply). */
 static int check_iova(struct emu_obj *ioas, uint64_t iova, uint64_t len)
 {
 	uint64_t last;
@@ -620,11 +647,25 @@ int emu_ioas_unmap(struct emu_ctx *ctx, struct emu_ucmd *u)
 
 /* ---- reserved ranges, domains and IOVA_RANGES -------------------------- */
 
-/* iopt_reserve_iova: EADDRINUSE when a mapping is already there. */
+static bool allowed_hit(const struct emu_obj *ioas, uint64_t start,
+			uint64_t last)
+{
+	size_t i;
+
+	for (i = 0; i < ioas->nallowed; i++)
+		if (ioas->allowed[i].start <= last &&
+		    ioas->allowed[i].last >= start)
+			return true;
+	return false;
+}
+
+/* iopt_reserve_iova: EADDRINUSE when a mapping or an allowed range is
+ * already there (a device whose reserved regions meet the allowed ranges
+ * cannot attach, nor a domain whose aperture excludes part of them). */
 int emu_ioas_reserve(struct emu_obj *ioas, uint64_t start, uint64_t last,
 		     const void *owner)
 {
-	if (first_area(ioas, start, last))
+	if (first_area(ioas, start, last) || allowed_hit(ioas, start, last))
 		return -EADDRINUSE;
 	if (EMU_GROW(ioas->resv, ioas->resv_cap, ioas->nresv))
 		return -ENOMEM;
@@ -774,4 +815,66 @@ int emu_ioas_iova_ranges(struct emu_ctx *ctx, struct emu_ucmd *u)
 	if (!ret && cmd->num_iovas > max)
 		ret = -EMSGSIZE;
 	return ret;
+}
+
+static int cmp_emu_range(const void *a, const void *b)
+{
+	const struct emu_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * IOMMU_IOAS_ALLOW_IOVAS (7.3 iommufd_ioas_allow_iovas(),
+ * iommufd_ioas_load_iovas(), iopt_set_allow_iova()): replaces the whole
+ * allowed list, atomically. A range with start >= last, or overlapping
+ * another of the list, is EINVAL; an allowed range that meets a reserved
+ * one EADDRINUSE. Mappings are not looked at: those outside stay. The list
+ * restricts only the IOVA allocator (not fixed IOVAs, not IOVA_RANGES);
+ * num_iovas 0 lifts the limit.
+ */
+int emu_ioas_allow_iovas(struct emu_ctx *ctx, struct emu_ucmd *u)
+{
+	struct kabi_iommu_ioas_allow_iovas *cmd = u->cmd;
+	const struct kabi_iommu_iova_range *in =
+		(const void *)(uintptr_t)cmd->allowed_iovas;
+	struct emu_obj *ioas;
+	struct emu_range *list = NULL;
+	size_t i, j, n = cmd->num_iovas;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = get_ioas(ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	if (n && !in)
+		return -EFAULT;
+	if (n) {
+		list = calloc(n, sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (in[i].start >= in[i].last)
+			goto inval;
+		for (j = 0; j < i; j++)
+			if (list[j].start <= in[i].last &&
+			    list[j].last >= in[i].start)
+				goto inval;
+		list[i].start = in[i].start;
+		list[i].last = in[i].last;
+	}
+	for (i = 0; i < n; i++)
+		if (resv_hit(ioas, list[i].start, list[i].last)) {
+			free(list);
+			return -EADDRINUSE;
+		}
+	qsort(list, n, sizeof(*list), cmp_emu_range);
+	free(ioas->allowed);
+	ioas->allowed = list;
+	ioas->nallowed = n;
+	return 0;
+inval:
+	free(list);
+	return -EINVAL;
 }

@@ -43,6 +43,7 @@ void emu_obj_free(struct emu_obj *obj)
 	obj->ctx->objs[obj->id] = NULL;
 	free(obj->areas);
 	free(obj->resv);
+	free(obj->allowed);
 	free(obj);
 }
 
@@ -381,6 +382,8 @@ struct emu_op {
 static const struct emu_op ops[] = {
 	OP(DESTROY, iommu_destroy, id, do_destroy),
 	OP(IOAS_ALLOC, iommu_ioas_alloc, out_ioas_id, ioas_alloc),
+	OP(IOAS_ALLOW_IOVAS, iommu_ioas_allow_iovas, allowed_iovas,
+	   emu_ioas_allow_iovas),
 	OP(IOAS_COPY, iommu_ioas_copy, src_iova, emu_ioas_copy),
 	OP(IOAS_IOVA_RANGES, iommu_ioas_iova_ranges, out_iova_alignment,
 	   emu_ioas_iova_ranges),
@@ -402,6 +405,7 @@ int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg)
 	union {
 		struct kabi_iommu_destroy d;
 		struct kabi_iommu_ioas_alloc a;
+		struct kabi_iommu_ioas_allow_iovas al;
 		struct kabi_iommu_ioas_copy c;
 		struct kabi_iommu_ioas_iova_ranges r;
 		struct kabi_iommu_ioas_map m;

@@ -833,6 +833,67 @@ START_TEST(t_reserved_attach)
 }
 END_TEST
 
+static int allow(int fd, uint32_t ioas, const struct kabi_iommu_iova_range *r,
+		 uint32_t n)
+{
+	struct kabi_iommu_ioas_allow_iovas a = {
+		.size = sizeof(a), .ioas_id = ioas, .num_iovas = n,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	return xioctl(fd, KABI_IOMMU_IOAS_ALLOW_IOVAS, &a);
+}
+
+/* kernel-rules §8.5: allowed ranges restrict only the IOVA allocator; they
+ * may not meet a reserved range, and no reserved range may be added over
+ * them (a RID attach, a domain's aperture) */
+START_TEST(t_allow_iovas)
+{
+	uint32_t ioas = ioas_new(ictx), n = 4;
+	uint8_t *buf = pages(1);
+	struct kabi_iommu_iova_range r[2] = {
+		{ 0x40000000, 0x40000fff }, { 0x80000000, 0x80001fff },
+	}, got[4];
+	uint64_t iova = 0x1000;
+	struct bdev d;
+
+	add("0000:00:04.0", EMU_IOMMU_INTEL, 0, 1);
+	d = bound(ictx, 0);
+	/* a mapping outside stays */
+	ck_assert_int_eq(map(ictx, ioas, buf, PG, RW | FIXED, &iova), 0);
+	ck_assert_int_eq(allow(ictx, ioas, r, 2), 0);
+	ck_assert_int_eq(map(ictx, ioas, buf, PG, RW, &iova), 0);
+	ck_assert_uint_eq(iova, 0x40000000);
+	ck_assert_int_eq(map(ictx, ioas, buf, PG, RW, &iova), 0);
+	ck_assert_uint_eq(iova, 0x80000000);
+	ck_assert_int_eq(map(ictx, ioas, buf, 2 * PG, RW, &iova), -ENOSPC);
+	/* fixed IOVAs and the reported ranges do not care */
+	iova = 0x10000;
+	ck_assert_int_eq(map(ictx, ioas, buf, PG, RW | FIXED, &iova), 0);
+	ck_assert_int_eq(ranges(ictx, ioas, got, &n, NULL), 0);
+	ck_assert_uint_eq(n, 1);
+	/* the list's own rules */
+	r[1].last = r[1].start;
+	ck_assert_int_eq(allow(ictx, ioas, r, 2), -EINVAL);
+	r[1] = r[0];
+	ck_assert_int_eq(allow(ictx, ioas, r, 2), -EINVAL);
+	ck_assert_int_eq(allow(ictx, ioas, NULL, 1), -EFAULT);
+	ck_assert_int_eq(allow(ictx, 99, r, 1), -ENOENT);
+	/* the MSI window inside: the RID attach cannot reserve it */
+	r[0].start = 0xfe000000;
+	r[0].last = 0xfeffffff;
+	ck_assert_int_eq(allow(ictx, ioas, r, 1), 0);
+	ck_assert_int_eq(attach(d.dfd, ioas, RID, NULL), -EADDRINUSE);
+	/* none: no limit, and the attach goes through */
+	ck_assert_int_eq(allow(ictx, ioas, NULL, 0), 0);
+	ck_assert_int_eq(attach(d.dfd, ioas, RID, NULL), 0);
+	/* now reserved: a list that meets it is refused */
+	ck_assert_int_eq(allow(ictx, ioas, r, 1), -EADDRINUSE);
+	ck_assert_int_eq(detach(d.dfd, RID), 0);
+	munmap(buf, PG);
+}
+END_TEST
+
 /* kernel-rules §8.1: a domain raises the alignment (EADDRINUSE for maps
  * that do not conform) and reserves what is outside its aperture */
 START_TEST(t_domain_add)
@@ -2228,7 +2289,8 @@ static Suite *emu_suite(void)
 	ADD("iommufd", t_enotty, t_size_rules, t_eopnotsupp_flags, t_ids,
 	    t_destroy);
 	ADD("ioas", t_iova_ranges, t_map_errors, t_map_auto_iova, t_unmap,
-	    t_copy, t_map_file, t_pin, t_reserved_attach, t_domain_add);
+	    t_copy, t_map_file, t_pin, t_reserved_attach, t_domain_add,
+	    t_allow_iovas);
 	ADD("hw_info", t_hw_info_intel, t_hw_info_smmuv3, t_hw_info_amd,
 	    t_hw_info_virtio, t_hw_info_data_len);
 	ADD("hwpt", t_hwpt_alloc_errors, t_hwpt_vendor_flags, t_hwpt_kinds);

@@ -53,7 +53,8 @@ static int child(struct pasid_dev *dev, struct pasid_as *as, void *buf)
 	struct pasid_as *as2;
 	struct pasid_dev *dev2;
 	unsigned int calls = emu_calls(), calls2, fds;
-	uint64_t iova = IOVA + 0x100000;
+	uint64_t iova = IOVA + 0x100000, pg;
+	void *va;
 	volatile void *bar;
 	size_t len;
 	uint8_t b;
@@ -62,6 +63,16 @@ static int child(struct pasid_dev *dev, struct pasid_as *as, void *buf)
 	refused(pasid_map(as, buf, FX_PAGE, PASID_MAP_RW, &iova), "pasid_map");
 	refused(pasid_copy(as, as, IOVA, FX_PAGE, PASID_MAP_RW, &iova), "pasid_copy");
 	refused(pasid_as_iova_ranges(as, &r, 1, NULL), "pasid_as_iova_ranges");
+	refused(pasid_map(as, buf, FX_PAGE, PASID_MAP_RW | PASID_MAP_TRY_IOVA,
+			  &iova), "pasid_map(TRY_IOVA)");
+	refused(pasid_as_iova_check(as, IOVA, FX_PAGE, dev),
+		"pasid_as_iova_check");
+	refused(pasid_as_set_iova_window(as, 0, 0xfffffff),
+		"pasid_as_set_iova_window");
+	refused(pasid_as_page_sizes(as, &pg), "pasid_as_page_sizes");
+	refused(pasid_as_va_to_iova(as, buf, &pg), "pasid_as_va_to_iova");
+	refused(pasid_as_iova_to_va(as, IOVA, &va), "pasid_as_iova_to_va");
+	refused(pasid_unmap_va(as, buf, FX_PAGE), "pasid_unmap_va");
 	refused(pasid_as_new(fx.ctx, &as2), "pasid_as_new");
 	refused(pasid_unbind(dev, 5), "pasid_unbind");
 	refused(pasid_bind(dev, as, PASID_ANY), "pasid_bind");

@@ -38,6 +38,7 @@ static struct env {
 	struct pasid_as *as1, *as2;
 	struct pasid_ctx *ctx2;
 	struct pasid_as *newas;
+	void *buf1;			/* mapped at PROBE in as1 */
 	int memfd;
 	int ia, ib, iv;
 } E;
@@ -67,6 +68,7 @@ static void env_up(bool group)
 	E.as1 = fx_as();
 	E.as2 = fx_as();
 	buf = fx_buf(1);
+	E.buf1 = buf;
 	memset(buf, 0x11, FX_PAGE);
 	ck_assert_int_eq(pasid_map(E.as1, buf, FX_PAGE,
 				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), 0);
@@ -308,6 +310,37 @@ static int run_iova_ranges(void)
 	return pasid_as_iova_ranges(E.as1, r, 4, NULL);
 }
 
+static int run_set_window(void)
+{
+	return pasid_as_set_iova_window(E.as1, 0x40000000, 0x4fffffff);
+}
+
+/* PROBE is taken: the check says so, and the IOVA is chosen */
+static int run_map_try(void)
+{
+	uint64_t iova = PROBE;
+
+	return pasid_map(E.as1, fx_buf(1), FX_PAGE,
+			 PASID_MAP_RW | PASID_MAP_TRY_IOVA, &iova);
+}
+
+static int run_unmap_va(void)
+{
+	return pasid_unmap_va(E.as1, E.buf1, FX_PAGE);
+}
+
+static int run_iova_check(void)
+{
+	return pasid_as_iova_check(E.as1, SPARE, FX_PAGE, E.a);
+}
+
+static int run_page_sizes(void)
+{
+	uint64_t pg;
+
+	return pasid_as_page_sizes(E.as1, &pg);
+}
+
 static int run_bus_master(void)
 {
 	return pasid_dev_set_bus_master(E.a, true);
@@ -340,6 +373,11 @@ static const struct path paths[] = {
 	{ "attach_rid_fallback", false, open_v, run_rid_virtio, 0 },
 	{ "iova_ranges", false, a_rid_kernel_as1, run_iova_ranges, 0 },
 	{ "bus_master", false, open_a, run_bus_master, 0 },
+	{ "set_iova_window", false, a_rid_kernel_as1, run_set_window, 0 },
+	{ "map_try_iova", false, a_rid_kernel_as1, run_map_try, 0 },
+	{ "unmap_va", false, a_rid_kernel_as1, run_unmap_va, 0 },
+	{ "iova_check", false, open_a, run_iova_check, 0 },
+	{ "page_sizes", false, a_rid_kernel_as1, run_page_sizes, 0 },
 };
 
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))

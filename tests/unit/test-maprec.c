@@ -859,26 +859,107 @@ static void random_find_iova(const struct maprec *r, const struct model *md)
 		expect(e && same(e, &md->m[i]));
 }
 
+/* (va, iova) order, the order of the index by process address */
+static bool va_before(const struct model_map *a, const struct model_map *b)
+{
+	return a->va < b->va || (a->va == b->va && a->iova < b->iova);
+}
+
+/* the lowest in (va, iova) order of those covering va, as documented */
 static void random_find_va(struct maprec *r, const struct model *md)
 {
 	uintptr_t va = (uintptr_t)random_point(VA_PAGES + MAX_LEN + 2);
 	const struct maprec_entry *e = maprec_find_va(r, va);
-	size_t i, covering = 0;
-	bool found = false;
+	const struct model_map *low = NULL;
+	size_t i;
 
 	for (i = 0; i < md->n; i++) {
 		const struct model_map *m = &md->m[i];
 
-		if (m->va && m->va <= va && va - m->va < m->len) {
-			covering++;
-			found = found || (e && same(e, m));
-		}
+		if (m->va && m->va <= va && va - m->va < m->len &&
+		    (!low || va_before(m, low)))
+			low = m;
 	}
-	if (!covering)
+	if (!low)
 		expect_null(e);
 	else
-		expect_msg(found, "find_va(%#jx) missed %zu covering mappings",
-			      (uintmax_t)va, covering);
+		expect_msg(e && same(e, low),
+			   "find_va(%#jx) did not give the lowest covering mapping",
+			   (uintmax_t)va);
+}
+
+static void random_find_overlap(const struct maprec *r, const struct model *md)
+{
+	uint64_t iova, len;
+	const struct maprec_entry *e;
+	size_t i;
+
+	random_range(md, &iova, &len);
+	e = maprec_find_overlap(r, iova, len);
+	for (i = 0; i < md->n; i++)
+		if (md->m[i].iova < iova + len &&
+		    iova < md->m[i].iova + md->m[i].len)
+			break;
+	if (i == md->n)
+		expect_null(e);
+	else
+		expect(e && same(e, &md->m[i]));
+}
+
+/* maprec_take_va against the model: what intersects [va, va + len) in
+ * process memory; a cut is the lowest mapping starting before va, else the
+ * lowest in (va, iova) order that ends after the range. */
+static void random_take_va(struct maprec *r, struct model *md)
+{
+	uintptr_t va = (uintptr_t)(1 + rnd(VA_PAGES)) * PAGE;
+	uint64_t len = (1 + rnd(3 * MAX_LEN)) * PAGE, end = va + len;
+	const struct model_map *before = NULL, *after = NULL, *cut;
+	struct maprec_entry *taken, *e;
+	const struct maprec_entry *got_cut = NULL;
+	size_t i, n = 0, seen;
+	int want;
+
+	for (i = 0; i < md->n; i++) {
+		const struct model_map *m = &md->m[i];
+
+		if (!m->va || m->va >= end || m->va + m->len <= va)
+			continue;
+		n++;
+		if (m->va < va && (!before || va_before(m, before)))
+			before = m;
+		if (m->va >= va && m->va + m->len > end &&
+		    (!after || va_before(m, after)))
+			after = m;
+	}
+	cut = before ? before : after;
+	want = cut ? -EXDEV : n ? 0 : -ENOENT;
+	expect_eq(maprec_take_va(r, va, len, &taken, &got_cut), want);
+	if (want == -EXDEV)
+		expect(got_cut && same(got_cut, cut));
+	if (want) {
+		expect_null(taken);
+		return;
+	}
+	for (e = taken, seen = 0; e; e = e->next_taken, seen++) {
+		expect(e->va >= va && e->va + e->len <= end);
+		if (e->next_taken)
+			expect(e->va < e->next_taken->va ||
+			       (e->va == e->next_taken->va &&
+				e->iova < e->next_taken->iova));
+	}
+	expect_eq(seen, n);
+	expect_eq(r->count, md->n - n);
+	if (!rnd(4)) {
+		maprec_put_back(r, taken);
+		return;
+	}
+	for (e = taken; e; e = e->next_taken)
+		for (i = 0; i < md->n; i++)
+			if (md->m[i].iova == e->iova) {
+				model_remove(md, i, 1);
+				break;
+			}
+	maprec_release(r, taken);
 }
 
 static void compare_walk(const struct maprec *r, const struct model *md)
@@ -904,7 +985,7 @@ START_TEST(differential)
 	rng_state = 0x9e3779b97f4a7c15ull * (_i + 1);
 	maprec_init(&r);
 	for (op = 0; op < OPS; op++) {
-		switch (rnd(add_weight + 4)) {
+		switch (rnd(add_weight + 6)) {
 		case 0:
 		case 1:
 			random_take(&r, &md);
@@ -914,6 +995,12 @@ START_TEST(differential)
 			break;
 		case 3:
 			random_find_va(&r, &md);
+			break;
+		case 4:
+			random_find_overlap(&r, &md);
+			break;
+		case 5:
+			random_take_va(&r, &md);
 			break;
 		default:
 			random_add(&r, &md);

@@ -153,6 +153,57 @@ static void ck_no_pasids(void)
 			ck_assert_uint_eq(fx_pasid_pt(index_of[d], p), 0);
 }
 
+/* IOVA = VA maps, lookups and unmaps by address of several threads in one
+ * address space, while one of them moves the IOVA window: each thread
+ * finds its own mappings at the IOVAs it was given, and nothing else. */
+static void *appmem(void *arg)
+{
+	struct worker *w = arg;
+	struct pasid_as *as = shared[0];
+	uint8_t *buf = fx_buf(2);
+	int i, ret;
+
+	pthread_barrier_wait(&start);
+	for (i = 0; i < ITERS; i++) {
+		uint64_t iova = (uintptr_t)buf, got = 0;
+		void *va = NULL;
+
+		if (w->t == 0 && i % 5 == 0) {
+			ret = pasid_as_set_iova_window(as, i % 10 ? 0x40000000 : 0,
+						       i % 10 ? 0x7fffffff :
+						       UINT64_MAX);
+			WCHECK(w, ret == 0, "window: %d %s", ret,
+			       pasid_errmsg());
+		}
+		ret = pasid_map(as, buf, 2 * FX_PAGE,
+				PASID_MAP_RW | PASID_MAP_TRY_IOVA, &iova);
+		WCHECK(w, ret == 0, "map: %d %s", ret, pasid_errmsg());
+		ret = pasid_as_va_to_iova(as, buf + FX_PAGE + 1, &got);
+		WCHECK(w, ret == 0 && got == iova + FX_PAGE + 1,
+		       "va_to_iova: %d 0x%llx, mapped at 0x%llx", ret,
+		       (unsigned long long)got, (unsigned long long)iova);
+		ret = pasid_as_iova_to_va(as, iova + 3, &va);
+		WCHECK(w, ret == 0 && va == buf + 3, "iova_to_va: %d", ret);
+		ret = pasid_unmap_va(as, buf, 2 * FX_PAGE);
+		WCHECK(w, ret == 0, "unmap_va: %d %s", ret, pasid_errmsg());
+		ret = pasid_as_va_to_iova(as, buf, &got);
+		WCHECK(w, ret == -ENOENT, "found after unmap: %d", ret);
+	}
+	return NULL;
+}
+
+START_TEST(appmem_churn)
+{
+	struct fx_state before;
+
+	setup_world();
+	before = fx_state();
+	run_workers(appmem);
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+}
+END_TEST
+
 START_TEST(bind_map_churn)
 {
 	struct fx_state before;
@@ -487,6 +538,7 @@ int main(void)
 	tcase_add_test(tc, bind_and_hold);
 	tcase_add_test(tc, open_close_churn);
 	tcase_add_test(tc, records_match_kernel);
+	tcase_add_test(tc, appmem_churn);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
 }
