@@ -45,7 +45,8 @@ void doctor_add(struct doctor *dr, const char *name, enum check_status st,
 	va_end(ap);
 }
 
-/* The IOMMU instances sysfs lists, "dmar0, dmar1"; how many. */
+/* The IOMMU instances sysfs lists, "dmar0, dmar1": how many, or -errno
+ * (-ENOENT: no IOMMU driver registered the class). */
 static int iommu_names(char *names, size_t len)
 {
 	char path[PATH_MAX];
@@ -55,11 +56,10 @@ static int iommu_names(char *names, size_t len)
 	DIR *d;
 
 	names[0] = '\0';
-	if (host_path(path, sizeof(path), cli_env.sysfs, "class/iommu"))
-		return 0;
-	d = opendir(path);
+	n = host_path(path, sizeof(path), cli_env.sysfs, "class/iommu");
+	d = n ? NULL : opendir(path);
 	if (!d)
-		return 0;
+		return n ? n : -errno;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -76,14 +76,19 @@ static int iommu_names(char *names, size_t len)
 static void check_iommu(struct doctor *dr)
 {
 	char names[256];
+	int n = iommu_names(names, sizeof(names));
 
-	if (iommu_names(names, sizeof(names)))
+	if (n > 0)
 		doctor_add(dr, "iommu", ST_OK, NULL, "on: %s", names);
-	else
+	else if (n == 0 || n == -ENOENT)
 		doctor_add(dr, "iommu", ST_FAIL,
 			   "enable VT-d/AMD-Vi/SMMU in the firmware and boot with intel_iommu=on (Intel) or amd_iommu=on (AMD)",
 			   "no IOMMU is on (%s/class/iommu is empty)",
 			   cli_env.sysfs);
+	else
+		doctor_add(dr, "iommu", ST_FAIL, NULL,
+			   "cannot read %s/class/iommu: %s", cli_env.sysfs,
+			   strerror(-n));
 }
 
 static void check_dev_iommu(struct doctor *dr)

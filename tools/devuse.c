@@ -111,18 +111,20 @@ static void look_at_netdev(const char *dir, const char *name, char *why,
 }
 
 /* Walk the device's own directories (never a symlink: they lead to other
- * devices and back) for net/<if>, block/<disk> and NVMe namespaces. */
-static void walk(const char *dir, const char *name, int depth, char *why,
-		 size_t len)
+ * devices and back) for net/<if>, block/<disk> and NVMe namespaces; 0 or
+ * -errno (a directory that went away meanwhile is no error). */
+static int walk(const char *dir, const char *name, int depth, char *why,
+		size_t len)
 {
 	char child[PATH_MAX];
 	struct dirent *e;
 	struct stat st;
 	DIR *d = opendir(dir);
+	int ret = 0;
 
 	if (!d)
-		return;
-	while ((e = readdir(d))) {
+		return errno == ENOENT ? 0 : -errno;
+	while (!ret && (e = readdir(d))) {
 		if (e->d_name[0] == '.' ||
 		    (size_t)snprintf(child, sizeof(child), "%s/%s", dir,
 				     e->d_name) >= sizeof(child) ||
@@ -137,9 +139,10 @@ static void walk(const char *dir, const char *name, int depth, char *why,
 			  e->d_name[strlen(name)] == 'n'))
 			look_at_disk(child, e->d_name, why, len);
 		if (depth < MAX_DEPTH)
-			walk(child, e->d_name, depth + 1, why, len);
+			ret = walk(child, e->d_name, depth + 1, why, len);
 	}
 	closedir(d);
+	return ret;
 }
 
 int devuse_host(const char *bdf, char *why, size_t len)
@@ -154,8 +157,7 @@ int devuse_host(const char *bdf, char *why, size_t len)
 		return ret;
 	if (!realpath(path, real))
 		return -errno;
-	walk(real, "", 0, why, len);
-	return 0;
+	return walk(real, "", 0, why, len);
 }
 
 /* Whether fd link target names one of the device's VFIO nodes. */
@@ -168,18 +170,20 @@ static bool is_vfio_node(const char *target, const struct pasid_devinfo *d)
 	       (d->iommu_group >= 0 && !strcmp(target, group));
 }
 
-static bool process_holds(const char *pid, const struct pasid_devinfo *d)
+/* 1 when process pid has one of the device's VFIO nodes open, 0 when not
+ * (or it is gone, or another user's), -errno. */
+static int process_holds(const char *pid, const struct pasid_devinfo *d)
 {
 	char path[PATH_MAX], link[PATH_MAX], target[PATH_MAX];
 	struct dirent *e;
-	bool found = false;
+	int found = 0;
 	DIR *fds;
 
 	if (host_path(path, sizeof(path), cli_env.proc, "%s/fd", pid))
-		return false;
+		return -ENAMETOOLONG;
 	fds = opendir(path);
 	if (!fds)
-		return false;	/* gone, or another user's */
+		return errno == ENOENT || errno == EACCES ? 0 : -errno;
 	while (!found && (e = readdir(fds))) {
 		ssize_t n;
 
@@ -211,10 +215,13 @@ int devuse_vfio(const struct pasid_devinfo *d, char *why, size_t len)
 	procs = opendir(path);
 	if (!procs)
 		return -errno;
-	while ((e = readdir(procs))) {
-		if (!isdigit((unsigned char)e->d_name[0]) ||
-		    !process_holds(e->d_name, d))
+	while (!ret && (e = readdir(procs))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
+		ret = process_holds(e->d_name, d);
+		if (ret <= 0)
+			continue;
+		ret = 0;
 		if (host_path(path, sizeof(path), cli_env.proc, "%s/comm",
 			      e->d_name) ||
 		    host_read(path, comm, sizeof(comm)))
@@ -223,5 +230,5 @@ int devuse_vfio(const struct pasid_devinfo *d, char *why, size_t len)
 		       comm);
 	}
 	closedir(procs);
-	return 0;
+	return ret;
 }

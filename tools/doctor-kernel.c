@@ -19,19 +19,20 @@
 static const char sm_fix[] =
 	"boot with intel_iommu=on,sm_on (add it to GRUB_CMDLINE_LINUX, update-grub, reboot)";
 
-/* The first Intel IOMMU unit in sysfs and its ecap; false if none. */
-static bool intel_unit(char *name, size_t len, uint64_t *ecap)
+/* The first Intel IOMMU unit in sysfs and its ecap: 1, 0 if none, or
+ * -errno. */
+static int intel_unit(char *name, size_t len, uint64_t *ecap)
 {
 	char path[PATH_MAX], buf[64];
 	struct dirent *e;
-	bool found = false;
+	int found = 0;
 	DIR *d;
 
 	if (host_path(path, sizeof(path), cli_env.sysfs, "class/iommu"))
-		return false;
+		return -ENAMETOOLONG;
 	d = opendir(path);
 	if (!d)
-		return false;
+		return errno == ENOENT ? 0 : -errno;
 	while (!found && (e = readdir(d))) {
 		if (e->d_name[0] == '.' ||
 		    host_path(path, sizeof(path), cli_env.sysfs,
@@ -69,12 +70,22 @@ void doctor_intel_sm(struct doctor *dr)
 	bool from_dev = dr->probed && !dr->dev_err &&
 			dr->caps.vendor == PASID_IOMMU_INTEL_VTD;
 	const char *bdf = dr->info.bdf;
+	int ret = 1;
 
 	/* the device's IOMMU as the kernel reports it, else sysfs' first */
 	if (from_dev) {
 		ecap = dr->caps.raw.vtd.ecap;
 		snprintf(unit, sizeof(unit), "%s", dr->info.iommu);
-	} else if (!intel_unit(unit, sizeof(unit), &ecap)) {
+	} else {
+		ret = intel_unit(unit, sizeof(unit), &ecap);
+	}
+	if (ret < 0) {
+		doctor_add(dr, "intel_scalable_mode", ST_FAIL, NULL,
+			   "cannot read %s/class/iommu: %s", cli_env.sysfs,
+			   strerror(-ret));
+		return;
+	}
+	if (!ret) {
 		doctor_add(dr, "intel_scalable_mode", ST_SKIP, NULL,
 			   "no Intel IOMMU");
 		return;

@@ -31,6 +31,8 @@
  *   no-vfio-pci  the vfio-pci driver is not loaded: only 0000:00:06.0 (nvme)
  *   vfio-nvme    0000:00:06.0 is on vfio-pci (override set), nvme matches it
  *   shared-group 0000:00:0a.0, on nvme too, shares group 3 with 0000:00:06.0
+ *   ro-sysfs     0000:00:06.0's driver_override is read-only (root's, as on
+ *                a real machine to anyone else)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -45,25 +47,11 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "fake-host.h"
 #include "fake-names.h"
 #include "pasidctl.h"
 
 int pasidctl_main(int argc, char **argv);
-
-static int put(const char *root, const char *rel, const void *data,
-	       size_t len)
-{
-	char path[PATH_MAX];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, data, len) == (ssize_t)len;
-	close(fd);
-	return ok ? 0 : -1;
-}
 
 /* A device the emulation does not model: no IOMMU, no driver. */
 static int add_host_bridge(const char *root)
@@ -78,47 +66,11 @@ static int add_host_bridge(const char *root)
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/0000:00:00.0", root);
 	if (symlink("../../../devices/pci0000:00/0000:00:00.0", path))
 		return -1;
-	return put(root, "devices/pci0000:00/0000:00:00.0/vendor", "0x8086\n", 7) ||
-	       put(root, "devices/pci0000:00/0000:00:00.0/device", "0x29c0\n", 7) ||
-	       put(root, "devices/pci0000:00/0000:00:00.0/class", "0x060000\n", 9) ||
-	       put(root, "devices/pci0000:00/0000:00:00.0/config", config,
-		   sizeof(config));
-}
-
-/* mkdir -p <root>/<rel> */
-static int mkdirs(const char *root, const char *rel)
-{
-	char path[PATH_MAX], *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(path, 0755) && access(path, F_OK))
-				return -1;
-			*p = c;
-			if (!c)
-				return 0;
-		}
-	}
-}
-
-/* <root>/<rel> with text, its directory made first */
-static int put_text(const char *root, const char *rel, const char *text)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", rel);
-	slash = strrchr(dir, '/');
-	if (slash) {
-		*slash = '\0';
-		if (mkdirs(root, dir))
-			return -1;
-	}
-	return put(root, rel, text, strlen(text));
+	return fake_put(root, "devices/pci0000:00/0000:00:00.0/vendor", "0x8086\n", 7) ||
+	       fake_put(root, "devices/pci0000:00/0000:00:00.0/device", "0x29c0\n", 7) ||
+	       fake_put(root, "devices/pci0000:00/0000:00:00.0/class", "0x060000\n", 9) ||
+	       fake_put(root, "devices/pci0000:00/0000:00:00.0/config", config,
+			sizeof(config));
 }
 
 static bool broken(const char *what)
@@ -131,55 +83,6 @@ static bool broken(const char *what)
 			return true;
 	}
 	return false;
-}
-
-/* The fake /dev and /proc below host, and what sysfs has beyond the
- * emulation's devices. */
-static int add_platform(const char *host, const char *sys)
-{
-	char limits[512], cmdline[128], fd[PATH_MAX];
-	int ret = 0;
-
-	snprintf(cmdline, sizeof(cmdline),
-		 "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on,%s\n",
-		 broken("sm-off") ? "sm_off" : "sm_on");
-	snprintf(limits, sizeof(limits),
-		 "Limit                     Soft Limit           Hard Limit           Units     \n"
-		 "Max open files            1024                 4096                 files     \n"
-		 "Max locked memory         8388608              8388608              bytes     \n");
-	if (!broken("no-iommufd")) {
-		ret |= put_text(host, "dev/iommu", "");
-		ret |= put_text(host, "dev/vfio/devices/vfio0", "");
-		ret |= put_text(host, "dev/vfio/devices/vfio3", "");
-	}
-	ret |= put_text(host, "proc/cmdline", cmdline);
-	ret |= put_text(host, "proc/self/limits", limits);
-	ret |= put_text(host, "proc/self/status",
-			"Name:\tpasidctl\nCapInh:\t0000000000000000\n"
-			"CapEff:\t0000000000000000\n");
-	ret |= put_text(host, "proc/interrupts", broken("no-irq-remap") ?
-			"  24:  0  PCI-MSIX-0000:00:04.0  0-edge  vfio\n" :
-			"  24:  0  IR-PCI-MSIX-0000:00:04.0  0-edge  vfio\n");
-	ret |= put_text(host, "proc/mounts",
-			"/dev/sda1 / ext4 rw 0 0\nproc /proc proc rw 0 0\n");
-	ret |= put_text(host, "proc/4242/comm", "dpdk-app\n");
-	ret |= mkdirs(host, "proc/4242/fd");
-	if (!broken("no-iommufd"))
-		ret |= put_text(sys, "module/iommufd/parameters/allow_unsafe_interrupts",
-				"N\n");
-	if (!broken("no-vfio-pci")) {
-		ret |= put_text(sys, "devices/pci0000:00/0000:00:08.0/net/eth0/operstate",
-				"up\n");
-		ret |= mkdirs(sys, "bus/pci/drivers/vfio-pci");
-	}
-	ret |= mkdirs(sys, "devices/pci0000:00/0000:00:06.0/nvme/nvme0/nvme0n1");
-	ret |= mkdirs(sys, "bus/pci/drivers/nvme");
-	ret |= put_text(sys, "bus/pci/drivers/nvme/unbind", "");
-	if (ret)
-		return -1;
-	/* process 4242 has 0000:00:07.0 (vfio3) open */
-	snprintf(fd, sizeof(fd), "%s/proc/4242/fd/7", host);
-	return symlink("/dev/vfio/devices/vfio3", fd);
 }
 
 static int logged_write(const char *path, const char *value)
@@ -213,7 +116,13 @@ int main(int argc, char **argv)
 		  .group = 3, .driver = "nvme" },	/* shared-group only */
 	};
 	size_t i, ndevs = sizeof(devs) / sizeof(devs[0]) - 1;
-	char host[PATH_MAX / 2], dev[PATH_MAX], proc[PATH_MAX];
+	struct fake_host host = {
+		.sm_off = broken("sm-off"),
+		.no_iommufd = broken("no-iommufd"),
+		.no_irq_remap = broken("no-irq-remap"),
+		.no_vfio_pci = broken("no-vfio-pci"),
+		.ro_override = broken("ro-sysfs") ? "0000:00:06.0" : NULL,
+	};
 	char override[PATH_MAX];
 	int ret;
 
@@ -246,23 +155,15 @@ int main(int argc, char **argv)
 			return 99;
 		}
 	}
-	/* inside the emulation's tree, which goes with it */
-	snprintf(host, sizeof(host), "%s/host", emu_sysfs_root());
 	snprintf(override, sizeof(override),
 		 "%s/bus/pci/devices/0000:00:06.0/driver_override",
 		 emu_sysfs_root());
-	if (add_host_bridge(emu_sysfs_root()) || mkdir(host, 0755) ||
-	    add_platform(host, emu_sysfs_root()) ||
+	if (add_host_bridge(emu_sysfs_root()) || fake_host_create(&host) ||
 	    (broken("vfio-nvme") && emu_sysfs_write(override, "vfio-pci"))) {
 		fprintf(stderr, "pasidctl-emu: cannot add the platform\n");
 		emu_fini();
 		return 99;
 	}
-	snprintf(dev, sizeof(dev), "%s/dev", host);
-	snprintf(proc, sizeof(proc), "%s/proc", host);
-	cli_env.sysfs = emu_sysfs_root();
-	cli_env.dev = dev;
-	cli_env.proc = proc;
 	cli_env.pci_name = fake_pci_name;
 	cli_env.sysfs_write = logged_write;
 	ret = pasidctl_main(argc, argv);
