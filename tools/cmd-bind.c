@@ -311,19 +311,23 @@ static int move(const struct cli_opts *o, char *const *names, int n,
 	const char *cmd = to_vfio ? "bind" : "unbind";
 	char path[PATH_MAX];
 	struct move *ms = calloc((size_t)n, sizeof(*ms));
-	int ret = 0, i;
+	int ret = 0, i, k;
 
 	if (!ms) {
 		fprintf(stderr, "pasidctl: %s: out of memory\n", cmd);
 		out_error(cmd, "ENOMEM", strerror(ENOMEM));
 		return EXIT_FAILED;
 	}
-	for (i = 0; i < n && !ret; i++) {
-		ms[i].d.size = sizeof(ms[i].d);
-		ret = pasid_devinfo_get(names[i], &ms[i].d);
+	for (i = 0, k = 0; i < n && !ret; i++) {
+		ms[k].d.size = sizeof(ms[k].d);
+		ret = pasid_devinfo_get(names[i], &ms[k].d);
 		if (ret)
 			ret = cli_fail(names[i], ret);
+		/* a device named twice (00:04.0 and 0000:00:04.0) moves once */
+		else if (!moving(ms, k, ms[k].d.bdf))
+			k++;
 	}
+	n = k;
 	host_path(path, sizeof(path), cli_env.sysfs, "bus/pci/drivers/vfio-pci");
 	if (!ret && to_vfio && !host_exists(path))
 		ret = refuse(cmd, ms[0].d.bdf, "ENOENT", EXIT_FAILED,

@@ -56,10 +56,11 @@ static int iommu_names(char *names, size_t len)
 	DIR *d;
 
 	names[0] = '\0';
-	n = host_path(path, sizeof(path), cli_env.sysfs, "class/iommu");
-	d = n ? NULL : opendir(path);
+	if (host_path(path, sizeof(path), cli_env.sysfs, "class/iommu"))
+		return -ENAMETOOLONG;
+	d = opendir(path);
 	if (!d)
-		return n ? n : -errno;
+		return -errno;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -89,6 +90,15 @@ static void check_iommu(struct doctor *dr)
 		doctor_add(dr, "iommu", ST_FAIL, NULL,
 			   "cannot read %s/class/iommu: %s", cli_env.sysfs,
 			   strerror(-n));
+}
+
+/* A node the library names ("/dev/vfio/devices/vfio0") below the /dev
+ * root. */
+static void dev_node(char *buf, size_t len, const char *node)
+{
+	if (!strncmp(node, "/dev/", 5))
+		node += 5;
+	host_path(buf, len, cli_env.dev, "%s", node);
 }
 
 static void check_dev_iommu(struct doctor *dr)
@@ -135,9 +145,7 @@ static void check_vfio_cdev(struct doctor *dr)
 				   dr->info.bdf, dr->info.driver);
 			return;
 		}
-		/* "/dev/vfio/devices/vfio0" below the /dev root */
-		host_path(node, sizeof(node), cli_env.dev, "%s",
-			  dr->info.vfio_cdev + strlen("/dev/"));
+		dev_node(node, sizeof(node), dr->info.vfio_cdev);
 		if (host_exists(node))
 			doctor_add(dr, "vfio_cdev", ST_OK, NULL, "%s", node);
 		else
@@ -180,8 +188,7 @@ static void check_permissions(struct doctor *dr)
 
 	host_path(nodes[n++], sizeof(nodes[0]), cli_env.dev, "iommu");
 	if (dr->have_dev && dr->info.vfio_cdev[0])
-		host_path(nodes[n++], sizeof(nodes[0]), cli_env.dev, "%s",
-			  dr->info.vfio_cdev + strlen("/dev/"));
+		dev_node(nodes[n++], sizeof(nodes[0]), dr->info.vfio_cdev);
 	for (i = 0; i < n; i++) {
 		char *list = !host_exists(nodes[i]) ? NULL :
 			     node_rw(nodes[i]) ? ok : bad;
