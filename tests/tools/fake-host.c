@@ -91,7 +91,8 @@ int fake_host_create(const struct fake_host *h)
 	ret |= text(host, "proc/interrupts", h->no_irq_remap ?
 		    "  24:  0  PCI-MSIX-0000:00:04.0  0-edge  vfio\n" :
 		    "  24:  0  IR-PCI-MSIX-0000:00:04.0  0-edge  vfio\n");
-	ret |= text(host, "proc/mounts",
+	ret |= text(host, "proc/mounts", h->nvme_mounted ?
+		    "/dev/sda1 / ext4 rw 0 0\n/dev/nvme0n1p2 /data xfs rw 0 0\n" :
 		    "/dev/sda1 / ext4 rw 0 0\nproc /proc proc rw 0 0\n");
 	ret |= text(host, "proc/4242/comm", "dpdk-app\n");
 	ret |= mkdirs(host, "proc/4242/fd");

@@ -22,6 +22,7 @@ struct fake_host {
 	bool no_irq_remap;	/* MSIs not remapped */
 	bool no_vfio_pci;	/* the vfio-pci driver not loaded */
 	const char *ro_override; /* this device's driver_override read-only */
+	bool nvme_mounted;	/* a partition of 0000:00:06.0's nvme0n1 mounted */
 };
 
 /* 0, or -1 when a file could not be made. After emu_add_device. */

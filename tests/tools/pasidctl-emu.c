@@ -33,10 +33,15 @@
  *   shared-group 0000:00:0a.0, on nvme too, shares group 3 with 0000:00:06.0
  *   ro-sysfs     0000:00:06.0's driver_override is read-only (root's, as on
  *                a real machine to anyone else)
+ *   nvme-mounted a partition of 0000:00:06.0's nvme0n1 is mounted on /data
+ *
+ * PASIDCTL_EMU_FAIL_WRITE=N makes the Nth sysfs write fail with EIO and
+ * have no effect (logged as "emu: write ... failed").
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -87,13 +92,15 @@ static bool broken(const char *what)
 
 static int logged_write(const char *path, const char *value)
 {
-	const char *root = emu_sysfs_root();
+	static int writes;
+	const char *root = emu_sysfs_root(), *fail = getenv("PASIDCTL_EMU_FAIL_WRITE");
 	size_t n = strlen(root);
+	bool failing = fail && atoi(fail) == ++writes;
 
-	fprintf(stderr, "emu: write '%s' > %s\n",
+	fprintf(stderr, "emu: write '%s' > %s%s\n",
 		strcmp(value, "\n") ? value : "", strncmp(path, root, n) ? path :
-		path + n + 1);
-	return emu_sysfs_write(path, value);
+		path + n + 1, failing ? " failed" : "");
+	return failing ? -EIO : emu_sysfs_write(path, value);
 }
 
 int main(int argc, char **argv)
@@ -122,6 +129,7 @@ int main(int argc, char **argv)
 		.no_irq_remap = broken("no-irq-remap"),
 		.no_vfio_pci = broken("no-vfio-pci"),
 		.ro_override = broken("ro-sysfs") ? "0000:00:06.0" : NULL,
+		.nvme_mounted = broken("nvme-mounted"),
 	};
 	char override[PATH_MAX];
 	int ret;
