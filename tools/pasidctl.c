@@ -1,45 +1,97 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* pasidctl: look at and exercise PASID-capable devices through libpasid. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "hostfs.h"
 #include "libpasid/libpasid.h"
 #include "out.h"
 #include "pasidctl.h"
 #include "pciname.h"
 
-struct cli_env cli_env = { .sysfs = "/sys", .pci_name = pci_name_hwdb };
+struct cli_env cli_env = {
+	.sysfs = "/sys",
+	.dev = "/dev",
+	.proc = "/proc",
+	.pci_name = pci_name_hwdb,
+	.sysfs_write = host_write,
+};
 
 /* options a command takes beyond the common ones */
 #define OPT_ALL (1u << 0)
+#define OPT_MEMLOCK (1u << 1)
+#define OPT_DRY_RUN (1u << 2)
+
+/* what a command takes after its name */
+enum operands {
+	NO_DEV,		/* nothing */
+	ONE_DEV,	/* DEV */
+	OPTIONAL_DEV,	/* [DEV] */
+	DEVS,		/* DEV... */
+};
 
 struct command {
 	const char *name;
-	const char *operand;	/* "DEV", "[DEV]" or NULL */
+	enum operands operands;
 	unsigned int opts;	/* OPT_* */
-	int (*run)(const struct cli_opts *o, const char *operand);
+	int (*run)(const struct cli_opts *o, char *const *operands, int n);
 	const char *help;	/* indented description lines */
 };
 
-static int run_list(const struct cli_opts *o, const char *operand)
+static int run_list(const struct cli_opts *o, char *const *names, int n)
 {
-	(void)operand;
+	(void)names;
+	(void)n;
 	return cmd_list(o);
 }
 
+static int run_info(const struct cli_opts *o, char *const *names, int n)
+{
+	(void)n;
+	return cmd_info(o, names[0]);
+}
+
+static int run_selftest(const struct cli_opts *o, char *const *names, int n)
+{
+	(void)n;
+	return cmd_selftest(o, names[0]);
+}
+
+static int run_doctor(const struct cli_opts *o, char *const *names, int n)
+{
+	return cmd_doctor(o, n ? names[0] : NULL);
+}
+
 static const struct command commands[] = {
-	{ "list", NULL, OPT_ALL, run_list,
+	{ "list", NO_DEV, OPT_ALL, run_list,
 	  "    devices behind an IOMMU: PCI address, id, IOMMU, group, driver,\n"
 	  "    VFIO cdev, PASID width, name\n"
 	  "    -a, --all   every PCI device, and why it is not usable\n" },
-	{ "info", "DEV", 0, cmd_info,
+	{ "info", ONE_DEV, 0, run_info,
 	  "    the capability report of a device bound to vfio-pci; for any\n"
 	  "    other device what sysfs and config space say, and how to bind it\n" },
-	{ "selftest", "DEV", 0, cmd_selftest,
+	{ "selftest", ONE_DEV, 0, run_selftest,
 	  "    open, map, attach, bind a PASID, DMA (QEMU edu), unbind, unmap;\n"
 	  "    every step reported\n" },
+	{ "doctor", OPTIONAL_DEV, OPT_MEMLOCK, run_doctor,
+	  "    check the platform (and DEV) for libpasid, one line per check\n"
+	  "    with its status (ok, warn, fail, unsupported, skip) and the fix;\n"
+	  "    exit 0 healthy, 1 a check failed, 3 only unsupported ones\n"
+	  "    --memlock SIZE   check RLIMIT_MEMLOCK against SIZE (K, M, G, T)\n" },
+	{ "bind", DEVS, OPT_DRY_RUN, cmd_bind,
+	  "    hand the devices to vfio-pci (driver_override, unbind, drivers_probe);\n"
+	  "    refused, with the reason, for a device in use, a group with other\n"
+	  "    devices on a kernel driver, without vfio-pci loaded or root\n"
+	  "    --dry-run   print the writes, make none\n" },
+	{ "unbind", DEVS, OPT_DRY_RUN, cmd_unbind,
+	  "    give the devices back from vfio-pci to the driver the kernel\n"
+	  "    matches to them (driver_override cleared, unbind, drivers_probe);\n"
+	  "    refused while a process has the device open\n"
+	  "    --dry-run   print the writes, make none\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -57,9 +109,16 @@ static const char common_help[] =
 
 static void synopsis(FILE *f, const struct command *c)
 {
-	fprintf(f, "  pasidctl %s%s%s%s\n", c->name,
-		c->opts & OPT_ALL ? " [--all]" : "", c->operand ? " " : "",
-		c->operand ? c->operand : "");
+	static const char *const shown[] = {
+		[NO_DEV] = "", [ONE_DEV] = " DEV", [OPTIONAL_DEV] = " [DEV]",
+		[DEVS] = " DEV...",
+	};
+
+	fprintf(f, "  pasidctl %s%s%s%s%s\n", c->name,
+		c->opts & OPT_ALL ? " [--all]" : "",
+		c->opts & OPT_MEMLOCK ? " [--memlock SIZE]" : "",
+		c->opts & OPT_DRY_RUN ? " [--dry-run]" : "",
+		shown[c->operands]);
 }
 
 static void usage(FILE *f, const struct command *only)
@@ -149,6 +208,50 @@ static int bad_usage(const struct command *c, const char *msg)
 	return EXIT_USAGE;
 }
 
+/* "64M" -> 67108864: a number with an optional K, M, G or T (powers of
+ * 1024, as ulimit -l counts); false for anything else or an overflow. */
+static bool parse_size(const char *s, uint64_t *bytes)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	if (*end) {
+		u = strchr(units, toupper((unsigned char)*end));
+		if (!u || end[1])
+			return false;
+		shift = 10 * (int)(u - units + 1);
+	}
+	if (v > UINT64_MAX >> shift)
+		return false;
+	*bytes = (uint64_t)v << shift;
+	return true;
+}
+
+/* Whether the operand count n fits what the command takes. */
+static bool operands_fit(enum operands want, int n)
+{
+	switch (want) {
+	case NO_DEV:
+		return n == 0;
+	case ONE_DEV:
+		return n == 1;
+	case OPTIONAL_DEV:
+		return n <= 1;
+	case DEVS:
+		break;
+	}
+	return n >= 1;
+}
+
 /* A command that printed nothing because the output failed has failed. */
 static int finish(int ret)
 {
@@ -163,7 +266,13 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "memlock", required_argument, NULL, 'M' },
+		{ "dry-run", no_argument, NULL, 'D' },
 		{ 0 }
+	};
+	static const char *const wants[] = {
+		[NO_DEV] = "no argument", [ONE_DEV] = "one DEV",
+		[OPTIONAL_DEV] = "at most one DEV", [DEVS] = "one DEV or more",
 	};
 	struct cli_opts o = { 0 };
 	const struct command *cmd = NULL;
@@ -173,7 +282,9 @@ int main(int argc, char **argv)
 	int c, nargs;
 
 	opterr = 0;	/* the message below names the option, once */
-	while ((c = getopt_long(argc, argv, "jahvV", opts, NULL)) != -1) {
+	/* the leading ':' tells a missing argument (':') from an unknown
+	 * option ('?') */
+	while ((c = getopt_long(argc, argv, ":jahvV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -191,6 +302,23 @@ int main(int argc, char **argv)
 		case 'V':
 			version = true;
 			break;
+		case 'M':
+			used |= OPT_MEMLOCK;
+			if (!parse_size(optarg, &o.memlock) && !msg[0])
+				snprintf(msg, sizeof(msg),
+					 "--memlock takes a size such as 64M, not '%s'",
+					 optarg);
+			break;
+		case 'D':
+			o.dry_run = true;
+			used |= OPT_DRY_RUN;
+			break;
+		case ':':
+			if (!msg[0])
+				snprintf(msg, sizeof(msg),
+					 "option '%s' needs a value",
+					 argv[optind - 1]);
+			break;
 		default:
 			/* the first wrong option is the one reported */
 			if (msg[0])
@@ -203,6 +331,10 @@ int main(int argc, char **argv)
 					 argv[optind - 1]);
 		}
 	}
+	/* a wrong option may have swallowed --json as its value
+	 * (--memlock --json): the error is still asked for as JSON */
+	for (int i = 1; msg[0] && !o.json && i < argc; i++)
+		o.json = !strcmp(argv[i], "--json") || !strcmp(argv[i], "-j");
 	out_init(o.json);
 	if (optind < argc) {
 		cmd = find_command(argv[optind]);
@@ -232,15 +364,18 @@ int main(int argc, char **argv)
 		return bad_usage(NULL, msg);
 	}
 	if (used & ~cmd->opts) {
-		snprintf(msg, sizeof(msg), "%s takes no --all", cmd->name);
+		unsigned int extra = used & ~cmd->opts;
+
+		snprintf(msg, sizeof(msg), "%s takes no %s", cmd->name,
+			 extra & OPT_ALL ? "--all" :
+			 extra & OPT_MEMLOCK ? "--memlock" : "--dry-run");
 		return bad_usage(cmd, msg);
 	}
 	nargs = argc - optind - 1;
-	if (nargs != (cmd->operand ? 1 : 0)) {
+	if (!operands_fit(cmd->operands, nargs)) {
 		snprintf(msg, sizeof(msg), "%s takes %s, not %d argument(s)",
-			 cmd->name, cmd->operand ? "one DEV" : "no argument",
-			 nargs);
+			 cmd->name, wants[cmd->operands], nargs);
 		return bad_usage(cmd, msg);
 	}
-	return finish(cmd->run(&o, cmd->operand ? argv[optind + 1] : NULL));
+	return finish(cmd->run(&o, argv + optind + 1, nargs));
 }

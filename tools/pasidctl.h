@@ -21,27 +21,38 @@ enum {
 struct cli_opts {
 	bool json;
 	bool all;		/* list --all */
+	bool dry_run;		/* bind/unbind --dry-run */
+	uint64_t memlock;	/* doctor --memlock SIZE in bytes, 0: not given */
 	int verbose;		/* -v: library warnings, -vv: debug too */
 };
 
 /*
- * What pasidctl takes from the machine besides the library: where sysfs is
- * (for what the public API does not enumerate: every PCI device, a
- * device's class, its group's members) and the PCI ID database. The tests
- * point both at the emulation and at a fixed name table.
+ * What pasidctl takes from the machine besides the library: where sysfs,
+ * /dev and /proc are (for what the public API does not enumerate: every
+ * PCI device, a device's class, its group's members, and what doctor and
+ * bind look at), how a sysfs attribute is written, and the PCI ID
+ * database. The tests point them at the emulation, fake trees and a fixed
+ * name table.
  */
 typedef bool (*cli_pci_name_fn)(uint16_t vendor, uint16_t device,
 				char *vendor_name, size_t vlen,
 				char *device_name, size_t dlen);
 struct cli_env {
 	const char *sysfs;		/* "/sys" */
+	const char *dev;		/* "/dev" */
+	const char *proc;		/* "/proc" */
 	cli_pci_name_fn pci_name;	/* NULL: IDs only */
+	/* write value to the attribute at path: 0 or -errno (host_write) */
+	int (*sysfs_write)(const char *path, const char *value);
 };
 extern struct cli_env cli_env;
 
 int cmd_list(const struct cli_opts *o);
 int cmd_info(const struct cli_opts *o, const char *name);
 int cmd_selftest(const struct cli_opts *o, const char *name);
+int cmd_doctor(const struct cli_opts *o, const char *name);
+int cmd_bind(const struct cli_opts *o, char *const *names, int n);
+int cmd_unbind(const struct cli_opts *o, char *const *names, int n);
 
 /* Context options whose log goes to stderr at the -v level asked for. */
 void cli_ctx_opts(const struct cli_opts *o, struct pasid_ctx_opts *co);

@@ -14,6 +14,7 @@
 #include "emu.h"
 #include "failalloc.h"
 #include "fake-names.h"
+#include "fake-host.h"
 #include "pasidctl.h"
 
 int pasidctl_main(int argc, char **argv);
@@ -74,6 +75,25 @@ static void info_verbose(void) { alloc_world(); pasidctl("info", BDF_V, "-vv"); 
 static void selftest_table(void) { alloc_world(); pasidctl("selftest", BDF_A, NULL); }
 static void selftest_json(void) { alloc_world(); pasidctl("--json", "selftest", BDF_A); }
 
+/* doctor, bind and unbind look at the machine around the devices too: a
+ * healthy one (tests/tools/fake-host.h), whose sysfs writes reach the
+ * emulation's driver core */
+static void host_world(void)
+{
+	const struct fake_host healthy = { 0 };
+
+	alloc_world();
+	if (fake_host_create(&healthy))
+		alloc_bad("fake_host_create failed");
+	cli_env.sysfs_write = emu_sysfs_write;
+}
+
+static void doctor_table(void) { host_world(); pasidctl("doctor", BDF_A, NULL); }
+static void doctor_json(void) { host_world(); pasidctl("doctor", "--json", BDF_A); }
+static void doctor_memlock(void) { host_world(); pasidctl("doctor", "--memlock", "1M"); }
+static void unbind_table(void) { host_world(); pasidctl("unbind", BDF_V, NULL); }
+static void unbind_dry_json(void) { host_world(); pasidctl("unbind", "--dry-run", BDF_A); }
+
 const struct alloc_flow alloc_cli_flows[] = {
 	{ "pasidctl list", list_table },
 	{ "pasidctl list --json", list_json },
@@ -84,6 +104,11 @@ const struct alloc_flow alloc_cli_flows[] = {
 	{ "pasidctl info -vv", info_verbose },
 	{ "pasidctl selftest", selftest_table },
 	{ "pasidctl --json selftest", selftest_json },
+	{ "pasidctl doctor", doctor_table },
+	{ "pasidctl doctor --json", doctor_json },
+	{ "pasidctl doctor --memlock", doctor_memlock },
+	{ "pasidctl unbind", unbind_table },
+	{ "pasidctl unbind --dry-run", unbind_dry_json },
 };
 const unsigned int alloc_ncli_flows =
 	sizeof(alloc_cli_flows) / sizeof(alloc_cli_flows[0]);

@@ -627,7 +627,8 @@ int emu_add_device(const struct emu_dev_cfg *cfg)
 	int ret;
 
 	if (!cfg || !valid_bdf(cfg->bdf) || cfg->group < 0 ||
-	    cfg->iommu > EMU_IOMMU_VIRTIO || cfg->pasid_log2 > 20)
+	    cfg->iommu > EMU_IOMMU_VIRTIO || cfg->pasid_log2 > 20 ||
+	    cfg->pci_pasid_log2 > 20)
 		return -EINVAL;
 	lock();
 	if (!emu.up) {
@@ -651,9 +652,13 @@ int emu_add_device(const struct emu_dev_cfg *cfg)
 	snprintf(dev->bdf, sizeof(dev->bdf), "%s", cfg->bdf);
 	snprintf(dev->driver, sizeof(dev->driver), "%s",
 		 cfg->driver ? cfg->driver : "vfio-pci");
+	snprintf(dev->id_driver, sizeof(dev->id_driver), "%s",
+		 cfg->id_driver ? cfg->id_driver :
+		 strstr(dev->driver, "vfio") ? "" : dev->driver);
 	dev->cfg = *cfg;
 	dev->cfg.bdf = dev->bdf;
 	dev->cfg.driver = dev->driver;
+	dev->cfg.id_driver = dev->id_driver;
 	dev->vfio = strstr(dev->driver, "vfio") != NULL;
 	dev->variant = dev->vfio && strcmp(dev->driver, "vfio-pci");
 	dev->cdev = dev->vfio && !cfg->no_cdev &&

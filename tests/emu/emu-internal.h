@@ -171,6 +171,10 @@ struct emu_dev {
 	char bdf[16];
 	struct emu_dev_cfg cfg;	/* cfg.bdf/driver point at the arrays */
 	char driver[64];
+	/* what sysfs driver_override holds ("" unset) and the driver whose ID
+	 * table matches the device (drivers_probe without an override) */
+	char override[64];
+	char id_driver[64];
 	bool vfio;		/* bound to a VFIO driver */
 	bool variant;		/* a VFIO variant driver: no PASID ops */
 	bool cdev;		/* /dev/vfio/devices/vfioN exists */
@@ -336,6 +340,9 @@ int emu_sysfs_create(void);
 int emu_sysfs_add_device(struct emu_dev *dev);
 /* The driver link and, with dev->cdev, the vfio-dev entry of dev->minor. */
 int emu_sysfs_add_driver(struct emu_dev *dev);
+/* bus/pci/drivers/<driver>/ with its bind and unbind files: a loaded
+ * driver (module), with or without devices */
+int emu_sysfs_add_driver_dir(const char *driver);
 void emu_sysfs_remove_driver(struct emu_dev *dev);
 void emu_sysfs_update_resv(struct emu_dev *dev);
 void emu_sysfs_remove(void);

@@ -10,7 +10,9 @@
  *   devices/virtual/iommu/<name>/devices/<bdf>, intel-iommu/, amd-iommu/
  *   class/iommu/<name>, class/vfio-dev/vfioN, dev/char/511:N
  *   kernel/iommu_groups/<n>/{devices/<bdf>,type,reserved_regions}
- *   bus/pci/devices/<bdf>, bus/pci/drivers/<drv>/<bdf>
+ *   bus/pci/devices/<bdf>, bus/pci/drivers/<drv>/{<bdf>,bind,unbind}
+ *   devices/pci0000:00/<bdf>/driver_override, bus/pci/drivers_probe
+ *   (what writes to them do: emu-driver.c)
  */
 
 #ifndef _GNU_SOURCE
@@ -129,7 +131,8 @@ int emu_sysfs_create(void)
 	if (mkdirs("devices/pci0000:00") || mkdirs("devices/virtual/iommu") ||
 	    mkdirs("class/iommu") || mkdirs("class/vfio-dev") ||
 	    mkdirs("kernel/iommu_groups") || mkdirs("bus/pci/devices") ||
-	    mkdirs("bus/pci/drivers") || mkdirs("dev/char")) {
+	    mkdirs("bus/pci/drivers") || mkdirs("dev/char") ||
+	    wfile("", 0, "bus/pci/drivers_probe")) {
 		emu_sysfs_remove();
 		return -EIO;
 	}
@@ -258,6 +261,8 @@ int emu_sysfs_add_device(struct emu_dev *dev)
 	ret = ret ?: wstr("0x1234\n", "%s/vendor", devdir);
 	ret = ret ?: wstr("0x11e8\n", "%s/device", devdir);
 	ret = ret ?: wstr("0x00ff00\n", "%s/class", devdir);
+	/* as the kernel shows an unset one */
+	ret = ret ?: wstr("(null)\n", "%s/driver_override", devdir);
 	emu_dev_init_config(dev, cfg, true);
 	ret = ret ?: wfile(cfg, sizeof(cfg), "%s/config", devdir);
 	ret = ret ?: add_iommu(dev);
@@ -276,6 +281,14 @@ int emu_sysfs_add_device(struct emu_dev *dev)
 	return ret ?: emu_sysfs_add_driver(dev);
 }
 
+int emu_sysfs_add_driver_dir(const char *driver)
+{
+	int ret = mkdirs("bus/pci/drivers/%s", driver);
+
+	ret = ret ?: wstr("", "bus/pci/drivers/%s/bind", driver);
+	return ret ?: wstr("", "bus/pci/drivers/%s/unbind", driver);
+}
+
 int emu_sysfs_add_driver(struct emu_dev *dev)
 {
 	char devdir[64], target[PATH_MAX], buf[64];
@@ -284,7 +297,7 @@ int emu_sysfs_add_driver(struct emu_dev *dev)
 
 	devdir_of(dev, devdir, sizeof(devdir));
 	if (dev->driver[0]) {
-		ret = mkdirs("bus/pci/drivers/%s", dev->driver);
+		ret = emu_sysfs_add_driver_dir(dev->driver);
 		snprintf(target, sizeof(target), "../../../../%s", devdir);
 		ret = ret ?: slink(target, "bus/pci/drivers/%s/%s",
 				   dev->driver, b);

@@ -35,7 +35,8 @@ static void put32(uint8_t *p, unsigned int off, uint32_t v)
  */
 void emu_dev_init_config(struct emu_dev *dev, uint8_t *cfg, bool sysfs_view)
 {
-	unsigned int w = dev->cfg.pasid_log2;
+	unsigned int w = dev->cfg.pci_pasid_log2 ? dev->cfg.pci_pasid_log2 :
+						   dev->cfg.pasid_log2;
 
 	memset(cfg, 0, EMU_CFG_SIZE);
 	put16(cfg, KABI_PCI_VENDOR_ID, 0x1234);

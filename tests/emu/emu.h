@@ -45,6 +45,12 @@ struct emu_dev_cfg {
 	unsigned int iommu_unit;
 	/* what GET_HW_INFO out_max_pasid_log2 reports (0 = none) */
 	unsigned int pasid_log2;
+	/* the width of the PCIe PASID capability in config space when it
+	 * differs from what the kernel reports: a device with PASIDs behind
+	 * an IOMMU that runs without them (VT-d with scalable mode off:
+	 * intel_iommu_probe_device() leaves max_pasids 0) has pasid_log2 0
+	 * and this (0: as pasid_log2) */
+	unsigned int pci_pasid_log2;
 	/* iommu group number; devices with equal group share a group */
 	int group;
 	/* "vfio-pci" (default when NULL), "nvme", "" = unbound; any other
@@ -52,6 +58,10 @@ struct emu_dev_cfg {
 	const char *driver;
 	/* bound to vfio-pci but no vfio-dev cdev (no VFIO_DEVICE_CDEV) */
 	bool no_cdev;
+	/* the kernel driver whose ID table matches the device, which
+	 * drivers_probe binds it to without a driver_override (NULL: the
+	 * driver above unless it is a VFIO one; "" none) */
+	const char *id_driver;
 	/* IOMMU refuses IOMMU_HWPT_ALLOC_PASID with EOPNOTSUPP (the vendor
 	 * defaults apply anyway: virtio refuses every flag, AMD refuses
 	 * PASID mixed with anything and PASID without IOMMU PASID support) */
@@ -99,6 +109,15 @@ int emu_t1_dma_entries(int vfio_index);
  */
 int emu_vfio_unbind(int vfio_index);
 int emu_vfio_bind(int vfio_index);
+
+/*
+ * A write to a sysfs attribute of the fake tree, with the driver core's
+ * effect (emu-driver.c): <dev>/driver_override, bus/pci/drivers/<drv>/unbind
+ * and bus/pci/drivers_probe; any other existing file is written as it is.
+ * path may go through the tree's symlinks (<dev>/driver/unbind). 0 or the
+ * errno the kernel's store function returns.
+ */
+int emu_sysfs_write(const char *path, const char *value);
 
 /*
  * Fault injection: the nth kernel call from now (1 = the next) fails with
