@@ -29,29 +29,20 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "discover.h"
 #include "internal.h"
 #include "kabi.h"
 #include "sys.h"
+#include "vfio-group.h"
 
 #define CONTAINER_PATH "/dev/vfio/vfio"
-
-/* An IOMMU group the context has open (its node opens once, §10.2). */
-struct t1_group {
-	struct list_head ctx_node;	/* in ctx->t1_groups */
-	int id, fd;
-	unsigned int devs;		/* open devices of it */
-	unsigned int attached;		/* of those, attached */
-	struct pasid_as *as;		/* the container it is in, or NULL */
-};
 
 static uint64_t page(void)
 {
 	return (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* raw: the ioctl's return value (GET_API_VERSION, CHECK_EXTENSION and
- * GET_DEVICE_FD answer in it), or -errno */
+/* raw: the ioctl's return value (GET_API_VERSION and CHECK_EXTENSION
+ * answer in it), or -errno */
 static int raw_ioctl(int fd, unsigned long req, void *arg)
 {
 	int r = pasid_sys->ioctl(fd, req, arg);
@@ -391,147 +382,17 @@ static int t1_unmap_one(struct pasid_as *as, uint64_t iova, uint64_t len,
 
 /* ---- groups and devices ---- */
 
-struct offender {
-	int group;
-	char bdf[16], driver[32];
-};
-
-static int find_offender(const char *bdf, void *arg)
-{
-	struct pasid_devinfo info = { .size = sizeof(info) };
-	struct offender *o = arg;
-
-	if (discover_devinfo(bdf, &info) || info.iommu_group != o->group ||
-	    !info.driver[0] || strstr(info.driver, "vfio"))
-		return 0;
-	snprintf(o->bdf, sizeof(o->bdf), "%s", info.bdf);
-	snprintf(o->driver, sizeof(o->driver), "%s", info.driver);
-	return 1;
-}
-
-/* EPERM: the group is not viable (§10.2): name the device that makes it so. */
-static int not_viable(struct pasid_ctx *ctx, const char *call,
-		      const char *name, int group)
-{
-	struct offender o = { .group = group };
-
-	if (discover_scan_pci(find_offender, &o) == 1)
-		return pasid_kerr(ctx, EPERM, call,
-				  "%s: its IOMMU group %d is not viable: %s, a device of the same group, is bound to the kernel driver %s; bind it to vfio-pci too, or unbind it",
-				  name, group, o.bdf, o.driver);
-	pasid_err_clear();
-	return pasid_kerr(ctx, EPERM, call,
-			  "%s: its IOMMU group %d is not viable: another device of the group is bound to a kernel driver; bind it to vfio-pci too, or unbind it",
-			  name, group);
-}
-
-/* The context's open group id, opening it if needed; ctx->lock held. */
-static int group_get(struct pasid_ctx *ctx, int id, const char *name,
-		     struct t1_group **gp)
-{
-	struct kabi_vfio_group_status st = { .argsz = sizeof(st) };
-	struct list_head *pos, *tmp;
-	struct t1_group *g;
-	char path[32];
-	int fd, ret;
-
-	list_for_each_safe(pos, tmp, &ctx->t1_groups) {
-		g = container_of(pos, struct t1_group, ctx_node);
-		if (g->id == id) {
-			g->devs++;
-			*gp = g;
-			return 0;
-		}
-	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
-	fd = sys_open(path, O_RDWR);
-	if (fd < 0)
-		return pasid_kerr(ctx, -fd, "open", "%s (group of %s): %s", path,
-				  name, fd == -EBUSY ?
-				  "the group is open elsewhere: in another process or context" :
-				  "could not open the VFIO group node");
-	ret = sys_ioctl(fd, KABI_VFIO_GROUP_GET_STATUS, &st);
-	if (ret) {
-		sys_close(fd);
-		return pasid_kerr(ctx, -ret, "VFIO_GROUP_GET_STATUS", "%s", path);
-	}
-	if (!(st.flags & KABI_VFIO_GROUP_FLAGS_VIABLE)) {
-		sys_close(fd);
-		return not_viable(ctx, "VFIO_GROUP_GET_STATUS", name, id);
-	}
-	g = calloc(1, sizeof(*g));
-	if (!g) {
-		sys_close(fd);
-		return pasid_err(ctx, ENOMEM, "out of memory for a group");
-	}
-	g->id = id;
-	g->fd = fd;
-	g->devs = 1;
-	list_add_tail(&g->ctx_node, &ctx->t1_groups);
-	*gp = g;
-	return 0;
-}
-
-static void group_put(struct t1_group *g)
-{
-	if (--g->devs)
-		return;
-	list_del(&g->ctx_node);
-	sys_close(g->fd);
-	free(g);
-}
-
 static int t1_dev_open(struct pasid_ctx *ctx, const char *name,
 		       struct pasid_dev **devp)
 {
-	struct pasid_devinfo info = { .size = sizeof(info) };
-	struct pasid_dev *dev;
-	char bdf[16];
-	int ret;
-
-	ret = discover_find(name, bdf);
-	if (!ret)
-		ret = discover_devinfo(bdf, &info);
-	if (ret) {
-		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
-		return ret;
-	}
-	if (strcmp(info.driver, "vfio-pci"))
-		return pasid_err(ctx, EBUSY,
-				 "%s is bound to %s, not vfio-pci: bind it to vfio-pci (driverctl set-override %s vfio-pci)",
-				 bdf, info.driver[0] ? info.driver : "no driver", bdf);
-	if (info.iommu_group < 0)
-		return pasid_err(ctx, ENODEV,
-				 "%s has no IOMMU group: enable the IOMMU", bdf);
-	dev = calloc(1, sizeof(*dev));
-	if (!dev)
-		return pasid_err(ctx, ENOMEM, "out of memory for a device");
-	dev->ctx = ctx;
-	dev->fd = -1;
-	dev->group = info.iommu_group;
-	snprintf(dev->name, sizeof(dev->name), "%s", bdf);
-	dev->caps.size = sizeof(dev->caps);
-	dev->caps.vendor = info.iommu_vendor != PASID_IOMMU_UNKNOWN ?
-			   info.iommu_vendor : PASID_IOMMU_OTHER;
-	dev->caps.backend = PASID_BACKEND_TYPE1;
-	ctx_lock(ctx);
-	ret = group_get(ctx, dev->group, bdf, &dev->t1);
-	if (!ret)
-		list_add_tail(&dev->ctx_node, &ctx->devs);
-	ctx_unlock(ctx);
-	if (ret) {
-		free(dev);
-		return ret;
-	}
-	*devp = dev;
-	return 0;
+	return vgroup_dev_open(ctx, name, PASID_BACKEND_TYPE1, devp);
 }
 
 /* The group leaves its container; ctx->lock held. If the kernel keeps it
  * there: -EBUSY and the group stays in as, as the kernel has it, unless
  * force (as or the group is going away: closing the group's fd takes it
  * out then). */
-static int group_leave(struct t1_group *g, bool force)
+static int group_leave(struct vgroup *g, bool force)
 {
 	struct pasid_as *as = g->as;
 	int ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
@@ -566,7 +427,7 @@ static int group_leave(struct t1_group *g, bool force)
 static int detach_locked(struct pasid_dev *dev, bool force)
 {
 	struct pasid_as *as = dev->rid_as;
-	struct t1_group *g = dev->t1;
+	struct vgroup *g = dev->vgroup;
 	size_t mappings;
 
 	int ret = 0;
@@ -600,7 +461,7 @@ static int detach_locked(struct pasid_dev *dev, bool force)
 static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 {
 	struct pasid_ctx *ctx = dev->ctx;
-	struct t1_group *g = dev->t1;
+	struct vgroup *g = dev->vgroup;
 	bool joined = false;
 	int ret, fd;
 
@@ -619,8 +480,9 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 		ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_SET_CONTAINER,
 				&as->container);
 		if (ret == -EPERM)
-			return not_viable(ctx, "VFIO_GROUP_SET_CONTAINER",
-					  dev->name, g->id);
+			return vgroup_not_viable(ctx, EPERM,
+						 "VFIO_GROUP_SET_CONTAINER",
+						 dev->name, g->id);
 		if (ret)
 			return pasid_kerr(ctx, -ret, "VFIO_GROUP_SET_CONTAINER",
 					  "%s: group %d%s", dev->name, g->id,
@@ -643,11 +505,9 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 		if (ret)
 			goto undo;
 	}
-	fd = raw_ioctl(g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, dev->name);
+	fd = vgroup_device_fd(dev);
 	if (fd < 0) {
-		ret = pasid_kerr(ctx, -fd, "VFIO_GROUP_GET_DEVICE_FD", "%s%s",
-				 dev->name, fd == -EBUSY ?
-				 ": the device is open elsewhere" : "");
+		ret = fd;
 		goto undo;
 	}
 	dev->fd = fd;
@@ -677,19 +537,17 @@ static void t1_dev_close(struct pasid_dev *dev)
 		detach_locked(dev, true);
 	/* the group's last device, detached, the kernel kept it in a
 	 * container: closing its fd below takes it out */
-	if (dev->t1->devs == 1 && dev->t1->as)
-		group_leave(dev->t1, true);
-	list_del(&dev->ctx_node);
-	group_put(dev->t1);
+	if (dev->vgroup->devs == 1 && dev->vgroup->as)
+		group_leave(dev->vgroup, true);
+	vgroup_dev_free(dev);
 	ctx_unlock(ctx);
-	free(dev);
 }
 
 /* The group's fd and struct go with its last device: the child's copy of
  * the fd only, so the parent's group stays in its container. */
 static void t1_fork_forget_dev(struct pasid_dev *dev)
 {
-	group_put(dev->t1);
+	vgroup_put(dev->vgroup);
 }
 
 static void t1_as_free(struct pasid_as *as)
@@ -707,8 +565,8 @@ static void t1_as_free(struct pasid_as *as)
 	}
 	/* a group whose devices are detached but which the kernel kept in
 	 * the container (group_leave) */
-	list_for_each_safe(pos, tmp, &ctx->t1_groups) {
-		struct t1_group *g = container_of(pos, struct t1_group,
+	list_for_each_safe(pos, tmp, &ctx->vgroups) {
+		struct vgroup *g = container_of(pos, struct vgroup,
 						  ctx_node);
 
 		if (g->as == as)

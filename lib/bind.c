@@ -1044,6 +1044,12 @@ void bind_release(struct pasid_dev *dev, struct pasid_as *as)
 	uint32_t pasid = 0;
 	struct pasid_hwpt *h;
 
+	if (ctx_other(dev->ctx)) {	/* iommufd-group: no PASIDs, its detach */
+		if (dev->rid_as && (!as || dev->rid_as == as))
+			dev->ctx->ops->detach_rid(dev);
+		return;
+	}
+
 	while ((!as || as->npasids) &&
 	       (h = idmap_next(&dev->pasids, pasid, &pasid))) {
 		if (!as || h->as == as) {

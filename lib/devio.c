@@ -20,8 +20,8 @@ static int region_info(struct pasid_dev *dev, uint32_t index,
 	return sys_ioctl(dev->fd, KABI_VFIO_DEVICE_GET_REGION_INFO, ri);
 }
 
-/* Caller holds the context lock (under which a type1 attach or detach
- * gives or closes dev->fd) and has checked dev and buf. */
+/* Caller holds the context lock (under which a group backend's attach or
+ * detach gives or closes dev->fd) and has checked dev and buf. */
 static int config_io_locked(struct pasid_dev *dev, const char *fn,
 			    uint32_t offset, void *buf, size_t len, bool write)
 {
@@ -116,22 +116,15 @@ out:
 	return ret;
 }
 
-PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
-				volatile void **addr, size_t *len)
+/* Context lock held: an attach or detach of a group backend gives or closes
+ * dev->fd meanwhile otherwise, and the mmap could reach another file. */
+static int bar_map_locked(struct pasid_dev *dev, unsigned int bar,
+			  volatile void **addr, size_t *len)
 {
 	struct kabi_vfio_region_info ri;
 	void *p;
 	int ret;
 
-	pasid_err_clear();
-	if (!dev || !addr || !len)
-		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
-				 "pasid_dev_bar_map: dev, addr and len must not be NULL");
-	if (inherited(dev->ctx))
-		return fork_refuse(dev->ctx, "pasid_dev_bar_map");
-	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
-		return pasid_err(dev->ctx, EINVAL,
-				 "%s: BAR %u does not exist (0..5)", dev->name, bar);
 	ret = dev_fd_missing(dev, "pasid_dev_bar_map");
 	if (ret)
 		return ret;
@@ -160,6 +153,26 @@ PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
 	*addr = p;
 	*len = ri.size;
 	return 0;
+}
+
+PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
+				volatile void **addr, size_t *len)
+{
+	int ret;
+
+	pasid_err_clear();
+	if (!dev || !addr || !len)
+		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
+				 "pasid_dev_bar_map: dev, addr and len must not be NULL");
+	if (inherited(dev->ctx))
+		return fork_refuse(dev->ctx, "pasid_dev_bar_map");
+	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
+		return pasid_err(dev->ctx, EINVAL,
+				 "%s: BAR %u does not exist (0..5)", dev->name, bar);
+	ctx_lock(dev->ctx);
+	ret = bar_map_locked(dev, bar, addr, len);
+	ctx_unlock(dev->ctx);
+	return ret;
 }
 
 PASID_API int pasid_dev_bar_unmap(struct pasid_dev *dev, volatile void *addr,

@@ -25,11 +25,12 @@ static void caps_fields(const struct pasid_caps *c)
 	static const char *const backends[] = {
 		[PASID_BACKEND_IOMMUFD] = "iommufd",
 		[PASID_BACKEND_TYPE1] = "vfio-type1",
+		[PASID_BACKEND_IOMMUFD_GROUP] = "iommufd-vfio-group",
 	};
 
 	/* which kernel interface the library speaks to this device (PASIDs
 	 * need iommufd) */
-	out_str("backend", c->backend <= PASID_BACKEND_TYPE1 &&
+	out_str("backend", c->backend <= PASID_BACKEND_IOMMUFD_GROUP &&
 			   backends[c->backend] ? backends[c->backend] : "?");
 	/* the IOMMU vendor is the device fields' iommu_vendor: once */
 	out_int("hw_info_type", c->hw_info_type);

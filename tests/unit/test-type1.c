@@ -201,7 +201,7 @@ START_TEST(t_no_fd_unattached)
 	size_t len;
 
 	ck_assert_int_eq(pasid_dev_fd(dev), -ENODEV);
-	ck_assert_errmsg("pasid_dev_fd: " BDF ": on the VFIO type1 backend the kernel hands out the device fd only once its group is in a container: attach the RID first");
+	ck_assert_errmsg("pasid_dev_fd: " BDF ": through a VFIO group (the type1 and iommufd-group backends) the kernel hands out the device fd only at the attach: attach the RID first");
 	ck_assert_int_eq(pasid_dev_config_read(dev, 0, cfg, 2), -ENODEV);
 	ck_assert_errmsg("pasid_dev_config_read: " BDF);
 	ck_assert_errmsg("attach the RID first");
