@@ -61,20 +61,27 @@ static int container_open(struct pasid_ctx *ctx)
 				  "no VFIO container either: load vfio-pci (modprobe vfio-pci) and enable the IOMMU (intel_iommu=on, amd_iommu=on)" :
 				  "no permission: run as root or give your user /dev/vfio/vfio and the group nodes /dev/vfio/<group>");
 	r = raw_ioctl(fd, KABI_VFIO_GET_API_VERSION, NULL);
-	if (r != KABI_VFIO_API_VERSION) {
-		sys_close(fd);
-		return pasid_err(ctx, EOPNOTSUPP,
-				 "VFIO_GET_API_VERSION answered %d, not %d: an unknown VFIO",
-				 r, KABI_VFIO_API_VERSION);
+	if (r < 0) {
+		r = pasid_kerr(ctx, -r, "VFIO_GET_API_VERSION",
+			       "the VFIO container did not answer");
+	} else if (r != KABI_VFIO_API_VERSION) {
+		r = pasid_err(ctx, EOPNOTSUPP,
+			      "VFIO_GET_API_VERSION answered %d, not %d: an unknown VFIO",
+			      r, KABI_VFIO_API_VERSION);
+	} else {
+		r = raw_ioctl(fd, KABI_VFIO_CHECK_EXTENSION,
+			      (void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
+		if (r < 0)
+			r = pasid_kerr(ctx, -r, "VFIO_CHECK_EXTENSION",
+				       "asking the VFIO container for type1v2");
+		else if (r != 1)
+			r = pasid_err(ctx, EOPNOTSUPP,
+				      "the VFIO container has no type1v2 IOMMU driver: load vfio_iommu_type1");
+		else
+			return fd;
 	}
-	r = raw_ioctl(fd, KABI_VFIO_CHECK_EXTENSION,
-		      (void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
-	if (r != 1) {
-		sys_close(fd);
-		return pasid_err(ctx, EOPNOTSUPP,
-				 "the VFIO container has no type1v2 IOMMU driver: load vfio_iommu_type1");
-	}
-	return fd;
+	sys_close(fd);
+	return r;
 }
 
 static int t1_ctx_open(struct pasid_ctx *ctx)
