@@ -125,8 +125,7 @@ int cmd_info(const struct cli_opts *o, const char *name)
 	}
 	/* a device on VFIO whose group is held back is still opened: the
 	 * library's refusal is the reason, the fix names the sibling */
-	if (u.usable || (u.blockers && strstr(d.driver, "vfio") &&
-			 d.vfio_cdev[0])) {
+	if (u.usable || (u.blockers && strstr(d.driver, "vfio"))) {
 		ret = read_caps(o, name, &caps, &u);
 	} else {
 		ret = u.exit;

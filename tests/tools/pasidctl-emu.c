@@ -12,10 +12,14 @@
  *   0000:00:07.0  Intel, group 4, vfio-pci, but its sibling
  *   0000:00:08.0  is on e1000e
  *   0000:00:09.0  Intel, group 5, no driver
+ *
+ * PASIDCTL_EMU_PROFILE=no-pasid|no-cdev|type1 picks an older kernel
+ * generation (emu.h) for the tests of what pasidctl says about backends.
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,10 +82,20 @@ int main(int argc, char **argv)
 		{ .bdf = "0000:00:09.0", .iommu = EMU_IOMMU_INTEL,
 		  .group = 5, .driver = "" },
 	};
-	size_t i;
+	static const char *const profiles[] = {
+		[EMU_PROFILE_CURRENT] = "current",
+		[EMU_PROFILE_TYPE1] = "type1",
+		[EMU_PROFILE_NO_CDEV] = "no-cdev",
+		[EMU_PROFILE_NO_PASID] = "no-pasid",
+	};
+	const char *want = getenv("PASIDCTL_EMU_PROFILE");
+	size_t i, p = EMU_PROFILE_CURRENT;
 	int ret;
 
-	if (emu_init()) {
+	for (i = 0; want && i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if (!strcmp(want, profiles[i]))
+			p = i;
+	if (emu_init() || emu_set_profile((enum emu_profile)p)) {
 		fprintf(stderr, "pasidctl-emu: cannot set up the emulation\n");
 		return 99;
 	}
