@@ -476,6 +476,63 @@ START_TEST(records_match_kernel)
 }
 END_TEST
 
+/* Through a VFIO group an attach gives the device fd and a detach closes
+ * it: pasid_dev_fd and pasid_dev_bar_map read it under the context lock,
+ * so they see a valid fd or ENODEV, never a closed one (under TSan and
+ * helgrind: no race on it). */
+struct fd_reader {
+	struct pasid_dev *dev;
+	atomic_bool stop;
+	int bad;
+};
+
+static void *read_fds(void *arg)
+{
+	struct fd_reader *r = arg;
+	volatile void *bar;
+	size_t len;
+	int ret;
+
+	while (!atomic_load(&r->stop)) {
+		ret = pasid_dev_fd(r->dev);
+		if (ret < 0 && ret != -ENODEV)
+			r->bad++;
+		ret = pasid_dev_bar_map(r->dev, 0, &bar, &len);
+		if (!ret)
+			pasid_dev_bar_unmap(r->dev, bar, len);
+		else if (ret != -ENODEV)
+			r->bad++;
+	}
+	return NULL;
+}
+
+START_TEST(group_fd_vs_detach)
+{
+	struct fd_reader r = { .bad = 0 };
+	struct pasid_as *as;
+	pthread_t t;
+	int i;
+
+	pasid_ctx_close(fx.ctx);
+	fx.ctx = NULL;
+	emu_fini();
+	ck_assert_int_eq(emu_init(), 0);
+	ck_assert_int_eq(emu_set_profile(EMU_PROFILE_NO_CDEV), 0);
+	fx_add("0000:00:04.0", EMU_IOMMU_INTEL, 0);
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+	r.dev = fx_open("0000:00:04.0");
+	as = fx_as();
+	ck_assert_int_eq(pthread_create(&t, NULL, read_fds, &r), 0);
+	for (i = 0; i < ITERS; i++) {
+		ck_assert_int_eq(pasid_attach_rid(r.dev, as, 0), 0);
+		ck_assert_int_eq(pasid_detach_rid(r.dev), 0);
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(r.bad, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("threads");
@@ -487,6 +544,7 @@ int main(void)
 	tcase_add_test(tc, bind_and_hold);
 	tcase_add_test(tc, open_close_churn);
 	tcase_add_test(tc, records_match_kernel);
+	tcase_add_test(tc, group_fd_vs_detach);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
 }
