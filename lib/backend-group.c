@@ -125,20 +125,30 @@ static int group_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 }
 
 /* ctx->lock held. Closing the fd is the detach: the kernel unbinds the
- * device from the iommufd at its last close. */
-static int group_detach_rid(struct pasid_dev *dev)
+ * device from the iommufd at its last close (with a BAR still mapped, only
+ * at the munmap). */
+static void detach_locked(struct pasid_dev *dev)
 {
 	struct vgroup *g = dev->vgroup;
 
-	if (!dev->rid_as)
-		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
-				 dev->name);
 	sys_close(dev->fd);
 	dev->fd = -1;
 	dev->rid_as = NULL;
 	if (!--g->attached)
 		g->as = NULL;
-	return 0;
+}
+
+static int group_detach_rid(struct pasid_dev *dev)
+{
+	int ret;
+
+	if (!dev->rid_as)
+		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
+				 dev->name);
+	ret = vgroup_bars_mapped(dev);
+	if (!ret)
+		detach_locked(dev);
+	return ret;
 }
 
 static void group_dev_close(struct pasid_dev *dev)
@@ -147,7 +157,7 @@ static void group_dev_close(struct pasid_dev *dev)
 
 	ctx_lock(ctx);
 	if (dev->rid_as)
-		group_detach_rid(dev);
+		detach_locked(dev);	/* a live BAR mapping keeps it open */
 	/* the group's last device: closing the group node takes the group
 	 * out of the iommufd */
 	vgroup_dev_free(dev);
@@ -169,5 +179,6 @@ const struct backend_ops backend_group = {
 	.dev_close = group_dev_close,
 	.attach_rid = group_attach_rid,
 	.detach_rid = group_detach_rid,
+	.release_rid = detach_locked,
 	.fork_forget_dev = group_fork_forget_dev,
 };

@@ -532,7 +532,9 @@ undo:
 
 static int t1_detach_rid(struct pasid_dev *dev)
 {
-	return detach_locked(dev, false);
+	int ret = dev->rid_as ? vgroup_bars_mapped(dev) : 0;
+
+	return ret ? ret : detach_locked(dev, false);
 }
 
 static void t1_dev_close(struct pasid_dev *dev)

@@ -54,6 +54,9 @@ struct backend_ops {
 	void (*dev_close)(struct pasid_dev *dev);
 	int (*attach_rid)(struct pasid_dev *dev, struct pasid_as *as);
 	int (*detach_rid)(struct pasid_dev *dev);
+	/* the detach of pasid_as_free, which cannot be refused; NULL if the
+	 * backend frees its own address spaces (as_new set) */
+	void (*release_rid)(struct pasid_dev *dev);
 	int (*bind)(void);		/* pasid_bind, unbind, rebind */
 	/* in a forked child (fork.c): let go of what the backend holds for
 	 * dev besides dev->fd, closing fds and freeing memory only, with no

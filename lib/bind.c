@@ -1046,7 +1046,7 @@ void bind_release(struct pasid_dev *dev, struct pasid_as *as)
 
 	if (ctx_other(dev->ctx)) {	/* iommufd-group: no PASIDs, its detach */
 		if (dev->rid_as && (!as || dev->rid_as == as))
-			dev->ctx->ops->detach_rid(dev);
+			dev->ctx->ops->release_rid(dev);
 		return;
 	}
 

@@ -152,6 +152,7 @@ static int bar_map_locked(struct pasid_dev *dev, unsigned int bar,
 				  dev->name, bar);
 	*addr = p;
 	*len = ri.size;
+	dev->bar_maps++;
 	return 0;
 }
 
@@ -184,5 +185,9 @@ PASID_API int pasid_dev_bar_unmap(struct pasid_dev *dev, volatile void *addr,
 				 "pasid_dev_bar_unmap: dev and addr must not be NULL");
 	if (pasid_sys->munmap((void *)addr, len) < 0)
 		return pasid_kerr(dev->ctx, errno, "munmap", "%s", dev->name);
+	ctx_lock(dev->ctx);
+	if (dev->bar_maps)
+		dev->bar_maps--;
+	ctx_unlock(dev->ctx);
 	return 0;
 }

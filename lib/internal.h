@@ -90,6 +90,8 @@ struct pasid_dev {
 					   fd the group gives at the attach,
 					   -1 while detached */
 	struct vgroup *vgroup;		/* type1, iommufd-group: its group */
+	unsigned int bar_maps;		/* ctx->lock: BARs mapped and not yet
+					   unmapped by pasid_dev_bar_unmap */
 	uint32_t dev_id;		/* iommufd device id (0: none known,
 					   iommufd-group) */
 	char name[64];

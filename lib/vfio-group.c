@@ -167,3 +167,12 @@ int vgroup_device_fd(struct pasid_dev *dev)
 			  dev->name, fd == -EBUSY ?
 			  ": the device is open elsewhere, or a device of its group is bound to a kernel driver" : "");
 }
+
+int vgroup_bars_mapped(const struct pasid_dev *dev)
+{
+	if (!dev->bar_maps)
+		return 0;
+	return pasid_err(dev->ctx, EBUSY,
+			 "%s: %u BAR mapping(s) of it are live: through a VFIO group the detach closes the device fd, and a mapping keeps the device open and attached; pasid_dev_bar_unmap them first",
+			 dev->name, dev->bar_maps);
+}

@@ -43,6 +43,10 @@ int vgroup_device_fd(struct pasid_dev *dev);
  * the message names the device of the group that makes it so. */
 int vgroup_not_viable(struct pasid_ctx *ctx, int err, const char *call,
 		      const char *name, int group);
+/* -EBUSY if a BAR of dev is mapped (a detach through the group must not
+ * close the device fd then: the mapping keeps the file, and the kernel
+ * would leave the device attached), else 0. ctx->lock held. */
+int vgroup_bars_mapped(const struct pasid_dev *dev);
 /* Drop a device's reference; the last one closes the group node. */
 void vgroup_put(struct vgroup *g);
 

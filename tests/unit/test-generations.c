@@ -133,7 +133,18 @@ START_TEST(t_device)
 	ck_assert_int_eq(pasid_dev_set_bus_master(dev, true), 0);
 	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &bar, &len), 0);
 	ck_assert_uint_eq(len, 4096);
+	if (G->backend != PASID_BACKEND_IOMMUFD) {
+		/* the detach would close the fd, which the mapping keeps
+		 * open and attached: refused until it is unmapped */
+		ck_assert_int_eq(pasid_detach_rid(dev), -EBUSY);
+		ck_assert_errmsg("pasid_dev_bar_unmap them first");
+		ck_assert_int_ge(pasid_dev_fd(dev), 0);
+	}
 	ck_assert_int_eq(pasid_dev_bar_unmap(dev, bar, len), 0);
+	if (G->backend != PASID_BACKEND_IOMMUFD) {
+		ck_assert_int_eq(pasid_detach_rid(dev), 0);
+		ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
+	}
 	/* an fd the caller opened: the VFIO cdev only */
 	fd = pasid_sys->open("/dev/vfio/devices/vfio0", O_RDWR, 0);
 	if (G->cdev) {
