@@ -7,7 +7,10 @@
  * here too.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
@@ -146,6 +149,32 @@ START_TEST(t_attach_failure_undone)
 }
 END_TEST
 
+/* A forked child closing the inherited handles closes its copies of the
+ * device's, the group's and the iommufd's fds only: no kernel call, and
+ * the parent's device stays attached with its mapping. */
+START_TEST(t_fork_closes_copies)
+{
+	struct pasid_dev *a = fx_open(BDF_A);
+	struct pasid_as *as = fx_as();
+	void *buf;
+	uint64_t iova = fx_map(as, 1, PASID_MAP_RW, &buf);
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(pasid_attach_rid(a, as, 0), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(fx_child_closes(a, as, 3));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child saw failures (see its stderr)");
+	fx_dma_check(ia, 0, iova, buf);
+	ck_assert_int_eq(pasid_detach_rid(a), 0);
+}
+END_TEST
+
 /* Asked for by name; the other backends on this kernel. */
 START_TEST(t_forced)
 {
@@ -222,6 +251,7 @@ int main(void)
 	tcase_add_test(tc, t_group_shares_address_space);
 	tcase_add_test(tc, t_as_free_detaches);
 	tcase_add_test(tc, t_attach_failure_undone);
+	tcase_add_test(tc, t_fork_closes_copies);
 	tcase_add_test(tc, t_forced);
 	tcase_add_test(tc, t_forced_without_groups);
 	suite_add_tcase(s, tc);

@@ -393,26 +393,6 @@ END_TEST
 /* A forked child closing the inherited handles closes its copies of every
  * fd they hold: the device's, the group's, the container's. No kernel call,
  * and the parent's mapping stays. */
-static int forked_child(struct pasid_dev *dev, struct pasid_as *as)
-{
-	unsigned int fds = emu_open_fds(), calls = emu_calls();
-
-	pasid_as_free(as);
-	pasid_dev_close(dev);
-	pasid_ctx_close(fx.ctx);
-	if (emu_calls() != calls) {
-		fprintf(stderr, "child: closing made %u kernel calls\n",
-			emu_calls() - calls);
-		return 1;
-	}
-	if (emu_open_fds() != fds - 3) {
-		fprintf(stderr, "child: %u of the 3 inherited fds closed\n",
-			fds - emu_open_fds());
-		return 1;
-	}
-	return 0;
-}
-
 START_TEST(t_fork_closes_copies)
 {
 	struct pasid_dev *dev;
@@ -426,7 +406,7 @@ START_TEST(t_fork_closes_copies)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(forked_child(dev, as));
+		_exit(fx_child_closes(dev, as, 3));
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "the child saw failures (see its stderr)");
