@@ -43,7 +43,7 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 	if (!as)
 		return pasid_err(ctx, ENOMEM, "out of memory for an address space");
 	as->ctx = ctx;
-	as->other = ctx_other(ctx);
+	as->other = ctx_as_other(ctx);
 	as->gate = as->other ? AS_GATE_OTHER : ctx->forks;
 	as->container = -1;
 	as->win_last = UINT64_MAX;

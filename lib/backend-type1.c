@@ -36,29 +36,20 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "discover.h"
 #include "internal.h"
 #include "kabi.h"
 #include "sys.h"
+#include "vfio-group.h"
 
 #define CONTAINER_PATH "/dev/vfio/vfio"
-
-/* An IOMMU group the context has open (its node opens once, §10.2). */
-struct t1_group {
-	struct list_head ctx_node;	/* in ctx->t1_groups */
-	int id, fd;
-	unsigned int devs;		/* open devices of it */
-	unsigned int attached;		/* of those, attached */
-	struct pasid_as *as;		/* the container it is in, or NULL */
-};
 
 static uint64_t page(void)
 {
 	return (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* raw: the ioctl's return value (GET_API_VERSION, CHECK_EXTENSION and
- * GET_DEVICE_FD answer in it), or -errno */
+/* raw: the ioctl's return value (GET_API_VERSION and CHECK_EXTENSION
+ * answer in it), or -errno */
 static int raw_ioctl(int fd, unsigned long req, void *arg)
 {
 	int r = pasid_sys->ioctl(fd, req, arg);
@@ -77,20 +68,27 @@ static int container_open(struct pasid_ctx *ctx)
 				  "no VFIO container either: load vfio-pci (modprobe vfio-pci) and enable the IOMMU (intel_iommu=on, amd_iommu=on)" :
 				  "no permission: run as root or give your user /dev/vfio/vfio and the group nodes /dev/vfio/<group>");
 	r = raw_ioctl(fd, KABI_VFIO_GET_API_VERSION, NULL);
-	if (r != KABI_VFIO_API_VERSION) {
-		sys_close(fd);
-		return pasid_err(ctx, EOPNOTSUPP,
-				 "VFIO_GET_API_VERSION answered %d, not %d: an unknown VFIO",
-				 r, KABI_VFIO_API_VERSION);
+	if (r < 0) {
+		r = pasid_kerr(ctx, -r, "VFIO_GET_API_VERSION",
+			       "the VFIO container did not answer");
+	} else if (r != KABI_VFIO_API_VERSION) {
+		r = pasid_err(ctx, EOPNOTSUPP,
+			      "VFIO_GET_API_VERSION answered %d, not %d: an unknown VFIO",
+			      r, KABI_VFIO_API_VERSION);
+	} else {
+		r = raw_ioctl(fd, KABI_VFIO_CHECK_EXTENSION,
+			      (void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
+		if (r < 0)
+			r = pasid_kerr(ctx, -r, "VFIO_CHECK_EXTENSION",
+				       "asking the VFIO container for type1v2");
+		else if (r != 1)
+			r = pasid_err(ctx, EOPNOTSUPP,
+				      "the VFIO container has no type1v2 IOMMU driver: load vfio_iommu_type1");
+		else
+			return fd;
 	}
-	r = raw_ioctl(fd, KABI_VFIO_CHECK_EXTENSION,
-		      (void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU);
-	if (r != 1) {
-		sys_close(fd);
-		return pasid_err(ctx, EOPNOTSUPP,
-				 "the VFIO container has no type1v2 IOMMU driver: load vfio_iommu_type1");
-	}
-	return fd;
+	sys_close(fd);
+	return r;
 }
 
 static int t1_ctx_open(struct pasid_ctx *ctx)
@@ -477,140 +475,10 @@ static int t1_page_sizes(struct pasid_as *as, uint64_t *pgsizes)
 
 /* ---- groups and devices ---- */
 
-struct offender {
-	int group;
-	char bdf[16], driver[32];
-};
-
-static int find_offender(const char *bdf, void *arg)
-{
-	struct pasid_devinfo info = { .size = sizeof(info) };
-	struct offender *o = arg;
-
-	if (discover_devinfo(bdf, &info) || info.iommu_group != o->group ||
-	    !info.driver[0] || strstr(info.driver, "vfio"))
-		return 0;
-	snprintf(o->bdf, sizeof(o->bdf), "%s", info.bdf);
-	snprintf(o->driver, sizeof(o->driver), "%s", info.driver);
-	return 1;
-}
-
-/* EPERM: the group is not viable (§10.2): name the device that makes it so. */
-static int not_viable(struct pasid_ctx *ctx, const char *call,
-		      const char *name, int group)
-{
-	struct offender o = { .group = group };
-
-	if (discover_scan_pci(find_offender, &o) == 1)
-		return pasid_kerr(ctx, EPERM, call,
-				  "%s: its IOMMU group %d is not viable: %s, a device of the same group, is bound to the kernel driver %s; bind it to vfio-pci too, or unbind it",
-				  name, group, o.bdf, o.driver);
-	pasid_err_clear();
-	return pasid_kerr(ctx, EPERM, call,
-			  "%s: its IOMMU group %d is not viable: another device of the group is bound to a kernel driver; bind it to vfio-pci too, or unbind it",
-			  name, group);
-}
-
-/* The context's open group id, opening it if needed; ctx->lock held. */
-static int group_get(struct pasid_ctx *ctx, int id, const char *name,
-		     struct t1_group **gp)
-{
-	struct kabi_vfio_group_status st = { .argsz = sizeof(st) };
-	struct list_head *pos, *tmp;
-	struct t1_group *g;
-	char path[32];
-	int fd, ret;
-
-	list_for_each_safe(pos, tmp, &ctx->t1_groups) {
-		g = container_of(pos, struct t1_group, ctx_node);
-		if (g->id == id) {
-			g->devs++;
-			*gp = g;
-			return 0;
-		}
-	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
-	fd = sys_open(path, O_RDWR);
-	if (fd < 0)
-		return pasid_kerr(ctx, -fd, "open", "%s (group of %s): %s", path,
-				  name, fd == -EBUSY ?
-				  "the group is open elsewhere: in another process or context" :
-				  "could not open the VFIO group node");
-	ret = sys_ioctl(fd, KABI_VFIO_GROUP_GET_STATUS, &st);
-	if (ret) {
-		sys_close(fd);
-		return pasid_kerr(ctx, -ret, "VFIO_GROUP_GET_STATUS", "%s", path);
-	}
-	if (!(st.flags & KABI_VFIO_GROUP_FLAGS_VIABLE)) {
-		sys_close(fd);
-		return not_viable(ctx, "VFIO_GROUP_GET_STATUS", name, id);
-	}
-	g = calloc(1, sizeof(*g));
-	if (!g) {
-		sys_close(fd);
-		return pasid_err(ctx, ENOMEM, "out of memory for a group");
-	}
-	g->id = id;
-	g->fd = fd;
-	g->devs = 1;
-	list_add_tail(&g->ctx_node, &ctx->t1_groups);
-	*gp = g;
-	return 0;
-}
-
-static void group_put(struct t1_group *g)
-{
-	if (--g->devs)
-		return;
-	list_del(&g->ctx_node);
-	sys_close(g->fd);
-	free(g);
-}
-
 static int t1_dev_open(struct pasid_ctx *ctx, const char *name,
 		       struct pasid_dev **devp)
 {
-	struct pasid_devinfo info = { .size = sizeof(info) };
-	struct pasid_dev *dev;
-	char bdf[16];
-	int ret;
-
-	ret = discover_find(name, bdf);
-	if (!ret)
-		ret = discover_devinfo(bdf, &info);
-	if (ret) {
-		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
-		return ret;
-	}
-	if (strcmp(info.driver, "vfio-pci"))
-		return pasid_err(ctx, EBUSY,
-				 "%s is bound to %s, not vfio-pci: bind it to vfio-pci (driverctl set-override %s vfio-pci)",
-				 bdf, info.driver[0] ? info.driver : "no driver", bdf);
-	if (info.iommu_group < 0)
-		return pasid_err(ctx, ENODEV,
-				 "%s has no IOMMU group: enable the IOMMU", bdf);
-	dev = calloc(1, sizeof(*dev));
-	if (!dev)
-		return pasid_err(ctx, ENOMEM, "out of memory for a device");
-	dev->ctx = ctx;
-	dev->fd = -1;
-	dev->group = info.iommu_group;
-	snprintf(dev->name, sizeof(dev->name), "%s", bdf);
-	dev->caps.size = sizeof(dev->caps);
-	dev->caps.vendor = info.iommu_vendor != PASID_IOMMU_UNKNOWN ?
-			   info.iommu_vendor : PASID_IOMMU_OTHER;
-	dev->caps.backend = PASID_BACKEND_TYPE1;
-	ctx_lock(ctx);
-	ret = group_get(ctx, dev->group, bdf, &dev->t1);
-	if (!ret)
-		list_add_tail(&dev->ctx_node, &ctx->devs);
-	ctx_unlock(ctx);
-	if (ret) {
-		free(dev);
-		return ret;
-	}
-	*devp = dev;
-	return 0;
+	return vgroup_dev_open(ctx, name, PASID_BACKEND_TYPE1, devp);
 }
 
 /* The group leaves its container; ctx->lock and the container's
@@ -619,7 +487,7 @@ static int t1_dev_open(struct pasid_ctx *ctx, const char *name,
  * there: -EBUSY and the group stays in as, as the kernel has it, unless
  * force (as or the group is going away: closing the group's fd takes it
  * out then). */
-static int group_leave(struct t1_group *g, bool force)
+static int group_leave(struct vgroup *g, bool force)
 {
 	struct pasid_as *as = g->as;
 	int ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL);
@@ -655,18 +523,12 @@ static int group_leave(struct t1_group *g, bool force)
 static int detach_locked(struct pasid_dev *dev, bool force)
 {
 	struct pasid_as *as = dev->rid_as;
-	struct t1_group *g = dev->t1;
+	struct vgroup *g = dev->vgroup;
 	int ret = 0;
 
 	if (!as)
 		return pasid_err(dev->ctx, ENOENT, "%s: the RID is not attached",
 				 dev->name);
-	/* a BAR mapping holds the device file open, and the group could not
-	 * leave the container (§10.2): refused before anything changes */
-	if (!force && dev->bar_maps)
-		return pasid_err(dev->ctx, EBUSY,
-				 "%s: %u BAR mapping(s) of the device are still there: with VFIO type1 a detach closes the device, which a BAR mapping keeps open; pasid_dev_bar_unmap them first",
-				 dev->name, dev->bar_maps);
 	/* no map or unmap runs while the group leaves: the last one to leave
 	 * turns the mappings into records only, the kernel dropping them
 	 * (order: ctx->lock, as->serial, as->lock) */
@@ -717,13 +579,13 @@ static int replay(struct pasid_dev *dev, struct pasid_as *as)
 static int group_join(struct pasid_dev *dev, struct pasid_as *as)
 {
 	struct pasid_ctx *ctx = dev->ctx;
-	struct t1_group *g = dev->t1;
+	struct vgroup *g = dev->vgroup;
 	int ret;
 
 	ret = sys_ioctl(g->fd, KABI_VFIO_GROUP_SET_CONTAINER, &as->container);
 	if (ret == -EPERM)
-		return not_viable(ctx, "VFIO_GROUP_SET_CONTAINER", dev->name,
-				  g->id);
+		return vgroup_not_viable(ctx, EPERM, "VFIO_GROUP_SET_CONTAINER",
+					 dev->name, g->id);
 	if (ret)
 		return pasid_kerr(ctx, -ret, "VFIO_GROUP_SET_CONTAINER",
 				  "%s: group %d%s", dev->name, g->id,
@@ -755,7 +617,7 @@ static int group_join(struct pasid_dev *dev, struct pasid_as *as)
 static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 {
 	struct pasid_ctx *ctx = dev->ctx;
-	struct t1_group *g = dev->t1;
+	struct vgroup *g = dev->vgroup;
 	bool joined = false;
 	int ret, fd;
 
@@ -780,11 +642,9 @@ static int t1_attach_rid(struct pasid_dev *dev, struct pasid_as *as)
 			return ret;
 		joined = true;
 	}
-	fd = raw_ioctl(g->fd, KABI_VFIO_GROUP_GET_DEVICE_FD, dev->name);
+	fd = vgroup_device_fd(dev);
 	if (fd < 0) {
-		ret = pasid_kerr(ctx, -fd, "VFIO_GROUP_GET_DEVICE_FD", "%s%s",
-				 dev->name, fd == -EBUSY ?
-				 ": the device is open elsewhere" : "");
+		ret = fd;
 		goto undo;
 	}
 	dev->fd = fd;
@@ -804,7 +664,9 @@ undo:
 
 static int t1_detach_rid(struct pasid_dev *dev)
 {
-	return detach_locked(dev, false);
+	int ret = dev->rid_as ? vgroup_bars_mapped(dev) : 0;
+
+	return ret ? ret : detach_locked(dev, false);
 }
 
 static void t1_dev_close(struct pasid_dev *dev)
@@ -816,24 +678,22 @@ static void t1_dev_close(struct pasid_dev *dev)
 		detach_locked(dev, true);
 	/* the group's last device, detached, the kernel kept it in a
 	 * container: closing its fd below takes it out */
-	if (dev->t1->devs == 1 && dev->t1->as) {
-		struct pasid_as *as = dev->t1->as;
+	if (dev->vgroup->devs == 1 && dev->vgroup->as) {
+		struct pasid_as *as = dev->vgroup->as;
 
 		pthread_mutex_lock(&as->serial);
-		group_leave(dev->t1, true);
+		group_leave(dev->vgroup, true);
 		pthread_mutex_unlock(&as->serial);
 	}
-	list_del(&dev->ctx_node);
-	group_put(dev->t1);
+	vgroup_dev_free(dev);
 	ctx_unlock(ctx);
-	free(dev);
 }
 
 /* The group's fd and struct go with its last device: the child's copy of
  * the fd only, so the parent's group stays in its container. */
 static void t1_fork_forget_dev(struct pasid_dev *dev)
 {
-	group_put(dev->t1);
+	vgroup_put(dev->vgroup);
 }
 
 static void t1_as_free(struct pasid_as *as)
@@ -851,8 +711,8 @@ static void t1_as_free(struct pasid_as *as)
 	}
 	/* a group whose devices are detached but which the kernel kept in
 	 * the container (group_leave) */
-	list_for_each_safe(pos, tmp, &ctx->t1_groups) {
-		struct t1_group *g = container_of(pos, struct t1_group,
+	list_for_each_safe(pos, tmp, &ctx->vgroups) {
+		struct vgroup *g = container_of(pos, struct vgroup,
 						  ctx_node);
 
 		if (g->as == as) {

@@ -9,6 +9,8 @@
  * other backend replaces the operations in its table, and an operation it
  * leaves NULL is one it cannot do: the public call answers -EOPNOTSUPP
  * through backend_missing(), naming what is missing and what gives it.
+ * A backend without as_new has iommufd's address spaces (IOASes of the
+ * context's iommufd): as.c's own path maps, unmaps and copies them.
  */
 #ifndef LIBPASID_BACKEND_H
 #define LIBPASID_BACKEND_H
@@ -27,7 +29,8 @@ struct backend_ops {
 	int (*ctx_open)(struct pasid_ctx *ctx);
 	void (*ctx_close)(struct pasid_ctx *ctx);
 
-	/* as the public calls, arguments already checked */
+	/* as the public calls, arguments already checked; as_new NULL:
+	 * iommufd's address spaces, and the rest down to copy unused */
 	int (*as_new)(struct pasid_as *as);
 	void (*as_free)(struct pasid_as *as);
 	int (*iova_ranges)(struct pasid_as *as, struct pasid_iova_range *ranges,
@@ -49,13 +52,16 @@ struct backend_ops {
 	int (*set_window)(struct pasid_as *as, uint64_t start, uint64_t last);
 	/* pasid_as_page_sizes */
 	int (*page_sizes)(struct pasid_as *as, uint64_t *pgsizes);
-	int (*map_file)(void);		/* NULL in every non-iommufd backend */
+	int (*map_file)(void);		/* NULL in every backend with as_new */
 	int (*copy)(void);
 	int (*dev_open)(struct pasid_ctx *ctx, const char *name,
 			struct pasid_dev **devp);
 	void (*dev_close)(struct pasid_dev *dev);
 	int (*attach_rid)(struct pasid_dev *dev, struct pasid_as *as);
 	int (*detach_rid)(struct pasid_dev *dev);
+	/* the detach of pasid_as_free, which cannot be refused; NULL if the
+	 * backend frees its own address spaces (as_new set) */
+	void (*release_rid)(struct pasid_dev *dev);
 	int (*bind)(void);		/* pasid_bind, unbind, rebind */
 	/* in a forked child (fork.c): let go of what the backend holds for
 	 * dev besides dev->fd, closing fds and freeing memory only, with no
@@ -65,6 +71,7 @@ struct backend_ops {
 
 extern const struct backend_ops backend_iommufd;
 extern const struct backend_ops backend_type1;
+extern const struct backend_ops backend_group;
 
 /* -EOPNOTSUPP: "<what> <needs>; <what the context lacks>", e.g. what =
  * "pasid_bind: PASID binds need", needs = "iommufd and the VFIO cdev". */

@@ -1082,6 +1082,12 @@ void bind_release(struct pasid_dev *dev, struct pasid_as *as)
 	uint32_t pasid = 0;
 	struct pasid_hwpt *h;
 
+	if (ctx_other(dev->ctx)) {	/* iommufd-group: no PASIDs, its detach */
+		if (dev->rid_as && (!as || dev->rid_as == as))
+			dev->ctx->ops->release_rid(dev);
+		return;
+	}
+
 	while ((!as || as->npasids) &&
 	       (h = idmap_next(&dev->pasids, pasid, &pasid))) {
 		if (!as || h->as == as) {

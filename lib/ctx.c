@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "discover.h"
 #include "internal.h"
 #include "sys.h"
 
@@ -17,7 +18,7 @@ static int backend_wanted(enum pasid_backend opt, enum pasid_backend *out)
 	const char *env = getenv("LIBPASID_BACKEND");
 
 	*out = opt;
-	if (opt > PASID_BACKEND_TYPE1)
+	if (opt > PASID_BACKEND_IOMMUFD_GROUP)
 		return pasid_err(NULL, EINVAL,
 				 "pasid_ctx_open: opts->backend %d is unknown",
 				 (int)opt);
@@ -25,40 +26,76 @@ static int backend_wanted(enum pasid_backend opt, enum pasid_backend *out)
 		return 0;
 	if (!strcmp(env, "iommufd"))
 		*out = PASID_BACKEND_IOMMUFD;
+	else if (!strcmp(env, "group"))
+		*out = PASID_BACKEND_IOMMUFD_GROUP;
 	else if (!strcmp(env, "type1"))
 		*out = PASID_BACKEND_TYPE1;
 	else
 		return pasid_err(NULL, EINVAL,
-				 "LIBPASID_BACKEND=%s: give iommufd or type1, or unset it",
+				 "LIBPASID_BACKEND=%s: give iommufd, group or type1, or unset it",
 				 env);
 	return 0;
 }
 
+/* Open the backend asked for, no probing. */
+static int backend_forced(struct pasid_ctx *ctx, enum pasid_backend want)
+{
+	if (want == PASID_BACKEND_TYPE1) {
+		ctx->ops = &backend_type1;
+		ctx->lacks = "this context uses the VFIO type1 backend (asked for by opts->backend or LIBPASID_BACKEND)";
+	} else if (want == PASID_BACKEND_IOMMUFD_GROUP) {
+		ctx->ops = &backend_group;
+		ctx->lacks = "this context reaches its devices through their VFIO groups (the iommufd-group backend, asked for by opts->backend or LIBPASID_BACKEND), which give no iommufd device id and no VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+	} else {
+		ctx->ops = &backend_iommufd;
+		ctx->lacks = "";
+	}
+	return ctx->ops->ctx_open(ctx);
+}
+
+/* /dev/iommu is open: the VFIO cdev, or the groups if the kernel has no
+ * cdev for its VFIO devices. */
+static int cdev_or_group(struct pasid_ctx *ctx)
+{
+	int ret = discover_vfio_cdev_missing();
+
+	if (ret < 0) {
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		ctx->ops->ctx_close(ctx);
+		return ret;
+	}
+	if (ret) {
+		ctx->ops = &backend_group;
+		ctx->lacks = "this kernel has iommufd but no VFIO device cdev (CONFIG_VFIO_DEVICE_CDEV, Linux 6.6+), so the devices are reached through their VFIO groups, which give no iommufd device id and no VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+		pasid_log(ctx, PASID_LOG_DEBUG,
+			  "no VFIO cdev: using the VFIO groups with the iommufd as their container (RID DMA mapping, no PASIDs)");
+	}
+	return 0;
+}
+
 /*
- * By probing, never by version: iommufd when /dev/iommu opens; when it is
- * missing (a kernel without CONFIG_IOMMUFD, or the module not loaded) the
- * type1 container; any other failure of /dev/iommu is the answer.
+ * By probing, never by version: iommufd when /dev/iommu opens, with the
+ * VFIO cdev unless sysfs shows VFIO devices without one (then their
+ * groups, with the iommufd as container); when /dev/iommu is missing (a
+ * kernel without CONFIG_IOMMUFD, or the module not loaded) the type1
+ * container; any other failure of /dev/iommu is the answer.
  */
 static int backend_open(struct pasid_ctx *ctx, enum pasid_backend want)
 {
 	char first[PASID_MSG_MAX];
 	int ret;
 
-	if (want == PASID_BACKEND_TYPE1) {
-		ctx->ops = &backend_type1;
-		ctx->lacks = "this context uses the VFIO type1 backend (asked for by opts->backend or LIBPASID_BACKEND)";
-		return ctx->ops->ctx_open(ctx);
-	}
+	if (want != PASID_BACKEND_AUTO)
+		return backend_forced(ctx, want);
 	ctx->ops = &backend_iommufd;
 	ctx->lacks = "";
-	if (want == PASID_BACKEND_IOMMUFD)
-		return ctx->ops->ctx_open(ctx);
 	pasid_log_hold(true);
 	ret = ctx->ops->ctx_open(ctx);
 	pasid_log_hold(false);
+	if (!ret)
+		return cdev_or_group(ctx);
 	if (ret != -ENOENT) {
-		if (ret)
-			pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		pasid_log(ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
 		return ret;
 	}
 	snprintf(first, sizeof(first), "%s", pasid_errmsg());
@@ -118,13 +155,14 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 	ctx->log = o.log;
 	ctx->log_arg = o.log_arg;
 	ctx->log_level = o.log_level;
-	list_init(&ctx->t1_groups);
+	list_init(&ctx->vgroups);
 	ret = backend_open(ctx, want);
 	if (ret) {
 		free(ctx);
 		return ret;
 	}
 	ctx->other = ctx->ops == &backend_iommufd ? NULL : ctx->ops;
+	ctx->as_other = ctx->other && ctx->other->as_new ? ctx->other : NULL;
 	ctx->pid = getpid();
 	ctx->forks = fork_watch();
 	pthread_mutex_init(&ctx->lock, NULL);
@@ -164,7 +202,7 @@ PASID_API int pasid_ctx_fd(const struct pasid_ctx *ctx)
 		return -EINVAL;
 	if (inherited(ctx))
 		return fork_refuse((struct pasid_ctx *)ctx, "pasid_ctx_fd");
-	if (ctx_other(ctx))
+	if (ctx->iommufd < 0)
 		return backend_missing((struct pasid_ctx *)ctx,
 				       "pasid_ctx_fd: an iommufd fd needs",
 				       "the iommufd backend (CONFIG_IOMMUFD, Linux 6.2+)");

@@ -284,7 +284,7 @@ int dev_fd_missing(const struct pasid_dev *dev, const char *fn)
 	if (dev->fd >= 0)
 		return 0;
 	return pasid_err(dev->ctx, ENODEV,
-			 "%s: %s: on the VFIO type1 backend the kernel hands out the device fd only once its group is in a container: attach the RID first",
+			 "%s: %s: through a VFIO group (the type1 and iommufd-group backends) the kernel hands out the device fd only at the attach: attach the RID first",
 			 fn, dev->name);
 }
 
@@ -297,8 +297,13 @@ PASID_API int pasid_dev_fd(const struct pasid_dev *dev)
 		return -EINVAL;
 	if (inherited(dev->ctx))
 		return fork_refuse(dev->ctx, "pasid_dev_fd");
+	/* a group backend's attach and detach change it, under the lock */
+	ctx_lock(dev->ctx);
 	ret = dev_fd_missing(dev, "pasid_dev_fd");
-	return ret ? ret : dev->fd;
+	if (!ret)
+		ret = dev->fd;
+	ctx_unlock(dev->ctx);
+	return ret;
 }
 
 PASID_API const char *pasid_dev_name(const struct pasid_dev *dev)

@@ -20,8 +20,8 @@ static int region_info(struct pasid_dev *dev, uint32_t index,
 	return sys_ioctl(dev->fd, KABI_VFIO_DEVICE_GET_REGION_INFO, ri);
 }
 
-/* Caller holds the context lock (under which a type1 attach or detach
- * gives or closes dev->fd) and has checked dev and buf. */
+/* Caller holds the context lock (under which a group backend's attach or
+ * detach gives or closes dev->fd) and has checked dev and buf. */
 static int config_io_locked(struct pasid_dev *dev, const char *fn,
 			    uint32_t offset, void *buf, size_t len, bool write)
 {
@@ -116,6 +116,8 @@ out:
 	return ret;
 }
 
+/* Context lock held: an attach or detach of a group backend gives or closes
+ * dev->fd meanwhile otherwise, and the mmap could reach another file. */
 static int bar_map_locked(struct pasid_dev *dev, unsigned int bar,
 			  volatile void **addr, size_t *len)
 {
@@ -149,6 +151,7 @@ static int bar_map_locked(struct pasid_dev *dev, unsigned int bar,
 				  dev->name, bar);
 	*addr = p;
 	*len = ri.size;
+	dev->bar_maps++;
 	return 0;
 }
 
@@ -166,11 +169,8 @@ PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
 	if (bar > KABI_VFIO_PCI_BAR5_REGION_INDEX)
 		return pasid_err(dev->ctx, EINVAL,
 				 "%s: BAR %u does not exist (0..5)", dev->name, bar);
-	/* under the lock: a type1 detach closes dev->fd */
 	ctx_lock(dev->ctx);
 	ret = bar_map_locked(dev, bar, addr, len);
-	if (!ret)
-		dev->bar_maps++;
 	ctx_unlock(dev->ctx);
 	return ret;
 }

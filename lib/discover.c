@@ -337,23 +337,20 @@ int discover_find(const char *name, char bdf[16])
  * with a message: the directory could not be read (EMFILE, ENOMEM, ...),
  * which must not read as "no VFIO cdev", or a name too long.
  */
-static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
+/* The first entry of the directory path: 0, -ENOENT (no message) if it
+ * has none or does not exist, another -errno with a message. */
+static int first_entry(const char *path, char *entry, size_t len)
 {
-	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *dir;
-	int ret;
+	int ret = -ENOENT;
 
-	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", bdf);
-	if (ret)
-		return ret;
 	dir = opendir(path);
 	if (!dir) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return -ENOENT;
 		return sysfs_dir_error(path, errno);
 	}
-	ret = -ENOENT;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -361,6 +358,17 @@ static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 		break;
 	}
 	closedir(dir);
+	return ret;
+}
+
+static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev", bdf);
+	if (!ret)
+		ret = first_entry(path, entry, len);
 	if (ret)
 		return ret;
 	ret = sysfs_path(path, sizeof(path), PCI_DEVICES "/%s/vfio-dev/%s/dev",
@@ -369,6 +377,24 @@ static int vfio_entry(const char *bdf, char *entry, size_t len, bool *has_cdev)
 		return ret;
 	*has_cdev = sysfs_exists(path);
 	return 0;
+}
+
+int discover_vfio_cdev_missing(void)
+{
+	char path[PATH_MAX], entry[NAME_MAX + 1];
+	int ret;
+
+	ret = sysfs_path(path, sizeof(path), "class/vfio-dev");
+	if (!ret)
+		ret = first_entry(path, entry, sizeof(entry));
+	if (ret == -ENOENT)
+		return 0;	/* no VFIO device: nothing says so */
+	if (!ret)
+		ret = sysfs_path(path, sizeof(path), "class/vfio-dev/%s/dev",
+				 entry);
+	if (ret)
+		return ret;
+	return !sysfs_exists(path);
 }
 
 /* The bound driver's name, "" if none. */

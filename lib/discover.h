@@ -34,6 +34,13 @@ int discover_resolve(const char *name, struct pasid_devref *ref);
 int discover_check_cdev(const struct pasid_devref *ref, dev_t rdev);
 /* Same for the char device number of an open VFIO cdev. */
 int discover_resolve_rdev(dev_t rdev, struct pasid_devref *ref);
+/*
+ * Whether the kernel has VFIO devices without a cdev: a VFIO device's
+ * class/vfio-dev entry (Linux 6.1+) has a dev file only with
+ * CONFIG_VFIO_DEVICE_CDEV (6.6+). 1: missing; 0: present, or no VFIO
+ * device to tell; -errno with the message set if sysfs cannot be read.
+ */
+int discover_vfio_cdev_missing(void);
 /* Parse "0000:00:04.0" or "00:04.0" into canonical form; -EINVAL if bad. */
 int discover_parse_bdf(const char *s, char out[16]);
 /* Whether s is a PCI address exactly as the kernel prints one (pci_name(),

@@ -18,7 +18,7 @@
 
 struct pasid_vendor_ops;
 struct backend_ops;
-struct t1_group;
+struct vgroup;
 
 /*
  * Locking. ctx->lock guards the context's lists and the attachment state:
@@ -33,8 +33,9 @@ struct pasid_ctx {
 	int iommufd;			/* -1 unless the backend is iommufd */
 	const struct backend_ops *ops;	/* backend.h */
 	const struct backend_ops *other;/* ops unless iommufd, else NULL */
+	const struct backend_ops *as_other; /* other if it has as_new */
 	const char *lacks;		/* why ops cannot do it all, or "" */
-	struct list_head t1_groups;	/* type1: struct t1_group */
+	struct list_head vgroups;	/* VFIO groups open (vfio-group.h) */
 	pid_t pid;			/* the process that opened it */
 	unsigned int forks;		/* pasid_forks when it was opened */
 	enum {				/* closing in a child (fork.c) */
@@ -84,10 +85,15 @@ struct pasid_hwpt {
 struct pasid_dev {
 	struct list_head ctx_node;
 	struct pasid_ctx *ctx;
-	int fd;				/* VFIO cdev; type1: the group's device
-					   fd, -1 until the first attach */
-	struct t1_group *t1;		/* type1: its group */
-	uint32_t dev_id;		/* iommufd device id */
+	int fd;				/* VFIO cdev; through a VFIO group
+					   (type1, iommufd-group): the device
+					   fd the group gives at the attach,
+					   -1 while detached */
+	struct vgroup *vgroup;		/* type1, iommufd-group: its group */
+	unsigned int bar_maps;		/* ctx->lock: BARs mapped and not yet
+					   unmapped by pasid_dev_bar_unmap */
+	uint32_t dev_id;		/* iommufd device id (0: none known,
+					   iommufd-group) */
 	char name[64];
 	struct pasid_caps caps;
 	const struct pasid_vendor_ops *vendor;
@@ -98,9 +104,6 @@ struct pasid_dev {
 	struct pasid_hwpt *rid_hwpt;
 	/* set after the kernel refused a PASID-capable page table */
 	bool no_pasid_hwpt;
-	/* BARs mapped with pasid_dev_bar_map and not unmapped (ctx->lock):
-	 * with type1 a detach closes the device, which they keep open */
-	unsigned int bar_maps;
 	/* set after the kernel attached a PASID of the device: the vendor's
 	 * pasid_attach_limit no longer holds on this kernel */
 	bool pasid_attach_works;
@@ -215,6 +218,13 @@ static inline bool as_gate_shut(const struct pasid_as *as)
 static inline const struct backend_ops *ctx_other(const struct pasid_ctx *ctx)
 {
 	return ctx->other;
+}
+
+/* The backend of ctx's address spaces when they are not iommufd's IOASes
+ * (type1's containers), or NULL (as.c's inline path). */
+static inline const struct backend_ops *ctx_as_other(const struct pasid_ctx *ctx)
+{
+	return ctx->as_other;
 }
 
 static inline void ctx_lock(struct pasid_ctx *ctx)

@@ -25,11 +25,12 @@ static void caps_fields(const struct pasid_caps *c)
 	static const char *const backends[] = {
 		[PASID_BACKEND_IOMMUFD] = "iommufd",
 		[PASID_BACKEND_TYPE1] = "vfio-type1",
+		[PASID_BACKEND_IOMMUFD_GROUP] = "iommufd-vfio-group",
 	};
 
 	/* which kernel interface the library speaks to this device (PASIDs
 	 * need iommufd) */
-	out_str("backend", c->backend <= PASID_BACKEND_TYPE1 &&
+	out_str("backend", c->backend <= PASID_BACKEND_IOMMUFD_GROUP &&
 			   backends[c->backend] ? backends[c->backend] : "?");
 	/* the IOMMU vendor is the device fields' iommu_vendor: once */
 	out_int("hw_info_type", c->hw_info_type);
@@ -124,8 +125,7 @@ int cmd_info(const struct cli_opts *o, const char *name)
 	}
 	/* a device on VFIO whose group is held back is still opened: the
 	 * library's refusal is the reason, the fix names the sibling */
-	if (u.usable || (u.blockers && strstr(d.driver, "vfio") &&
-			 d.vfio_cdev[0])) {
+	if (u.usable || (u.blockers && strstr(d.driver, "vfio"))) {
 		ret = read_caps(o, name, &caps, &u);
 	} else {
 		ret = u.exit;

@@ -97,12 +97,9 @@ int usability_of(const struct pasid_devinfo *d, struct usability *u)
 			snprintf(u->reason, sizeof(u->reason),
 				 "bound to no driver, not vfio-pci");
 		add_bind_commands(u, d->bdf, d->driver);
-	} else if (!d->vfio_cdev[0]) {
-		snprintf(u->reason, sizeof(u->reason),
-			 "bound to %s but it has no VFIO cdev: the kernel needs CONFIG_VFIO_DEVICE_CDEV (Linux 6.6+)",
-			 d->driver);
-		return 0;
 	}
+	/* without a VFIO cdev the library reaches it through its VFIO group
+	 * (the iommufd-group and type1 backends): usable for plain DMA */
 	if (u->blockers) {
 		size_t len = strlen(u->reason);
 

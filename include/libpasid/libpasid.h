@@ -54,11 +54,17 @@ typedef void (*pasid_log_fn)(void *arg, enum pasid_log_level level,
 
 /* The kernel interface a context speaks (see pasid_ctx_open). */
 enum pasid_backend {
-	PASID_BACKEND_AUTO = 0,		/* probe: iommufd, else type1 */
+	/* probe: iommufd with the VFIO cdev, else iommufd with the VFIO
+	 * group, else type1 */
+	PASID_BACKEND_AUTO = 0,
 	PASID_BACKEND_IOMMUFD = 1,	/* /dev/iommu + VFIO cdev: everything */
 	/* legacy VFIO group + type1 container (kernels without
 	 * CONFIG_IOMMUFD): RID DMA mapping only, no PASIDs */
 	PASID_BACKEND_TYPE1 = 2,
+	/* VFIO group with /dev/iommu as its container (Linux 6.2+, kernels
+	 * without the VFIO cdev): iommufd address spaces (map, map_file,
+	 * copy), RID attach; no PASIDs (they need the cdev) */
+	PASID_BACKEND_IOMMUFD_GROUP = 3,
 };
 
 struct pasid_ctx_opts {
@@ -70,13 +76,14 @@ struct pasid_ctx_opts {
 	 * later starts beyond the size an old library knows */
 	uint32_t reserved;
 	/* which backend; AUTO (0) probes, and the environment variable
-	 * LIBPASID_BACKEND=iommufd|type1 decides when this is AUTO */
+	 * LIBPASID_BACKEND=iommufd|group|type1 decides when this is AUTO */
 	enum pasid_backend backend;
 	uint32_t reserved2;	/* must be 0, as reserved */
 };
 
-/* Open the kernel interface: /dev/iommu, or without iommufd the legacy
- * VFIO container (PASID_BACKEND_TYPE1). opts may be NULL. */
+/* Open the kernel interface: /dev/iommu (with the VFIO cdev, or without
+ * it the VFIO groups: PASID_BACKEND_IOMMUFD_GROUP), or without iommufd the
+ * legacy VFIO container (PASID_BACKEND_TYPE1). opts may be NULL. */
 PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 			     const struct pasid_ctx_opts *opts);
 /* Release every device, address space, binding and mapping of the context.

@@ -28,8 +28,9 @@ extern const unsigned int alloc_nlib_flows, alloc_ncli_flows;
 /* A fresh emulated kernel with the devices the flows use (see world.c),
  * behind alloc_seam_install's seam. */
 void alloc_world(void);
-/* The same machine on a kernel without iommufd (the type1 profile). */
-void alloc_world_type1(void);
+/* The same machine on another kernel generation (emu.h, emu_profile). */
+enum emu_profile;
+void alloc_world_on(enum emu_profile profile);
 #define BDF_A	"0000:00:04.0"	/* Intel, 20-bit PASIDs, group 1 */
 #define BDF_B	"0000:00:05.0"	/* Intel, 20-bit PASIDs, group 1 (a's sibling) */
 #define BDF_V	"0000:00:06.0"	/* virtio-iommu, no PASIDs, group 3 */

@@ -153,7 +153,7 @@ static void type1_flow(void)
 	uint64_t iova = 0x100000, iova2 = 0, align;
 	void *buf = pages(3);
 
-	alloc_world_type1();
+	alloc_world_on(EMU_PROFILE_TYPE1);
 	CALL(pasid_ctx_open(&ctx, NULL));
 	CALL(pasid_dev_open(ctx, BDF_A, &a));
 	CALL(pasid_dev_open(ctx, BDF_B, &b));
@@ -171,6 +171,53 @@ static void type1_flow(void)
 	CALLV(pasid_dev_close(b));
 	CALLV(pasid_ctx_close(ctx));
 	munmap(buf, 3 * PAGE);
+}
+
+/* A kernel without PASID attach: two devices of one group in one address
+ * space, iommufd's maps, copy and ranges, the RID moved and detached. */
+static void rid_flow(enum emu_profile profile)
+{
+	struct pasid_iova_range r[4];
+	struct pasid_ctx *ctx;
+	struct pasid_dev *a, *b;
+	struct pasid_as *as, *as2;
+	uint64_t iova = 0x100000, iova2 = 0, copied = 0, align;
+	void *buf = pages(3);
+
+	alloc_world_on(profile);
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &a));
+	CALL(pasid_dev_open(ctx, BDF_B, &b));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_as_new(ctx, &as2));
+	CALL(pasid_map(as, buf, 2 * PAGE, PASID_MAP_RW | PASID_MAP_FIXED_IOVA,
+		       &iova));
+	CALL(pasid_attach_rid(a, as, 0));
+	CALL(pasid_attach_rid(b, as, 0));
+	CALL(pasid_map(as, (char *)buf + 2 * PAGE, PAGE, PASID_MAP_READ,
+		       &iova2));
+	CALL(pasid_copy(as2, as, iova, 2 * PAGE, PASID_MAP_RW, &copied));
+	CALL(pasid_as_iova_ranges(as, r, 4, &align));
+	CALL(pasid_unmap(as, iova, 2 * PAGE));
+	CALL(pasid_detach_rid(b));
+	CALL(pasid_detach_rid(a));
+	CALL(pasid_attach_rid(a, as2, 0));
+	CALLV(pasid_dev_close(b));
+	CALLV(pasid_as_free(as));
+	CALLV(pasid_ctx_close(ctx));
+	munmap(buf, 3 * PAGE);
+}
+
+/* iommufd without the VFIO cdev: through the groups (iommufd-group) */
+static void group_flow(void)
+{
+	rid_flow(EMU_PROFILE_NO_CDEV);
+}
+
+/* the cdev without PASIDs (6.6): iommufd with the kernel's tables */
+static void no_pasid_flow(void)
+{
+	rid_flow(EMU_PROFILE_NO_PASID);
 }
 
 /* RID and PASIDs, on one device and across a group. */
@@ -264,6 +311,8 @@ const struct alloc_flow alloc_lib_flows[] = {
 	{ "as+map+copy+ranges", map_flow },
 	{ "bind+group+rebind", bind_flow },
 	{ "type1: open+attach+map+unmap+detach", type1_flow },
+	{ "iommufd-group: attach+map+copy+move", group_flow },
+	{ "6.6 cdev: attach+map+copy+move", no_pasid_flow },
 	{ "bind after the space emptied", bind_after_empty_flow },
 	{ "devlist", devlist_flow },
 	{ "devinfo_get(bdf)", devinfo_bdf },

@@ -30,7 +30,7 @@ void alloc_world(void)
 	world(EMU_PROFILE_CURRENT);
 }
 
-void alloc_world_type1(void)
+void alloc_world_on(enum emu_profile profile)
 {
-	world(EMU_PROFILE_TYPE1);
+	world(profile);
 }

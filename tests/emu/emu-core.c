@@ -187,6 +187,39 @@ static int open_iommufd(void)
 	return fd;
 }
 
+unsigned int emu_kernel(void)
+{
+	static const unsigned int version[] = {
+		[EMU_PROFILE_CURRENT] = 703,
+		[EMU_PROFILE_TYPE1] = 0,	/* no iommufd */
+		[EMU_PROFILE_NO_CDEV] = 602,
+		[EMU_PROFILE_NO_PASID] = 606,
+	};
+
+	return version[emu.profile];
+}
+
+/* vfio_device_add: cdev_device_add only with CONFIG_VFIO_DEVICE_CDEV */
+bool emu_has_cdev(void)
+{
+	return emu.profile == EMU_PROFILE_CURRENT ||
+	       emu.profile == EMU_PROFILE_NO_PASID;
+}
+
+/* /dev/vfio/vfio and /dev/vfio/<group>: modelled where they are all a
+ * kernel has to reach a device (CURRENT and NO_PASID, which could have
+ * them too, answer ENOENT: emu/README.md) */
+bool emu_has_legacy_nodes(void)
+{
+	return !emu_has_cdev();
+}
+
+/* A VFIO device has a vfio-dev entry without a cdev (no dev file in it). */
+static bool vfio_dev_entry_only(void)
+{
+	return emu.profile == EMU_PROFILE_NO_CDEV;
+}
+
 /* The device whose cdev is /dev/vfio/devices/vfio<minor>. */
 static struct emu_dev *dev_by_minor(int minor)
 {
@@ -240,22 +273,18 @@ static int seam_open(const char *path, int flags, mode_t mode)
 		errno = err;
 		return -1;
 	}
-	if (emu.profile == EMU_PROFILE_TYPE1) {
-		/* no iommufd, no cdevs: the legacy nodes only */
-		if (!strcmp(path, "/dev/vfio/vfio"))
-			ret = emu_t1_open_container();
-		else if (!strncmp(path, "/dev/vfio/", 10) &&
-			 !strchr(path + 10, '/'))
-			ret = emu_t1_open_group(path + 10);
-		else
-			ret = -ENOENT;
-	} else if (!strcmp(path, "/dev/iommu")) {
-		ret = open_iommufd();
-	} else if (!strncmp(path, "/dev/vfio/devices/", 18)) {
-		ret = open_vfio(path + 18);
-	} else {
+	if (!strcmp(path, "/dev/iommu"))
+		ret = emu_kernel() ? open_iommufd() : -ENOENT;
+	else if (!strncmp(path, "/dev/vfio/devices/", 18))
+		ret = emu_has_cdev() ? open_vfio(path + 18) : -ENOENT;
+	else if (!emu_has_legacy_nodes())
 		ret = -ENOENT;	/* legacy /dev/vfio/vfio and groups: absent */
-	}
+	else if (!strcmp(path, "/dev/vfio/vfio"))
+		ret = emu_t1_open_container();
+	else if (!strchr(path + 10, '/'))
+		ret = emu_t1_open_group(path + 10);
+	else
+		ret = -ENOENT;
 	unlock();
 	if (ret < 0) {
 		errno = -ret;
@@ -577,7 +606,7 @@ int emu_set_profile(enum emu_profile profile)
 	int ret = 0;
 
 	lock();
-	if (!emu.up || profile > EMU_PROFILE_TYPE1)
+	if (!emu.up || profile > EMU_PROFILE_NO_PASID)
 		ret = -EINVAL;
 	else if (emu.ndevs)
 		ret = -EBUSY;	/* devices were made for the other one */
@@ -661,9 +690,11 @@ int emu_add_device(const struct emu_dev_cfg *cfg)
 	dev->cfg.id_driver = dev->id_driver;
 	dev->vfio = strstr(dev->driver, "vfio") != NULL;
 	dev->variant = dev->vfio && strcmp(dev->driver, "vfio-pci");
-	dev->cdev = dev->vfio && !cfg->no_cdev &&
-		    emu.profile != EMU_PROFILE_TYPE1;
-	dev->minor = dev->cdev ? dev->index : -1;
+	dev->cdev = dev->vfio && !cfg->no_cdev && emu_has_cdev();
+	/* the vfio-dev entry's number, the cdev's minor; a device made
+	 * without a cdev (cfg->no_cdev) has no entry either */
+	dev->minor = dev->cdev || (dev->vfio && vfio_dev_entry_only()) ?
+		     dev->index : -1;
 	dev->has_resv = true;
 	if (cfg->iommu == EMU_IOMMU_SMMUV3) {
 		dev->resv_start = 0x8000000;	/* MSI_IOVA_BASE, SW MSI */
@@ -725,11 +756,15 @@ static bool dev_in_use(const struct emu_dev *dev)
 /* The lowest cdev number no device has (the kernel's ida_alloc). */
 static int free_minor(void)
 {
+	size_t i;
 	int m;
 
-	for (m = 0; dev_by_minor(m); m++)
-		;
-	return m;
+	for (m = 0;; m++) {
+		for (i = 0; i < emu.ndevs && emu.devs[i]->minor != m; i++)
+			;
+		if (i == emu.ndevs)
+			return m;
+	}
 }
 
 int emu_vfio_unbind(int vfio_index)
@@ -766,8 +801,8 @@ int emu_vfio_bind(int vfio_index)
 	}
 	snprintf(dev->driver, sizeof(dev->driver), "vfio-pci");
 	dev->vfio = true;
-	dev->cdev = emu.profile != EMU_PROFILE_TYPE1;
-	dev->minor = free_minor();
+	dev->cdev = emu_has_cdev();
+	dev->minor = dev->cdev || vfio_dev_entry_only() ? free_minor() : -1;
 	ret = emu_sysfs_add_driver(dev);
 	if (ret) {
 		dev->driver[0] = '\0';

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "emu-internal.h"
@@ -141,9 +142,15 @@ int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u)
 	uint32_t type;
 	size_t len, n;
 
-	if (cmd->flags & ~KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+	/* 6.6 (iommufd_get_hw_info): no flag, and a reserved u32 where 6.15
+	 * put out_max_pasid_log2 */
+	bool old = emu_kernel() < 615;
+
+	if (cmd->flags & ~KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE ||
+	    (old && cmd->flags))
 		return -EOPNOTSUPP;
-	if (cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
+	if (cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2] ||
+	    (old && cmd->out_max_pasid_log2))
 		return -EOPNOTSUPP;
 	if (!(cmd->flags & KABI_IOMMU_HW_INFO_FLAG_INPUT_TYPE))
 		cmd->in_data_type = KABI_IOMMU_HW_INFO_TYPE_DEFAULT;
@@ -174,8 +181,11 @@ int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u)
 	cmd->out_capabilities |= KABI_IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
 	if (idev->dev->cfg.dirty)
 		cmd->out_capabilities |= KABI_IOMMU_HW_CAP_DIRTY_TRACKING;
-	cmd->out_max_pasid_log2 = (uint8_t)idev->dev->cfg.pasid_log2;
-	if (idev->dev->cfg.pasid_log2)
+	/* before 6.15 no PASID is reported; before 6.7 out_capabilities is
+	 * past the kernel's struct, and emu_respond does not copy it */
+	if (!old)
+		cmd->out_max_pasid_log2 = (uint8_t)idev->dev->cfg.pasid_log2;
+	if (idev->dev->cfg.pasid_log2 && !old)
 		cmd->out_capabilities |= KABI_IOMMU_HW_CAP_PCI_PASID_EXEC |
 					 KABI_IOMMU_HW_CAP_PCI_PASID_PRIV;
 	return emu_respond(u);

@@ -124,6 +124,9 @@ struct emu_ctx {
 	unsigned int refs;
 	struct emu_obj **objs;	/* indexed by id; [0] unused */
 	size_t objs_cap;
+	/* the IOAS the VFIO compat paths use (ictx->vfio_ioas): set by
+	 * IOMMU_VFIO_IOAS, made by a group's SET_CONTAINER if none */
+	struct emu_obj *vfio_ioas;
 };
 
 /* One attachment of a group: its RID (pasid 0) or one PASID. */
@@ -156,6 +159,7 @@ struct emu_group {
 	 * device fds it gave out */
 	struct emu_file *t1_file;
 	struct emu_container *container;
+	struct emu_ctx *iommufd;	/* or an iommufd as its container */
 	unsigned int t1_devs;
 	int id;
 	struct emu_ctx *owner;	/* DMA owner while devices are bound */
@@ -250,6 +254,11 @@ struct emu_state {
 extern struct emu_state emu;
 
 /* emu-core.c */
+/* What the profile's kernel has (emu.h, enum emu_profile); emu_kernel is
+ * its version as 100 * major + minor (703, 606, 602; TYPE1 0). */
+unsigned int emu_kernel(void);
+bool emu_has_cdev(void);
+bool emu_has_legacy_nodes(void);
 struct emu_dev *emu_dev_by_index(int index);
 void emu_ctx_get(struct emu_ctx *ctx);
 void emu_ctx_put(struct emu_ctx *ctx);
@@ -315,6 +324,13 @@ void emu_t1_group_release(struct emu_file *file);
 void emu_t1_device_release(struct emu_file *file);
 int emu_t1_dma(struct emu_dev *dev, uint64_t iova, uint8_t *buf, size_t len,
 	       bool write);
+
+/* emu-compat.c: the VFIO compatibility of iommufd (vfio_compat.c) */
+int emu_vfio_ioas(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_compat_ioas_create(struct emu_ctx *ctx);
+/* A group device's first open with an iommufd container: bind and attach
+ * to the compat IOAS (vfio_df_group_open). */
+int emu_compat_open_device(struct emu_dev *dev, struct emu_ctx *ctx);
 
 /* emu-device.c */
 int emu_device_bind(struct emu_dev *dev, struct emu_ctx *ctx,

@@ -40,6 +40,9 @@ struct emu_obj *emu_obj_alloc(struct emu_ctx *ctx, enum emu_obj_type type)
 
 void emu_obj_free(struct emu_obj *obj)
 {
+	/* iommufd_object_remove: the compat IOAS pointer goes too */
+	if (obj->ctx->vfio_ioas == obj)
+		obj->ctx->vfio_ioas = NULL;
 	obj->ctx->objs[obj->id] = NULL;
 	free(obj->areas);
 	free(obj->resv);
@@ -315,6 +318,10 @@ static int hwpt_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
+	/* 6.6's iommufd_hwpt_alloc: no flag at all (NEST_PARENT and
+	 * DIRTY_TRACKING came in 6.7, PASID in 6.13) */
+	if (emu_kernel() < 607 && cmd->flags)
+		return -EOPNOTSUPP;
 	if ((cmd->data_type == KABI_IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
 	    (cmd->data_type != KABI_IOMMU_HWPT_DATA_NONE && !cmd->data_len))
 		return -EINVAL;
@@ -372,27 +379,43 @@ struct emu_op {
 	unsigned int nr;
 	size_t size, min_size;
 	int (*fn)(struct emu_ctx *ctx, struct emu_ucmd *u);
+	unsigned int since;	/* the kernel (emu_kernel()) that has it */
 };
 
-#define OP(nr, type, last, fn)                                          \
+#define OP(nr, type, last, fn, since)                                   \
 	{ KABI_IOMMUFD_CMD_##nr, sizeof(struct kabi_##type),            \
-	  offsetofend(struct kabi_##type, last), fn }
+	  offsetofend(struct kabi_##type, last), fn, since }
 
 /* min_size: the end of the oldest layout (kernel-rules §2.1). */
 static const struct emu_op ops[] = {
-	OP(DESTROY, iommu_destroy, id, do_destroy),
-	OP(IOAS_ALLOC, iommu_ioas_alloc, out_ioas_id, ioas_alloc),
+	OP(DESTROY, iommu_destroy, id, do_destroy, 602),
+	OP(IOAS_ALLOC, iommu_ioas_alloc, out_ioas_id, ioas_alloc, 602),
 	OP(IOAS_ALLOW_IOVAS, iommu_ioas_allow_iovas, allowed_iovas,
-	   emu_ioas_allow_iovas),
-	OP(IOAS_COPY, iommu_ioas_copy, src_iova, emu_ioas_copy),
+	   emu_ioas_allow_iovas, 602),
+	OP(IOAS_COPY, iommu_ioas_copy, src_iova, emu_ioas_copy, 602),
 	OP(IOAS_IOVA_RANGES, iommu_ioas_iova_ranges, out_iova_alignment,
-	   emu_ioas_iova_ranges),
-	OP(IOAS_MAP, iommu_ioas_map, iova, emu_ioas_map),
-	OP(IOAS_UNMAP, iommu_ioas_unmap, length, emu_ioas_unmap),
-	OP(HWPT_ALLOC, iommu_hwpt_alloc, __reserved, hwpt_alloc),
-	OP(GET_HW_INFO, iommu_hw_info, __reserved, emu_get_hw_info),
-	OP(IOAS_MAP_FILE, iommu_ioas_map_file, iova, emu_ioas_map_file),
+	   emu_ioas_iova_ranges, 602),
+	OP(IOAS_MAP, iommu_ioas_map, iova, emu_ioas_map, 602),
+	OP(IOAS_UNMAP, iommu_ioas_unmap, length, emu_ioas_unmap, 602),
+	OP(VFIO_IOAS, iommu_vfio_ioas, __reserved, emu_vfio_ioas, 602),
+	OP(HWPT_ALLOC, iommu_hwpt_alloc, __reserved, hwpt_alloc, 606),
+	OP(GET_HW_INFO, iommu_hw_info, __reserved, emu_get_hw_info, 606),
+	OP(IOAS_MAP_FILE, iommu_ioas_map_file, iova, emu_ioas_map_file, 613),
 };
+
+/* The struct size of the running kernel: 6.6's HWPT_ALLOC ended at
+ * __reserved (data_type..data_uptr came in 6.7) and its GET_HW_INFO at
+ * the u32 __reserved after out_data_type (out_capabilities came in 6.7). */
+static size_t kernel_size(const struct emu_op *op)
+{
+	if (emu_kernel() >= 607)
+		return op->size;
+	if (op->nr == KABI_IOMMUFD_CMD_HWPT_ALLOC)
+		return offsetofend(struct kabi_iommu_hwpt_alloc, __reserved);
+	if (op->nr == KABI_IOMMUFD_CMD_GET_HW_INFO)
+		return offsetof(struct kabi_iommu_hw_info, out_capabilities);
+	return op->size;
+}
 
 /*
  * iommufd_fops_ioctl. ENOTTY for a number the kernel does not know and for
@@ -413,6 +436,7 @@ int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg)
 		struct kabi_iommu_hwpt_alloc h;
 		struct kabi_iommu_hw_info i;
 		struct kabi_iommu_ioas_map_file f;
+		struct kabi_iommu_vfio_ioas v;
 	} buf;
 	const struct emu_op *op = NULL;
 	struct emu_ucmd u;
@@ -421,20 +445,20 @@ int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg)
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (req == _IO(KABI_IOMMUFD_TYPE, ops[i].nr))
 			op = &ops[i];
-	if (!op)
+	if (!op || emu_kernel() < op->since)
 		return -ENOTTY;
 	if (!arg)
 		return -EFAULT;
 	memcpy(&u.user_size, arg, sizeof(u.user_size));
 	if (u.user_size < op->min_size)
 		return -EINVAL;
-	for (i = op->size; i < u.user_size; i++)
+	u.size = kernel_size(op);
+	for (i = u.size; i < u.user_size; i++)
 		if (((const uint8_t *)arg)[i])
 			return -E2BIG;
 	memset(&buf, 0, sizeof(buf));
-	memcpy(&buf, arg, u.user_size < op->size ? u.user_size : op->size);
+	memcpy(&buf, arg, u.user_size < u.size ? u.user_size : u.size);
 	u.ubuf = arg;
-	u.size = op->size;
 	u.cmd = &buf;
 	return op->fn(ctx, &u);
 }

@@ -305,15 +305,18 @@ int emu_sysfs_add_driver(struct emu_dev *dev)
 			 dev->driver);
 		ret = ret ?: slink(target, "%s/driver", devdir);
 	}
-	if (!ret && dev->cdev) {
+	/* the vfio-dev entry (6.1+); its dev file only with the cdev */
+	if (!ret && n >= 0) {
 		ret = mkdirs("%s/vfio-dev/vfio%d", devdir, n);
-		snprintf(buf, sizeof(buf), "%d:%d\n", EMU_VFIO_MAJOR, n);
-		ret = ret ?: wfile(buf, strlen(buf), "%s/vfio-dev/vfio%d/dev",
-				   devdir, n);
 		snprintf(target, sizeof(target), "../../%s/vfio-dev/vfio%d",
 			 devdir, n);
-		ret = ret ?: slink(target, "dev/char/%d:%d", EMU_VFIO_MAJOR, n);
 		ret = ret ?: slink(target, "class/vfio-dev/vfio%d", n);
+	}
+	if (!ret && dev->cdev) {
+		snprintf(buf, sizeof(buf), "%d:%d\n", EMU_VFIO_MAJOR, n);
+		ret = wfile(buf, strlen(buf), "%s/vfio-dev/vfio%d/dev", devdir,
+			    n);
+		ret = ret ?: slink(target, "dev/char/%d:%d", EMU_VFIO_MAJOR, n);
 	}
 	return ret;
 }
@@ -334,7 +337,7 @@ void emu_sysfs_remove_driver(struct emu_dev *dev)
 	int n = dev->minor;
 
 	devdir_of(dev, devdir, sizeof(devdir));
-	if (dev->cdev) {
+	if (n >= 0) {
 		snprintf(rel, sizeof(rel), "class/vfio-dev/vfio%d", n);
 		rm(rel);
 		snprintf(rel, sizeof(rel), "dev/char/%d:%d", EMU_VFIO_MAJOR, n);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The "type1 only" kernel generation (emu_set_profile(EMU_PROFILE_TYPE1)):
- * no /dev/iommu, no VFIO cdevs, but the legacy container /dev/vfio/vfio and
- * group nodes /dev/vfio/<group>, with the type1 IOMMU driver behind the
- * container (doc/kernel-rules.md §10). A container holds the DMA mappings
- * of every group set into it; a device fd comes from its group.
+ * The legacy VFIO nodes of the "type1 only" kernel generation
+ * (emu_set_profile(EMU_PROFILE_TYPE1)): no /dev/iommu, no VFIO cdevs, but
+ * the container /dev/vfio/vfio and group nodes /dev/vfio/<group>, with the
+ * type1 IOMMU driver behind the container (doc/kernel-rules.md §10). A
+ * container holds the DMA mappings of every group set into it; a device fd
+ * comes from its group. In the NO_CDEV profile a group takes an iommufd as
+ * its container too (§10.7, emu-compat.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -184,6 +186,29 @@ static struct emu_container *container_of_fd(int fd)
 	return f && f->kind == EMU_FILE_CONTAINER ? f->container : NULL;
 }
 
+/* SET_CONTAINER with an iommufd (6.2+, §10.7): the compat IOAS is made if
+ * there is none; no DMA ownership yet (the device opens claim it). Any
+ * other fd is "not recognized": EBADFD. */
+static int set_iommufd(struct emu_group *g, struct emu_ctx *ctx)
+{
+	int ret;
+
+	if (!ctx)
+		return -EBADFD;
+	ret = emu_compat_ioas_create(ctx);
+	if (ret)
+		return ret;
+	emu_ctx_get(ctx);
+	g->iommufd = ctx;
+	return 0;
+}
+
+static void unset_iommufd(struct emu_group *g)
+{
+	emu_ctx_put(g->iommufd);
+	g->iommufd = NULL;
+}
+
 /* vfio_group_ioctl_set_container + type1 attach_group (§10.2) */
 static int set_container(struct emu_group *g, const void *arg)
 {
@@ -197,11 +222,11 @@ static int set_container(struct emu_group *g, const void *arg)
 	memcpy(&fd, arg, sizeof(fd));
 	if (!emu_file_of(fd) && fcntl(fd, F_GETFD) < 0)
 		return -EBADF;	/* fdget first */
-	if (g->container)
-		return -EINVAL;
+	if (g->container || g->iommufd)
+		return -EINVAL;	/* vfio_group_has_iommu */
 	c = container_of_fd(fd);
 	if (!c)
-		return -EINVAL;
+		return set_iommufd(g, emu_ctx_of_fd(fd));
 	if (!group_viable(g))
 		return -EPERM;	/* iommu_group_claim_dma_owner */
 	g->container = c;
@@ -250,7 +275,7 @@ static int get_status(struct emu_group *g, void *arg)
 	if (st.argsz < sizeof(st))
 		return -EINVAL;
 	st.flags = 0;
-	if (g->container)
+	if (g->container || g->iommufd)
 		st.flags = KABI_VFIO_GROUP_FLAGS_VIABLE |
 			   KABI_VFIO_GROUP_FLAGS_CONTAINER_SET;
 	else if (group_viable(g))
@@ -265,11 +290,11 @@ static int get_device_fd(struct emu_group *g, const char *name)
 	struct emu_file *file;
 	struct emu_dev *dev = NULL;
 	size_t i;
-	int fd;
+	int fd, ret;
 
 	if (!name)
 		return -EFAULT;
-	if (!g->container || !g->container->iommu_type)
+	if (!g->iommufd && (!g->container || !g->container->iommu_type))
 		return -EINVAL;	/* vfio_device_group_open: no IOMMU set */
 	for (i = 0; i < emu.ndevs; i++)
 		if (emu.devs[i]->group == g && emu.devs[i]->vfio &&
@@ -285,8 +310,11 @@ static int get_device_fd(struct emu_group *g, const char *name)
 	file->kind = EMU_FILE_VFIO;
 	file->dev = dev;
 	file->from_group = true;
-	fd = emu_fd_install(file);
+	ret = g->iommufd ? emu_compat_open_device(dev, g->iommufd) : 0;
+	fd = ret ? ret : emu_fd_install(file);
 	if (fd < 0) {
+		if (!ret && g->iommufd)
+			emu_device_unbind(dev);
 		free(file);
 		return fd;
 	}
@@ -305,6 +333,12 @@ int emu_t1_group_ioctl(struct emu_file *file, unsigned long req, void *arg)
 	case KABI_VFIO_GROUP_SET_CONTAINER:
 		return set_container(g, arg);
 	case KABI_VFIO_GROUP_UNSET_CONTAINER:
+		if (g->iommufd) {
+			/* no user count for an iommufd: the open devices
+			 * stay bound through their own files */
+			unset_iommufd(g);
+			return 0;
+		}
 		if (!g->container)
 			return -EINVAL;
 		if (g->t1_devs)
@@ -326,6 +360,8 @@ void emu_t1_group_release(struct emu_file *file)
 	g->t1_file = NULL;
 	if (g->container && !g->t1_devs)
 		group_leave(g);
+	if (g->iommufd && !g->t1_devs)
+		unset_iommufd(g);
 }
 
 /* A device file from GET_DEVICE_FD closed. */
@@ -333,9 +369,13 @@ void emu_t1_device_release(struct emu_file *file)
 {
 	struct emu_group *g = file->dev->group;
 
+	if (file->dev->idev)	/* vfio_df_group_close: the unbind */
+		emu_device_unbind(file->dev);
 	file->dev->bound = NULL;
 	if (!--g->t1_devs && !g->t1_file && g->container)
 		group_leave(g);
+	if (!g->t1_devs && !g->t1_file && g->iommufd)
+		unset_iommufd(g);
 }
 
 /* ---- the container fd and the type1 driver ---- */

@@ -135,7 +135,9 @@ static int attach_pt(struct emu_file *file, void *arg)
 	memcpy(&at, arg, minsz);
 	if (at.argsz < minsz)
 		return -EINVAL;
-	if (at.flags & ~KABI_VFIO_DEVICE_ATTACH_PASID)
+	/* before 6.15 (vfio_df_ioctl_attach_pt): "attach.flags" is EINVAL */
+	if (at.flags & ~KABI_VFIO_DEVICE_ATTACH_PASID ||
+	    (at.flags && emu_kernel() < 615))
 		return -EINVAL;
 	if (at.flags & KABI_VFIO_DEVICE_ATTACH_PASID) {
 		/* only vfio-pci itself has pasid_attach_ioas (kernel-rules
@@ -195,7 +197,8 @@ static int detach_pt(struct emu_file *file, void *arg)
 	memcpy(&de, arg, minsz);
 	if (de.argsz < minsz)
 		return -EINVAL;
-	if (de.flags & ~KABI_VFIO_DEVICE_DETACH_PASID)
+	if (de.flags & ~KABI_VFIO_DEVICE_DETACH_PASID ||
+	    (de.flags && emu_kernel() < 615))
 		return -EINVAL;
 	if (de.flags & KABI_VFIO_DEVICE_DETACH_PASID) {
 		if (dev->variant)
@@ -269,6 +272,11 @@ int emu_vfio_ioctl(struct emu_file *file, unsigned long req, void *arg)
 		return file->from_group ? -EINVAL : bind(file, arg);
 	if (file->dev->bound != file)
 		return -EINVAL;
+	/* the cdev-only ioctls: a group's device fd passes them to vfio-pci,
+	 * which knows neither (vfio_device_fops_unl_ioctl) */
+	if (file->from_group && (req == KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT ||
+				 req == KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT))
+		return -ENOTTY;
 	switch (req) {
 	case KABI_VFIO_DEVICE_ATTACH_IOMMUFD_PT:
 		return attach_pt(file, arg);

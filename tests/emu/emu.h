@@ -26,15 +26,25 @@ enum emu_iommu {
 };
 
 /*
- * Kernel generations (doc/kernel-rules.md §10). CURRENT: /dev/iommu and the
- * VFIO cdevs, no legacy nodes. TYPE1: a kernel without CONFIG_IOMMUFD (every
- * Debian kernel): no /dev/iommu, no VFIO cdevs (/dev/vfio/devices/vfioN), but the container
- * /dev/vfio/vfio and a node /dev/vfio/<group> per group with a VFIO-bound
- * device, with the type1 IOMMU driver.
+ * Kernel generations (doc/kernel-rules.md §10). CURRENT (7.3): /dev/iommu and
+ * the VFIO cdevs, no legacy nodes. TYPE1: a kernel without CONFIG_IOMMUFD
+ * (every Debian kernel): no /dev/iommu, no VFIO cdevs
+ * (/dev/vfio/devices/vfioN), but the container /dev/vfio/vfio and a node
+ * /dev/vfio/<group> per group with a VFIO-bound device, with the type1 IOMMU
+ * driver. NO_CDEV (as Linux 6.2-6.5): /dev/iommu and the legacy nodes, no
+ * VFIO cdevs (a VFIO device's vfio-dev entry has no dev file); a group takes
+ * the iommufd as its container (§10.7); no IOMMU_HWPT_ALLOC, GET_HW_INFO or
+ * IOAS_MAP_FILE. NO_PASID (as Linux 6.6): the cdevs without PASIDs:
+ * IOMMU_GET_HW_INFO of 6.6's size (no out_capabilities, out_max_pasid_log2
+ * still reserved), IOMMU_HWPT_ALLOC of 6.6's size taking no flag, and
+ * VFIO_DEVICE_ATTACH/DETACH_IOMMUFD_PT taking no flag (§10.8); no
+ * IOAS_MAP_FILE.
  */
 enum emu_profile {
 	EMU_PROFILE_CURRENT,
 	EMU_PROFILE_TYPE1,
+	EMU_PROFILE_NO_CDEV,
+	EMU_PROFILE_NO_PASID,
 };
 
 struct emu_dev_cfg {
@@ -96,6 +106,9 @@ int emu_set_profile(enum emu_profile profile);
  * default, 65535) for containers whose IOMMU is set from now on: the limit
  * is reached in a few hundred maps rather than 65535. */
 void emu_set_t1_dma_entry_limit(unsigned int limit);
+/* What the iommufd's compat IOAS is (IOMMU_VFIO_IOAS GET): its id, 0 if
+ * none; -ENOENT no such context (the iommufd fd). */
+int emu_compat_ioas(int iommufd, uint32_t *ioas_id);
 /* The DMA mappings of the type1 container the device's group is set into;
  * -ENOENT if it is in none, -ENODEV no such index. */
 int emu_t1_dma_entries(int vfio_index);

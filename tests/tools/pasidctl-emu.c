@@ -37,6 +37,9 @@
  *
  * PASIDCTL_EMU_FAIL_WRITE=N makes the Nth sysfs write fail with EIO and
  * have no effect (logged as "emu: write ... failed").
+ *
+ * PASIDCTL_EMU_PROFILE=no-pasid|no-cdev|type1 picks an older kernel
+ * generation (emu.h) for the tests of what pasidctl says about backends.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -122,7 +125,14 @@ int main(int argc, char **argv)
 		{ .bdf = "0000:00:0a.0", .iommu = EMU_IOMMU_INTEL,
 		  .group = 3, .driver = "nvme" },	/* shared-group only */
 	};
-	size_t i, ndevs = sizeof(devs) / sizeof(devs[0]) - 1;
+	static const char *const profiles[] = {
+		[EMU_PROFILE_CURRENT] = "current",
+		[EMU_PROFILE_TYPE1] = "type1",
+		[EMU_PROFILE_NO_CDEV] = "no-cdev",
+		[EMU_PROFILE_NO_PASID] = "no-pasid",
+	};
+	const char *want = getenv("PASIDCTL_EMU_PROFILE");
+	size_t i, p = EMU_PROFILE_CURRENT, ndevs = sizeof(devs) / sizeof(devs[0]) - 1;
 	struct fake_host host = {
 		.sm_off = broken("sm-off"),
 		.no_iommufd = broken("no-iommufd"),
@@ -149,7 +159,10 @@ int main(int argc, char **argv)
 		devs[0] = devs[2];
 		ndevs = 1;
 	}
-	if (emu_init()) {
+	for (i = 0; want && i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if (!strcmp(want, profiles[i]))
+			p = i;
+	if (emu_init() || emu_set_profile((enum emu_profile)p)) {
 		fprintf(stderr, "pasidctl-emu: cannot set up the emulation\n");
 		return 99;
 	}

@@ -237,6 +237,27 @@ void fx_dma_check(int index, uint32_t pasid, uint64_t iova, void *buf)
 	ck_assert_mem_eq(back, pattern, sizeof(pattern));
 }
 
+int fx_child_closes(struct pasid_dev *dev, struct pasid_as *as,
+		    unsigned int nfds)
+{
+	unsigned int fds = emu_open_fds(), calls = emu_calls();
+
+	pasid_as_free(as);
+	pasid_dev_close(dev);
+	pasid_ctx_close(fx.ctx);
+	if (emu_calls() != calls) {
+		fprintf(stderr, "child: closing made %u kernel calls\n",
+			emu_calls() - calls);
+		return 1;
+	}
+	if (emu_open_fds() != fds - nfds) {
+		fprintf(stderr, "child: %u of the %u inherited fds closed\n",
+			fds - emu_open_fds(), nfds);
+		return 1;
+	}
+	return 0;
+}
+
 int fx_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

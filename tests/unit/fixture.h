@@ -101,6 +101,12 @@ void fx_dma_check(int index, uint32_t pasid, uint64_t iova, void *buf);
 	} while (0)
 #define ck_assert_noerrmsg() ck_assert_str_eq(pasid_errmsg(), "")
 
+/* In a forked child: free as, close dev and fx.ctx, inherited from the
+ * parent; 0 if that made no kernel call and closed exactly the nfds
+ * inherited fds (the child's copies), else 1 with a line on stderr. */
+int fx_child_closes(struct pasid_dev *dev, struct pasid_as *as,
+		    unsigned int nfds);
+
 /* Run suite s, return the exit status for main. */
 int fx_run(Suite *s);
 

@@ -43,6 +43,16 @@ static struct env {
 	int ia, ib, iv;
 } E;
 
+/* The kernel generations every path runs on where it applies. */
+#define GEN_CURRENT (1u << EMU_PROFILE_CURRENT)
+#define GEN_TYPE1 (1u << EMU_PROFILE_TYPE1)
+#define GEN_NO_CDEV (1u << EMU_PROFILE_NO_CDEV)
+#define GEN_NO_PASID (1u << EMU_PROFILE_NO_PASID)
+#define GEN_IOMMUFD (GEN_CURRENT | GEN_NO_PASID | GEN_NO_CDEV)
+#define GEN_ALL (GEN_IOMMUFD | GEN_TYPE1)
+
+static enum emu_profile profile;
+
 static void env_up(bool group)
 {
 	struct emu_dev_cfg a = {
@@ -61,12 +71,19 @@ static void env_up(bool group)
 	b.bdf = BDF_B;
 	b.group = group ? 1 : 2;
 	ck_assert_int_eq(emu_init(), 0);
+	ck_assert_int_eq(emu_set_profile(profile), 0);
 	E.ia = fx_add_cfg(&a);
 	E.ib = fx_add_cfg(&b);
 	E.iv = fx_add_cfg(&v);
 	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
 	E.as1 = fx_as();
 	E.as2 = fx_as();
+	E.memfd = memfd_create("leaks", MFD_CLOEXEC);
+	ck_assert_int_ge(E.memfd, 0);
+	memset(page, 0x33, sizeof(page));
+	ck_assert_int_eq(write(E.memfd, page, sizeof(page)), sizeof(page));
+	if (profile == EMU_PROFILE_TYPE1)
+		return;	/* a type1 container maps once a device is in it */
 	buf = fx_buf(1);
 	E.buf1 = buf;
 	memset(buf, 0x11, FX_PAGE);
@@ -76,10 +93,6 @@ static void env_up(bool group)
 	memset(buf, 0x22, FX_PAGE);
 	ck_assert_int_eq(pasid_map(E.as2, buf, FX_PAGE,
 				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), 0);
-	E.memfd = memfd_create("leaks", MFD_CLOEXEC);
-	ck_assert_int_ge(E.memfd, 0);
-	memset(page, 0x33, sizeof(page));
-	ck_assert_int_eq(write(E.memfd, page, sizeof(page)), sizeof(page));
 }
 
 static void env_down(void)
@@ -104,6 +117,7 @@ struct view {
 	/* DMA read at PROBE through the RID (0) and PASIDs 1..NPASID */
 	int dma_ret[NDEV][NPASID + 1];
 	uint8_t dma[NDEV][NPASID + 1];
+	int a_fd;			/* pasid_dev_fd(a) >= 0 */
 	uint16_t a_command;		/* device a's PCI command register */
 };
 
@@ -113,7 +127,9 @@ static void view(struct view *w)
 
 	memset(w, 0, sizeof(*w));
 	w->k = fx_state();
-	if (E.a)
+	/* through a VFIO group the device has an fd only while attached */
+	w->a_fd = E.a && pasid_dev_fd(E.a) >= 0;
+	if (w->a_fd)
 		ck_assert_int_eq(pasid_dev_config_read(E.a, 4, &w->a_command,
 						       2), 0);
 	for (d = 0; d < NDEV; d++) {
@@ -143,6 +159,7 @@ static void ck_view_eq(const struct view *was, const struct view *now)
 	int d, p;
 
 	ck_assert_state_eq(now->k, was->k);
+	ck_assert_int_eq(now->a_fd, was->a_fd);
 	ck_assert_uint_eq(now->a_command, was->a_command);
 	for (d = 0; d < NDEV; d++) {
 		ck_assert_int_eq(now->rid_ret[d], was->rid_ret[d]);
@@ -164,6 +181,7 @@ static void ck_view_eq(const struct view *was, const struct view *now)
 
 struct path {
 	const char *name;
+	unsigned int gens;	/* GEN_*: where the call succeeds */
 	bool group;
 	void (*setup)(void);
 	int (*run)(void);
@@ -346,59 +364,91 @@ static int run_bus_master(void)
 	return pasid_dev_set_bus_master(E.a, true);
 }
 
+static int run_detach(void)
+{
+	return pasid_detach_rid(E.a);
+}
+
 static const struct path paths[] = {
-	{ "ctx_open", false, NULL, run_ctx_open, 0 },
-	{ "dev_open", false, NULL, run_dev_open, 0 },
-	{ "as_new+map", false, a_rid_kernel_as1, run_as_new_map, 0 },
-	{ "map", false, a_rid_kernel_as1, run_map, 0 },
-	{ "map_file", false, a_rid_kernel_as1, run_map_file, 0 },
-	{ "copy", false, a_rid_kernel_as1, run_copy, 0 },
-	/* RID detached: page table + PASID attach */
-	{ "bind", false, open_a, run_bind_as1, 0 },
-	/* RID on the kernel's table of the same address space: it moves */
-	{ "bind+move", false, a_rid_kernel_as1, run_bind_as1, 0 },
-	/* ... of another address space: two page tables, move, attach */
-	{ "bind_any+move", false, a_rid_kernel_as1, run_bind_any_as2, 0 },
-	/* the page table exists: just the attach */
-	{ "bind_shared", false, a_rid_as1_pasid1_as2, run_bind2_as2, 0 },
-	/* the sibling's RID holds the group on the kernel's table */
-	{ "bind+group_move", true, b_rid_kernel_as1, run_bind_any_as2, 0 },
-	/* the old page table stays (the RID uses it) */
-	{ "rebind", false, a_rid_as1_pasid1_as1, run_rebind, 0 },
-	{ "attach_rid", false, open_a, run_rid_default_as1, 0 },
-	/* from the kernel's table to a PASID-capable one elsewhere */
-	{ "attach_rid_replace", false, a_rid_kernel_as1, run_rid_default_as2,
+	{ "ctx_open", GEN_ALL, false, NULL, run_ctx_open, 0 },
+	{ "dev_open", GEN_ALL, false, NULL, run_dev_open, 0 },
+	{ "as_new+map", GEN_IOMMUFD, false, a_rid_kernel_as1, run_as_new_map,
 	  0 },
+	{ "map", GEN_ALL, false, a_rid_kernel_as1, run_map, 0 },
+	{ "map_file", GEN_CURRENT, false, a_rid_kernel_as1, run_map_file, 0 },
+	{ "copy", GEN_IOMMUFD, false, a_rid_kernel_as1, run_copy, 0 },
+	/* RID detached: page table + PASID attach */
+	{ "bind", GEN_CURRENT, false, open_a, run_bind_as1, 0 },
+	/* RID on the kernel's table of the same address space: it moves */
+	{ "bind+move", GEN_CURRENT, false, a_rid_kernel_as1, run_bind_as1, 0 },
+	/* ... of another address space: two page tables, move, attach */
+	{ "bind_any+move", GEN_CURRENT, false, a_rid_kernel_as1,
+	  run_bind_any_as2, 0 },
+	/* the page table exists: just the attach */
+	{ "bind_shared", GEN_CURRENT, false, a_rid_as1_pasid1_as2,
+	  run_bind2_as2, 0 },
+	/* the sibling's RID holds the group on the kernel's table */
+	{ "bind+group_move", GEN_CURRENT, true, b_rid_kernel_as1,
+	  run_bind_any_as2, 0 },
+	/* the old page table stays (the RID uses it) */
+	{ "rebind", GEN_CURRENT, false, a_rid_as1_pasid1_as1, run_rebind, 0 },
+	{ "attach_rid", GEN_ALL, false, open_a, run_rid_default_as1, 0 },
+	/* from the kernel's table to a PASID-capable one elsewhere (6.6:
+	 * to the kernel's table there) */
+	{ "attach_rid_replace", GEN_CURRENT | GEN_NO_PASID, false,
+	  a_rid_kernel_as1, run_rid_default_as2, 0 },
 	/* the PASID table is refused, the kernel's is used */
-	{ "attach_rid_fallback", false, open_v, run_rid_virtio, 0 },
-	{ "iova_ranges", false, a_rid_kernel_as1, run_iova_ranges, 0 },
-	{ "bus_master", false, open_a, run_bus_master, 0 },
-	{ "set_iova_window", false, a_rid_kernel_as1, run_set_window, 0 },
-	{ "map_try_iova", false, a_rid_kernel_as1, run_map_try, 0 },
-	{ "unmap_va", false, a_rid_kernel_as1, run_unmap_va, 0 },
-	{ "iova_check", false, open_a, run_iova_check, 0 },
-	{ "page_sizes", false, a_rid_kernel_as1, run_page_sizes, 0 },
+	{ "attach_rid_fallback", GEN_CURRENT | GEN_NO_PASID, false, open_v,
+	  run_rid_virtio, 0 },
+	{ "iova_ranges", GEN_IOMMUFD, false, a_rid_kernel_as1,
+	  run_iova_ranges, 0 },
+	{ "bus_master", GEN_CURRENT | GEN_NO_PASID, false, open_a,
+	  run_bus_master, 0 },
+	/* through a VFIO group the device fd comes with the attach */
+	{ "bus_master_attached", GEN_NO_CDEV | GEN_TYPE1, false,
+	  a_rid_kernel_as1, run_bus_master, 0 },
+	/* iommufd-group: the detach is a close, no kernel call to fail;
+	 * type1: a refused VFIO_GROUP_UNSET_CONTAINER leaves the device
+	 * detached and its group in the container, EBUSY (unit/type1) */
+	{ "detach_rid", GEN_CURRENT | GEN_NO_PASID, false,
+	  a_rid_kernel_as1, run_detach, 0 },
+	{ "set_iova_window", GEN_IOMMUFD, false, a_rid_kernel_as1,
+	  run_set_window, 0 },
+	{ "map_try_iova", GEN_IOMMUFD, false, a_rid_kernel_as1, run_map_try, 0 },
+	{ "unmap_va", GEN_IOMMUFD, false, a_rid_kernel_as1, run_unmap_va, 0 },
+	{ "iova_check", GEN_IOMMUFD, false, open_a, run_iova_check, 0 },
+	{ "page_sizes", GEN_IOMMUFD, false, a_rid_kernel_as1, run_page_sizes, 0 },
 };
 
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))
+#define NGENS 4
 static const int errs[] = { EIO, ENOMEM };
+
+/* every (generation, path) where the path applies */
+static struct run {
+	enum emu_profile gen;
+	const struct path *path;
+} runs[NGENS * NPATHS];
+static int nruns;
 
 START_TEST(failed_call_leaves_nothing)
 {
-	const struct path *p = &paths[_i / 2];
+	const struct path *p = runs[_i / 2].path;
 	int err = errs[_i % 2];
 	struct view was, now;
 	unsigned int n, steps, c0;
 	char msg[512];
 	int ret;
 
+	profile = runs[_i / 2].gen;
 	/* count the steps of a successful run */
 	env_up(p->group);
 	if (p->setup)
 		p->setup();
 	c0 = emu_calls();
 	ret = p->run();
-	ck_assert_msg(ret >= 0, "%s: %d (%s)", p->name, ret, pasid_errmsg());
+	ck_assert_msg(ret >= 0, "%s (profile %d): %d (%s)", p->name, profile,
+		      ret, pasid_errmsg());
 	steps = emu_calls() - c0 - p->cleanup_calls;
 	ck_assert_uint_ge(steps, 1);
 	env_down();
@@ -413,8 +463,9 @@ START_TEST(failed_call_leaves_nothing)
 		snprintf(msg, sizeof(msg), "%s", pasid_errmsg());
 		emu_fail_call(0, 0);
 		ck_assert_msg(ret == -err,
-			      "%s with step %u of %u failing %s: returned %d",
-			      p->name, n, steps, strerrorname_np(err), ret);
+			      "%s (profile %d) with step %u of %u failing %s: returned %d",
+			      p->name, profile, n, steps, strerrorname_np(err),
+			      ret);
 		ck_assert_msg(msg[0], "%s step %u: no message", p->name, n);
 		view(&now);
 		ck_view_eq(&was, &now);
@@ -425,6 +476,7 @@ START_TEST(failed_call_leaves_nothing)
 		env_down();
 	}
 	/* back to what the fixture expects */
+	profile = EMU_PROFILE_CURRENT;
 	ck_assert_int_eq(emu_init(), 0);
 }
 END_TEST
@@ -521,10 +573,14 @@ int main(void)
 	Suite *s = suite_create("leaks");
 	TCase *tc;
 
+	for (int g = 0; g < NGENS; g++)
+		for (size_t i = 0; i < NPATHS; i++)
+			if (paths[i].gens & (1u << g))
+				runs[nruns++] = (struct run){ g, &paths[i] };
 	tc = tcase_create("paths");
 	tcase_add_checked_fixture(tc, fx_setup_noctx, fx_teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, failed_call_leaves_nothing, 0, 2 * NPATHS);
+	tcase_add_loop_test(tc, failed_call_leaves_nothing, 0, 2 * nruns);
 	tcase_add_loop_test(tc, open_fd_steps, 0, 2);
 	suite_add_tcase(s, tc);
 

@@ -527,6 +527,85 @@ START_TEST(records_match_kernel)
 }
 END_TEST
 
+/* Through a VFIO group an attach gives the device fd and a detach closes
+ * it: pasid_dev_fd and pasid_dev_bar_map read it under the context lock,
+ * so they see a valid fd or ENODEV, never a closed one (under TSan and
+ * helgrind: no race on it). */
+static struct fd_reader {
+	struct pasid_dev *dev;
+	pthread_mutex_t lock;	/* stop; a mutex, which helgrind follows */
+	bool stop;
+	int bad;
+} reader = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static bool reader_stopped(void)
+{
+	bool stop;
+
+	pthread_mutex_lock(&reader.lock);
+	stop = reader.stop;
+	pthread_mutex_unlock(&reader.lock);
+	return stop;
+}
+
+static void *read_fds(void *arg)
+{
+	volatile void *bar;
+	size_t len;
+	int ret;
+
+	(void)arg;
+	while (!reader_stopped()) {
+		ret = pasid_dev_fd(reader.dev);
+		if (ret < 0 && ret != -ENODEV)
+			reader.bad++;
+		ret = pasid_dev_bar_map(reader.dev, 0, &bar, &len);
+		if (!ret)
+			pasid_dev_bar_unmap(reader.dev, bar, len);
+		else if (ret != -ENODEV)
+			reader.bad++;
+	}
+	return NULL;
+}
+
+START_TEST(group_fd_vs_detach)
+{
+	struct pasid_as *as;
+	pthread_t t;
+	int i, failed = 0;
+
+	pasid_ctx_close(fx.ctx);
+	fx.ctx = NULL;
+	emu_fini();
+	ck_assert_int_eq(emu_init(), 0);
+	ck_assert_int_eq(emu_set_profile(EMU_PROFILE_NO_CDEV), 0);
+	fx_add("0000:00:04.0", EMU_IOMMU_INTEL, 0);
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+	reader.dev = fx_open("0000:00:04.0");
+	reader.stop = false;
+	reader.bad = 0;
+	as = fx_as();
+	ck_assert_int_eq(pthread_create(&t, NULL, read_fds, NULL), 0);
+	/* no ck_assert while the reader runs (CK_FORK=no: no longjmp) */
+	for (i = 0; i < ITERS; i++) {
+		int ret;
+
+		failed += pasid_attach_rid(reader.dev, as, 0) != 0;
+		/* EBUSY while the reader has the BAR mapped: the device
+		 * stays attached (a close would not detach it) */
+		while ((ret = pasid_detach_rid(reader.dev)) == -EBUSY)
+			;
+		failed += ret != 0;
+	}
+	pthread_mutex_lock(&reader.lock);
+	reader.stop = true;
+	pthread_mutex_unlock(&reader.lock);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(failed, 0);
+	ck_assert_int_eq(reader.bad, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("threads");
@@ -539,6 +618,7 @@ int main(void)
 	tcase_add_test(tc, open_close_churn);
 	tcase_add_test(tc, records_match_kernel);
 	tcase_add_test(tc, appmem_churn);
+	tcase_add_test(tc, group_fd_vs_detach);
 	suite_add_tcase(s, tc);
 	return fx_run(s);
 }
