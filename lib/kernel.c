@@ -100,6 +100,38 @@ int k_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 	return ret;
 }
 
+int k_viommu_alloc(int iommufd, uint32_t dev_id, uint32_t parent_id,
+		   uint32_t type, uint32_t *viommu_id)
+{
+	struct kabi_iommu_viommu_alloc v = {
+		.size = sizeof(v),
+		.type = type,
+		.dev_id = dev_id,
+		.hwpt_id = parent_id,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_VIOMMU_ALLOC, &v);
+
+	if (!ret)
+		*viommu_id = v.out_viommu_id;
+	return ret;
+}
+
+int k_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
+		    uint64_t virt_id, uint32_t *vdevice_id)
+{
+	struct kabi_iommu_vdevice_alloc v = {
+		.size = sizeof(v),
+		.viommu_id = viommu_id,
+		.dev_id = dev_id,
+		.virt_id = virt_id,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_VDEVICE_ALLOC, &v);
+
+	if (!ret)
+		*vdevice_id = v.out_vdevice_id;
+	return ret;
+}
+
 int k_get_hw_info(int iommufd, uint32_t dev_id, struct k_hw_info *info)
 {
 	struct kabi_iommu_hw_info h = {

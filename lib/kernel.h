@@ -78,6 +78,12 @@ struct k_hw_info {
 };
 int k_get_hw_info(int iommufd, uint32_t dev_id, struct k_hw_info *info);
 
+/* nested translation (lib/nested*.c) */
+int k_viommu_alloc(int iommufd, uint32_t dev_id, uint32_t parent_id,
+		   uint32_t type, uint32_t *viommu_id);
+int k_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
+		    uint64_t virt_id, uint32_t *vdevice_id);
+
 int k_bind_iommufd(int vfio_fd, int iommufd, uint32_t *dev_id);
 /* pasid == K_NO_PASID: the RID. *out_pt (optional) gets the HWPT used. */
 int k_attach_pt(int vfio_fd, uint32_t pt_id, uint32_t pasid,

@@ -161,4 +161,5 @@ const struct pasid_vendor_ops pasid_vendor_intel = {
 	.decode = intel_decode,
 	.check_hwpt_flags = intel_check_hwpt_flags,
 	.no_pasid_hint = intel_no_pasid_hint,
+	.nest_parent_flags = KABI_IOMMU_HWPT_ALLOC_PASID,
 };

@@ -214,4 +214,5 @@ const struct pasid_vendor_ops pasid_vendor_smmuv3 = {
 	.check_hwpt_flags = smmuv3_check_hwpt_flags,
 	.pasid_width = smmuv3_pasid_width,
 	.no_pasid_hint = smmuv3_no_pasid_hint,
+	.viommu_type = KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
 };

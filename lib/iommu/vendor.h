@@ -59,6 +59,14 @@ struct pasid_vendor_ops {
 	/* Why this IOMMU cannot give a PASID-capable page table (a hint for the
 	 * diagnostic when the kernel refuses one), or NULL. */
 	const char *(*no_pasid_hint)(const struct pasid_caps *caps);
+
+	/* ---- nested (lib/nested*.c) ---- */
+	/* KABI_IOMMU_HWPT_ALLOC_* flags a nest parent takes beside
+	 * NEST_PARENT (VT-d: PASID, so that PASIDs can nest on it) */
+	uint32_t nest_parent_flags;
+	/* KABI_IOMMU_VIOMMU_TYPE_* of the vIOMMU a nest needs (and a vDEVICE
+	 * for the device), 0: the IOMMU nests without one */
+	uint32_t viommu_type;
 };
 
 /*

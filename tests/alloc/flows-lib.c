@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "emu.h"
 #include "libpasid/libpasid.h"
+#include "libpasid/nested.h"
 #include "sys.h"
 
 #define PAGE 4096u
@@ -201,6 +202,27 @@ static void bind_after_empty_flow(void)
 	CALLV(pasid_ctx_close(ctx));
 }
 
+/* A nest (nested.h): made, asked about, freed, made again and left for
+ * the context's close. */
+static void nest_flow(void)
+{
+	struct pasid_nest_info info = { .size = sizeof(info) };
+	struct pasid_ctx *ctx;
+	struct pasid_dev *a;
+	struct pasid_as *as;
+	struct pasid_nest *n;
+
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &a));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_nest_new(a, as, NULL, &n));
+	CALL(pasid_nest_info(n, &info));
+	CALLV(pasid_nest_free(n));
+	CALL(pasid_nest_new(a, as, NULL, &n));
+	CALLV(pasid_ctx_close(ctx));
+}
+
 /* Discovery: no context. */
 static void devlist_flow(void)
 {
@@ -244,6 +266,7 @@ const struct alloc_flow alloc_lib_flows[] = {
 	{ "bind+group+rebind", bind_flow },
 	{ "type1: open+attach+map+unmap+detach", type1_flow },
 	{ "bind after the space emptied", bind_after_empty_flow },
+	{ "nest", nest_flow },
 	{ "devlist", devlist_flow },
 	{ "devinfo_get(bdf)", devinfo_bdf },
 	{ "devinfo_get(cdev)", devinfo_cdev },

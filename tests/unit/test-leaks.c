@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "libpasid/nested.h"
 #include "sys.h"
 
 #define BDF_A "0000:00:04.0"
@@ -308,6 +309,13 @@ static int run_iova_ranges(void)
 	return pasid_as_iova_ranges(E.as1, r, 4, NULL);
 }
 
+static int run_nest_new(void)
+{
+	struct pasid_nest *n;
+
+	return pasid_nest_new(E.a, E.as1, NULL, &n);
+}
+
 static int run_bus_master(void)
 {
 	return pasid_dev_set_bus_master(E.a, true);
@@ -340,6 +348,8 @@ static const struct path paths[] = {
 	{ "attach_rid_fallback", false, open_v, run_rid_virtio, 0 },
 	{ "iova_ranges", false, a_rid_kernel_as1, run_iova_ranges, 0 },
 	{ "bus_master", false, open_a, run_bus_master, 0 },
+	/* nested.h: the stage-2 and the RID on it */
+	{ "nest_new", false, open_a, run_nest_new, 0 },
 };
 
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))

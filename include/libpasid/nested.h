@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libpasid nested translation: for VMMs and programs that own stage-1 page
+ * tables. Nothing in libpasid.h needs this header; see libpasid-nested(7).
+ *
+ * A nest is one device's two-stage setup: a stage-2 page table made from an
+ * address space (its mappings are the "guest physical" addresses), the
+ * device's untagged DMA attached to it, and the vIOMMU and vDEVICE objects
+ * the device's IOMMU needs for nesting where it has them (ARM SMMUv3).
+ *
+ * The conventions are libpasid.h's: 0 or -errno, pasid_errmsg() says why,
+ * opaque handles, size-versioned structs (set .size = sizeof).
+ */
+#ifndef LIBPASID_NESTED_H
+#define LIBPASID_NESTED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpasid/libpasid.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pasid_nest;	/* one device's nesting parent (stage 2) */
+
+/* pasid_nest_opts.flags */
+/* Track dirty pages in the stage-2 (where the IOMMU can: Intel VT-d with
+ * SSADS; not SMMUv3, whose stage-2 tables carry no dirty bits). */
+#define PASID_NEST_DIRTY_TRACKING (1u << 0)
+/* virt_id is the device's ID as its stage-1 owner names it (the vSID of a
+ * guest's SMMUv3); without it the library uses the device's iommufd id. */
+#define PASID_NEST_VIRT_ID	  (1u << 1)
+
+struct pasid_nest_opts {
+	size_t size;		/* sizeof(struct pasid_nest_opts) */
+	uint32_t flags;		/* PASID_NEST_* */
+	uint32_t reserved;	/* must be 0 */
+	uint64_t virt_id;	/* with PASID_NEST_VIRT_ID */
+};
+
+/*
+ * Make dev's nest on as: a stage-2 page table of as, the device's RID
+ * attached to it (untagged DMA is translated by as, as with
+ * pasid_attach_rid), and, where the IOMMU nests through a vIOMMU, the
+ * vIOMMU and the device's vDEVICE. The device must have nothing attached
+ * through libpasid.h (no RID, no PASIDs): -EBUSY otherwise. While the nest
+ * lives, pasid_attach_rid, pasid_bind and pasid_rebind on dev answer
+ * -EBUSY. opts may be NULL. -EOPNOTSUPP where the IOMMU cannot nest.
+ */
+PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
+			     const struct pasid_nest_opts *opts,
+			     struct pasid_nest **nestp);
+/* Detach the device's RID (and everything nested on it) and destroy the
+ * nest's kernel objects. Also done by pasid_dev_close and by pasid_as_free
+ * of its address space. */
+PASID_API void pasid_nest_free(struct pasid_nest *nest);
+
+struct pasid_nest_info {
+	size_t size;		/* in: sizeof(struct pasid_nest_info) */
+	uint32_t parent_id;	/* iommufd id of the stage-2 page table */
+	uint32_t viommu_id;	/* of the vIOMMU; 0: the IOMMU has none */
+	uint32_t vdevice_id;	/* of the vDEVICE; 0: none */
+	uint32_t flags;		/* PASID_NEST_* in effect */
+	uint64_t virt_id;	/* the vDEVICE's ID (when vdevice_id != 0) */
+};
+
+/* Fill info (up to info->size bytes). */
+PASID_API int pasid_nest_info(const struct pasid_nest *nest,
+			      struct pasid_nest_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBPASID_NESTED_H */
