@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "backend.h"
 #include "internal.h"
@@ -183,6 +184,7 @@ PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
 		return pasid_err(dev->ctx, ENOMEM, "out of memory for a nest");
 	n->dev = dev;
 	n->as = as;
+	list_init(&n->s1s);
 	n->flags = o.flags;
 	n->virt_id = (o.flags & PASID_NEST_VIRT_ID) ? o.virt_id : dev->dev_id;
 	ctx_lock(dev->ctx);
@@ -207,11 +209,17 @@ PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
 	return 0;
 }
 
-/* ctx->lock held: take the nest down in the kernel and free it. */
+/* ctx->lock held: take the nest down in the kernel and free it: its
+ * stage-1s, what they shared, the RID, the objects. */
 static void nest_release(struct pasid_nest *n)
 {
 	struct pasid_dev *dev = n->dev;
 
+	while (n->s1s.next != &n->s1s)
+		nest_s1_release(container_of(n->s1s.next, struct pasid_s1,
+					     node));
+	if (dev->vendor->nest_fini)
+		dev->vendor->nest_fini(n);
 	if (k_detach_pt(dev->fd, K_NO_PASID))
 		pasid_log(dev->ctx, PASID_LOG_WARN,
 			  "%s: detaching the RID from its nesting parent failed",
@@ -229,7 +237,19 @@ void nested_release(struct pasid_dev *dev, struct pasid_as *as)
 
 void nested_forget(struct pasid_dev *dev)
 {
-	free(dev->nest);
+	struct pasid_nest *n = dev->nest;
+
+	if (!n)
+		return;
+	while (n->s1s.next != &n->s1s) {
+		struct list_head *s1 = n->s1s.next;
+
+		list_del(s1);
+		free(container_of(s1, struct pasid_s1, node));
+	}
+	if (n->table.base)
+		munmap(n->table.base, n->table.len);
+	free(n);
 	dev->nest = NULL;
 }
 
@@ -264,6 +284,10 @@ PASID_API int pasid_nest_info(const struct pasid_nest *nest,
 	i.vdevice_id = nest->vdevice_id;
 	i.flags = nest->flags;
 	i.virt_id = nest->vdevice_id ? nest->virt_id : 0;
+	i.s1_format = nest->dev->vendor->s1_attach ?
+		      nest->dev->vendor->s1_format : PASID_S1_NONE;
+	i.s1_pasid_bits = nest_s1_pasid_bits(nest);
+	i.cd_table_iova = nest->table.iova;
 	copy_sized_out(info, &i, sizeof(i));
 	return 0;
 }

@@ -24,6 +24,7 @@ extern "C" {
 #endif
 
 struct pasid_nest;	/* one device's nesting parent (stage 2) */
+struct pasid_s1;	/* a user-owned stage-1 on one PASID of a nest */
 
 /* pasid_nest_opts.flags */
 /* Track dirty pages in the stage-2 (where the IOMMU can: Intel VT-d with
@@ -57,6 +58,13 @@ PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
  * of its address space. */
 PASID_API void pasid_nest_free(struct pasid_nest *nest);
 
+/* The stage-1 page-table format of a nest's IOMMU. */
+enum pasid_s1_format {
+	PASID_S1_NONE = 0,	/* the IOMMU nests no stage-1 */
+	PASID_S1_X86 = 1,	/* x86-64 paging (VT-d first stage) */
+	PASID_S1_ARM64 = 2,	/* AArch64 VMSA, 4 KiB granule (SMMUv3) */
+};
+
 struct pasid_nest_info {
 	size_t size;		/* in: sizeof(struct pasid_nest_info) */
 	uint32_t parent_id;	/* iommufd id of the stage-2 page table */
@@ -64,11 +72,52 @@ struct pasid_nest_info {
 	uint32_t vdevice_id;	/* of the vDEVICE; 0: none */
 	uint32_t flags;		/* PASID_NEST_* in effect */
 	uint64_t virt_id;	/* the vDEVICE's ID (when vdevice_id != 0) */
+	/* the stage-1 page-table format pasid_s1_attach takes */
+	enum pasid_s1_format s1_format;
+	/* PASIDs pasid_s1_attach takes: 1 .. (1 << s1_pasid_bits) - 1 */
+	uint32_t s1_pasid_bits;
+	/* PASID_S1_ARM64: the user-memory context descriptor table, mapped
+	 * in the nest's address space at this IOVA once the first stage-1 is
+	 * attached (0 before): do not unmap it */
+	uint64_t cd_table_iova;
 };
 
 /* Fill info (up to info->size bytes). */
 PASID_API int pasid_nest_info(const struct pasid_nest *nest,
 			      struct pasid_nest_info *info);
+
+/* ------------------------------------------------------------------ */
+/* User-owned stage-1 page tables                                      */
+
+struct pasid_s1_opts {
+	size_t size;		/* sizeof(struct pasid_s1_opts) */
+	/* the root of the stage-1 page table: its address in the nest's
+	 * address space (an IOVA of it, 4 KiB aligned) */
+	uint64_t root;
+	/* input address width: 48 (4 levels) or 57 (x86 5 levels); ARM64
+	 * takes 32 .. 48 */
+	uint32_t va_bits;
+	/* PASID_S1_ARM64: the ASID that tags the table's TLB entries (0 ..
+	 * 65535; pasid_s1_invalidate names it); ignored elsewhere */
+	uint32_t asid;
+	uint32_t flags;		/* must be 0 */
+	uint32_t reserved;	/* must be 0 */
+};
+
+/*
+ * Translate DMA the device tags with pasid through the user's stage-1 page
+ * table at opts->root, and its output through the nest's stage-2. One call
+ * whatever the IOMMU: on VT-d a nested page table for that PASID; on SMMUv3
+ * the PASID's context descriptor in the library's CD table (the vSTE that
+ * points at it is installed on the RID at the first call; untagged DMA
+ * keeps going through the stage-2 only) and a CFGI_CD command. The caller
+ * invalidates after changing the table (pasid_s1_invalidate).
+ */
+PASID_API int pasid_s1_attach(struct pasid_nest *nest, uint32_t pasid,
+			      const struct pasid_s1_opts *opts,
+			      struct pasid_s1 **s1p);
+/* DMA tagged with the PASID is blocked again; the stage-1 is gone. */
+PASID_API void pasid_s1_free(struct pasid_s1 *s1);
 
 #ifdef __cplusplus
 }

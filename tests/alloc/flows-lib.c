@@ -202,11 +202,15 @@ static void bind_after_empty_flow(void)
 	CALLV(pasid_ctx_close(ctx));
 }
 
-/* A nest (nested.h): made, asked about, freed, made again and left for
- * the context's close. */
+/* A nest (nested.h) with VT-d stage-1s: made, asked about, freed, made
+ * again and left for the context's close. */
 static void nest_flow(void)
 {
 	struct pasid_nest_info info = { .size = sizeof(info) };
+	struct pasid_s1_opts s1o = {
+		.size = sizeof(s1o), .root = 0x100000, .va_bits = 48,
+	};
+	struct pasid_s1 *s1;
 	struct pasid_ctx *ctx;
 	struct pasid_dev *a;
 	struct pasid_as *as;
@@ -218,8 +222,12 @@ static void nest_flow(void)
 	CALL(pasid_as_new(ctx, &as));
 	CALL(pasid_nest_new(a, as, NULL, &n));
 	CALL(pasid_nest_info(n, &info));
+	CALL(pasid_s1_attach(n, 1, &s1o, &s1));
+	CALLV(pasid_s1_free(s1));
+	CALL(pasid_s1_attach(n, 2, &s1o, &s1));
 	CALLV(pasid_nest_free(n));
 	CALL(pasid_nest_new(a, as, NULL, &n));
+	CALL(pasid_s1_attach(n, 1, &s1o, &s1));
 	CALLV(pasid_ctx_close(ctx));
 }
 

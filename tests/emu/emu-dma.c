@@ -136,8 +136,9 @@ static struct emu_obj *domain_of(struct emu_dev *dev, uint32_t pasid)
 	if (pasid != EMU_NO_PASID && !pasid_translated(dev, pasid))
 		return NULL;
 	a = emu_group_attach(dev->group, pasid);
-	/* stage-1 walks are not modelled: a nested table faults */
-	return a && a->hwpt->type != EMU_OBJ_HWPT_NESTED ? a->hwpt : NULL;
+	if (a && a->hwpt->type == EMU_OBJ_HWPT_NESTED)
+		return emu_nested_stage2_only(a->hwpt);
+	return a ? a->hwpt : NULL;
 }
 
 static int dma(int index, uint32_t pasid, uint64_t iova, void *buf,

@@ -119,6 +119,9 @@ struct emu_obj {
 	uint32_t data_type;
 	uint64_t data[4];
 	uint64_t virt_id;
+	/* VIOMMU: invalidation commands it took, and the last one */
+	unsigned int ncmds;
+	uint64_t last_cmd[2];
 };
 
 struct emu_ctx {
@@ -299,6 +302,10 @@ bool emu_obj_is_nested(const struct emu_obj *obj);
 /* The driver's attach of a nested HWPT (after the core's checks). */
 int emu_nested_attach_check(struct emu_obj *hwpt, struct emu_dev *dev,
 			    uint32_t pasid);
+/* The stage-2 that untagged DMA through a nested HWPT on the RID uses
+ * where no stage-1 applies to it (an SMMUv3 vSTE in bypass, or in S1 with
+ * S1DSS bypass); NULL where a stage-1 would (not modelled: a fault). */
+struct emu_obj *emu_nested_stage2_only(struct emu_obj *hwpt);
 /* iommufd_device_unbind: the device's vDEVICE goes with it. */
 void emu_nested_unbind(struct emu_dev *dev);
 
@@ -367,5 +374,6 @@ int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u);
 uint64_t emu_vtd_cap(const struct emu_dev *dev);
 uint64_t emu_vtd_ecap(const struct emu_dev *dev);
 uint64_t emu_amd_efr(const struct emu_dev *dev);
+uint64_t emu_amd_efr2(const struct emu_dev *dev);
 
 #endif

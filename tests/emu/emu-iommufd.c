@@ -191,10 +191,10 @@ static int ioas_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 #define PASID KABI_IOMMU_HWPT_ALLOC_PASID
 
 /* AMD: GTSup (EFR bit 4), GIoSup (EFR bit 48), GCR3TRPMode (EFR2 bit 3);
- * the emulation's EFR2 is always 0. */
+ * the emulation has them with cfg.amd_nesting only. */
 static bool amd_nest_parent_ok(const struct emu_dev *dev)
 {
-	const uint64_t efr = emu_amd_efr(dev), efr2 = 0;
+	const uint64_t efr = emu_amd_efr(dev), efr2 = emu_amd_efr2(dev);
 
 	return (efr & (1ULL << 4)) && (efr & (1ULL << 48)) &&
 	       (efr2 & (1ULL << 3));

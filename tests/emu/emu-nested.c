@@ -15,7 +15,8 @@
  *  - the drivers' attach of a nested domain (arm_smmu_attach_dev_nested,
  *    intel_nested_set_dev_pasid / intel_pasid_setup_nested).
  * Stage-1 walks are not modelled: DMA through a nested HWPT faults
- * (emu-dma.c).
+ * (emu-dma.c), except untagged DMA that an SMMUv3 vSTE sends through the
+ * stage-2 only (bypass, or S1DSS bypass), which uses the parent.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -46,6 +47,7 @@
 #define STE1_EATS_SHIFT	28
 #define STE1_EATS_ABT	0
 #define STE1_EATS_TRANS	1
+#define STE1_S1DSS_BYPASS 1	/* untagged DMA skips stage 1 */
 
 #define CMD_OP_MASK		0xffULL
 #define CMD_CFGI_CD		0x05
@@ -368,6 +370,19 @@ int emu_nested_attach_check(struct emu_obj *hwpt, struct emu_dev *dev,
 	return 0;
 }
 
+struct emu_obj *emu_nested_stage2_only(struct emu_obj *hwpt)
+{
+	unsigned int cfg = (unsigned int)((hwpt->data[0] >> STE0_CFG_SHIFT) &
+					  STE0_CFG_MASK);
+
+	if (!hwpt->viommu || !(hwpt->data[0] & STE0_V))
+		return NULL;		/* VT-d stage-1, or an abort vSTE */
+	if (cfg == STE0_CFG_BYPASS ||
+	    (cfg == STE0_CFG_S1_TRANS && (hwpt->data[1] & 0x3) == STE1_S1DSS_BYPASS))
+		return hwpt->parent;
+	return NULL;
+}
+
 /* ---- IOMMU_HWPT_INVALIDATE ---- */
 
 /* One entry of the user's array, as iommu_copy_struct_from_user_array(). */
@@ -461,6 +476,8 @@ static int smmu_invalidate(struct emu_obj *v,
 			ret = smmu_command_ok(v, e.cmd);
 		if (ret)
 			return ret;
+		v->ncmds++;
+		memcpy(v->last_cmd, e.cmd, sizeof(v->last_cmd));
 	}
 	return 0;
 }
@@ -526,6 +543,22 @@ int emu_nested_get(uint32_t hwpt_id, struct emu_nested *n)
 		n->viommu = h->viommu ? h->viommu->id : 0;
 		n->data_type = h->data_type;
 		memcpy(n->data, h->data, sizeof(n->data));
+		ret = 0;
+	}
+	pthread_mutex_unlock(&emu.lock);
+	return ret;
+}
+
+int emu_viommu_cmds(uint32_t viommu_id, unsigned int *n, uint64_t last[2])
+{
+	struct emu_obj *v;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&emu.lock);
+	v = emu_obj_lookup(viommu_id, EMU_OBJ_VIOMMU);
+	if (v) {
+		*n = v->ncmds;
+		memcpy(last, v->last_cmd, sizeof(v->last_cmd));
 		ret = 0;
 	}
 	pthread_mutex_unlock(&emu.lock);

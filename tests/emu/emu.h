@@ -68,6 +68,12 @@ struct emu_dev_cfg {
 	 * (arm_smmu_get_viommu_size() answers 0, IOMMU_VIOMMU_ALLOC is
 	 * EOPNOTSUPP) */
 	bool no_viommu;
+	/* the flags word of the vendor's hw_info payload (SMMUv3:
+	 * IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) */
+	uint32_t vendor_flags;
+	/* AMD: EFR GIoSup and EFR2 GCR3TRPMode, so that a v1 table can be a
+	 * nesting parent (QEMU's amd-iommu has neither) */
+	bool amd_nesting;
 	uint32_t caps;		/* extra out_capabilities bits */
 };
 
@@ -144,6 +150,9 @@ struct emu_nested {
 	uint64_t data[4];
 };
 int emu_nested_get(uint32_t hwpt_id, struct emu_nested *n);
+/* Commands a vIOMMU took (IOMMU_HWPT_INVALIDATE) and the last of them;
+ * -ENOENT if id is no vIOMMU. */
+int emu_viommu_cmds(uint32_t viommu_id, unsigned int *n, uint64_t last[2]);
 
 /* What user VA backs iova; -ENOENT unmapped or no such IOAS. */
 int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va);

@@ -39,6 +39,7 @@ static struct env {
 	struct pasid_as *as1, *as2;
 	struct pasid_ctx *ctx2;
 	struct pasid_as *newas;
+	struct pasid_nest *nest;
 	int memfd;
 	int ia, ib, iv;
 } E;
@@ -316,6 +317,25 @@ static int run_nest_new(void)
 	return pasid_nest_new(E.a, E.as1, NULL, &n);
 }
 
+static void a_nest_as1(void)
+{
+	struct pasid_nest *n;
+
+	open_a();
+	ck_assert_int_eq(pasid_nest_new(E.a, E.as1, NULL, &n), 0);
+	E.nest = n;
+}
+
+static int run_s1_attach(void)
+{
+	struct pasid_s1_opts o = {
+		.size = sizeof(o), .root = PROBE, .va_bits = 48,
+	};
+	struct pasid_s1 *s1;
+
+	return pasid_s1_attach(E.nest, 1, &o, &s1);
+}
+
 static int run_bus_master(void)
 {
 	return pasid_dev_set_bus_master(E.a, true);
@@ -350,6 +370,8 @@ static const struct path paths[] = {
 	{ "bus_master", false, open_a, run_bus_master, 0 },
 	/* nested.h: the stage-2 and the RID on it */
 	{ "nest_new", false, open_a, run_nest_new, 0 },
+	/* VT-d: a nested page table, attached at the PASID */
+	{ "s1_attach", false, a_nest_as1, run_s1_attach, 0 },
 };
 
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))
