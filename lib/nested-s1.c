@@ -14,6 +14,8 @@
 #include "nested.h"
 
 #define S1_ALIGN 4096u
+/* the kernel's bound of entries in one IOMMU_HWPT_INVALIDATE */
+#define S1_MAX_RANGES (1u << 19)
 
 uint32_t nest_s1_pasid_bits(const struct pasid_nest *n)
 {
@@ -139,4 +141,68 @@ PASID_API void pasid_s1_free(struct pasid_s1 *s1)
 	ctx_lock(ctx);
 	nest_s1_release(s1);
 	ctx_unlock(ctx);
+}
+
+static int ranges_ok(struct pasid_ctx *ctx, const struct pasid_s1_range *r,
+		     unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		bool all = r[i].len == PASID_S1_ALL;
+
+		if ((all && r[i].iova) ||
+		    (!all && (!r[i].len || (r[i].len & (S1_ALIGN - 1)) ||
+			      (r[i].iova & (S1_ALIGN - 1)) ||
+			      r[i].iova + r[i].len < r[i].iova)))
+			return pasid_err(ctx, EINVAL,
+					 "pasid_s1_invalidate: range %u (iova 0x%llx, len 0x%llx) must be 4 KiB aligned, non-empty and not wrap, or iova 0 with len PASID_S1_ALL",
+					 i, (unsigned long long)r[i].iova,
+					 (unsigned long long)r[i].len);
+	}
+	return 0;
+}
+
+PASID_API int pasid_s1_invalidate(struct pasid_s1 *s1,
+				  const struct pasid_s1_range *ranges,
+				  unsigned int n, unsigned int flags,
+				  unsigned int *done)
+{
+	unsigned int did = 0;
+	struct pasid_ctx *ctx;
+	struct pasid_dev *dev;
+	int ret;
+
+	pasid_err_clear();
+	if (done)
+		*done = 0;
+	if (!s1 || (n && !ranges))
+		return pasid_err(NULL, EINVAL,
+				 "pasid_s1_invalidate: s1 must not be NULL, nor ranges when n > 0");
+	dev = s1->nest->dev;
+	ctx = dev->ctx;
+	if (inherited(ctx))
+		return fork_refuse(ctx, "pasid_s1_invalidate");
+	if (flags & ~PASID_S1_INVAL_LEAF)
+		return pasid_err(ctx, EINVAL,
+				 "pasid_s1_invalidate: unknown flags 0x%x",
+				 flags & ~PASID_S1_INVAL_LEAF);
+	if (n > S1_MAX_RANGES)
+		return pasid_err(ctx, EINVAL,
+				 "pasid_s1_invalidate: %u ranges; the kernel takes at most %u in one call",
+				 n, S1_MAX_RANGES);
+	ret = ranges_ok(ctx, ranges, n);
+	if (ret || !n)
+		return ret;
+	ctx_lock(ctx);
+	ret = dev->vendor->s1_invalidate(s1, ranges, n, flags, &did);
+	ctx_unlock(ctx);
+	if (done)
+		*done = did;
+	/* a library-side failure (out of memory) has its message */
+	if (ret && !pasid_errmsg()[0])
+		return pasid_kerr(ctx, -ret, "IOMMU_HWPT_INVALIDATE",
+				  "%s: PASID %u: the kernel completed %u of %u ranges and refused range %u",
+				  dev->name, s1->pasid, did, n, did);
+	return ret;
 }

@@ -15,6 +15,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "internal.h"
@@ -60,6 +61,16 @@
 #define CMD_SSID_SHIFT		12
 #define CMD_SID_SHIFT		32
 #define CMD_CFGI_LEAF		1ULL
+#define CMD_TLBI_NH_ASID	0x11ULL
+#define CMD_TLBI_NH_VA		0x12ULL
+#define CMD_TLBI_ASID_SHIFT	48
+#define CMD_TLBI_LEAF		1ULL
+#define CMD_TLBI_VA_MASK	(~0xfffULL)		/* 63:12 */
+#define S1_PAGE			4096u
+/* a range of more pages than this is cheaper as the whole ASID */
+#define TLBI_VA_MAX		256u
+/* the kernel's bound of entries in one IOMMU_HWPT_INVALIDATE */
+#define CMDS_MAX		(1u << 19)
 
 #define S1_VA_MIN		32u
 #define S1_VA_MAX		48u
@@ -78,32 +89,34 @@ static bool repeat_erratum(const struct pasid_dev *dev)
 }
 
 /*
- * Send n raw commands through the nest's vIOMMU, each twice on an SMMU
- * with the TLBI/CFGI erratum. *done: the caller's commands the SMMU took.
+ * Send count raw commands through the nest's vIOMMU in one kernel call,
+ * each twice on an SMMU with the TLBI/CFGI erratum. *done: the caller's
+ * commands the SMMU took (a command counts once both copies went).
  */
-int smmu_commands(struct pasid_nest *n, const uint64_t (*cmds)[2],
-		  uint32_t count, uint32_t *done)
+static int smmu_commands(struct pasid_nest *n, const uint64_t (*cmds)[2],
+			 uint32_t count, uint32_t *done)
 {
 	struct pasid_dev *dev = n->dev;
-	struct kabi_iommu_viommu_arm_smmuv3_invalidate e[2];
+	struct kabi_iommu_viommu_arm_smmuv3_invalidate *e;
 	const uint32_t reps = repeat_erratum(dev) ? 2 : 1;
-	uint32_t i, k, num;
+	uint32_t i, num = count * reps;
 	int ret;
 
-	for (*done = 0, i = 0; i < count; i++) {
-		for (k = 0; k < reps; k++) {
-			e[k].cmd[0] = htole64(cmds[i][0]);
-			e[k].cmd[1] = htole64(cmds[i][1]);
-		}
-		num = reps;
-		ret = k_hwpt_invalidate(dev->ctx->iommufd, n->viommu_id,
-				KABI_IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
-				e, sizeof(e[0]), &num);
-		if (ret)
-			return ret;
-		++*done;
+	*done = 0;
+	e = calloc(num, sizeof(*e));
+	if (!e)
+		return pasid_err(dev->ctx, ENOMEM,
+				 "out of memory for %u SMMU commands", num);
+	for (i = 0; i < num; i++) {
+		e[i].cmd[0] = htole64(cmds[i / reps][0]);
+		e[i].cmd[1] = htole64(cmds[i / reps][1]);
 	}
-	return 0;
+	ret = k_hwpt_invalidate(dev->ctx->iommufd, n->viommu_id,
+				KABI_IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+				e, sizeof(*e), &num);
+	free(e);
+	*done = num / reps;
+	return ret;
 }
 
 static int cfgi_cd(struct pasid_s1 *s1)
@@ -282,4 +295,72 @@ void smmu_s1_detach(struct pasid_s1 *s1)
 		pasid_log(dev->ctx, PASID_LOG_WARN,
 			  "%s: CFGI_CD for PASID %u failed: the SMMU may use its old CD until the next invalidation",
 			  dev->name, s1->pasid);
+}
+
+/* Commands for one range: by VA page by page, or the whole ASID. */
+static uint32_t range_cmds(const struct pasid_s1 *s1,
+			   const struct pasid_s1_range *r, unsigned int flags,
+			   uint64_t (*out)[2])
+{
+	const uint64_t asid = (uint64_t)s1->asid << CMD_TLBI_ASID_SHIFT;
+	uint64_t pages = r->len / S1_PAGE, i;
+
+	if (r->len == PASID_S1_ALL || pages > TLBI_VA_MAX) {
+		if (out) {
+			out[0][0] = CMD_TLBI_NH_ASID | asid;
+			out[0][1] = 0;
+		}
+		return 1;
+	}
+	for (i = 0; out && i < pages; i++) {
+		out[i][0] = CMD_TLBI_NH_VA | asid;
+		out[i][1] = ((r->iova + i * S1_PAGE) & CMD_TLBI_VA_MASK) |
+			    ((flags & PASID_S1_INVAL_LEAF) ? CMD_TLBI_LEAF : 0);
+	}
+	return (uint32_t)pages;
+}
+
+static int asid_all(struct pasid_s1 *s1, unsigned int n, unsigned int *done)
+{
+	const struct pasid_s1_range all = { .iova = 0, .len = PASID_S1_ALL };
+	uint64_t cmd[1][2];
+	uint32_t took;
+	int ret;
+
+	range_cmds(s1, &all, 0, cmd);
+	ret = smmu_commands(s1->nest, (const uint64_t (*)[2])cmd, 1, &took);
+	*done = ret ? 0 : n;
+	return ret;
+}
+
+int smmu_s1_invalidate(struct pasid_s1 *s1, const struct pasid_s1_range *r,
+		       unsigned int n, unsigned int flags, unsigned int *done)
+{
+	struct pasid_dev *dev = s1->nest->dev;
+	uint64_t (*cmds)[2];
+	uint32_t total = 0, at = 0, took;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		total += range_cmds(s1, &r[i], flags, NULL);
+	/* more than one call takes: the whole ASID covers every range */
+	if (total * (repeat_erratum(dev) ? 2 : 1) > CMDS_MAX)
+		return asid_all(s1, n, done);
+	cmds = calloc(total, sizeof(*cmds));
+	if (!cmds)
+		return pasid_err(dev->ctx, ENOMEM,
+				 "out of memory for %u SMMU commands", total);
+	for (i = 0; i < n; i++)
+		at += range_cmds(s1, &r[i], flags, cmds + at);
+	ret = smmu_commands(s1->nest, (const uint64_t (*)[2])cmds, total,
+			    &took);
+	free(cmds);
+	/* a range is done once all its commands are */
+	for (*done = 0, at = 0; *done < n; ++*done) {
+		at += range_cmds(s1, &r[*done], flags, NULL);
+		if (at > took)
+			break;
+	}
+	return ret;
 }

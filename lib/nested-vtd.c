@@ -5,11 +5,14 @@
  * PASID-compatible) attached at that PASID (doc/kernel-rules.md §11).
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "internal.h"
 #include "kabi.h"
 #include "kernel.h"
 #include "nested.h"
+
+#define VTD_PAGE 4096u
 
 static int vtd_attach_error(struct pasid_s1 *s1, int err)
 {
@@ -64,4 +67,34 @@ void vtd_s1_detach(struct pasid_s1 *s1)
 		pasid_log(dev->ctx, PASID_LOG_WARN,
 			  "%s: taking down the stage-1 of PASID %u (HWPT %u) failed: it stays until the device is closed",
 			  dev->name, s1->pasid, s1->hwpt_id);
+}
+
+/* One IOMMU_HWPT_INVALIDATE on the PASID's nested page table, one VT-d
+ * entry per range (npages all-ones: everything). */
+int vtd_s1_invalidate(struct pasid_s1 *s1, const struct pasid_s1_range *r,
+		      unsigned int n, unsigned int flags, unsigned int *done)
+{
+	struct pasid_dev *dev = s1->nest->dev;
+	struct kabi_iommu_hwpt_vtd_s1_invalidate *e;
+	uint32_t num = n;
+	unsigned int i;
+	int ret;
+
+	e = calloc(n, sizeof(*e));
+	if (!e)
+		return pasid_err(dev->ctx, ENOMEM,
+				 "out of memory for %u invalidation entries", n);
+	for (i = 0; i < n; i++) {
+		e[i].addr = r[i].iova;
+		e[i].npages = r[i].len == PASID_S1_ALL ? UINT64_MAX :
+			      r[i].len / VTD_PAGE;
+		if (flags & PASID_S1_INVAL_LEAF)
+			e[i].flags = KABI_IOMMU_VTD_INV_FLAGS_LEAF;
+	}
+	ret = k_hwpt_invalidate(dev->ctx->iommufd, s1->hwpt_id,
+				KABI_IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, e,
+				sizeof(*e), &num);
+	free(e);
+	*done = num;
+	return ret;
 }

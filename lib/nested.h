@@ -57,9 +57,11 @@ void smmu_s1_detach(struct pasid_s1 *s1);
 void smmu_nest_fini(struct pasid_nest *n);
 /* the PASID bits smmu_s1_attach takes for dev */
 uint32_t smmu_s1_pasid_bits(const struct pasid_dev *dev);
-/* raw SMMUv3 commands through the nest's vIOMMU (the erratum honoured) */
-int smmu_commands(struct pasid_nest *n, const uint64_t (*cmds)[2],
-		  uint32_t count, uint32_t *done);
+int vtd_s1_invalidate(struct pasid_s1 *s1, const struct pasid_s1_range *r,
+		      unsigned int n, unsigned int flags, unsigned int *done);
+int smmu_s1_invalidate(struct pasid_s1 *s1, const struct pasid_s1_range *r,
+		       unsigned int n, unsigned int flags,
+		       unsigned int *done);
 
 /* nested-s1.c: the PASIDs a stage-1 can take on n's device; take one
  * stage-1 down and free it (ctx->lock held) */

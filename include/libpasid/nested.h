@@ -119,6 +119,31 @@ PASID_API int pasid_s1_attach(struct pasid_nest *nest, uint32_t pasid,
 /* DMA tagged with the PASID is blocked again; the stage-1 is gone. */
 PASID_API void pasid_s1_free(struct pasid_s1 *s1);
 
+/* A range of a stage-1's input addresses whose translations changed. */
+struct pasid_s1_range {
+	uint64_t iova;		/* 4 KiB aligned */
+	uint64_t len;		/* a multiple of 4 KiB, or PASID_S1_ALL */
+};
+/* len of a range that is the whole table (iova must be 0) */
+#define PASID_S1_ALL UINT64_MAX
+
+/* pasid_s1_invalidate flags */
+/* only leaf entries changed: cached upper levels of the walk may stay */
+#define PASID_S1_INVAL_LEAF (1u << 0)
+
+/*
+ * Make the IOMMU forget what it cached of s1's table for n ranges, in one
+ * kernel call: VT-d entries on the PASID's nested page table, SMMUv3
+ * TLBI commands (by VA, or the whole ASID) through the vIOMMU, sent twice
+ * where the SMMU has the erratum that needs it. Returns 0 when every range
+ * is done; else -errno, and *done (optional) says how many ranges, from the
+ * first, the kernel completed before it failed.
+ */
+PASID_API int pasid_s1_invalidate(struct pasid_s1 *s1,
+				  const struct pasid_s1_range *ranges,
+				  unsigned int n, unsigned int flags,
+				  unsigned int *done);
+
 #ifdef __cplusplus
 }
 #endif

@@ -166,4 +166,5 @@ const struct pasid_vendor_ops pasid_vendor_intel = {
 	.s1_attach = vtd_s1_attach,
 	.s1_detach = vtd_s1_detach,
 	.s1_format = PASID_S1_X86,
+	.s1_invalidate = vtd_s1_invalidate,
 };

@@ -221,4 +221,5 @@ const struct pasid_vendor_ops pasid_vendor_smmuv3 = {
 	.nest_fini = smmu_nest_fini,
 	.s1_pasid_bits = smmu_s1_pasid_bits,
 	.s1_format = PASID_S1_ARM64,
+	.s1_invalidate = smmu_s1_invalidate,
 };

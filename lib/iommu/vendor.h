@@ -79,6 +79,11 @@ struct pasid_vendor_ops {
 	void (*s1_detach)(struct pasid_s1 *s1);
 	void (*nest_fini)(struct pasid_nest *n);
 	uint32_t (*s1_pasid_bits)(const struct pasid_dev *dev);
+	/* invalidate n checked ranges of a stage-1 in one kernel call;
+	 * *done: ranges the kernel completed */
+	int (*s1_invalidate)(struct pasid_s1 *s1,
+			     const struct pasid_s1_range *r, unsigned int n,
+			     unsigned int flags, unsigned int *done);
 	enum pasid_s1_format s1_format;
 	const char *s1_missing;
 };

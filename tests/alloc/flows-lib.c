@@ -210,6 +210,9 @@ static void nest_flow(void)
 	struct pasid_s1_opts s1o = {
 		.size = sizeof(s1o), .root = 0x100000, .va_bits = 48,
 	};
+	const struct pasid_s1_range ranges[] = {
+		{ 0x1000, 0x1000 }, { 0, PASID_S1_ALL },
+	};
 	struct pasid_s1 *s1;
 	struct pasid_ctx *ctx;
 	struct pasid_dev *a;
@@ -223,6 +226,7 @@ static void nest_flow(void)
 	CALL(pasid_nest_new(a, as, NULL, &n));
 	CALL(pasid_nest_info(n, &info));
 	CALL(pasid_s1_attach(n, 1, &s1o, &s1));
+	CALL(pasid_s1_invalidate(s1, ranges, 2, PASID_S1_INVAL_LEAF, NULL));
 	CALLV(pasid_s1_free(s1));
 	CALL(pasid_s1_attach(n, 2, &s1o, &s1));
 	CALLV(pasid_nest_free(n));

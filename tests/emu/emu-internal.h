@@ -244,6 +244,10 @@ struct emu_state {
 	size_t nmaps, maps_cap;
 	unsigned int calls, fail_at;
 	int fail_err;
+	/* emu_fail_inval_entry: the next invalidation fails at entry
+	 * fail_entry - 1 (0: off) */
+	unsigned int fail_entry;
+	int fail_entry_err;
 	int selected_fd;
 	enum emu_profile profile;
 	unsigned int t1_dma_entry_limit;	/* the module parameter */

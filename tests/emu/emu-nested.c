@@ -406,7 +406,19 @@ static int entry_at(void *dst, size_t size,
 }
 
 /* intel_nested_cache_invalidate_user: *done = entries handled */
-static int vtd_invalidate(const struct kabi_iommu_hwpt_invalidate *cmd,
+/* emu_fail_inval_entry: fail at this entry? */
+static int injected_failure(uint32_t index)
+{
+	int err = emu.fail_entry_err;
+
+	if (!emu.fail_entry || index != emu.fail_entry - 1)
+		return 0;
+	emu.fail_entry = 0;
+	return err ? -err : -EIO;
+}
+
+static int vtd_invalidate(struct emu_obj *h,
+			  const struct kabi_iommu_hwpt_invalidate *cmd,
 			  uint32_t *done)
 {
 	struct kabi_iommu_hwpt_vtd_s1_invalidate e;
@@ -427,6 +439,12 @@ static int vtd_invalidate(const struct kabi_iommu_hwpt_invalidate *cmd,
 			ret = -EINVAL;
 			break;
 		}
+		ret = injected_failure(*done);
+		if (ret)
+			break;
+		h->ncmds++;
+		h->last_cmd[0] = e.addr;
+		h->last_cmd[1] = e.npages;
 	}
 	return ret;
 }
@@ -474,6 +492,8 @@ static int smmu_invalidate(struct emu_obj *v,
 		ret = entry_at(&e, sizeof(e), cmd, *done);
 		if (!ret)
 			ret = smmu_command_ok(v, e.cmd);
+		if (!ret)
+			ret = injected_failure(*done);
 		if (ret)
 			return ret;
 		v->ncmds++;
@@ -501,7 +521,7 @@ int emu_hwpt_invalidate(struct emu_ctx *ctx, struct emu_ucmd *u)
 	else if (!(pt = emu_obj_find(ctx, cmd->hwpt_id, EMU_OBJ_ANY)))
 		ret = -ENOENT;
 	else if (pt->type == EMU_OBJ_HWPT_NESTED && !pt->viommu)
-		ret = vtd_invalidate(cmd, &done);
+		ret = vtd_invalidate(pt, cmd, &done);
 	else if (pt->type == EMU_OBJ_HWPT_NESTED)
 		ret = -EOPNOTSUPP;	/* SMMUv3 invalidates via the vIOMMU */
 	else if (pt->type == EMU_OBJ_VIOMMU)
@@ -549,18 +569,27 @@ int emu_nested_get(uint32_t hwpt_id, struct emu_nested *n)
 	return ret;
 }
 
-int emu_viommu_cmds(uint32_t viommu_id, unsigned int *n, uint64_t last[2])
+int emu_inval_log(uint32_t id, unsigned int *n, uint64_t last[2])
 {
 	struct emu_obj *v;
 	int ret = -ENOENT;
 
 	pthread_mutex_lock(&emu.lock);
-	v = emu_obj_lookup(viommu_id, EMU_OBJ_VIOMMU);
-	if (v) {
+	v = emu_obj_lookup(id, EMU_OBJ_ANY);
+	if (v && (v->type == EMU_OBJ_VIOMMU ||
+		  v->type == EMU_OBJ_HWPT_NESTED)) {
 		*n = v->ncmds;
 		memcpy(last, v->last_cmd, sizeof(v->last_cmd));
 		ret = 0;
 	}
 	pthread_mutex_unlock(&emu.lock);
 	return ret;
+}
+
+void emu_fail_inval_entry(unsigned int index, int err)
+{
+	pthread_mutex_lock(&emu.lock);
+	emu.fail_entry = index + 1;
+	emu.fail_entry_err = err;
+	pthread_mutex_unlock(&emu.lock);
 }

@@ -150,9 +150,13 @@ struct emu_nested {
 	uint64_t data[4];
 };
 int emu_nested_get(uint32_t hwpt_id, struct emu_nested *n);
-/* Commands a vIOMMU took (IOMMU_HWPT_INVALIDATE) and the last of them;
- * -ENOENT if id is no vIOMMU. */
-int emu_viommu_cmds(uint32_t viommu_id, unsigned int *n, uint64_t last[2]);
+/* Invalidation entries a vIOMMU (SMMUv3 commands) or a VT-d nested HWPT
+ * ({addr, npages}) took, and the last of them; -ENOENT if id is neither. */
+int emu_inval_log(uint32_t id, unsigned int *n, uint64_t last[2]);
+/* The next IOMMU_HWPT_INVALIDATE fails with err at entry index (0-based)
+ * after the entries before it were done, as a driver that hits a bad or
+ * unreadable entry does. One-shot. */
+void emu_fail_inval_entry(unsigned int index, int err);
 
 /* What user VA backs iova; -ENOENT unmapped or no such IOAS. */
 int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va);

@@ -202,13 +202,13 @@ START_TEST(s1_smmuv3)
 	ck_assert_uint_eq(le(cd, 1), ROOT);			/* TTB0 */
 	ck_assert_uint_eq(le(cd, 3), 0xf404ff44ULL);		/* MAIR */
 	/* and the SMMU was told: CFGI_CD, SSID 3, the vSID, leaf */
-	ck_assert_int_eq(emu_viommu_cmds(i.viommu_id, &ncmds, last), 0);
+	ck_assert_int_eq(emu_inval_log(i.viommu_id, &ncmds, last), 0);
 	ck_assert_uint_eq(ncmds, 1);
 	ck_assert_uint_eq(last[0], 0x05 | (3ULL << 12) | (0x42ULL << 32));
 	ck_assert_uint_eq(last[1], 1);
 	pasid_s1_free(s1);
 	ck_assert_uint_eq(le(cd, 0) & (1ULL << 31), 0);
-	ck_assert_int_eq(emu_viommu_cmds(i.viommu_id, &ncmds, last), 0);
+	ck_assert_int_eq(emu_inval_log(i.viommu_id, &ncmds, last), 0);
 	ck_assert_uint_eq(ncmds, 2);
 	pasid_nest_free(n);
 	/* the CD table went with the nest: only the caller's mapping */
@@ -234,7 +234,7 @@ START_TEST(s1_smmuv3_erratum)
 	dev = fx_open(BDF);
 	n = nest_of(dev, fx_as());
 	ck_assert_int_eq(pasid_s1_attach(n, 1, &o, &s1), 0);
-	ck_assert_int_eq(emu_viommu_cmds(info_of(n).viommu_id, &ncmds, last),
+	ck_assert_int_eq(emu_inval_log(info_of(n).viommu_id, &ncmds, last),
 			 0);
 	ck_assert_uint_eq(ncmds, 2);		/* CFGI_CD sent twice */
 }
