@@ -7,6 +7,9 @@
  * every way a nest goes away.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "kabi.h"
@@ -372,6 +375,52 @@ START_TEST(nest_type1)
 }
 END_TEST
 
+/* Nests do not cross fork(): in a child every nested call on inherited
+ * handles is EBADF and reaches no kernel object; freeing them frees the
+ * child's memory only (libpasid(7), "Fork"). */
+START_TEST(nest_fork)
+{
+	int index;
+	struct pasid_dev *dev = fx_dev(BDF, EMU_IOMMU_SMMUV3, 8, &index);
+	struct pasid_as *as = fx_as();
+	struct pasid_nest *n, *n2;
+	struct pasid_s1_opts o = {
+		.size = sizeof(o), .root = 0x100000, .va_bits = 48,
+	};
+	struct pasid_s1_range r = { 0x1000, 0x1000 };
+	struct pasid_s1 *s1, *s2;
+	struct fx_state before;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(pasid_nest_new(dev, as, NULL, &n), 0);
+	ck_assert_int_eq(pasid_s1_attach(n, 1, &o, &s1), 0);
+	before = fx_state();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		unsigned int calls = emu_calls();
+		int bad = 0;
+
+		bad += pasid_nest_new(dev, as, NULL, &n2) != -EBADF;
+		bad += pasid_s1_attach(n, 2, &o, &s2) != -EBADF;
+		bad += pasid_s1_invalidate(s1, &r, 1, 0, NULL) != -EBADF;
+		pasid_s1_free(s1);
+		pasid_nest_free(n);
+		pasid_ctx_close(fx.ctx);
+		bad += emu_calls() != calls;
+		if (bad)
+			fprintf(stderr, "child: %d checks failed\n", bad);
+		_exit(bad ? 1 : 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the parent's nest is as it was */
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_eq(pasid_s1_invalidate(s1, &r, 1, 0, NULL), 0);
+}
+END_TEST
+
 static Suite *nested_suite(void)
 {
 	Suite *s = suite_create("nested");
@@ -391,6 +440,7 @@ static Suite *nested_suite(void)
 	tcase_add_test(tc, nest_gone_with_ctx);
 	tcase_add_test(tc, nest_each_call_fails);
 	tcase_add_test(tc, nest_type1);
+	tcase_add_test(tc, nest_fork);
 	suite_add_tcase(s, tc);
 	return s;
 }
