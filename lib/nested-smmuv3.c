@@ -5,7 +5,7 @@
  * address space (the SMMU walks it through the stage-2), installs a vSTE
  * pointing at it on the RID (a nested HWPT made through the vIOMMU) at the
  * first stage-1, writes each PASID's CD and tells the SMMU with CFGI_CD
- * through the vIOMMU (doc/kernel-rules.md §11).
+ * through the vIOMMU (doc/kernel-rules.md §12).
  *
  * Formats: Arm SMMU architecture v3 (IHI 0070), "Stream Table Entry" and
  * "Context Descriptor"; the MAIR the CDs carry is the one Linux's own

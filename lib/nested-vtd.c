@@ -2,7 +2,7 @@
 /*
  * VT-d stage-1s: the PASID table is the kernel's, so each PASID gets its own
  * nested page table on the nest's stage-2 (IOMMU_HWPT_DATA_VTD_S1, allocated
- * PASID-compatible) attached at that PASID (doc/kernel-rules.md §11).
+ * PASID-compatible) attached at that PASID (doc/kernel-rules.md §12).
  */
 #include <errno.h>
 #include <stdlib.h>
