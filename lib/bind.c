@@ -343,7 +343,7 @@ static const char *no_pasid_hint(const struct pasid_dev *dev)
  * filled (at the first attach or table allocation), not at map time while
  * no device uses it: a map that could not be pinned fails only then.
  */
-static const char *pin_hint(int err)
+const char *pin_hint(int err)
 {
 	switch (err) {
 	case EFAULT:
@@ -685,6 +685,9 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 	/* EOPNOTSUPP: dev now knows it gets no PASID-capable table, and the
 	 * default takes the kernel's (below) */
 	pasid_err_clear();
+	ret = nested_refuse(dev, "pasid_attach_rid");
+	if (ret)
+		goto out;
 	pasid_table = rid_wants_pasid_table(dev, as, flags);
 	npasids = group_npasids(dev);
 	if (!pasid_table && npasids) {
@@ -729,6 +732,9 @@ PASID_API int pasid_detach_rid(struct pasid_dev *dev)
 		ret = dev->ctx->ops->detach_rid(dev);
 		goto out;
 	}
+	ret = nested_refuse(dev, "pasid_detach_rid");
+	if (ret)
+		goto out;
 	if (!dev->rid_as) {
 		ret = pasid_err(dev->ctx, ENOENT,
 				"%s: the RID is not attached", dev->name);
@@ -810,6 +816,8 @@ static int check_pasid_attach(struct pasid_dev *dev)
 
 static int check_pasid_capable(struct pasid_dev *dev)
 {
+	if (dev->nest)
+		return nested_refuse(dev, "pasid_bind");
 	if (dev->caps.pasid_width == 0)
 		return pasid_err(dev->ctx, EOPNOTSUPP,
 				 "%s has no PASID capability: the kernel reports PASID width 0 for it (the device or its IOMMU lacks PASID support, PASID is not enabled, or the kernel is older than 6.15); use pasid_attach_rid for untagged DMA",
@@ -1088,6 +1096,7 @@ void bind_release(struct pasid_dev *dev, struct pasid_as *as)
 		return;
 	}
 
+	nested_release(dev, as);
 	while ((!as || as->npasids) &&
 	       (h = idmap_next(&dev->pasids, pasid, &pasid))) {
 		if (!as || h->as == as) {
@@ -1114,6 +1123,7 @@ void bind_dev_fini(struct pasid_dev *dev)
 {
 	struct list_head *a, *t;
 
+	nested_forget(dev);
 	idmap_fini(&dev->pasids);
 	space_put(dev);
 	/* its address may come back as another device's */

@@ -17,6 +17,7 @@
 #include "maprec.h"
 
 struct pasid_vendor_ops;
+struct pasid_nest;
 struct backend_ops;
 struct vgroup;
 
@@ -110,6 +111,8 @@ struct pasid_dev {
 
 	struct pasid_space *space;	/* NULL until the first bind */
 	struct idmap pasids;		/* PASID -> struct pasid_hwpt */
+	/* the nest that owns the RID (nested.c), or NULL */
+	struct pasid_nest *nest;
 };
 
 struct pasid_as {
@@ -248,6 +251,16 @@ void bind_take_tables(struct pasid_as *as, bool idle_only,
 /* Destroy the tables bind_take_tables took; no lock needed (destroying a
  * filled table unmaps it, which can take long). */
 void bind_free_tables(struct pasid_ctx *ctx, struct list_head *tables);
+/* Why the kernel could not pin an address space's memory, or NULL. */
+const char *pin_hint(int err);
+
+/* nested.c, ctx->lock held: take dev's nest down (as == NULL: any, else only
+ * one on as); free its memory only (a forked child); -EBUSY with a message
+ * if dev is nested, else 0. */
+void nested_release(struct pasid_dev *dev, struct pasid_as *as);
+void nested_forget(struct pasid_dev *dev);
+int nested_refuse(const struct pasid_dev *dev, const char *fn);
+
 /* Tests: the idle page tables of as. */
 unsigned int bind_idle_tables(struct pasid_as *as);
 

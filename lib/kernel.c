@@ -113,6 +113,78 @@ int k_hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags,
 	return ret;
 }
 
+int k_viommu_alloc(int iommufd, uint32_t dev_id, uint32_t parent_id,
+		   uint32_t type, uint32_t *viommu_id)
+{
+	struct kabi_iommu_viommu_alloc v = {
+		.size = sizeof(v),
+		.type = type,
+		.dev_id = dev_id,
+		.hwpt_id = parent_id,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_VIOMMU_ALLOC, &v);
+
+	if (!ret)
+		*viommu_id = v.out_viommu_id;
+	return ret;
+}
+
+int k_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
+		    uint64_t virt_id, uint32_t *vdevice_id)
+{
+	struct kabi_iommu_vdevice_alloc v = {
+		.size = sizeof(v),
+		.viommu_id = viommu_id,
+		.dev_id = dev_id,
+		.virt_id = virt_id,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_VDEVICE_ALLOC, &v);
+
+	if (!ret)
+		*vdevice_id = v.out_vdevice_id;
+	return ret;
+}
+
+int k_hwpt_alloc_data(int iommufd, uint32_t dev_id, uint32_t pt_id,
+		      uint32_t flags, uint32_t type, const void *data,
+		      uint32_t len, uint32_t *hwpt_id)
+{
+	struct kabi_iommu_hwpt_alloc h = {
+		.size = sizeof(h),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.data_type = type,
+		.data_len = len,
+		.data_uptr = (uintptr_t)data,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_HWPT_ALLOC, &h);
+
+	if (!ret)
+		*hwpt_id = h.out_hwpt_id;
+	return ret;
+}
+
+int k_hwpt_invalidate(int iommufd, uint32_t id, uint32_t type,
+		      const void *entries, uint32_t entry_len, uint32_t *num)
+{
+	struct kabi_iommu_hwpt_invalidate c = {
+		.size = sizeof(c),
+		.hwpt_id = id,
+		.data_uptr = (uintptr_t)entries,
+		.data_type = type,
+		.entry_len = entry_len,
+		.entry_num = *num,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_HWPT_INVALIDATE, &c);
+
+	/* the kernel writes entry_num back on failure too; a failure
+	 * before it got there (the seam's) leaves the caller's count,
+	 * which must not be taken for done */
+	*num = ret ? (c.entry_num < *num ? c.entry_num : 0) : c.entry_num;
+	return ret;
+}
+
 int k_get_hw_info(int iommufd, uint32_t dev_id, struct k_hw_info *info)
 {
 	struct kabi_iommu_hw_info h = {

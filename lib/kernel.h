@@ -81,6 +81,19 @@ struct k_hw_info {
 };
 int k_get_hw_info(int iommufd, uint32_t dev_id, struct k_hw_info *info);
 
+/* nested translation (lib/nested*.c) */
+int k_viommu_alloc(int iommufd, uint32_t dev_id, uint32_t parent_id,
+		   uint32_t type, uint32_t *viommu_id);
+int k_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
+		    uint64_t virt_id, uint32_t *vdevice_id);
+/* IOMMU_HWPT_ALLOC with user data (a nested HWPT) */
+int k_hwpt_alloc_data(int iommufd, uint32_t dev_id, uint32_t pt_id,
+		      uint32_t flags, uint32_t type, const void *data,
+		      uint32_t len, uint32_t *hwpt_id);
+/* *num in: entries, out: entries the kernel handled (also on failure) */
+int k_hwpt_invalidate(int iommufd, uint32_t id, uint32_t type,
+		      const void *entries, uint32_t entry_len, uint32_t *num);
+
 int k_bind_iommufd(int vfio_fd, int iommufd, uint32_t *dev_id);
 /* pasid == K_NO_PASID: the RID. *out_pt (optional) gets the HWPT used. */
 int k_attach_pt(int vfio_fd, uint32_t pt_id, uint32_t pasid,

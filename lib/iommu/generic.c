@@ -22,4 +22,5 @@ const struct pasid_vendor_ops pasid_vendor_generic = {
 	.hw_info_type = KABI_IOMMU_HW_INFO_TYPE_NONE,
 	.instance_prefixes = NULL,
 	.no_pasid_hint = generic_no_pasid_hint,
+	.s1_missing = "this IOMMU's Linux driver offers no nested translation",
 };

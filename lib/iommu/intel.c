@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kabi.h"
+#include "nested.h"
 #include "vendor.h"
 
 /* CAP_REG.MGAW, bits 21:16: Maximum Guest Address Width, encoded as N - 1. */
@@ -161,4 +162,9 @@ const struct pasid_vendor_ops pasid_vendor_intel = {
 	.decode = intel_decode,
 	.check_hwpt_flags = intel_check_hwpt_flags,
 	.no_pasid_hint = intel_no_pasid_hint,
+	.nest_parent_flags = KABI_IOMMU_HWPT_ALLOC_PASID,
+	.s1_attach = vtd_s1_attach,
+	.s1_detach = vtd_s1_detach,
+	.s1_format = PASID_S1_X86,
+	.s1_invalidate = vtd_s1_invalidate,
 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kabi.h"
+#include "nested.h"
 #include "vendor.h"
 
 /* SMMU_IDR0.S2P, bit 0: stage-2 translation supported. */
@@ -214,4 +215,11 @@ const struct pasid_vendor_ops pasid_vendor_smmuv3 = {
 	.check_hwpt_flags = smmuv3_check_hwpt_flags,
 	.pasid_width = smmuv3_pasid_width,
 	.no_pasid_hint = smmuv3_no_pasid_hint,
+	.viommu_type = KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+	.s1_attach = smmu_s1_attach,
+	.s1_detach = smmu_s1_detach,
+	.nest_fini = smmu_nest_fini,
+	.s1_pasid_bits = smmu_s1_pasid_bits,
+	.s1_format = PASID_S1_ARM64,
+	.s1_invalidate = smmu_s1_invalidate,
 };

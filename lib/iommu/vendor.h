@@ -13,6 +13,11 @@
 #include <string.h>
 
 #include "libpasid/libpasid.h"
+#include "libpasid/nested.h"
+
+struct pasid_s1;
+struct pasid_nest;
+struct pasid_dev;
 
 struct pasid_vendor_ops {
 	enum pasid_iommu_vendor vendor;
@@ -59,6 +64,28 @@ struct pasid_vendor_ops {
 	/* Why this IOMMU cannot give a PASID-capable page table (a hint for the
 	 * diagnostic when the kernel refuses one), or NULL. */
 	const char *(*no_pasid_hint)(const struct pasid_caps *caps);
+
+	/* ---- nested (lib/nested*.c) ---- */
+	/* KABI_IOMMU_HWPT_ALLOC_* flags a nest parent takes beside
+	 * NEST_PARENT (VT-d: PASID, so that PASIDs can nest on it) */
+	uint32_t nest_parent_flags;
+	/* KABI_IOMMU_VIOMMU_TYPE_* of the vIOMMU a nest needs (and a vDEVICE
+	 * for the device), 0: the IOMMU nests without one */
+	uint32_t viommu_type;
+	/* a user stage-1 at a PASID of a nest, its removal, and the end of
+	 * what the nest's stage-1s shared (nested.h); NULL s1_attach: the
+	 * IOMMU nests no stage-1, s1_missing says why */
+	int (*s1_attach)(struct pasid_s1 *s1, const struct pasid_s1_opts *o);
+	void (*s1_detach)(struct pasid_s1 *s1);
+	void (*nest_fini)(struct pasid_nest *n);
+	uint32_t (*s1_pasid_bits)(const struct pasid_dev *dev);
+	/* invalidate n checked ranges of a stage-1 in one kernel call;
+	 * *done: ranges the kernel completed */
+	int (*s1_invalidate)(struct pasid_s1 *s1,
+			     const struct pasid_s1_range *r, unsigned int n,
+			     unsigned int flags, unsigned int *done);
+	enum pasid_s1_format s1_format;
+	const char *s1_missing;
 };
 
 /*

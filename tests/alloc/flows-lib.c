@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "emu.h"
 #include "libpasid/libpasid.h"
+#include "libpasid/nested.h"
 #include "sys.h"
 
 #define PAGE 4096u
@@ -269,6 +270,39 @@ static void bind_after_empty_flow(void)
 	CALLV(pasid_ctx_close(ctx));
 }
 
+/* A nest (nested.h) with VT-d stage-1s: made, asked about, freed, made
+ * again and left for the context's close. */
+static void nest_flow(void)
+{
+	struct pasid_nest_info info = { .size = sizeof(info) };
+	struct pasid_s1_opts s1o = {
+		.size = sizeof(s1o), .root = 0x100000, .va_bits = 48,
+	};
+	const struct pasid_s1_range ranges[] = {
+		{ 0x1000, 0x1000 }, { 0, PASID_S1_ALL },
+	};
+	struct pasid_s1 *s1;
+	struct pasid_ctx *ctx;
+	struct pasid_dev *a;
+	struct pasid_as *as;
+	struct pasid_nest *n;
+
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &a));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_nest_new(a, as, NULL, &n));
+	CALL(pasid_nest_info(n, &info));
+	CALL(pasid_s1_attach(n, 1, &s1o, &s1));
+	CALL(pasid_s1_invalidate(s1, ranges, 2, PASID_S1_INVAL_LEAF, NULL));
+	CALLV(pasid_s1_free(s1));
+	CALL(pasid_s1_attach(n, 2, &s1o, &s1));
+	CALLV(pasid_nest_free(n));
+	CALL(pasid_nest_new(a, as, NULL, &n));
+	CALL(pasid_s1_attach(n, 1, &s1o, &s1));
+	CALLV(pasid_ctx_close(ctx));
+}
+
 /* Discovery: no context. */
 static void devlist_flow(void)
 {
@@ -314,6 +348,7 @@ const struct alloc_flow alloc_lib_flows[] = {
 	{ "iommufd-group: attach+map+copy+move", group_flow },
 	{ "6.6 cdev: attach+map+copy+move", no_pasid_flow },
 	{ "bind after the space emptied", bind_after_empty_flow },
+	{ "nest", nest_flow },
 	{ "devlist", devlist_flow },
 	{ "devinfo_get(bdf)", devinfo_bdf },
 	{ "devinfo_get(cdev)", devinfo_cdev },

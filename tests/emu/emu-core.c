@@ -539,6 +539,7 @@ static void teardown(void)
 	}
 	emu_sysfs_remove();
 	emu.calls = emu.fail_at = 0;
+	emu.fail_entry = 0;
 	emu.selected_fd = -1;
 	emu.profile = EMU_PROFILE_CURRENT;
 	emu.t1_dma_entry_limit = 0;

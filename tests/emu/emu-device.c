@@ -141,6 +141,12 @@ static int hw_compat(struct emu_obj *hwpt, struct emu_dev *dev,
 	if ((hwpt->flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    !dev->cfg.dirty)
 		return -EINVAL;
+	if (hwpt->type == EMU_OBJ_HWPT_NESTED) {
+		int ret = emu_nested_attach_check(hwpt, dev, pasid);
+
+		if (ret)
+			return ret;
+	}
 	if (pasid == EMU_NO_PASID)
 		return 0;
 	/* kernel-rules §4.4: pasid >= max_pasids of a PASID-capable device of
@@ -327,6 +333,7 @@ int emu_device_attach(struct emu_dev *dev, uint32_t pasid, uint32_t *pt_id,
 		return -ENOENT;
 	switch (pt->type) {
 	case EMU_OBJ_HWPT_PAGING:
+	case EMU_OBJ_HWPT_NESTED:
 		ret = replace ? hwpt_replace(pt, dev, pasid, &old) :
 				hwpt_attach(pt, dev, pasid);
 		break;
@@ -392,6 +399,7 @@ void emu_device_unbind(struct emu_dev *dev)
 		emu_device_detach(dev, EMU_NO_PASID);
 		dev->rid_attached = false;
 	}
+	emu_nested_unbind(dev);
 	emu_obj_free(dev->idev);
 	dev->idev = NULL;
 	if (!--g->nbound)

@@ -136,6 +136,8 @@ static struct emu_obj *domain_of(struct emu_dev *dev, uint32_t pasid)
 	if (pasid != EMU_NO_PASID && !pasid_translated(dev, pasid))
 		return NULL;
 	a = emu_group_attach(dev->group, pasid);
+	if (a && a->hwpt->type == EMU_OBJ_HWPT_NESTED)
+		return emu_nested_stage2_only(a->hwpt);
 	return a ? a->hwpt : NULL;
 }
 

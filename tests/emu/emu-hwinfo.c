@@ -71,7 +71,15 @@ uint64_t emu_amd_efr(const struct emu_dev *dev)
 		     | (1ULL << 50);	/* EPHSup */
 	if (dev->cfg.dirty)
 		e |= 1ULL << 52;	/* HDSup */
+	if (dev->cfg.amd_nesting)
+		e |= (1ULL << 4) | (1ULL << 48);	/* GTSup, GIoSup */
 	return e;
+}
+
+/* AMD extended feature register 2: GCR3TRPMode with nesting. */
+uint64_t emu_amd_efr2(const struct emu_dev *dev)
+{
+	return dev->cfg.amd_nesting ? 1ULL << 3 : 0;
 }
 
 /* The driver's hw_info op; NULL data (length 0) for virtio (no op). */
@@ -92,6 +100,7 @@ static uint32_t payload(const struct emu_dev *dev, uint8_t *data, size_t *len)
 	}
 	case EMU_IOMMU_SMMUV3: {
 		struct kabi_iommu_hw_info_arm_smmuv3 s = {
+			.flags = dev->cfg.vendor_flags,
 			.idr = {
 				/* S2P, S1P, TTF AArch64, COHACC, ASID16,
 				 * VMID16, CD2L, ST_LEVEL 2-level */
@@ -114,7 +123,9 @@ static uint32_t payload(const struct emu_dev *dev, uint8_t *data, size_t *len)
 		return KABI_IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
 	}
 	case EMU_IOMMU_AMD: {
-		struct kabi_iommu_hw_info_amd a = { .efr = emu_amd_efr(dev) };
+		struct kabi_iommu_hw_info_amd a = {
+			.efr = emu_amd_efr(dev), .efr2 = emu_amd_efr2(dev),
+		};
 
 		memcpy(data, &a, sizeof(a));
 		*len = sizeof(a);

@@ -47,6 +47,9 @@ enum emu_obj_type {
 	EMU_OBJ_IOAS = 1,
 	EMU_OBJ_HWPT_PAGING,
 	EMU_OBJ_DEVICE,
+	EMU_OBJ_HWPT_NESTED,	/* emu-nested.c */
+	EMU_OBJ_VIOMMU,
+	EMU_OBJ_VDEVICE,
 };
 
 /* Pinned memory, shared by the areas a COPY made from it (iopt_pages). */
@@ -113,8 +116,21 @@ struct emu_obj {
 	bool auto_domain;
 	bool domain;		/* filled from (added to) its IOAS */
 
-	/* DEVICE */
+	/* DEVICE; VDEVICE: the device it stands for */
 	struct emu_dev *dev;
+
+	/* HWPT_NESTED: its stage-2 (a NEST_PARENT HWPT_PAGING; also what
+	 * ioas, iommu and iommu_unit are copied from) and its vIOMMU (NULL:
+	 * allocated on the parent, VT-d); the user data as given.
+	 * VIOMMU: parent is its stage-2. VDEVICE: viommu, virt_id. */
+	struct emu_obj *parent;
+	struct emu_obj *viommu;
+	uint32_t data_type;
+	uint64_t data[4];
+	uint64_t virt_id;
+	/* VIOMMU: invalidation commands it took, and the last one */
+	unsigned int ncmds;
+	uint64_t last_cmd[2];
 };
 
 struct emu_ctx {
@@ -245,6 +261,10 @@ struct emu_state {
 	size_t nmaps, maps_cap;
 	unsigned int calls, fail_at;
 	int fail_err;
+	/* emu_fail_inval_entry: the next invalidation fails at entry
+	 * fail_entry - 1 (0: off) */
+	unsigned int fail_entry;
+	int fail_entry_err;
 	int selected_fd;
 	enum emu_profile profile;
 	unsigned int t1_dma_entry_limit;	/* the module parameter */
@@ -292,6 +312,28 @@ struct emu_obj *emu_hwpt_paging_new(struct emu_ctx *ctx, struct emu_obj *ioas,
 void emu_hwpt_abort(struct emu_obj *hwpt);
 void emu_hwpt_put(struct emu_obj *hwpt);
 #define EMU_OBJ_ANY (-1)
+
+/* emu-nested.c: IOMMU_VIOMMU_ALLOC, IOMMU_VDEVICE_ALLOC, the nested half of
+ * IOMMU_HWPT_ALLOC, IOMMU_HWPT_INVALIDATE and the driver's attach rules */
+int emu_viommu_alloc(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_vdevice_alloc(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_hwpt_invalidate(struct emu_ctx *ctx, struct emu_ucmd *u);
+struct emu_obj *emu_hwpt_nested_new(struct emu_ctx *ctx, struct emu_obj *pt,
+				    struct emu_dev *dev,
+				    const struct kabi_iommu_hwpt_alloc *cmd,
+				    int *err);
+/* Free a HWPT_NESTED, VIOMMU or VDEVICE (users already checked). */
+void emu_nested_free(struct emu_obj *obj);
+bool emu_obj_is_nested(const struct emu_obj *obj);
+/* The driver's attach of a nested HWPT (after the core's checks). */
+int emu_nested_attach_check(struct emu_obj *hwpt, struct emu_dev *dev,
+			    uint32_t pasid);
+/* The stage-2 that untagged DMA through a nested HWPT on the RID uses
+ * where no stage-1 applies to it (an SMMUv3 vSTE in bypass, or in S1 with
+ * S1DSS bypass); NULL where a stage-1 would (not modelled: a fault). */
+struct emu_obj *emu_nested_stage2_only(struct emu_obj *hwpt);
+/* iommufd_device_unbind: the device's vDEVICE goes with it. */
+void emu_nested_unbind(struct emu_dev *dev);
 
 /* emu-ioas.c */
 int emu_ioas_iova_ranges(struct emu_ctx *ctx, struct emu_ucmd *u);
@@ -369,5 +411,6 @@ int emu_get_hw_info(struct emu_ctx *ctx, struct emu_ucmd *u);
 uint64_t emu_vtd_cap(const struct emu_dev *dev);
 uint64_t emu_vtd_ecap(const struct emu_dev *dev);
 uint64_t emu_amd_efr(const struct emu_dev *dev);
+uint64_t emu_amd_efr2(const struct emu_dev *dev);
 
 #endif

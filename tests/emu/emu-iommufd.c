@@ -125,9 +125,20 @@ void emu_ctx_destroy_objects(struct emu_ctx *ctx)
 
 		if (obj && obj->type == EMU_OBJ_DEVICE)
 			emu_obj_free(obj);	/* only after a leak */
-		else if (obj && obj->type == EMU_OBJ_HWPT_PAGING)
-			emu_hwpt_abort(obj);
 	}
+	/* what holds a vIOMMU, the vIOMMUs, then what they hold */
+	for (i = 1; i < ctx->objs_cap; i++)
+		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_VDEVICE)
+			emu_nested_free(ctx->objs[i]);
+	for (i = 1; i < ctx->objs_cap; i++)
+		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_HWPT_NESTED)
+			emu_nested_free(ctx->objs[i]);
+	for (i = 1; i < ctx->objs_cap; i++)
+		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_VIOMMU)
+			emu_nested_free(ctx->objs[i]);
+	for (i = 1; i < ctx->objs_cap; i++)
+		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_HWPT_PAGING)
+			emu_hwpt_abort(ctx->objs[i]);
 	for (i = 1; i < ctx->objs_cap; i++)
 		if (ctx->objs[i])
 			ioas_destroy(ctx->objs[i]);
@@ -148,6 +159,8 @@ static int do_destroy(struct emu_ctx *ctx, struct emu_ucmd *u)
 		return -EBUSY;
 	if (obj->type == EMU_OBJ_HWPT_PAGING)
 		emu_hwpt_abort(obj);
+	else if (emu_obj_is_nested(obj))
+		emu_nested_free(obj);
 	else
 		ioas_destroy(obj);
 	return 0;
@@ -182,10 +195,10 @@ static int ioas_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 #define PASID KABI_IOMMU_HWPT_ALLOC_PASID
 
 /* AMD: GTSup (EFR bit 4), GIoSup (EFR bit 48), GCR3TRPMode (EFR2 bit 3);
- * the emulation's EFR2 is always 0. */
+ * the emulation has them with cfg.amd_nesting only. */
 static bool amd_nest_parent_ok(const struct emu_dev *dev)
 {
-	const uint64_t efr = emu_amd_efr(dev), efr2 = 0;
+	const uint64_t efr = emu_amd_efr(dev), efr2 = emu_amd_efr2(dev);
 
 	return (efr & (1ULL << 4)) && (efr & (1ULL << 48)) &&
 	       (efr2 & (1ULL << 3));
@@ -348,19 +361,25 @@ static int hwpt_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 		}
 		break;
 	case EMU_OBJ_HWPT_PAGING:
-		/* a nested HWPT: needs vendor data (not modelled) */
-		return -EOPNOTSUPP;
+	case EMU_OBJ_VIOMMU:
+		/* a nested HWPT (emu-nested.c) */
+		hwpt = emu_hwpt_nested_new(ctx, pt, idev->dev, cmd, &ret);
+		if (!hwpt)
+			return ret;
+		break;
 	default:
 		return -EINVAL;
 	}
 	if (cmd->flags & FAULT) {
 		/* no FAULT object can exist here: iommufd_get_fault fails */
-		emu_hwpt_abort(hwpt);
-		return -ENOENT;
+		ret = -ENOENT;
+	} else {
+		cmd->out_hwpt_id = hwpt->id;
+		ret = emu_respond(u);
 	}
-	cmd->out_hwpt_id = hwpt->id;
-	ret = emu_respond(u);
-	if (ret)
+	if (ret && hwpt->type == EMU_OBJ_HWPT_NESTED)
+		emu_nested_free(hwpt);
+	else if (ret)
 		emu_hwpt_abort(hwpt);
 	return ret;
 }
@@ -401,6 +420,11 @@ static const struct emu_op ops[] = {
 	OP(HWPT_ALLOC, iommu_hwpt_alloc, __reserved, hwpt_alloc, 606),
 	OP(GET_HW_INFO, iommu_hw_info, __reserved, emu_get_hw_info, 606),
 	OP(IOAS_MAP_FILE, iommu_ioas_map_file, iova, emu_ioas_map_file, 613),
+	OP(VIOMMU_ALLOC, iommu_viommu_alloc, out_viommu_id, emu_viommu_alloc,
+	   613),
+	OP(VDEVICE_ALLOC, iommu_vdevice_alloc, virt_id, emu_vdevice_alloc, 613),
+	OP(HWPT_INVALIDATE, iommu_hwpt_invalidate, __reserved,
+	   emu_hwpt_invalidate, 608),
 };
 
 /* The struct size of the running kernel: 6.6's HWPT_ALLOC ended at
@@ -437,6 +461,9 @@ int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg)
 		struct kabi_iommu_hw_info i;
 		struct kabi_iommu_ioas_map_file f;
 		struct kabi_iommu_vfio_ioas v;
+		struct kabi_iommu_viommu_alloc vi;
+		struct kabi_iommu_vdevice_alloc vd;
+		struct kabi_iommu_hwpt_invalidate inv;
 	} buf;
 	const struct emu_op *op = NULL;
 	struct emu_ucmd u;

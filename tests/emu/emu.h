@@ -84,6 +84,16 @@ struct emu_dev_cfg {
 	bool smmu_no_cd2l;
 	/* Intel: ECAP_REG bits the unit lacks (e.g. bit 47 FLTS, 46 SLTS) */
 	uint64_t vtd_ecap_clear;
+	/* SMMUv3: neither CANWBS nor S2FWB, as QEMU's: no vIOMMU
+	 * (arm_smmu_get_viommu_size() answers 0, IOMMU_VIOMMU_ALLOC is
+	 * EOPNOTSUPP) */
+	bool no_viommu;
+	/* the flags word of the vendor's hw_info payload (SMMUv3:
+	 * IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI) */
+	uint32_t vendor_flags;
+	/* AMD: EFR GIoSup and EFR2 GCR3TRPMode, so that a v1 table can be a
+	 * nesting parent (QEMU's amd-iommu has neither) */
+	bool amd_nesting;
 	uint32_t caps;		/* extra out_capabilities bits */
 };
 
@@ -161,6 +171,25 @@ int emu_rid_pt(int vfio_index, uint32_t *pt_id);
 int emu_pasid_pt(int vfio_index, uint32_t pasid, uint32_t *pt_id);
 bool emu_hwpt_pasid_capable(uint32_t hwpt_id);
 bool emu_hwpt_is_auto(uint32_t hwpt_id);
+/* Nested objects (emu-nested.c). The KABI_IOMMU_HWPT_ALLOC_* flags of a
+ * paging or nested HWPT; -ENOENT if id is neither. */
+int emu_hwpt_flags(uint32_t hwpt_id, uint32_t *flags);
+/* What a nested HWPT was made with: its stage-2 (parent), its vIOMMU (0:
+ * none), the data type and the data as the kernel keeps it (a vSTE without
+ * V is all zero); -ENOENT if id is no nested HWPT. */
+struct emu_nested {
+	uint32_t parent, viommu, data_type;
+	uint64_t data[4];
+};
+int emu_nested_get(uint32_t hwpt_id, struct emu_nested *n);
+/* Invalidation entries a vIOMMU (SMMUv3 commands) or a VT-d nested HWPT
+ * ({addr, npages}) took, and the last of them; -ENOENT if id is neither. */
+int emu_inval_log(uint32_t id, unsigned int *n, uint64_t last[2]);
+/* The next IOMMU_HWPT_INVALIDATE fails with err at entry index (0-based)
+ * after the entries before it were done, as a driver that hits a bad or
+ * unreadable entry does. One-shot. */
+void emu_fail_inval_entry(unsigned int index, int err);
+
 /* What user VA backs iova; -ENOENT unmapped or no such IOAS. */
 int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va);
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "libpasid/nested.h"
 #include "sys.h"
 
 #define BDF_A "0000:00:04.0"
@@ -39,6 +40,7 @@ static struct env {
 	struct pasid_ctx *ctx2;
 	struct pasid_as *newas;
 	void *buf1;			/* mapped at PROBE in as1 */
+	struct pasid_nest *nest;
 	int memfd;
 	int ia, ib, iv;
 } E;
@@ -359,6 +361,32 @@ static int run_page_sizes(void)
 	return pasid_as_page_sizes(E.as1, &pg);
 }
 
+static int run_nest_new(void)
+{
+	struct pasid_nest *n;
+
+	return pasid_nest_new(E.a, E.as1, NULL, &n);
+}
+
+static void a_nest_as1(void)
+{
+	struct pasid_nest *n;
+
+	open_a();
+	ck_assert_int_eq(pasid_nest_new(E.a, E.as1, NULL, &n), 0);
+	E.nest = n;
+}
+
+static int run_s1_attach(void)
+{
+	struct pasid_s1_opts o = {
+		.size = sizeof(o), .root = PROBE, .va_bits = 48,
+	};
+	struct pasid_s1 *s1;
+
+	return pasid_s1_attach(E.nest, 1, &o, &s1);
+}
+
 static int run_bus_master(void)
 {
 	return pasid_dev_set_bus_master(E.a, true);
@@ -418,6 +446,10 @@ static const struct path paths[] = {
 	{ "unmap_va", GEN_IOMMUFD, false, a_rid_kernel_as1, run_unmap_va, 0 },
 	{ "iova_check", GEN_IOMMUFD, false, open_a, run_iova_check, 0 },
 	{ "page_sizes", GEN_IOMMUFD, false, a_rid_kernel_as1, run_page_sizes, 0 },
+	/* nested.h: the stage-2 and the RID on it */
+	{ "nest_new", GEN_CURRENT, false, open_a, run_nest_new, 0 },
+	/* VT-d: a nested page table, attached at the PASID */
+	{ "s1_attach", GEN_CURRENT, false, a_nest_as1, run_s1_attach, 0 },
 };
 
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))
