@@ -63,6 +63,19 @@ static bool is_type1(void)
 	return backend == PASID_BACKEND_TYPE1;
 }
 
+/* the VFIO group with the iommufd as its container: iommufd's address
+ * spaces, but devices reached as type1 reaches them */
+static bool is_group(void)
+{
+	return backend == PASID_BACKEND_IOMMUFD_GROUP;
+}
+
+/* a backend that opens devices through their VFIO group */
+static bool through_group(void)
+{
+	return is_type1() || is_group();
+}
+
 static void fill(uint8_t *p, size_t n, uint8_t seed)
 {
 	for (size_t i = 0; i < n; i++)
@@ -120,12 +133,13 @@ static void check_caps(struct pasid_dev *dev, const struct expect *x)
 	bool regs;
 
 	pasid_dev_caps(dev, &c);
-	if (is_type1()) {
-		/* no IOMMU_GET_HW_INFO without iommufd: the vendor comes from
-		 * sysfs, and there are no registers and no PASIDs */
-		tap_ok(c.backend == PASID_BACKEND_TYPE1 && c.vendor == x->vendor &&
+	if (through_group()) {
+		/* no IOMMU_GET_HW_INFO without an iommufd device id: the
+		 * vendor comes from sysfs, and there are no registers and no
+		 * PASIDs */
+		tap_ok(c.backend == backend && c.vendor == x->vendor &&
 		       c.hw_info_type == 0 && c.pasid_width == 0,
-		       "capabilities on type1: backend %d, vendor %s, hw_info type %u, PASID width %u",
+		       "capabilities through the group: backend %d, vendor %s, hw_info type %u, PASID width %u",
 		       c.backend, pasid_iommu_vendor_name(c.vendor), c.hw_info_type,
 		       c.pasid_width);
 		return;
@@ -167,13 +181,14 @@ static void check_pasid_refusals(struct pasid_dev *dev, struct pasid_as *as,
 {
 	int ret = pasid_bind(dev, as, PASID_ANY);
 
-	if (is_type1()) {
-		tap_ok(ret == -EOPNOTSUPP && strstr(pasid_errmsg(), "need iommufd"),
-		       "PASID bind on type1 refused: %d \"%s\"", ret, pasid_errmsg());
+	if (through_group()) {
+		tap_ok(ret == -EOPNOTSUPP && strstr(pasid_errmsg(), "VFIO cdev"),
+		       "PASID bind through the group refused: %d \"%s\"", ret,
+		       pasid_errmsg());
 		ret = pasid_attach_rid(dev, as, PASID_RID_PASID_TABLE);
 		tap_ok(ret == -EOPNOTSUPP,
-		       "PASID-capable page table on type1 refused: %d \"%s\"", ret,
-		       pasid_errmsg());
+		       "PASID-capable page table through the group refused: %d \"%s\"",
+		       ret, pasid_errmsg());
 		return;
 	}
 	tap_ok(ret == -EOPNOTSUPP && strstr(pasid_errmsg(), "no PASID capability"),
@@ -236,36 +251,36 @@ static void move_rid(struct pasid_dev *dev, struct edu *e, struct pasid_as *as,
 	       ret ? pasid_errmsg() : "ok");
 }
 
-/* Type1 cannot move a group between containers while the device is open:
- * refused; then detach (BAR unmapped first: a detach closes the device)
+/* Through a VFIO group (type1, iommufd-group) a device cannot move
+ * between address spaces while its fd is open: refused; then detach (BAR unmapped first: a detach closes the device)
  * and attach elsewhere, where the mappings made before the attach reach
  * the kernel, and back, where they come again after the last detach. */
-static void move_rid_type1(struct pasid_dev *dev, struct edu *e,
+static void move_rid_by_detach(struct pasid_dev *dev, struct edu *e,
 			   struct pasid_as *as, struct pasid_as *as2,
 			   uint8_t *buf, uint64_t iova)
 {
 	int ret = pasid_attach_rid(dev, as2, 0);
 
 	tap_ok(ret == -EBUSY && strstr(pasid_errmsg(), "pasid_detach_rid first"),
-	       "type1: moving the RID while attached refused: %d \"%s\"", ret,
+	       "through the group: moving the RID while attached refused: %d \"%s\"", ret,
 	       pasid_errmsg());
 	ret = pasid_detach_rid(dev);
 	tap_ok(ret == -EBUSY && strstr(pasid_errmsg(), "pasid_dev_bar_unmap"),
-	       "type1: detach with BAR0 mapped refused: %d \"%s\"", ret, pasid_errmsg());
-	tap_ok(round_trip(e, buf, iova, 0x34), "type1: the device still works after the refusals");
+	       "through the group: detach with BAR0 mapped refused: %d \"%s\"", ret, pasid_errmsg());
+	tap_ok(round_trip(e, buf, iova, 0x34), "through the group: the device still works after the refusals");
 	edu_close(e);
 	ret = pasid_detach_rid(dev);
-	tap_ok(ret == 0, "type1: detach (BAR unmapped): %s", ret ? pasid_errmsg() : "ok");
+	tap_ok(ret == 0, "through the group: detach (BAR unmapped): %s", ret ? pasid_errmsg() : "ok");
 	ret = pasid_attach_rid(dev, as2, 0);
 	tap_ok(ret == 0 && edu_open(e, dev) == 0 && round_trip(e, buf, iova, 0x35),
-	       "type1: attached to the second address space, mapped before the attach: DMA lands (%s)",
+	       "through the group: attached to the second address space, mapped before the attach: DMA lands (%s)",
 	       ret ? pasid_errmsg() : "ok");
 	edu_close(e);
 	ret = pasid_detach_rid(dev);
 	if (!ret)
 		ret = pasid_attach_rid(dev, as, 0);
 	tap_ok(ret == 0 && edu_open(e, dev) == 0 && round_trip(e, buf, iova, 0x38),
-	       "type1: back on the first address space, its mappings kept across the detach: DMA lands (%s)",
+	       "through the group: back on the first address space, its mappings kept across the detach: DMA lands (%s)",
 	       ret ? pasid_errmsg() : "ok");
 }
 
@@ -288,6 +303,8 @@ int main(int argc, char **argv)
 		opts.backend = backend = PASID_BACKEND_TYPE1;
 	else if (cmdline_has("libpasid.backend=iommufd"))
 		opts.backend = backend = PASID_BACKEND_IOMMUFD;
+	else if (cmdline_has("libpasid.backend=group"))
+		opts.backend = backend = PASID_BACKEND_IOMMUFD_GROUP;
 	else if (cmdline_has("libpasid.expect_backend=type1"))
 		backend = PASID_BACKEND_TYPE1;	/* a kernel without iommufd:
 						   the probe must find type1 */
@@ -302,7 +319,8 @@ int main(int argc, char **argv)
 	if (!tap_ok(n >= 1, "found %d edu device(s)", n))
 		return tap_exit();
 	if (!tap_ok(pasid_ctx_open(&ctx, &opts) == 0, "open the context (%s): %s",
-		    is_type1() ? "type1, /dev/vfio/vfio" : "/dev/iommu", pasid_errmsg()))
+		    is_type1() ? "type1, /dev/vfio/vfio" : "/dev/iommu",
+		    pasid_errmsg()))
 		return tap_exit();
 	ret = pasid_dev_open(ctx, bdfs[0], &dev);
 	if (!tap_ok(ret == 0, "open and bind %s: %s", bdfs[0], pasid_errmsg()))
@@ -365,12 +383,12 @@ int main(int argc, char **argv)
 		tap_ok(ret == 0, "copy the mapping into a second address space: %s",
 		       pasid_errmsg());
 	}
-	if (is_type1())
-		move_rid_type1(dev, &e, as, as2, buf, iova);
+	if (through_group())
+		move_rid_by_detach(dev, &e, as, as2, buf, iova);
 	else
 		move_rid(dev, &e, as, as2, buf, iova);
 
-	if (x->pasid_table && !is_type1()) {
+	if (x->pasid_table && !through_group()) {
 		ret = pasid_attach_rid(dev, as, PASID_RID_KERNEL_TABLE);
 		tap_ok(ret == 0 && round_trip(&e, buf, iova, 0x44),
 		       "RID on the kernel's page table: DMA lands (%s)",
@@ -387,9 +405,9 @@ int main(int argc, char **argv)
 		int fd = open(cdev, O_RDWR | O_CLOEXEC);
 
 		ret = fd < 0 ? -errno : pasid_dev_open_fd(ctx, fd, &dev2);
-		if (is_type1()) {
-			/* a cdev fd is an iommufd-side handle: refused, and
-			 * the device is opened through its group instead */
+		if (through_group()) {
+			/* a cdev fd is the cdev backend's handle: refused,
+			 * and the device is opened through its group instead */
 			if (fd >= 0)
 				tap_ok(ret == -EOPNOTSUPP, "cdev fd on type1 refused: %d \"%s\"",
 				       ret, pasid_errmsg());
@@ -415,9 +433,9 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (is_type1()) {
-		/* a type1 detach closes the device: nothing left to drive it
-		 * with, the BAR unmapped first */
+	if (through_group()) {
+		/* a detach through the group closes the device: nothing left
+		 * to drive it with, the BAR unmapped first */
 		edu_close(&e);
 		ret = pasid_detach_rid(dev);
 		tap_ok(ret == 0 && pasid_dev_fd(dev) == -ENODEV,
