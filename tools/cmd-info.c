@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+
 /*
  * pasidctl info DEV: the capability report of a device libpasid can open;
  * for any other PCI device what sysfs and config space say, why it cannot
@@ -14,6 +15,17 @@
 #include "pasidctl.h"
 #include "usable.h"
 
+const char *cli_backend_name(enum pasid_backend b)
+{
+	static const char *const names[] = {
+		[PASID_BACKEND_IOMMUFD] = "iommufd",
+		[PASID_BACKEND_TYPE1] = "vfio-type1",
+		[PASID_BACKEND_IOMMUFD_GROUP] = "iommufd-vfio-group",
+	};
+
+	return b < sizeof(names) / sizeof(names[0]) && names[b] ? names[b] : "?";
+}
+
 static void caps_fields(const struct pasid_caps *c)
 {
 	static const char *const owners[] = {
@@ -22,16 +34,9 @@ static void caps_fields(const struct pasid_caps *c)
 		[PASID_TABLE_USER_DELEGATABLE] = "user-delegatable",
 	};
 
-	static const char *const backends[] = {
-		[PASID_BACKEND_IOMMUFD] = "iommufd",
-		[PASID_BACKEND_TYPE1] = "vfio-type1",
-		[PASID_BACKEND_IOMMUFD_GROUP] = "iommufd-vfio-group",
-	};
-
 	/* which kernel interface the library speaks to this device (PASIDs
 	 * need iommufd) */
-	out_str("backend", c->backend <= PASID_BACKEND_IOMMUFD_GROUP &&
-			   backends[c->backend] ? backends[c->backend] : "?");
+	out_str("backend", cli_backend_name(c->backend));
 	/* the IOMMU vendor is the device fields' iommu_vendor: once */
 	out_int("hw_info_type", c->hw_info_type);
 	out_int("pasid_width", c->pasid_width);

@@ -152,14 +152,16 @@ static bool setup(struct run *r, const struct cli_opts *o, const char *name)
 	int n;
 
 	cli_ctx_opts(o, &co);
-	if (!check(r, "open-context", pasid_ctx_open(&r->ctx, &co), "/dev/iommu"))
+	if (!check(r, "open-context", pasid_ctx_open(&r->ctx, &co),
+		   "the kernel's IOMMU interface"))
 		return false;
 	if (!check(r, "open-device", pasid_dev_open(r->ctx, name, &r->dev),
 		   name))
 		return false;
 	pasid_dev_caps(r->dev, &caps);
-	step(r, "capabilities", "ok", "%s IOMMU, PASID width %u",
-	     pasid_iommu_vendor_name(caps.vendor), caps.pasid_width);
+	step(r, "capabilities", "ok", "%s IOMMU, PASID width %u, backend %s",
+	     pasid_iommu_vendor_name(caps.vendor), caps.pasid_width,
+	     cli_backend_name(caps.backend));
 	if (!check(r, "new-address-spaces", pasid_as_new(r->ctx, &r->as_rid), "RID") ||
 	    !check(r, "new-address-spaces", pasid_as_new(r->ctx, &r->as_pasid), "PASID"))
 		return false;
@@ -196,10 +198,12 @@ static void teardown(struct run *r)
 	if (r->as_rid && r->iova)
 		check(r, "unmap", pasid_unmap(r->as_rid, r->iova, 2 * r->page),
 		      "RID's buffer");
-	if (r->rid_attached)
-		check(r, "detach-rid", pasid_detach_rid(r->dev), "untagged DMA blocked");
+	/* the BAR first: through a VFIO group (type1) a detach closes the
+	 * device fd, which the BAR mapping would keep open */
 	if (r->is_edu)
 		edu_close(&r->edu);
+	if (r->rid_attached)
+		check(r, "detach-rid", pasid_detach_rid(r->dev), "untagged DMA blocked");
 	pasid_ctx_close(r->ctx);	/* frees the rest */
 	if (r->buf_rid)
 		munmap(r->buf_rid, 4 * r->page);

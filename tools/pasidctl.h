@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libpasid/libpasid.h"
+
 struct pasid_ctx;
 struct pasid_ctx_opts;
 
@@ -56,6 +58,8 @@ int cmd_unbind(const struct cli_opts *o, char *const *names, int n);
 
 /* Context options whose log goes to stderr at the -v level asked for. */
 void cli_ctx_opts(const struct cli_opts *o, struct pasid_ctx_opts *co);
+/* "iommufd", "vfio-type1", "iommufd-vfio-group" (pasid_caps.backend) */
+const char *cli_backend_name(enum pasid_backend b);
 /* Open a context whose log goes to stderr at the -v level asked for;
  * prints the failure and returns its exit status, or 0. */
 int cli_ctx_open(const struct cli_opts *o, struct pasid_ctx **ctx);
