@@ -131,6 +131,10 @@ static void detach_locked(struct pasid_dev *dev)
 {
 	struct vgroup *g = dev->vgroup;
 
+	/* none on a pasid_detach_rid (refused before), maybe some when the
+	 * address space is freed: the kernel detaches only once no file
+	 * of the device is left */
+	dev_bars_drop(dev, "the device left its address space through its VFIO group, which closes the device fd");
 	sys_close(dev->fd);
 	dev->fd = -1;
 	dev->rid_as = NULL;

@@ -533,7 +533,10 @@ static int detach_locked(struct pasid_dev *dev, bool force)
 	 * turns the mappings into records only, the kernel dropping them
 	 * (order: ctx->lock, as->serial, as->lock) */
 	pthread_mutex_lock(&as->serial);
-	/* the group can leave only once no device fd of it is open (§10.2) */
+	/* the group can leave only once no file of the device is open
+	 * (§10.2): BARs still mapped (only when forced: pasid_detach_rid
+	 * refuses before) go first */
+	dev_bars_drop(dev, "the device left its address space through its VFIO group, which closes the device fd");
 	sys_close(dev->fd);
 	dev->fd = -1;
 	dev->rid_as = NULL;
@@ -565,10 +568,14 @@ static int replay(struct pasid_dev *dev, struct pasid_as *as)
 					 dev->name, e->iova, e->len);
 		ret = sys_ioctl(as->container, KABI_VFIO_IOMMU_MAP_DMA, &m);
 		if (ret) {
+			char why[PASID_MSG_MAX];	/* not formatted from
+							   itself */
+
 			map_failed(as, -ret, e->iova, e->len);
+			snprintf(why, sizeof(why), "%s", pasid_errmsg());
 			return pasid_err(as->ctx, -ret,
 					 "%s: the mapping at [0x%" PRIx64 ", +0x%" PRIx64 "), made while no device was attached, could not be mapped at the attach: %s",
-					 dev->name, e->iova, e->len, pasid_errmsg());
+					 dev->name, e->iova, e->len, why);
 		}
 	}
 	return 0;

@@ -267,10 +267,14 @@ PASID_API void pasid_dev_close(struct pasid_dev *dev)
 		return;
 	}
 	if (ctx_other(ctx)) {
+		ctx_lock(ctx);
+		dev_bars_drop(dev, "the device was closed");
+		ctx_unlock(ctx);
 		ctx->ops->dev_close(dev);
 		return;
 	}
 	ctx_lock(ctx);
+	dev_bars_drop(dev, "the device was closed");
 	bind_release(dev, NULL);
 	bind_dev_fini(dev);
 	list_del(&dev->ctx_node);

@@ -5,6 +5,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -149,10 +150,39 @@ static int bar_map_locked(struct pasid_dev *dev, unsigned int bar,
 	if (p == MAP_FAILED)
 		return pasid_kerr(dev->ctx, errno, "mmap", "%s: BAR %u",
 				  dev->name, bar);
+	if (dev->bar_maps == dev->bars_cap) {
+		unsigned int cap = dev->bars_cap ? 2 * dev->bars_cap : 4;
+		struct dev_bar *b = realloc(dev->bars, cap * sizeof(*b));
+
+		if (!b) {
+			pasid_sys->munmap(p, ri.size);
+			return pasid_err(dev->ctx, ENOMEM,
+					 "out of memory for the BAR mapping record");
+		}
+		dev->bars = b;
+		dev->bars_cap = cap;
+	}
+	dev->bars[dev->bar_maps].addr = p;
+	dev->bars[dev->bar_maps++].len = ri.size;
 	*addr = p;
 	*len = ri.size;
-	dev->bar_maps++;
 	return 0;
+}
+
+void dev_bars_drop(struct pasid_dev *dev, const char *why)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->bar_maps; i++) {
+		pasid_sys->munmap((void *)dev->bars[i].addr, dev->bars[i].len);
+		pasid_log(dev->ctx, PASID_LOG_WARN,
+			  "%s: BAR mapping at %p (0x%zx bytes) was still there: unmapped, as %s",
+			  dev->name, (void *)dev->bars[i].addr, dev->bars[i].len,
+			  why);
+	}
+	free(dev->bars);
+	dev->bars = NULL;
+	dev->bar_maps = dev->bars_cap = 0;
 }
 
 PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
@@ -178,15 +208,36 @@ PASID_API int pasid_dev_bar_map(struct pasid_dev *dev, unsigned int bar,
 PASID_API int pasid_dev_bar_unmap(struct pasid_dev *dev, volatile void *addr,
 				  size_t len)
 {
+	unsigned int i;
+	int ret;
+
 	pasid_err_clear();
 	if (!dev || !addr)
 		return pasid_err(dev ? dev->ctx : NULL, EINVAL,
 				 "pasid_dev_bar_unmap: dev and addr must not be NULL");
-	if (pasid_sys->munmap((void *)addr, len) < 0)
-		return pasid_kerr(dev->ctx, errno, "munmap", "%s", dev->name);
+	/* a forked child owns no record (and must not take the lock a
+	 * parent thread may have held at the fork): its own mapping only */
+	if (inherited(dev->ctx)) {
+		if (pasid_sys->munmap((void *)addr, len) < 0)
+			return pasid_kerr(dev->ctx, errno, "munmap", "%s", dev->name);
+		return 0;
+	}
 	ctx_lock(dev->ctx);
-	if (dev->bar_maps)
-		dev->bar_maps--;
+	for (i = 0; i < dev->bar_maps; i++)
+		if (dev->bars[i].addr == addr && dev->bars[i].len == len)
+			break;
+	if (i == dev->bar_maps) {
+		ctx_unlock(dev->ctx);
+		return pasid_err(dev->ctx, EINVAL,
+				 "pasid_dev_bar_unmap: %s has no BAR mapping at %p of 0x%zx bytes: give the address and length pasid_dev_bar_map returned, once",
+				 dev->name, (void *)addr, len);
+	}
+	if (pasid_sys->munmap((void *)addr, len) < 0) {
+		ret = pasid_kerr(dev->ctx, errno, "munmap", "%s", dev->name);
+		ctx_unlock(dev->ctx);
+		return ret;
+	}
+	dev->bars[i] = dev->bars[--dev->bar_maps];
 	ctx_unlock(dev->ctx);
 	return 0;
 }

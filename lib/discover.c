@@ -464,7 +464,7 @@ static int vfio_cdev_of(const char *bdf, char cdev[64])
 	return 0;
 no_cdev:
 	return pasid_err(NULL, EOPNOTSUPP,
-			 "%s is bound to a VFIO driver but has no VFIO device cdev: the kernel needs CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6+)",
+			 "%s is bound to a VFIO driver but has no VFIO device cdev: the kernel needs CONFIG_VFIO_DEVICE_CDEV=y (Linux 6.6+); without it the device is reached through its VFIO group (LIBPASID_BACKEND=group, or a context opened once the device is bound to vfio-pci)",
 			 bdf);
 }
 

@@ -100,6 +100,7 @@ static void forget_dev(struct pasid_dev *dev)
 	sys_close(dev->fd);	/* the child's copy only */
 	if (o && o->fork_forget_dev)
 		o->fork_forget_dev(dev);	/* a type1 group's fd */
+	free(dev->bars);	/* the child's copy of the record */
 	free(dev);
 }
 

@@ -91,8 +91,10 @@ struct pasid_dev {
 					   fd the group gives at the attach,
 					   -1 while detached */
 	struct vgroup *vgroup;		/* type1, iommufd-group: its group */
-	unsigned int bar_maps;		/* ctx->lock: BARs mapped and not yet
-					   unmapped by pasid_dev_bar_unmap */
+	/* ctx->lock: the BAR mappings pasid_dev_bar_map made and
+	 * pasid_dev_bar_unmap has not undone, exactly as returned (devio.c) */
+	struct dev_bar { volatile void *addr; size_t len; } *bars;
+	unsigned int bar_maps, bars_cap;
 	uint32_t dev_id;		/* iommufd device id (0: none known,
 					   iommufd-group) */
 	char name[64];
@@ -195,6 +197,11 @@ int fork_refuse(struct pasid_ctx *ctx, const char *fn);
 /* -ENODEV for a call that needs dev's fd while it has none (a type1 device
  * not attached: the kernel gives the fd at the attach), else 0 */
 int dev_fd_missing(const struct pasid_dev *dev, const char *fn);
+/* Unmap the BAR mappings dev still has (a release that closes its device
+ * fd: the mappings would keep the file, and through a VFIO group the
+ * device attached), logging a warning with why; frees the record.
+ * ctx->lock held. */
+void dev_bars_drop(struct pasid_dev *dev, const char *why);
 /* Close an inherited handle: free this process's memory and close its
  * file descriptors, never touching the kernel objects or the locks. */
 void fork_forget_dev(struct pasid_dev *dev);

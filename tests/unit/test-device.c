@@ -718,13 +718,16 @@ START_TEST(bar_map)
 }
 END_TEST
 
-/* A BAR left mapped keeps the VFIO file, and so its bind, alive after the
- * context is closed (as the kernel's vma does): a reopen fails until it is
- * unmapped, and the message says so. */
+/* A BAR left mapped would keep the VFIO file, and so its bind, alive after
+ * the device is closed (as the kernel's vma does): closing the device (here
+ * through the context) unmaps what pasid_dev_bar_map mapped, and the device
+ * opens again at once. A mapping made behind the library's back still
+ * keeps the file: the reopen says so. */
 START_TEST(bar_mapped_after_close)
 {
 	struct pasid_dev *dev;
 	volatile void *addr;
+	void *raw;
 	size_t len;
 
 	fx_add(BDF, EMU_IOMMU_INTEL, 8);
@@ -732,10 +735,23 @@ START_TEST(bar_mapped_after_close)
 	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &addr, &len), 0);
 	pasid_ctx_close(fx.ctx);
 	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
-	ck_assert_int_eq(pasid_dev_open(fx.ctx, BDF, &dev), -EINVAL);
-	ck_assert_errmsg("a BAR of it is still mmapped from a closed context");
-	/* unmapped, the old binding is gone and the device opens again */
-	ck_assert_int_eq(pasid_sys->munmap((void *)addr, len), 0);
+	dev = fx_open(BDF);
+	/* only the exact mapping, once */
+	ck_assert_int_eq(pasid_dev_bar_map(dev, 0, &addr, &len), 0);
+	ck_assert_int_eq(pasid_dev_bar_unmap(dev, addr, len / 2), -EINVAL);
+	ck_assert_errmsg("give the address and length pasid_dev_bar_map returned");
+	ck_assert_int_eq(pasid_dev_bar_unmap(dev, addr, len), 0);
+	ck_assert_int_eq(pasid_dev_bar_unmap(dev, addr, len), -EINVAL);
+	/* a raw mmap of the device fd is the caller's own */
+	raw = pasid_sys->mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			      pasid_dev_fd(dev), 0);
+	pasid_ctx_close(fx.ctx);
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
+	if (raw != MAP_FAILED) {
+		ck_assert_int_eq(pasid_dev_open(fx.ctx, BDF, &dev), -EINVAL);
+		ck_assert_errmsg("a BAR of it is still mmapped from a closed context");
+		ck_assert_int_eq(pasid_sys->munmap(raw, len), 0);
+	}
 	pasid_dev_close(fx_open(BDF));
 }
 END_TEST

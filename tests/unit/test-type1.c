@@ -262,6 +262,13 @@ START_TEST(t_map_before_attach_refused)
 	ck_assert_int_eq(pasid_dev_fd(dev), -ENODEV);
 	ck_assert_uint_eq(as->rec.count, 2);
 	ck_assert_int_eq(pasid_unmap(as, msi, FX_PAGE), 0);
+	/* the kernel refusing the replay (memlock): named, the reason kept */
+	emu_fail_call(5, ENOMEM);	/* SET_CONTAINER, SET_IOMMU, GET_INFO
+					   twice, then the replay's MAP_DMA */
+	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), -ENOMEM);
+	ck_assert_errmsg("made while no device was attached, could not be mapped at the attach: VFIO_IOMMU_MAP_DMA");
+	ck_assert_errmsg("RLIMIT_MEMLOCK");
+	ck_assert_int_eq(emu_t1_dma_entries(0), -ENOENT);
 	ck_assert_int_eq(pasid_attach_rid(dev, as, 0), 0);
 	ck_assert_int_eq(emu_t1_dma_entries(0), 1);
 	ck_assert_int_eq(emu_dma_write(0, 0, good, "ok", 3), 0);
