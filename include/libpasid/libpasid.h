@@ -87,8 +87,8 @@ struct pasid_ctx_opts {
 PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 			     const struct pasid_ctx_opts *opts);
 /* Release every device, address space, binding and mapping of the context.
- * BARs mapped with pasid_dev_bar_map must be unmapped first: a BAR mapping
- * keeps the device file (and its binding) alive. */
+ * BARs still mapped with pasid_dev_bar_map are unmapped (with a warning):
+ * a BAR mapping would keep the device file (and its binding) alive. */
 PASID_API void pasid_ctx_close(struct pasid_ctx *ctx);
 /* The iommufd file descriptor (owned by the context); -EINVAL for NULL. */
 PASID_API int pasid_ctx_fd(const struct pasid_ctx *ctx);
