@@ -299,7 +299,8 @@ diagnose_map_args(struct pasid_ctx *ctx, const char *fn, unsigned int flags,
 			return pasid_err(ctx, EINVAL,
 					 "%s: IOVA 0x%" PRIx64 " is not page aligned",
 					 fn, *iova);
-		if (*iova + len < *iova)
+		/* the last byte may be the top of the space */
+		if (*iova + (len - 1) < *iova)
 			return pasid_err(ctx, EOVERFLOW,
 					 "%s: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
 					 fn, *iova, len);
@@ -525,7 +526,7 @@ static __attribute__((noinline)) int map_try(struct pasid_as *as,
 		return 0;
 	}
 	if (ret != -EEXIST && ret != -EINVAL && ret != -ERANGE &&
-	    ret != -EDOM) {
+	    ret != -EDOM && ret != -EOVERFLOW) {
 		pasid_log(as->ctx, PASID_LOG_ERROR, "%s", pasid_errmsg());
 		return ret;
 	}
@@ -683,7 +684,7 @@ unmap_va_take(struct pasid_as *as, uint64_t va, uint64_t len,
 static inline __attribute__((always_inline)) int
 unmap_common(struct pasid_as *as, bool by_va, uint64_t iova, uint64_t len)
 {
-	uint64_t end, unmapped = 0, bytes;
+	uint64_t last, unmapped = 0, bytes;
 	const struct maprec_entry *cut = NULL;
 	struct maprec_entry *taken = NULL, *e;
 	bool drop;
@@ -691,7 +692,7 @@ unmap_common(struct pasid_as *as, bool by_va, uint64_t iova, uint64_t len)
 
 	if (!len)
 		return pasid_err(as->ctx, EINVAL, "pasid_unmap: length is 0");
-	if (__builtin_add_overflow(iova, len, &end))
+	if (__builtin_add_overflow(iova, len - 1, &last))
 		return pasid_err(as->ctx, EOVERFLOW,
 				 "pasid_unmap: IOVA 0x%" PRIx64 " + length 0x%" PRIx64 " wraps around",
 				 iova, len);
@@ -706,12 +707,12 @@ unmap_common(struct pasid_as *as, bool by_va, uint64_t iova, uint64_t len)
 	ret = maprec_take(&as->rec, iova, len, &taken, &cut);
 	if (ret == -EXDEV)
 		ret = pasid_err(as->ctx, ENOENT,
-				"pasid_unmap: [0x%" PRIx64 ", 0x%" PRIx64 ") would cut the mapping [0x%" PRIx64 ", 0x%" PRIx64 ") in two: unmap whole mappings",
-				iova, end, cut->iova, cut->iova + cut->len);
+				"pasid_unmap: [0x%" PRIx64 ", 0x%" PRIx64 "] would cut the mapping [0x%" PRIx64 ", 0x%" PRIx64 "] in two: unmap whole mappings",
+				iova, last, cut->iova, cut->iova + (cut->len - 1));
 	else if (ret)
 		ret = pasid_err(as->ctx, ENOENT,
-				"pasid_unmap: nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 ")",
-				iova, end);
+				"pasid_unmap: nothing is mapped in [0x%" PRIx64 ", 0x%" PRIx64 "]",
+				iova, last);
 	lock_give(&as->lock);
 	if (ret)
 		return ret;
@@ -853,7 +854,7 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 	ret = check_map_args(dst->ctx, "pasid_copy", flags, len, dst_iova);
 	if (ret)
 		return ret;
-	if (src_iova + len < src_iova)
+	if (src_iova + (len - 1) < src_iova)
 		return pasid_err(dst->ctx, EOVERFLOW,
 				 "pasid_copy: source IOVA 0x%" PRIx64 " + length wraps around",
 				 src_iova);

@@ -211,11 +211,20 @@ void smmu_nest_fini(struct pasid_nest *n)
 
 	if (!n->table.base)
 		return;
-	if (n->table.hwpt_id &&
-	    (k_attach_pt(dev->fd, n->parent_id, K_NO_PASID, NULL) ||
-	     k_destroy(dev->ctx->iommufd, n->table.hwpt_id)))
-		pasid_log(dev->ctx, PASID_LOG_WARN,
-			  "%s: taking the vSTE off the RID failed", dev->name);
+	if (n->table.hwpt_id) {
+		/* back onto the stage-2, else off everything: the vSTE's
+		 * HWPT holds the vIOMMU, which must go with the nest */
+		if (k_attach_pt(dev->fd, n->parent_id, K_NO_PASID, NULL)) {
+			pasid_log(dev->ctx, PASID_LOG_WARN,
+				  "%s: putting the RID back on the stage-2 failed: detaching it",
+				  dev->name);
+			k_detach_pt(dev->fd, K_NO_PASID);
+		}
+		if (k_destroy(dev->ctx->iommufd, n->table.hwpt_id))
+			pasid_log(dev->ctx, PASID_LOG_WARN,
+				  "%s: destroying the vSTE's page table failed",
+				  dev->name);
+	}
 	/* pasid_unmap is a public call and starts a fresh message: keep the
 	 * one of the failure this may be undoing */
 	snprintf(saved, sizeof(saved), "%s", pasid_errmsg());
@@ -233,6 +242,7 @@ void smmu_nest_fini(struct pasid_nest *n)
 static int s1_check(struct pasid_s1 *s1, const struct pasid_s1_opts *o)
 {
 	struct pasid_dev *dev = s1->nest->dev;
+	const struct list_head *pos;
 
 	if (o->va_bits < S1_VA_MIN || o->va_bits > S1_VA_MAX)
 		return pasid_err(dev->ctx, EINVAL,
@@ -242,6 +252,17 @@ static int s1_check(struct pasid_s1 *s1, const struct pasid_s1_opts *o)
 		return pasid_err(dev->ctx, EINVAL,
 				 "pasid_s1_attach: %s: ASID %u does not fit the SMMU's 16 bits",
 				 dev->name, o->asid);
+	/* the SMMU's TLB is tagged by VMID and ASID, not by SubstreamID:
+	 * two tables under one ASID would use each other's translations */
+	for (pos = s1->nest->s1s.next; pos != &s1->nest->s1s; pos = pos->next) {
+		const struct pasid_s1 *other = container_of(pos, struct pasid_s1,
+							    node);
+
+		if (other != s1 && other->asid == o->asid)
+			return pasid_err(dev->ctx, EBUSY,
+					 "pasid_s1_attach: %s: ASID %u is PASID %u's already: the SMMU tags TLB entries by ASID, so each stage-1 of a nest needs its own (pasid_s1_opts.asid)",
+					 dev->name, o->asid, other->pasid);
+	}
 	if (s1->nest->virt_id > UINT32_MAX)
 		return pasid_err(dev->ctx, EINVAL,
 				 "pasid_s1_attach: %s: the nest's virt_id 0x%llx is no StreamID (32 bits): make the nest with a smaller one",

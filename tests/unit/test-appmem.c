@@ -300,6 +300,32 @@ START_TEST(t_try_iova)
 }
 END_TEST
 
+/* The top page of the IOVA space (an address space without a device has
+ * all of it): checked, mapped at it, found and unmapped there; a wish that
+ * would wrap gets a chosen IOVA instead. */
+START_TEST(t_top_page)
+{
+	struct pasid_as *as = fx_as();
+	const uint64_t top = UINT64_MAX - FX_PAGE + 1;
+	uint64_t iova = top, wrap = top;
+	void *buf = fx_buf(1), *va;
+
+	ck_assert_int_eq(pasid_as_iova_check(as, top, FX_PAGE, NULL), 0);
+	ck_assert_int_eq(pasid_map(as, buf, FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &iova), 0);
+	ck_assert_int_eq(pasid_as_iova_to_va(as, UINT64_MAX, &va), 0);
+	ck_assert_ptr_eq(va, (char *)buf + FX_PAGE - 1);
+	ck_assert_int_eq(pasid_unmap(as, top, FX_PAGE), 0);
+	ck_assert_int_eq(pasid_map(as, fx_buf(2), 2 * FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_FIXED_IOVA, &wrap),
+			 -EOVERFLOW);
+	ck_assert_int_eq(pasid_map(as, fx_buf(2), 2 * FX_PAGE,
+				   PASID_MAP_RW | PASID_MAP_TRY_IOVA, &wrap), 0);
+	ck_assert_uint_ne(wrap, top);
+	ck_assert_int_eq(pasid_unmap(as, top, 2 * FX_PAGE), -EOVERFLOW);
+}
+END_TEST
+
 START_TEST(t_try_iova_file_copy)
 {
 	struct pasid_as *as = fx_as(), *as2 = fx_as();
@@ -539,6 +565,7 @@ static Suite *suite(void)
 
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, t_check_rules);
+	tcase_add_test(tc, t_top_page);
 	tcase_add_test(tc, t_check_rid_later);
 	tcase_add_test(tc, t_check_fresh);
 	tcase_add_test(tc, t_check_resv_untrusted);

@@ -315,7 +315,12 @@ START_TEST(s1_gone_with_nest)
 	ck_assert_int_eq(pasid_s1_attach(ni, 1, &o, &s1), 0);
 	ck_assert_int_eq(pasid_s1_attach(ni, 2, &o, &s1), 0);
 	ck_assert_int_eq(pasid_s1_attach(ns, 1, &o, &s1), 0);
+	/* the SMMU tags its TLB by ASID: a second table needs its own */
+	ck_assert_int_eq(pasid_s1_attach(ns, 2, &o, &s1), -EBUSY);
+	ck_assert_errmsg("ASID 0 is PASID 1's already");
+	o.asid = 1;
 	ck_assert_int_eq(pasid_s1_attach(ns, 2, &o, &s1), 0);
+	o.asid = 0;
 	pasid_nest_free(ni);
 	pasid_nest_free(ns);
 	ck_assert_state_eq(fx_state(), before);
