@@ -332,6 +332,25 @@ START_TEST(s1_gone_with_nest)
 }
 END_TEST
 
+/* The RID refusing to go back onto the stage-2 at pasid_nest_free: the
+ * vSTE's table, the vIOMMU and the parent go anyway. */
+START_TEST(s1_smmuv3_fini_reattach_fails)
+{
+	struct pasid_dev *dev = fx_dev("0000:00:05.0", EMU_IOMMU_SMMUV3, 8,
+				       NULL);
+	struct pasid_as *as = fx_as();
+	struct fx_state before = fx_state();
+	struct pasid_s1_opts o = s1_opts(ROOT, 48, 1);
+	struct pasid_nest *n = nest_of(dev, as);
+	struct pasid_s1 *s1;
+
+	ck_assert_int_eq(pasid_s1_attach(n, 1, &o, &s1), 0);
+	emu_fail_call(2, EIO);	/* 1: the detach's CFGI_CD, 2: RID back */
+	pasid_nest_free(n);
+	ck_assert_state_eq(fx_state(), before);
+}
+END_TEST
+
 /* ---- AMD ---- */
 
 START_TEST(s1_amd_missing)
@@ -377,6 +396,7 @@ static Suite *s1_suite(void)
 	tcase_add_test(tc, s1_smmuv3_refused);
 	tcase_add_test(tc, s1_smmuv3_each_call_fails);
 	tcase_add_test(tc, s1_gone_with_nest);
+	tcase_add_test(tc, s1_smmuv3_fini_reattach_fails);
 	tcase_add_test(tc, s1_amd_missing);
 	suite_add_tcase(s, tc);
 	return s;
