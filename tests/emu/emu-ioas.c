@@ -869,7 +869,8 @@ int emu_ioas_allow_iovas(struct emu_ctx *ctx, struct emu_ucmd *u)
 			free(list);
 			return -EADDRINUSE;
 		}
-	qsort(list, n, sizeof(*list), cmp_emu_range);
+	if (n)		/* an empty list may be NULL, which qsort must not get */
+		qsort(list, n, sizeof(*list), cmp_emu_range);
 	free(ioas->allowed);
 	ioas->allowed = list;
 	ioas->nallowed = n;
