@@ -42,6 +42,8 @@ struct move {
 	struct attr_write w[MAX_WRITES];
 	size_t nw;
 	char note[160];		/* why nothing is written, or what came of it */
+	/* what driver_override held before ("\n" when empty), to put back */
+	char override[32];
 	char after[32];		/* the driver once moved */
 	char error[512];	/* what failed, "" if nothing */
 };
@@ -83,8 +85,21 @@ static void plan_probe(struct move *m)
 	snprintf(w->value, sizeof(w->value), "%s", m->d.bdf);
 }
 
+/* The device's driver_override as it is now, for an undo ("\n": none). */
+static void keep_override(struct move *m)
+{
+	char path[PATH_MAX];
+
+	host_path(path, sizeof(path), cli_env.sysfs,
+		  "bus/pci/devices/%s/driver_override", m->d.bdf);
+	if (host_read(path, m->override, sizeof(m->override)) ||
+	    !m->override[0] || !strcmp(m->override, "(null)"))
+		snprintf(m->override, sizeof(m->override), "\n");
+}
+
 static void plan_bind(struct move *m)
 {
+	keep_override(m);
 	plan_attr(m, "driver_override", "vfio-pci");
 	if (m->d.driver[0])
 		plan_attr(m, "driver/unbind", m->d.bdf);
@@ -93,6 +108,7 @@ static void plan_bind(struct move *m)
 
 static void plan_unbind(struct move *m)
 {
+	keep_override(m);
 	plan_attr(m, "driver_override", "\n");
 	plan_attr(m, "driver/unbind", m->d.bdf);
 	plan_probe(m);
@@ -237,10 +253,28 @@ static int write_attr(const struct attr_write *w, char *err, size_t len)
 	return ret;
 }
 
+/* Put a device back where it was before its move: the override it had,
+ * off the driver the move gave it, and a probe only if it had a driver
+ * (a device that had none stays on none). */
+static void put_back(struct move *m)
+{
+	struct move undo = { .d = m->d };
+	char now[32];
+
+	plan_attr(&undo, "driver_override", m->override);
+	if (!pcisys_driver(m->d.bdf, now, sizeof(now)) && now[0] &&
+	    strcmp(now, m->d.driver))
+		plan_attr(&undo, "driver/unbind", m->d.bdf);
+	if (m->d.driver[0])
+		plan_probe(&undo);
+	for (size_t i = 0; i < undo.nw; i++)
+		cli_env.sysfs_write(undo.w[i].path, undo.w[i].value);
+	pcisys_driver(m->d.bdf, m->after, sizeof(m->after));
+}
+
 /* Make the writes; on a failure put the device back where it was. */
 static int execute(struct move *m, bool to_vfio)
 {
-	struct move undo = { .d = m->d };
 	size_t done;
 	int ret = 0;
 
@@ -260,13 +294,7 @@ static int execute(struct move *m, bool to_vfio)
 		if (!ret)
 			return 0;
 	}
-	/* back: the override as it was for the driver it had, and a probe
-	 * (a device still on its driver stays there) */
-	plan_attr(&undo, "driver_override", to_vfio ? "\n" : "vfio-pci");
-	plan_probe(&undo);
-	for (size_t i = 0; i < undo.nw; i++)
-		cli_env.sysfs_write(undo.w[i].path, undo.w[i].value);
-	pcisys_driver(m->d.bdf, m->after, sizeof(m->after));
+	put_back(m);
 	done = strlen(m->error);
 	snprintf(m->error + done, sizeof(m->error) - done,
 		 "; undone: on %s", m->after[0] ? m->after : "no driver");
@@ -340,7 +368,18 @@ static int move(const struct cli_opts *o, char *const *names, int n,
 		if (ms[i].nw && execute(&ms[i], to_vfio)) {
 			fprintf(stderr, "pasidctl: %s %s: %s\n", cmd,
 				ms[i].d.bdf, ms[i].error);
-			/* the devices after it are left as they are */
+			/* the devices moved before it go back too, last
+			 * first (a group half on vfio-pci is not viable);
+			 * the ones after it were not touched */
+			for (size_t j = i; j-- > 0;) {
+				if (!ms[j].nw)
+					continue;
+				put_back(&ms[j]);
+				snprintf(ms[j].note, sizeof(ms[j].note),
+					 "undone: %s %s failed; back on %s", cmd,
+					 ms[i].d.bdf,
+					 ms[j].after[0] ? ms[j].after : "no driver");
+			}
 			n = i + 1;
 			print(ms, n, false);
 			free(ms);
