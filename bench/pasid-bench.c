@@ -1132,7 +1132,7 @@ static int pspace_round(void *arg, bool lib, int ops, uint64_t ns[2])
 
 			if (lib)
 				ret = pasid_bind(p->dev, p->as,
-						 p->any ? PASID_ANY : (int)pasid);
+						 p->any ? PASID_ANY : pasid);
 			else
 				ret = raw_attach(p->vfio_fd, p->hwpt, pasid);
 			if (ret < 0)

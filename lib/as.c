@@ -267,6 +267,20 @@ static inline uint32_t kernel_map_flags(unsigned int flags)
 	       (flags & PASID_MAP_FIXED_IOVA ? KABI_IOMMU_IOAS_MAP_FIXED_IOVA : 0);
 }
 
+/* Lengths are uint64_t in every call; one of process memory must fit a
+ * pointer (a test the compiler drops where pointers are 64 bits wide)... */
+static inline bool fits_pointer(uint64_t len)
+{
+	return (uint64_t)(uintptr_t)len == len;
+}
+
+/* ...and stay inside the process's address space. len is not 0. */
+static bool fits_process(const void *va, uint64_t len)
+{
+	return fits_pointer(len) &&
+	       (uintptr_t)va + (uintptr_t)(len - 1) >= (uintptr_t)va;
+}
+
 /* What check_map_args finds wrong; 0 if nothing is. */
 static __attribute__((noinline, cold)) int
 diagnose_map_args(struct pasid_ctx *ctx, const char *fn, unsigned int flags,
@@ -549,7 +563,7 @@ static int map_checked(struct pasid_as *as, const struct map_req *r,
 /* pasid_map when it is not the usual call: every check and message, in
  * their order, and a fixed IOVA. */
 static __attribute__((noinline)) int map_memory(struct pasid_as *as,
-						void *buf, size_t len,
+						void *buf, uint64_t len,
 						unsigned int flags,
 						uint64_t *iova)
 {
@@ -568,17 +582,27 @@ static __attribute__((noinline)) int map_memory(struct pasid_as *as,
 		return pasid_err(as->ctx, EINVAL,
 				 "pasid_map: buffer %p is not page aligned (use mmap or aligned_alloc)",
 				 buf);
+	if (!fits_process(buf, len))
+		return pasid_err(as->ctx, EINVAL,
+				 "pasid_map: [%p, +0x%" PRIx64 ") is no range of process memory",
+				 buf, len);
 	return map_checked(as, &r, iova);
 }
 
 /* The kernel refused the usual call: what map_commit would say. */
 static __attribute__((noinline, cold)) int
-map_memory_failed(struct pasid_as *as, void *buf, size_t len,
+map_memory_failed(struct pasid_as *as, void *buf, uint64_t len,
 		  unsigned int flags, int err, uint64_t where)
 {
 	const struct map_req r = { .kind = MAP_MEMORY, .call = "IOMMU_IOAS_MAP",
 				   .va = buf, .len = len, .flags = flags };
 
+	/* the kernel's EOVERFLOW for a range that wraps, said as
+	 * map_memory says it */
+	if (!fits_process(buf, len))
+		return pasid_err(as->ctx, EINVAL,
+				 "pasid_map: [%p, +0x%" PRIx64 ") is no range of process memory",
+				 buf, len);
 	return map_error(as->ctx, err, &r, where);
 }
 
@@ -587,7 +611,7 @@ map_memory_failed(struct pasid_as *as, void *buf, size_t len,
  * is checked in one test and goes straight to the kernel and the record,
  * without building a request; anything else takes map_memory's way.
  */
-PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
+PASID_API int pasid_map(struct pasid_as *as, void *buf, uint64_t len,
 			unsigned int flags, uint64_t *iova)
 {
 	uint64_t where = 0;
@@ -597,7 +621,7 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 	if (__builtin_expect(!as || !iova || !buf || !len ||
 			     !(flags & PASID_MAP_RW) || (flags & ~PASID_MAP_RW) ||
 			     (((uintptr_t)buf | len) & (page_size() - 1)) ||
-			     as_gate_shut(as), 0))
+			     !fits_pointer(len) || as_gate_shut(as), 0))
 		return map_memory(as, buf, len, flags, iova);
 	ret = k_ioas_map(as->ctx->iommufd, as->ioas_id, buf, len,
 			 kernel_map_flags(flags), &where);
@@ -610,7 +634,7 @@ PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
 }
 
 PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
-			     size_t len, unsigned int flags, uint64_t *iova)
+			     uint64_t len, unsigned int flags, uint64_t *iova)
 {
 	const struct map_req r = { .kind = MAP_FILE, .call = "IOMMU_IOAS_MAP_FILE",
 				   .fd = fd, .start = offset, .len = len,
@@ -639,7 +663,7 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 	if (S_ISREG(st.st_mode) &&
 	    (offset > (uint64_t)st.st_size || len > (uint64_t)st.st_size - offset))
 		return pasid_err(as->ctx, EINVAL,
-				 "pasid_map_file: [0x%" PRIx64 ", +0x%zx) is beyond the end of the file (0x%llx bytes): grow it (ftruncate) first",
+				 "pasid_map_file: [0x%" PRIx64 ", +0x%" PRIx64 ") is beyond the end of the file (0x%llx bytes): grow it (ftruncate) first",
 				 offset, len, (unsigned long long)st.st_size);
 	return map_checked(as, &r, iova);
 }
@@ -805,16 +829,16 @@ unmap_gate_shut(struct pasid_as *as, uint64_t iova, uint64_t len)
 	return unmap_serialised(as, false, iova, len);
 }
 
-PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len)
+PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, uint64_t len)
 {
 	pasid_err_clear();
 	if (!as)
 		return pasid_err(NULL, EINVAL, "pasid_unmap_va: as is NULL");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_unmap_va");
-	if (!va || !len || (uintptr_t)va + (len - 1) < (uintptr_t)va)
+	if (!va || !len || !fits_process(va, len))
 		return pasid_err(as->ctx, EINVAL,
-				 "pasid_unmap_va: [%p, +0x%zx) is no range of process memory",
+				 "pasid_unmap_va: [%p, +0x%" PRIx64 ") is no range of process memory",
 				 va, len);
 	return unmap_serialised(as, true, (uintptr_t)va, len);
 }

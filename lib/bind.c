@@ -866,7 +866,7 @@ static void rid_undo_move(struct pasid_dev *dev)
 /* Which PASID to bind: the caller's, checked, or a free one of the group,
  * up to max (pasid_max). *required: the table a sibling already bound it to
  * (the kernel makes the group share it). */
-static int pasid_choose(struct pasid_dev *dev, struct pasid_as *as, int pasid,
+static int pasid_choose(struct pasid_dev *dev, struct pasid_as *as, uint32_t pasid,
 			uint32_t max, uint32_t *pick,
 			struct pasid_hwpt **required)
 {
@@ -883,14 +883,14 @@ static int pasid_choose(struct pasid_dev *dev, struct pasid_as *as, int pasid,
 					 dev->space->users > 1 ? " (by it and devices of its IOMMU group)" : "");
 		return 0;
 	}
-	if (pasid < 1 || (uint32_t)pasid > max)
+	if (pasid < 1 || pasid > max)
 		return pasid_err(dev->ctx, EINVAL,
-				 "%s: PASID %d is outside 1..%u, the range %s (PASID 0 is the RID: use pasid_attach_rid)",
+				 "%s: PASID %u is outside 1..%u, the range %s (PASID 0 is the RID: use pasid_attach_rid)",
 				 dev->name, pasid, max,
 				 max < width_max(dev->caps.pasid_width) ?
 				 "a narrower device of its IOMMU group allows (the group has one PASID space)" :
 				 "the device supports");
-	p = *pick = (uint32_t)pasid;
+	p = *pick = pasid;
 	if (!idspace_test(&dev->space->ids, p))
 		return 0;
 	if (idmap_get(&dev->pasids, p))
@@ -908,7 +908,8 @@ static int pasid_choose(struct pasid_dev *dev, struct pasid_as *as, int pasid,
 	return 0;
 }
 
-PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as, int pasid)
+PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as,
+			 uint32_t pasid)
 {
 	struct pasid_hwpt *h, *required;
 	struct pasid_dev *moved;

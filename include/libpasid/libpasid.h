@@ -246,11 +246,11 @@ PASID_API int pasid_as_iova_ranges(struct pasid_as *as,
  * the IOVA and it is returned in *iova. buf and len must be page aligned.
  * The memory stays pinned until it is unmapped.
  */
-PASID_API int pasid_map(struct pasid_as *as, void *buf, size_t len,
+PASID_API int pasid_map(struct pasid_as *as, void *buf, uint64_t len,
 			unsigned int flags, uint64_t *iova);
 /* Same for len bytes of a file (memfd, hugetlbfs) at offset. */
 PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
-			     size_t len, unsigned int flags, uint64_t *iova);
+			     uint64_t len, unsigned int flags, uint64_t *iova);
 /* Unmap every mapping inside [iova, iova + len); none may be cut in two. */
 PASID_API int pasid_unmap(struct pasid_as *as, uint64_t iova, uint64_t len);
 /*
@@ -310,12 +310,12 @@ PASID_API int pasid_as_iova_to_va(struct pasid_as *as, uint64_t iova,
 				  void **va);
 /* Unmap every pasid_map mapping of process memory inside [va, va + len);
  * none may stick out of it. */
-PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len);
+PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, uint64_t len);
 
 /* ------------------------------------------------------------------ */
 /* RID and PASID attachment                                            */
 
-#define PASID_ANY (-1)
+#define PASID_ANY UINT32_MAX
 
 /*
  * Bind a PASID of dev to as: DMA the device tags with the PASID is translated
@@ -326,7 +326,7 @@ PASID_API int pasid_unmap_va(struct pasid_as *as, void *va, size_t len);
  * page table for the device (-EOPNOTSUPP), later binds fail at once.
  */
 PASID_API int pasid_bind(struct pasid_dev *dev, struct pasid_as *as,
-			 int pasid);
+			 uint32_t pasid);
 /* Unbind: DMA tagged with the PASID is blocked again. */
 PASID_API int pasid_unbind(struct pasid_dev *dev, uint32_t pasid);
 /* Point a bound PASID at another address space, atomically. */

@@ -265,6 +265,12 @@ START_TEST(map_bad_args)
 	/* none of these reached the kernel, none mapped anything */
 	ck_assert_uint_eq(emu_calls(), calls);
 	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+	/* a process range that wraps (lengths are uint64_t): the kernel's
+	 * EOVERFLOW, said as a bad range of memory */
+	ck_assert_int_eq(pasid_map(as, (void *)(UINTPTR_MAX - FX_PAGE + 1),
+				   2 * FX_PAGE, PASID_MAP_RW, &iova), -EINVAL);
+	ck_assert_errmsg("no range of process memory");
+	ck_assert_uint_eq(emu_mapped_bytes(), 0);
 }
 END_TEST
 

@@ -203,6 +203,9 @@ START_TEST(bind_out_of_range)
 	ck_assert_int_eq(pasid_bind(dev, as, 1 << 20), -EINVAL);
 	ck_assert_int_eq(pasid_bind(dev, as, -2), -EINVAL);
 	ck_assert_int_eq(pasid_bind(dev, as, INT32_MIN), -EINVAL);
+	/* PASIDs are uint32_t: only UINT32_MAX itself means "any" */
+	ck_assert_int_eq(pasid_bind(dev, as, PASID_ANY - 1), -EINVAL);
+	ck_assert_errmsg("PASID 4294967294 is outside 1..15");
 	ck_assert_state_eq(fx_state(), before);
 	ck_assert_int_eq(pasid_bind(dev, as, 15), 15);
 }

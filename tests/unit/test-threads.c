@@ -368,6 +368,7 @@ static void *racer(void *arg)
 	for (i = 0; i < RACE_ITERS; i++) {
 		struct pasid_as *as = shared[rand_r(&seed) % 2];
 		int d = rand_r(&seed) % NDEVS, k = rand_r(&seed) % SLOTS, j;
+		uint32_t want;
 		uint64_t iova = SLOT_IOVA(k);
 		size_t len = FX_PAGE * (1 + rand_r(&seed) % 2);
 
@@ -406,10 +407,11 @@ static void *racer(void *arg)
 		case 4:		/* PASID_ANY, or a PASID others may want */
 			if (nbound == MAXOWN)
 				break;
-			j = rand_r(&seed) % 2 ? PASID_ANY : 1 + rand_r(&seed) % 16;
-			ret = pasid_bind(devs[d], as, j);
-			WCHECK(w, ret > 0 || (j != PASID_ANY && ret == -EBUSY),
-			       "bind %d: %d %s", j, ret, pasid_errmsg());
+			want = rand_r(&seed) % 2 ? PASID_ANY :
+				1 + (uint32_t)rand_r(&seed) % 16;
+			ret = pasid_bind(devs[d], as, want);
+			WCHECK(w, ret > 0 || (want != PASID_ANY && ret == -EBUSY),
+			       "bind %u: %d %s", want, ret, pasid_errmsg());
 			if (ret > 0) {
 				own_pasid[nbound][0] = d;
 				own_pasid[nbound++][1] = ret;
