@@ -448,6 +448,15 @@ static void lg_map(struct lg *s)
 	s_map(s, "map-same-vaddr-invalid", RW, buf + 8 * PG, BASE + 0x20000, PG);
 	s_map(s, "map-vaddr-flag", KABI_VFIO_DMA_MAP_FLAG_VADDR, buf + 8 * PG,
 	      BASE + 0x20000, PG);
+	/* the second of the range has lost it: the first keeps its own */
+	s_unmap_sz(s, "unmap-vaddr-flag-second", usz,
+		   KABI_VFIO_DMA_UNMAP_FLAG_VADDR, BASE + 0x21000, PG);
+	s_unmap_sz(s, "unmap-vaddr-flag-both", usz,
+		   KABI_VFIO_DMA_UNMAP_FLAG_VADDR, BASE + 0x20000, 0x2000);
+	s_map(s, "map-vaddr-flag-first-undone", KABI_VFIO_DMA_MAP_FLAG_VADDR,
+	      buf + 8 * PG, BASE + 0x20000, PG);
+	s_map(s, "map-vaddr-flag-second", KABI_VFIO_DMA_MAP_FLAG_VADDR,
+	      buf + 9 * PG, BASE + 0x21000, PG);
 	s_unmap(s, "unmap-exact", BASE, 4 * PG);
 	s_unmap(s, "unmap-exact-again", BASE, 4 * PG);
 	s_unmap(s, "unmap-two-with-gap", BASE + 0x10000, 0x12000);
