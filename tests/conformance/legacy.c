@@ -294,6 +294,20 @@ static bool s_ready(struct lg *s, unsigned long type)
 	return true;
 }
 
+/* Both groups opened: one step; false without a second group or when
+ * one did not open. */
+static bool s_open_two(struct lg *s)
+{
+	if (!s->g2) {
+		step(s, "open-second-group", -ENODEV, NULL);
+		return false;
+	}
+	s->gfd = open_group(s->g);
+	s->gfd2 = open_group(s->g2);
+	s_fd(s, "open-groups", s->gfd < 0 ? s->gfd : s->gfd2);
+	return s->gfd >= 0 && s->gfd2 >= 0;
+}
+
 /* ---- scenarios: the type1 container ---- */
 
 /* The container alone and a group in it before the IOMMU is set (§10.1) */
@@ -545,14 +559,7 @@ static void lg_two_groups(struct lg *s)
 {
 	int c2, dfd;
 
-	if (!s->g2) {
-		step(s, "open-second-group", -ENODEV, NULL);
-		return;
-	}
-	s->gfd = open_group(s->g);
-	s->gfd2 = open_group(s->g2);
-	s_fd(s, "open-groups", s->gfd < 0 ? s->gfd : s->gfd2);
-	if (s->gfd < 0 || s->gfd2 < 0)
+	if (!s_open_two(s))
 		return;
 	s_set_container(s, "set-container-a", s->gfd, s->cfd);
 	s_set_iommu(s, "set-iommu-v2", V2);
@@ -648,7 +655,10 @@ static void s_ioas_destroy(struct lg *s, const char *name, uint32_t id)
 	step(s, name, sys_ioctl(s->cfd, KABI_IOMMU_DESTROY, &d), NULL);
 }
 
-static void s_ioas_ranges(struct lg *s, const char *name, uint32_t ioas)
+/* IOMMU_IOAS_IOVA_RANGES, all printed; *hole (if not NULL) is set to the
+ * first address past the first range when there is one */
+static void s_ioas_ranges(struct lg *s, const char *name, uint32_t ioas,
+			  uint64_t *hole)
 {
 	struct kabi_iommu_iova_range r[8];
 	struct kabi_iommu_ioas_iova_ranges c = {
@@ -664,6 +674,8 @@ static void s_ioas_ranges(struct lg *s, const char *name, uint32_t ioas)
 				      "%s0x%" PRIx64 "-0x%" PRIx64,
 				      i ? "," : "", (uint64_t)r[i].start,
 				      (uint64_t)r[i].last);
+	if (!ret && hole && c.num_iovas > 1)
+		*hole = r[0].last + 1;
 	step(s, name, ret, "num=%u align=0x%" PRIx64 " ranges=[%s]",
 	     c.num_iovas, (uint64_t)c.out_iova_alignment, out);
 }
@@ -695,13 +707,13 @@ static void lg_iommufd(struct lg *s)
 	s_set_container(s, "set-type1-container-too", s->gfd, container);
 	s_close(&container);
 	s_check(s, "iommufd-ext-dma-cc-compat", KABI_VFIO_DMA_CC_IOMMU);
-	s_ioas_ranges(s, "ranges-before-device", compat);
+	s_ioas_ranges(s, "ranges-before-device", compat, NULL);
 	s_ioas_map(s, "map", compat, BASE, 4 * PG);
 	dfd = get_device(s->gfd, s->g->bdf);
 	s_fd(s, "get-device", dfd);
 	if (dfd < 0)
 		return;
-	s_ioas_ranges(s, "ranges-device-attached", compat);
+	s_ioas_ranges(s, "ranges-device-attached", compat, NULL);
 	s_check(s, "iommufd-ext-dma-cc-attached", KABI_VFIO_DMA_CC_IOMMU);
 	s_ioas_destroy(s, "destroy-compat-attached", compat);
 	dfd2 = get_device(s->gfd, s->g->bdf);
@@ -719,7 +731,7 @@ static void lg_iommufd(struct lg *s)
 	s_close(&container);
 	s_close(&dfd);
 	step(s, "close-device", 0, NULL);
-	s_ioas_ranges(s, "ranges-device-closed", compat);
+	s_ioas_ranges(s, "ranges-device-closed", compat, NULL);
 	s_ioas_destroy(s, "destroy-compat", compat);
 	s_vfio_ioas(s, "compat-get-destroyed", KABI_IOMMU_VFIO_IOAS_GET, 0);
 	other = s_ioas_alloc(s, "alloc");
@@ -742,6 +754,54 @@ static void lg_iommufd(struct lg *s)
 	s_ioas_destroy(s, "destroy-after-close", other);
 }
 
+/* Two groups in one iommufd: both devices in the compat IOAS; a device
+ * whose reserved region holds a mapping of the IOAS does not open */
+static void lg_iommufd_two(struct lg *s)
+{
+	uint32_t compat = 0;
+	uint64_t hole = 0;
+	int dfd, dfd2;
+
+	if (!s_open_two(s))
+		return;
+	s_set_container(s, "set-container-a", s->gfd, s->cfd);
+	s_set_container(s, "set-container-b", s->gfd2, s->cfd);
+	vfio_ioas(s->cfd, KABI_IOMMU_VFIO_IOAS_GET, &compat);
+	s_vfio_ioas(s, "compat-get", KABI_IOMMU_VFIO_IOAS_GET, 0);
+	s_ioas_map(s, "map", compat, BASE, 4 * PG);
+	dfd = get_device(s->gfd, s->g->bdf);
+	s_fd(s, "get-device-a", dfd);
+	dfd2 = get_device(s->gfd2, s->g2->bdf);
+	s_fd(s, "get-device-b", dfd2);
+	s_ioas_ranges(s, "ranges-both", compat, &hole);
+	s_close(&dfd);
+	s_ioas_ranges(s, "ranges-b-only", compat, NULL);
+	s_close(&dfd2);
+	s_ioas_ranges(s, "ranges-none", compat, NULL);
+	if (!hole) {
+		step(s, "map-reserved", 0, "none");
+		return;
+	}
+	/* no device: the whole space is the IOAS's, the hole too */
+	s_ioas_map(s, "map-reserved", compat, hole, PG);
+	s_fd(s, "get-device-over-map", get_device(s->gfd, s->g->bdf));
+	s_status(s, "status-after-failed-open", s->gfd,
+		 sizeof(struct kabi_vfio_group_status));
+	s_ioas_ranges(s, "ranges-after-failed-open", compat, NULL);
+	{
+		struct kabi_iommu_ioas_unmap u = {
+			.size = sizeof(u), .ioas_id = compat, .iova = hole,
+			.length = PG,
+		};
+
+		step(s, "unmap-reserved",
+		     sys_ioctl(s->cfd, KABI_IOMMU_IOAS_UNMAP, &u), NULL);
+	}
+	dfd = get_device(s->gfd, s->g->bdf);
+	s_fd(s, "get-device-after-unmap", dfd);
+	s_close(&dfd);
+}
+
 /* ---- driver ---- */
 
 static const struct {
@@ -755,6 +815,7 @@ static const struct {
 	{ "t1-device", lg_device, false },
 	{ "t1-two-groups", lg_two_groups, false },
 	{ "group-iommufd", lg_iommufd, true },
+	{ "group-iommufd-two", lg_iommufd_two, true },
 };
 
 unsigned int conf_legacy_scenarios(void)
