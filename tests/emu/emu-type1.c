@@ -605,8 +605,8 @@ static int map_dma(struct emu_container *c, void *arg)
 		return -EINVAL;
 	if (!m.size || ((m.size | m.iova | m.vaddr) & (T1_PGSIZE - 1)))
 		return -EINVAL;
-	/* check_add_overflow: EOVERFLOW since "handle DMA map/unmap up to
-	 * the addressable limit" (measured on 7.3; EINVAL before) */
+	/* a wrapping range: EOVERFLOW (measured on 7.3; older kernels'
+	 * vfio_dma_do_map answered EINVAL) */
 	if (m.iova + m.size - 1 < m.iova || m.vaddr + m.size - 1 < m.vaddr)
 		return -EOVERFLOW;
 	if (m.flags & KABI_VFIO_DMA_MAP_FLAG_VADDR)
