@@ -1350,6 +1350,27 @@ KABI_ASSERT_SIZE(vfio_iommu_type1_info_dma_avail, 12);
 KABI_ASSERT_OFF(vfio_iommu_type1_info_dma_avail, header, 0);
 KABI_ASSERT_OFF(vfio_iommu_type1_info_dma_avail, avail, 8);
 
+/*
+ * The first capability of type1's chain (dirty page tracking); the
+ * library only steps over it. Plain u64 fields, as in the kernel: on i386
+ * pgsize_bitmap is at 12 and the struct 28 bytes.
+ */
+struct kabi_vfio_iommu_type1_info_cap_migration {
+	struct kabi_vfio_info_cap_header header;
+	uint32_t flags;
+	uint64_t pgsize_bitmap;
+	uint64_t max_dirty_bitmap_size;
+};
+#define KABI_U64_AFTER_U32_AT(n) ((n) + 4 + (__alignof__(uint64_t) == 8 ? 4 : 0))
+KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, header, 0);
+KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, flags, 8);
+KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, pgsize_bitmap,
+		KABI_U64_AFTER_U32_AT(8));
+KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, max_dirty_bitmap_size,
+		KABI_U64_AFTER_U32_AT(8) + 8);
+KABI_ASSERT_SIZE(vfio_iommu_type1_info_cap_migration,
+		 KABI_U64_AFTER_U32_AT(8) + 16);
+
 #define KABI_VFIO_IOMMU_GET_INFO _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 12)
 
 /* Plain (not __aligned_) u64 fields, as in the kernel. */

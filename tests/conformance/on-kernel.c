@@ -15,6 +15,7 @@
 int main(int argc, char **argv)
 {
 	char path[256], second[256];
+	struct conf_group g, g2;
 	int ret;
 
 	ret = conf_find_vfio(0, path, sizeof(path));
@@ -26,5 +27,11 @@ int main(int argc, char **argv)
 	printf("# conformance on the kernel: machine %s, %s\n",
 	       argc > 1 ? argv[1] : "?", path);
 	conf_run(path, conf_find_vfio(1, second, sizeof(second)) ? NULL : second);
+	/* the same kernel's legacy nodes: the type1 container and groups */
+	if (!conf_find_group(0, &g))
+		conf_run_legacy(&g, conf_find_group(1, &g2) ? NULL : &g2);
+	else
+		printf("# conformance: no edu with an IOMMU group\n");
+	conf_done();
 	return 0;
 }

@@ -103,21 +103,28 @@ static const char *errname(int e)
 static void step(struct sc *s, const char *name, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void step(struct sc *s, const char *name, int ret, const char *fmt, ...)
+void conf_vstep(const char *scenario, const char *name, int ret,
+		const char *fmt, va_list ap)
 {
 	bool always = fmt && fmt[0] == '!';
-	va_list ap;
 
-	printf("%s/%s: %s", s->name, name, ret ? errname(-ret) : "ok");
+	printf("%s/%s: %s", scenario, name, ret ? errname(-ret) : "ok");
 	if (fmt && (always || !ret)) {
 		putchar(' ');
-		va_start(ap, fmt);
 		vprintf(fmt + always, ap);
-		va_end(ap);
 	}
 	putchar('\n');
 	fflush(stdout);
 	nsteps++;
+}
+
+static void step(struct sc *s, const char *name, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_vstep(s->name, name, ret, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- raw ioctls (0 or -errno) ------------------------------------------ */
@@ -1450,7 +1457,6 @@ unsigned int conf_run(const char *vfio_path, const char *second)
 	int ret;
 
 	second_path = second;
-	nsteps = 0;
 	if (!mem && (ret = setup_memory())) {
 		printf("# conformance: no memory: %s\n", errname(-ret));
 		return 0;
@@ -1473,10 +1479,14 @@ unsigned int conf_run(const char *vfio_path, const char *second)
 		if (s.iommufd >= 0)
 			sys_close(s.iommufd);
 	}
-	printf("# conformance: %u scenarios, %u steps\n", conf_scenarios(),
-	       nsteps);
-	fflush(stdout);
 	return nsteps;
+}
+
+void conf_done(void)
+{
+	printf("# conformance: %u scenarios, %u steps\n",
+	       conf_scenarios() + conf_legacy_scenarios(), nsteps);
+	fflush(stdout);
 }
 
 /* ---- device discovery (sysfs under the seam's root) -------------------- */
@@ -1500,12 +1510,17 @@ static int cmp_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-int conf_find_vfio(unsigned int index, char *path, size_t n)
+/*
+ * Calls fn(devices directory, bdf, arg) for each QEMU edu (1234:11e8) in
+ * address order until it returns non-zero; that value, or -ENODEV when
+ * every call returned 0.
+ */
+static int for_each_edu(int (*fn)(const char *dir, const char *bdf, void *arg),
+			void *arg)
 {
 	char dir[512], file[1024], v[32], d[32];
 	struct dirent **ents;
-	unsigned int seen = 0;
-	int count, ret = -ENODEV;
+	int count, ret = 0;
 
 	snprintf(dir, sizeof(dir), "%s/bus/pci/devices", pasid_sys->sysfs_root);
 	count = scandir(dir, &ents, NULL, cmp_name);
@@ -1513,10 +1528,8 @@ int conf_find_vfio(unsigned int index, char *path, size_t n)
 		return -errno;
 	for (int i = 0; i < count; i++) {
 		const char *bdf = ents[i]->d_name;
-		struct dirent **cd;
-		int nc;
 
-		if (ret != -ENODEV || bdf[0] == '.')
+		if (ret || bdf[0] == '.')
 			continue;
 		snprintf(file, sizeof(file), "%s/%s/vendor", dir, bdf);
 		if (!read_line(file, v, sizeof(v)) || strcmp(v, "0x1234"))
@@ -1524,26 +1537,82 @@ int conf_find_vfio(unsigned int index, char *path, size_t n)
 		snprintf(file, sizeof(file), "%s/%s/device", dir, bdf);
 		if (!read_line(file, d, sizeof(d)) || strcmp(d, "0x11e8"))
 			continue;
-		snprintf(file, sizeof(file), "%s/%s/vfio-dev", dir, bdf);
-		nc = scandir(file, &cd, NULL, cmp_name);
-		for (int j = 0; j < nc; j++) {
-			if (ret == -ENODEV &&
-			    !strncmp(cd[j]->d_name, "vfio", 4) &&
-			    seen++ == index) {
-				snprintf(path, n, "/dev/vfio/devices/%s",
-					 cd[j]->d_name);
-				if (!index)
-					snprintf(dev_bdf, sizeof(dev_bdf), "%s",
-						 bdf);
-				ret = 0;
-			}
-			free(cd[j]);
-		}
-		if (nc >= 0)
-			free(cd);
+		ret = fn(dir, bdf, arg);
 	}
 	for (int i = 0; i < count; i++)
 		free(ents[i]);
 	free(ents);
+	return ret ? ret : -ENODEV;
+}
+
+struct find_vfio {
+	unsigned int index, seen;
+	char *path;
+	size_t n;
+};
+
+/* 1 when the index-th cdev is found (path written) */
+static int pick_vfio(const char *dir, const char *bdf, void *arg)
+{
+	struct find_vfio *f = arg;
+	char file[1024];
+	struct dirent **cd;
+	int nc, ret = 0;
+
+	snprintf(file, sizeof(file), "%s/%s/vfio-dev", dir, bdf);
+	nc = scandir(file, &cd, NULL, cmp_name);
+	for (int j = 0; j < nc; j++) {
+		if (!ret && !strncmp(cd[j]->d_name, "vfio", 4) &&
+		    f->seen++ == f->index) {
+			snprintf(f->path, f->n, "/dev/vfio/devices/%s",
+				 cd[j]->d_name);
+			if (!f->index)
+				snprintf(dev_bdf, sizeof(dev_bdf), "%s", bdf);
+			ret = 1;
+		}
+		free(cd[j]);
+	}
+	if (nc >= 0)
+		free(cd);
 	return ret;
+}
+
+int conf_find_vfio(unsigned int index, char *path, size_t n)
+{
+	struct find_vfio f = { .index = index, .path = path, .n = n };
+	int ret = for_each_edu(pick_vfio, &f);
+
+	return ret < 0 ? ret : 0;
+}
+
+struct find_group {
+	unsigned int index, seen;
+	struct conf_group *g;
+};
+
+/* 1 when the index-th edu with an IOMMU group is found */
+static int pick_group(const char *dir, const char *bdf, void *arg)
+{
+	struct find_group *f = arg;
+	char file[1024], link[512];
+	const char *slash;
+	ssize_t len;
+
+	snprintf(file, sizeof(file), "%s/%s/iommu_group", dir, bdf);
+	len = readlink(file, link, sizeof(link) - 1);
+	if (len <= 0 || f->seen++ != f->index)
+		return 0;
+	link[len] = '\0';
+	slash = strrchr(link, '/');
+	f->g->group = atoi(slash ? slash + 1 : link);
+	snprintf(f->g->bdf, sizeof(f->g->bdf), "%s", bdf);
+	return 1;
+}
+
+int conf_find_group(unsigned int index, struct conf_group *g)
+{
+	struct find_group f = { .index = index, .g = g };
+	int ret = for_each_edu(pick_group, &f);
+
+	return ret < 0 ? ret : 0;
 }

@@ -80,6 +80,54 @@ int emu_compat_open_device(struct emu_dev *dev, struct emu_ctx *ctx)
 	return 0;
 }
 
+/* iommufd_vfio_cc_iommu: ENODEV without a compat IOAS; 1 unless a page
+ * table on it does not enforce cache coherency (only AMD's do on the VMs,
+ * as for type1: emu-type1.c). */
+static int compat_cc(const struct emu_ctx *ctx)
+{
+	size_t i;
+
+	if (!ctx->vfio_ioas)
+		return -ENODEV;
+	for (i = 1; i < ctx->objs_cap; i++) {
+		const struct emu_obj *o = ctx->objs[i];
+
+		if (o && o->type == EMU_OBJ_HWPT_PAGING &&
+		    o->ioas == ctx->vfio_ioas && o->iommu != EMU_IOMMU_AMD)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * iommufd_vfio_ioctl: the VFIO container ioctls on /dev/iommu itself (any
+ * number outside iommufd's own range), there whether or not
+ * CONFIG_IOMMUFD_VFIO_CONTAINER also makes /dev/vfio/vfio an iommufd
+ * (measured on 7.3: the test kernel has the type1 container and still
+ * answers these). Only the two that answer in the return value are
+ * modelled; SET_IOMMU, GET_INFO, MAP_DMA and UNMAP_DMA are ENOTTY here
+ * (tests/emu/README.md).
+ */
+int emu_compat_vfio_ioctl(struct emu_ctx *ctx, unsigned long req,
+			  unsigned long arg)
+{
+	switch (req) {
+	case KABI_VFIO_GET_API_VERSION:
+		return KABI_VFIO_API_VERSION;
+	case KABI_VFIO_CHECK_EXTENSION:
+		switch (arg) {
+		case KABI_VFIO_TYPE1_IOMMU:
+		case KABI_VFIO_TYPE1v2_IOMMU:
+		case KABI_VFIO_UNMAP_ALL:
+			return 1;
+		case KABI_VFIO_DMA_CC_IOMMU:
+			return compat_cc(ctx);
+		}
+		return 0;
+	}
+	return -ENOTTY;
+}
+
 int emu_compat_ioas(int iommufd, uint32_t *ioas_id)
 {
 	struct emu_ctx *ctx;

@@ -157,6 +157,10 @@ struct emu_attach {
 struct emu_t1dma {
 	uint64_t iova, size, vaddr;
 	int prot;
+	/* VFIO_DMA_UNMAP_FLAG_VADDR dropped the user address; a MAP_DMA
+	 * with VFIO_DMA_MAP_FLAG_VADDR gives a new one (the IOMMU mapping
+	 * stays all along) */
+	bool vaddr_invalid;
 };
 
 /* A /dev/vfio/vfio container with the type1 driver (vfio_iommu). */
@@ -210,6 +214,9 @@ struct emu_dev {
 
 	/* binding (vfio_device_file + iommufd_device) */
 	struct emu_file *bound;
+	/* device fds from VFIO_GROUP_GET_DEVICE_FD (each its own file; the
+	 * first open binds, the last close unbinds) */
+	unsigned int t1_opens;
 	struct emu_obj *idev;
 	/* the VFIO side of attachments (vfio/iommufd.c) */
 	bool rid_attached;
@@ -373,6 +380,8 @@ int emu_compat_ioas_create(struct emu_ctx *ctx);
 /* A group device's first open with an iommufd container: bind and attach
  * to the compat IOAS (vfio_df_group_open). */
 int emu_compat_open_device(struct emu_dev *dev, struct emu_ctx *ctx);
+int emu_compat_vfio_ioctl(struct emu_ctx *ctx, unsigned long req,
+			  unsigned long arg);
 
 /* emu-device.c */
 int emu_device_bind(struct emu_dev *dev, struct emu_ctx *ctx,

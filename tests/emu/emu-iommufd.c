@@ -472,6 +472,11 @@ int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg)
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (req == _IO(KABI_IOMMUFD_TYPE, ops[i].nr))
 			op = &ops[i];
+	/* VFIO numbers (below iommufd's range): the compat container ioctls,
+	 * from 6.2 (iommufd_fops_ioctl -> iommufd_vfio_ioctl) */
+	if (!op && _IOC_TYPE(req) == KABI_IOMMUFD_TYPE &&
+	    _IOC_NR(req) < KABI_IOMMUFD_CMD_BASE && emu_kernel() >= 602)
+		return emu_compat_vfio_ioctl(ctx, req, (unsigned long)arg);
 	if (!op || emu_kernel() < op->since)
 		return -ENOTTY;
 	if (!arg)

@@ -18,6 +18,9 @@
 #define T1_PGSIZE EMU_PAGE_SIZE
 /* vfio_iommu_type1's dma_entry_limit module parameter default (U16_MAX) */
 #define T1_DMA_ENTRY_LIMIT 65535U
+/* DIRTY_BITMAP_BYTES(DIRTY_BITMAP_PAGES_MAX): INT_MAX pages, one bit each,
+ * in whole u64s */
+#define T1_DIRTY_BITMAP_SIZE_MAX 0x10000000ULL
 
 static void container_put(struct emu_container *c)
 {
@@ -89,8 +92,11 @@ int emu_t1_open_group(const char *name)
 		;
 	if (!g || !group_has_vfio(g))
 		return -ENOENT;
-	if (g->t1_file)
-		return -EBUSY;	/* one open of a group node at a time */
+	/* one open of a group node at a time, and a device fd from it holds
+	 * the group's file (measured: reopen after closing the group fd is
+	 * EBUSY while a device fd is open, kernel-rules §10.2) */
+	if (g->t1_file || g->t1_devs)
+		return -EBUSY;
 	file = calloc(1, sizeof(*file));
 	if (!file)
 		return -ENOMEM;
@@ -110,20 +116,59 @@ struct t1_range {
 	uint64_t start, last;
 };
 
+/* AMD's HyperTransport window, a reserved region of every AMD group
+ * (amd_iommu_get_resv_regions; as emu-device.c reserves it for iommufd) */
+#define T1_AMD_HT_START 0xfd00000000ULL
+#define T1_AMD_HT_LAST 0xffffffffffULL
+
+/* Cut [start, last] out of the cnt sorted ranges of r (room for one
+ * more); the new count. */
+static size_t cut_range(struct t1_range *r, size_t cnt, uint64_t start,
+			uint64_t last)
+{
+	size_t j;
+
+	for (j = 0; j < cnt; j++) {
+		struct t1_range *x = &r[j];
+
+		if (last < x->start || start > x->last)
+			continue;
+		if (start > x->start && last < x->last) {
+			/* split in two */
+			memmove(&r[j + 2], &r[j + 1],
+				(cnt - j - 1) * sizeof(*r));
+			r[j + 1].start = last + 1;
+			r[j + 1].last = x->last;
+			x->last = start - 1;
+			return cnt + 1;
+		}
+		if (start <= x->start && last >= x->last) {
+			memmove(x, x + 1, (cnt - j - 1) * sizeof(*r));
+			cnt--;
+			j--;
+		} else if (start <= x->start) {
+			x->start = last + 1;
+		} else {
+			x->last = start - 1;
+		}
+	}
+	return cnt;
+}
+
 /* The valid IOVA ranges of c, sorted; *n of them. 0 or -ENOMEM. */
 static int iova_list(const struct emu_container *c, struct t1_range **out,
 		     size_t *n)
 {
 	uint64_t top = UINT64_MAX;
 	struct t1_range *r;
-	size_t i, j, cap = 1, cnt = 1;
+	size_t i, cap = 1, cnt = 1;
 
 	for (i = 0; i < emu.ndevs; i++)
 		if (emu.devs[i]->group->container == c) {
 			uint64_t l = emu_aperture_last(emu.devs[i]->cfg.iommu);
 
 			top = l < top ? l : top;
-			cap++;
+			cap += 2;
 		}
 	r = calloc(cap, sizeof(*r));
 	if (!r)
@@ -133,33 +178,13 @@ static int iova_list(const struct emu_container *c, struct t1_range **out,
 	for (i = 0; i < emu.ndevs; i++) {
 		const struct emu_dev *d = emu.devs[i];
 
-		if (d->group->container != c || !d->has_resv)
+		if (d->group->container != c)
 			continue;
-		for (j = 0; j < cnt; j++) {
-			struct t1_range *x = &r[j];
-
-			if (d->resv_last < x->start || d->resv_start > x->last)
-				continue;
-			if (d->resv_start > x->start && d->resv_last < x->last) {
-				/* split in two */
-				memmove(&r[j + 2], &r[j + 1],
-					(cnt - j - 1) * sizeof(*r));
-				r[j + 1].start = d->resv_last + 1;
-				r[j + 1].last = x->last;
-				x->last = d->resv_start - 1;
-				cnt++;
-				break;
-			}
-			if (d->resv_start <= x->start && d->resv_last >= x->last) {
-				memmove(x, x + 1, (cnt - j - 1) * sizeof(*r));
-				cnt--;
-				j--;
-			} else if (d->resv_start <= x->start) {
-				x->start = d->resv_last + 1;
-			} else {
-				x->last = d->resv_start - 1;
-			}
-		}
+		if (d->has_resv)
+			cnt = cut_range(r, cnt, d->resv_start, d->resv_last);
+		if (d->cfg.iommu == EMU_IOMMU_AMD)
+			cnt = cut_range(r, cnt, T1_AMD_HT_START,
+					T1_AMD_HT_LAST);
 	}
 	*out = r;
 	*n = cnt;
@@ -227,7 +252,7 @@ static int set_container(struct emu_group *g, const void *arg)
 	c = container_of_fd(fd);
 	if (!c)
 		return set_iommufd(g, emu_ctx_of_fd(fd));
-	if (!group_viable(g))
+	if (!group_viable(g) || g->owner)
 		return -EPERM;	/* iommu_group_claim_dma_owner */
 	g->container = c;
 	c->refs++;
@@ -275,10 +300,13 @@ static int get_status(struct emu_group *g, void *arg)
 	if (st.argsz < sizeof(st))
 		return -EINVAL;
 	st.flags = 0;
+	/* without a container, VIABLE means no DMA owner: neither a kernel
+	 * driver nor an iommufd a device is still bound to (a group device
+	 * fd open after UNSET_CONTAINER from an iommufd; measured, §10.7) */
 	if (g->container || g->iommufd)
 		st.flags = KABI_VFIO_GROUP_FLAGS_VIABLE |
 			   KABI_VFIO_GROUP_FLAGS_CONTAINER_SET;
-	else if (group_viable(g))
+	else if (group_viable(g) && !g->owner)
 		st.flags = KABI_VFIO_GROUP_FLAGS_VIABLE;
 	memcpy(arg, &st, sizeof(st));
 	return 0;
@@ -289,6 +317,7 @@ static int get_device_fd(struct emu_group *g, const char *name)
 {
 	struct emu_file *file;
 	struct emu_dev *dev = NULL;
+	bool first;
 	size_t i;
 	int fd, ret;
 
@@ -302,23 +331,28 @@ static int get_device_fd(struct emu_group *g, const char *name)
 			dev = emu.devs[i];
 	if (!dev)
 		return -ENODEV;
-	if (dev->bound)
-		return -EBUSY;	/* one open device file */
+	if (dev->bound && !dev->bound->from_group)
+		return -EBUSY;	/* open through its cdev */
 	file = calloc(1, sizeof(*file));
 	if (!file)
 		return -ENOMEM;
 	file->kind = EMU_FILE_VFIO;
 	file->dev = dev;
 	file->from_group = true;
-	ret = g->iommufd ? emu_compat_open_device(dev, g->iommufd) : 0;
+	/* each open is a new file; only the first binds and attaches
+	 * (vfio_df_open: open_count), measured on 7.3 (§10.2) */
+	first = !dev->t1_opens;
+	ret = first && g->iommufd ? emu_compat_open_device(dev, g->iommufd) : 0;
 	fd = ret ? ret : emu_fd_install(file);
 	if (fd < 0) {
-		if (!ret && g->iommufd)
+		if (!ret && first && g->iommufd)
 			emu_device_unbind(dev);
 		free(file);
 		return fd;
 	}
-	dev->bound = file;
+	if (first)
+		dev->bound = file;
+	dev->t1_opens++;
 	g->t1_devs++;
 	return fd;
 }
@@ -368,10 +402,15 @@ void emu_t1_group_release(struct emu_file *file)
 void emu_t1_device_release(struct emu_file *file)
 {
 	struct emu_group *g = file->dev->group;
+	struct emu_dev *dev = file->dev;
 
-	if (file->dev->idev)	/* vfio_df_group_close: the unbind */
-		emu_device_unbind(file->dev);
-	file->dev->bound = NULL;
+	/* the last close: vfio_df_group_close unbinds (dev->bound stays
+	 * the marker of "open" until then; only from_group files use it) */
+	if (!--dev->t1_opens) {
+		if (dev->idev)
+			emu_device_unbind(dev);
+		dev->bound = NULL;
+	}
 	if (!--g->t1_devs && !g->t1_file && g->container)
 		group_leave(g);
 	if (!g->t1_devs && !g->t1_file && g->iommufd)
@@ -392,6 +431,20 @@ static struct emu_t1dma *find_dma(struct emu_container *c, uint64_t start,
 	return NULL;
 }
 
+/* Every IOMMU of the container's groups enforces cache coherency: only
+ * AMD's does on the VMs (measured: 1 on AMD, 0 on QEMU's VT-d without
+ * ecap.SC, virtio-iommu and SMMUv3; vfio_domains_have_enforce_cache_coherency) */
+static int cache_coherent(const struct emu_container *c)
+{
+	size_t i;
+
+	for (i = 0; i < emu.ndevs; i++)
+		if (emu.devs[i]->group->container == c &&
+		    emu.devs[i]->cfg.iommu != EMU_IOMMU_AMD)
+			return 0;
+	return 1;
+}
+
 static int check_extension(const struct emu_container *c, unsigned long ext)
 {
 	switch (ext) {
@@ -400,9 +453,38 @@ static int check_extension(const struct emu_container *c, unsigned long ext)
 	case KABI_VFIO_UNMAP_ALL:
 		return 1;
 	case KABI_VFIO_DMA_CC_IOMMU:
+		return c->iommu_type ? cache_coherent(c) : 0;
+	case KABI_VFIO_UPDATE_VADDR:
+		/* with the driver set and no emulated (mdev) device */
 		return c->iommu_type ? 1 : 0;
 	}
 	return 0;
+}
+
+/* The IOMMU page sizes the domains of the container share
+ * (vfio_pgsize_bitmap); per driver as 7.3 reported them on the VMs. */
+static uint64_t pgsizes(const struct emu_container *c)
+{
+	uint64_t bits = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < emu.ndevs; i++) {
+		if (emu.devs[i]->group->container != c)
+			continue;
+		switch (emu.devs[i]->cfg.iommu) {
+		case EMU_IOMMU_AMD:
+			bits &= 0xfff7ffffff000ULL;
+			break;
+		case EMU_IOMMU_VIRTIO:
+			bits &= ~(T1_PGSIZE - 1);	/* QEMU's page-size-mask */
+			break;
+		case EMU_IOMMU_INTEL:
+		case EMU_IOMMU_SMMUV3:
+			bits &= 0x40201000ULL;		/* 4K, 2M, 1G */
+			break;
+		}
+	}
+	return bits;
 }
 
 /* vfio_ioctl_set_iommu (§10.1) */
@@ -418,17 +500,17 @@ static int set_iommu(struct emu_container *c, unsigned long type)
 	return 0;
 }
 
-/* vfio_iommu_type1_get_info: caps dma_avail, then iova range, each 8-byte
- * aligned; offsets from the start of the info struct (§10.3). The kernel
- * also puts a migration capability first: not modelled. */
+/* vfio_iommu_type1_get_info: caps migration, dma_avail, then iova range,
+ * each 8-byte aligned; offsets from the start of the info struct (§10.3). */
 static int get_info(struct emu_container *c, void *arg)
 {
 	struct kabi_vfio_iommu_type1_info info = { 0 };
 	const size_t minsz = offsetof(struct kabi_vfio_iommu_type1_info,
 				      cap_offset);
+	struct kabi_vfio_iommu_type1_info_cap_migration mig = { 0 };
 	struct kabi_vfio_iommu_type1_info_dma_avail avail = { 0 };
 	struct kabi_vfio_iommu_type1_info_cap_iova_range ir = { 0 };
-	size_t avail_at, ir_at, end, outsz, i;
+	size_t mig_at, avail_at, ir_at, end, outsz, i;
 	struct t1_range *r;
 	size_t n;
 	uint8_t *p = arg;
@@ -442,14 +524,21 @@ static int get_info(struct emu_container *c, void *arg)
 	if (iova_list(c, &r, &n))
 		return -ENOMEM;
 	info.flags = KABI_VFIO_IOMMU_INFO_PGSIZES | KABI_VFIO_IOMMU_INFO_CAPS;
-	info.iova_pgsizes = 0x40201000ULL;	/* 4K, 2M, 1G */
-	avail_at = sizeof(info);
+	info.iova_pgsizes = pgsizes(c);
+	mig_at = sizeof(info);
+	avail_at = mig_at + ((sizeof(mig) + 7) & ~(size_t)7);
 	ir_at = avail_at + ((sizeof(avail) + 7) & ~(size_t)7);
 	end = ir_at + sizeof(ir) + n * sizeof(struct kabi_vfio_iova_range);
 	if (info.argsz < end) {
 		info.argsz = (uint32_t)end;
 		info.cap_offset = 0;
 	} else {
+		/* dirty tracking at the smallest page, DIRTY_BITMAP_SIZE_MAX */
+		mig.header.id = KABI_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION;
+		mig.header.version = 1;
+		mig.header.next = (uint32_t)avail_at;
+		mig.pgsize_bitmap = info.iova_pgsizes & -info.iova_pgsizes;
+		mig.max_dirty_bitmap_size = T1_DIRTY_BITMAP_SIZE_MAX;
 		avail.header.id = KABI_VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL;
 		avail.header.version = 1;
 		avail.header.next = (uint32_t)ir_at;
@@ -458,6 +547,7 @@ static int get_info(struct emu_container *c, void *arg)
 		ir.header.version = 1;
 		ir.nr_iovas = (uint32_t)n;
 		memset(p + sizeof(info), 0, end - sizeof(info));
+		memcpy(p + mig_at, &mig, sizeof(mig));
 		memcpy(p + avail_at, &avail, sizeof(avail));
 		memcpy(p + ir_at, &ir, sizeof(ir));
 		for (i = 0; i < n; i++) {
@@ -473,10 +563,26 @@ static int get_info(struct emu_container *c, void *arg)
 	return 0;
 }
 
-#define MAP_FLAGS (KABI_VFIO_DMA_MAP_FLAG_READ | KABI_VFIO_DMA_MAP_FLAG_WRITE)
+#define MAP_FLAGS (KABI_VFIO_DMA_MAP_FLAG_READ | KABI_VFIO_DMA_MAP_FLAG_WRITE | \
+		   KABI_VFIO_DMA_MAP_FLAG_VADDR)
 
-/* vfio_dma_do_map, in its order of checks (§10.4). VADDR is not modelled
- * and refused as an unknown flag. */
+/* MAP_DMA with VFIO_DMA_MAP_FLAG_VADDR: a new user address for exactly
+ * the mapping whose address UNMAP_DMA with the VADDR flag dropped. */
+static int set_vaddr(struct emu_container *c,
+		     const struct kabi_vfio_iommu_type1_dma_map *m)
+{
+	struct emu_t1dma *d = find_dma(c, m->iova, m->iova + m->size - 1);
+
+	if (!d)
+		return -ENOENT;
+	if (!d->vaddr_invalid || d->iova != m->iova || d->size != m->size)
+		return -EINVAL;
+	d->vaddr = m->vaddr;
+	d->vaddr_invalid = false;
+	return 0;
+}
+
+/* vfio_dma_do_map, in its order of checks (§10.4). */
 static int map_dma(struct emu_container *c, void *arg)
 {
 	struct kabi_vfio_iommu_type1_dma_map m;
@@ -494,12 +600,17 @@ static int map_dma(struct emu_container *c, void *arg)
 		prot |= EMU_PROT_READ;
 	if (m.flags & KABI_VFIO_DMA_MAP_FLAG_WRITE)
 		prot |= EMU_PROT_WRITE;
-	if (!prot)
+	/* a protection, or VADDR alone */
+	if (!prot == !(m.flags & KABI_VFIO_DMA_MAP_FLAG_VADDR))
 		return -EINVAL;
 	if (!m.size || ((m.size | m.iova | m.vaddr) & (T1_PGSIZE - 1)))
 		return -EINVAL;
+	/* a wrapping range: EOVERFLOW (measured on 7.3; older kernels'
+	 * vfio_dma_do_map answered EINVAL) */
 	if (m.iova + m.size - 1 < m.iova || m.vaddr + m.size - 1 < m.vaddr)
-		return -EINVAL;
+		return -EOVERFLOW;
+	if (m.flags & KABI_VFIO_DMA_MAP_FLAG_VADDR)
+		return set_vaddr(c, &m);
 	if (find_dma(c, m.iova, m.iova + m.size - 1))
 		return -EEXIST;
 	if (!c->dma_avail)
@@ -525,12 +636,33 @@ static int map_dma(struct emu_container *c, void *arg)
 	d->size = m.size;
 	d->vaddr = m.vaddr;
 	d->prot = prot;
+	d->vaddr_invalid = false;
 	c->ndmas++;
 	c->dma_avail--;
 	return 0;
 }
 
-#define UNMAP_FLAGS KABI_VFIO_DMA_UNMAP_FLAG_ALL
+#define UNMAP_FLAGS (KABI_VFIO_DMA_UNMAP_FLAG_ALL | KABI_VFIO_DMA_UNMAP_FLAG_VADDR)
+
+/* UNMAP_DMA with VFIO_DMA_UNMAP_FLAG_VADDR: the mappings from index at on
+ * that start at or before last lose their user address (they stay
+ * mapped); one that has lost it already undoes the call: EINVAL. */
+static int invalidate_vaddr(struct emu_container *c, size_t at, uint64_t last,
+			    uint64_t *done)
+{
+	size_t i, j;
+
+	for (i = at; i < c->ndmas && c->dmas[i].iova <= last; i++) {
+		if (c->dmas[i].vaddr_invalid) {
+			for (j = at; j < i; j++)
+				c->dmas[j].vaddr_invalid = false;
+			return -EINVAL;
+		}
+		c->dmas[i].vaddr_invalid = true;
+		*done += c->dmas[i].size;
+	}
+	return 0;
+}
 
 /* vfio_dma_do_unmap (§10.5): v2 refuses a range that would split a
  * mapping; a range over nothing succeeds with size 0. */
@@ -540,6 +672,7 @@ static int unmap_dma(struct emu_container *c, void *arg)
 	uint64_t unmapped = 0, last;
 	bool all;
 	size_t i;
+	int ret;
 
 	if (!arg)
 		return -EFAULT;
@@ -552,9 +685,10 @@ static int unmap_dma(struct emu_container *c, void *arg)
 			return -EINVAL;
 		last = UINT64_MAX;
 	} else {
-		if (!u.size || (u.size & (T1_PGSIZE - 1)) ||
-		    u.iova + u.size - 1 < u.iova)
+		if (!u.size || (u.size & (T1_PGSIZE - 1)))
 			return -EINVAL;
+		if (u.iova + u.size - 1 < u.iova)
+			return -EOVERFLOW;	/* as MAP_DMA's */
 		last = u.iova + u.size - 1;
 	}
 	if (u.iova & (T1_PGSIZE - 1))
@@ -568,18 +702,28 @@ static int unmap_dma(struct emu_container *c, void *arg)
 		if (d && d->iova + d->size - 1 != last)
 			return -EINVAL;
 	}
-	/* v1: every mapping that starts in the range goes whole */
-	for (i = 0; i < c->ndmas;) {
+	/* the first mapping the range touches, in IOVA order; v1 stops at
+	 * once if it starts before the range (the kernel's walk breaks
+	 * there: nothing is unmapped, measured), else every mapping that
+	 * starts in the range goes whole */
+	for (i = 0; i < c->ndmas &&
+		    c->dmas[i].iova + c->dmas[i].size - 1 < u.iova; i++)
+		;
+	if (i < c->ndmas && c->dmas[i].iova < u.iova)
+		i = c->ndmas;
+	if (u.flags & KABI_VFIO_DMA_UNMAP_FLAG_VADDR) {
+		ret = invalidate_vaddr(c, i, last, &unmapped);
+		if (ret)
+			return ret;
+		i = c->ndmas;
+	}
+	while (i < c->ndmas && c->dmas[i].iova <= last) {
 		struct emu_t1dma *d = &c->dmas[i];
 
-		if (d->iova >= u.iova && d->iova <= last) {
-			unmapped += d->size;
-			memmove(d, d + 1, (c->ndmas - i - 1) * sizeof(*d));
-			c->ndmas--;
-			c->dma_avail++;
-		} else {
-			i++;
-		}
+		unmapped += d->size;
+		memmove(d, d + 1, (c->ndmas - i - 1) * sizeof(*d));
+		c->ndmas--;
+		c->dma_avail++;
 	}
 	u.size = unmapped;
 	memcpy(arg, &u, sizeof(u));

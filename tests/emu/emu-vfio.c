@@ -263,6 +263,13 @@ static int get_region_info(void *arg)
 	return 0;
 }
 
+/* df->access_granted: a cdev file once it is bound; a group's device file
+ * from its open on (there may be several, kernel-rules §10.2). */
+static bool has_access(const struct emu_file *file)
+{
+	return file->from_group || file->dev->bound == file;
+}
+
 /* vfio_device_fops_unl_ioctl: BIND first; anything else before it EINVAL;
  * unknown requests ENOTTY. */
 int emu_vfio_ioctl(struct emu_file *file, unsigned long req, void *arg)
@@ -270,7 +277,7 @@ int emu_vfio_ioctl(struct emu_file *file, unsigned long req, void *arg)
 	/* BIND is for cdev fds only: a group's device fd gets EINVAL */
 	if (req == KABI_VFIO_DEVICE_BIND_IOMMUFD)
 		return file->from_group ? -EINVAL : bind(file, arg);
-	if (file->dev->bound != file)
+	if (!has_access(file))
 		return -EINVAL;
 	/* the cdev-only ioctls: a group's device fd passes them to vfio-pci,
 	 * which knows neither (vfio_device_fops_unl_ioctl) */
@@ -303,7 +310,7 @@ ssize_t emu_vfio_rw(struct emu_file *file, void *buf, size_t len, off_t off,
 	size_t i;
 	ssize_t n;
 
-	if (dev->bound != file)
+	if (!has_access(file))
 		return -EINVAL;
 	if (off < 0 || (index != KABI_VFIO_PCI_CONFIG_REGION_INDEX &&
 			index != KABI_VFIO_PCI_BAR0_REGION_INDEX))
@@ -337,7 +344,7 @@ void *emu_vfio_mmap(struct emu_file *file, void *addr, size_t len, int prot,
 	void *p;
 
 	*err = EINVAL;
-	if (dev->bound != file || off < 0 || !(flags & MAP_SHARED) ||
+	if (!has_access(file) || off < 0 || !(flags & MAP_SHARED) ||
 	    index != KABI_VFIO_PCI_BAR0_REGION_INDEX || !len ||
 	    pos + len > EMU_BAR0_SIZE)
 		return MAP_FAILED;

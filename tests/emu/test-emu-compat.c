@@ -232,6 +232,62 @@ START_TEST(t_set_before_join)
 }
 END_TEST
 
+/* §10.7: a second device fd of a group in an iommufd is a second file of
+ * the already bound device; after UNSET_CONTAINER with a device fd still
+ * open the iommufd owns the group's DMA: not viable, no type1 container;
+ * the VFIO container ioctls that /dev/iommu answers itself (measured). */
+START_TEST(t_group_device_twice)
+{
+	struct kabi_vfio_group_status st = { .argsz = sizeof(st) };
+	struct kabi_vfio_device_info di = { .argsz = sizeof(di) };
+	int ifd, gfd, cfd, dfd, dfd2;
+	uint32_t pt;
+
+	ck_assert_int_eq(emu_set_profile(EMU_PROFILE_NO_CDEV), 0);
+	ck_assert_int_eq(add("0000:00:04.0", 5, NULL, 0), 0);
+	ifd = xopen("/dev/iommu");
+	gfd = xopen("/dev/vfio/5");
+	ck_assert_int_eq(xioctl(ifd, KABI_VFIO_GET_API_VERSION, NULL),
+			 KABI_VFIO_API_VERSION);
+	ck_assert_int_eq(xioctl(ifd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU), 1);
+	ck_assert_int_eq(xioctl(ifd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR), 0);
+	ck_assert_int_eq(xioctl(ifd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_DMA_CC_IOMMU),
+			 -ENODEV);	/* no compat IOAS */
+	ck_assert_int_eq(xioctl(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &ifd), 0);
+	ck_assert_int_eq(xioctl(ifd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_DMA_CC_IOMMU), 1);
+	dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.0");
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(emu_rid_pt(0, &pt), 0);
+	/* QEMU's VT-d page table does not enforce cache coherency */
+	ck_assert_int_eq(xioctl(ifd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_DMA_CC_IOMMU), 0);
+	dfd2 = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.0");
+	ck_assert_int_ge(dfd2, 0);
+	ck_assert_int_eq(emu_live_objects(), 3);	/* IOAS, DEVICE, HWPT */
+	pasid_sys->close(dfd);
+	ck_assert_int_eq(xioctl(dfd2, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
+	ck_assert_int_eq(emu_rid_pt(0, &pt), 0);	/* still bound */
+	ck_assert_int_eq(xioctl(gfd, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
+	ck_assert_int_eq(xioctl(gfd, KABI_VFIO_GROUP_GET_STATUS, &st), 0);
+	ck_assert_uint_eq(st.flags, 0);
+	cfd = xopen("/dev/vfio/vfio");
+	ck_assert_int_eq(xioctl(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &cfd),
+			 -EPERM);
+	pasid_sys->close(dfd2);
+	ck_assert_int_eq(emu_rid_pt(0, &pt), -ENOENT);
+	ck_assert_int_eq(xioctl(gfd, KABI_VFIO_GROUP_GET_STATUS, &st), 0);
+	ck_assert_uint_eq(st.flags, KABI_VFIO_GROUP_FLAGS_VIABLE);
+	ck_assert_int_eq(xioctl(gfd, KABI_VFIO_GROUP_SET_CONTAINER, &cfd), 0);
+	pasid_sys->close(cfd);
+	pasid_sys->close(gfd);
+	pasid_sys->close(ifd);
+}
+END_TEST
+
 /* §10.8: 6.6's GET_HW_INFO is 32 bytes: what lies past it stays as sent,
  * and its reserved word (6.15's out_max_pasid_log2) must be zero. */
 START_TEST(t_hw_info_6_6)
@@ -327,6 +383,7 @@ int main(void)
 	tcase_add_test(tc, t_no_cdev_nodes);
 	tcase_add_test(tc, t_group_in_iommufd);
 	tcase_add_test(tc, t_set_before_join);
+	tcase_add_test(tc, t_group_device_twice);
 	tcase_add_test(tc, t_hw_info_6_6);
 	tcase_add_test(tc, t_no_pasid_6_6);
 	suite_add_tcase(s, tc);

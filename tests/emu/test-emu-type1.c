@@ -161,11 +161,19 @@ START_TEST(t_container)
 	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_SET_IOMMU,
 				(void *)(uintptr_t)KABI_VFIO_SPAPR_TCE_IOMMU),
 			 -ENODEV);
+	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR), 0);
 	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_SET_IOMMU,
 				(void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU), 0);
 	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_SET_IOMMU,
 				(void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU),
 			 -EINVAL);	/* set once */
+	/* with the driver set: VADDR updates, and no cache coherency
+	 * enforced on QEMU's VT-d (no ecap.SC) */
+	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_UPDATE_VADDR), 1);
+	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_CHECK_EXTENSION,
+				(void *)(uintptr_t)KABI_VFIO_DMA_CC_IOMMU), 0);
 	ck_assert_int_eq(xioctl(cfd, KABI_IOMMU_IOAS_ALLOC, &info), -ENOTTY);
 }
 END_TEST
@@ -174,7 +182,8 @@ END_TEST
 START_TEST(t_group)
 {
 	struct kabi_vfio_group_status st = { .argsz = sizeof(st) };
-	int cfd, gfd, g2, g3, dfd;
+	struct kabi_vfio_device_info di = { .argsz = sizeof(di) };
+	int cfd, gfd, g2, g3, dfd, dfd2;
 
 	ck_assert_int_eq(add("0000:00:05.0", 2, NULL), 1);
 	ck_assert_int_eq(add("0000:00:06.0", 2, "nvme"), 2);
@@ -202,11 +211,17 @@ START_TEST(t_group)
 				"0000:00:04.0"), -ENODEV);	/* not its */
 	dfd = xioctl(g3, KABI_VFIO_GROUP_GET_DEVICE_FD, "0000:00:07.0");
 	ck_assert_int_ge(dfd, 0);
-	ck_assert_int_eq(xioctl(g3, KABI_VFIO_GROUP_GET_DEVICE_FD,
-				"0000:00:07.0"), -EBUSY);
+	/* a second open is a second file of the device (measured) */
+	dfd2 = xioctl(g3, KABI_VFIO_GROUP_GET_DEVICE_FD, "0000:00:07.0");
+	ck_assert_int_ge(dfd2, 0);
+	ck_assert_int_eq(xioctl(dfd2, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
 	ck_assert_int_eq(xioctl(g3, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL),
-			 -EBUSY);	/* its device fd is open */
+			 -EBUSY);	/* its device fds are open */
 	pasid_sys->close(dfd);
+	ck_assert_int_eq(xioctl(dfd2, KABI_VFIO_DEVICE_GET_INFO, &di), 0);
+	ck_assert_int_eq(xioctl(g3, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL),
+			 -EBUSY);	/* one is still open */
+	pasid_sys->close(dfd2);
 	ck_assert_int_eq(xioctl(g3, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL), 0);
 	ck_assert_int_eq(xioctl(g3, KABI_VFIO_GROUP_UNSET_CONTAINER, NULL),
 			 -EINVAL);
@@ -242,14 +257,16 @@ START_TEST(t_info)
 	struct kabi_vfio_iommu_type1_info small = { .argsz = sizeof(small) };
 	uint8_t *buf;
 	struct kabi_vfio_iommu_type1_info *info;
-	uint32_t off;
+	uint32_t off, n = 0, ids[3] = { 0 };
 	bool seen_iova = false, seen_avail = false;
 
 	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_IOMMU_GET_INFO, &small), 0);
 	ck_assert(small.flags & KABI_VFIO_IOMMU_INFO_PGSIZES);
 	ck_assert(small.iova_pgsizes & PG);
 	ck_assert_uint_eq(small.cap_offset, 0);
-	ck_assert_uint_gt(small.argsz, sizeof(small));	/* what it needs */
+	/* what it needs: info, migration (32), DMA_AVAIL (12, aligned to
+	 * 16), IOVA_RANGE (16) with two ranges (32) */
+	ck_assert_uint_eq(small.argsz, sizeof(small) + 32 + 16 + 16 + 32);
 	small.argsz = 8;
 	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_IOMMU_GET_INFO, &small), -EINVAL);
 	buf = calloc(1, 4096);
@@ -261,7 +278,15 @@ START_TEST(t_info)
 		struct kabi_vfio_info_cap_header h;
 
 		memcpy(&h, buf + off, sizeof(h));
-		if (h.id == KABI_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+		ck_assert_uint_lt(n, 3);
+		ids[n++] = h.id;
+		if (h.id == KABI_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION) {
+			struct kabi_vfio_iommu_type1_info_cap_migration m;
+
+			memcpy(&m, buf + off, sizeof(m));
+			ck_assert_uint_eq(m.pgsize_bitmap, PG);
+			ck_assert_uint_eq(m.max_dirty_bitmap_size, 0x10000000);
+		} else if (h.id == KABI_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
 			struct kabi_vfio_iommu_type1_info_cap_iova_range c;
 			struct kabi_vfio_iova_range r[2];
 
@@ -285,6 +310,11 @@ START_TEST(t_info)
 		off = h.next;
 	}
 	ck_assert(seen_iova && seen_avail);
+	/* the kernel's order: migration, DMA_AVAIL, IOVA_RANGE */
+	ck_assert_uint_eq(ids[0], KABI_VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION);
+	ck_assert_uint_eq(ids[1], KABI_VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ck_assert_uint_eq(ids[2], KABI_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	ck_assert_uint_eq(info->iova_pgsizes, 0x40201000);
 	free(buf);
 }
 END_TEST
@@ -303,7 +333,11 @@ START_TEST(t_map_errors)
 	ck_assert_int_eq(map(cfd, buf, 0x100800, PG, RW), -EINVAL);
 	ck_assert_int_eq(map(cfd, buf + 8, 0x100000, PG, RW), -EINVAL);
 	ck_assert_int_eq(map(cfd, buf, 0x100000, 3 * PG - 1, RW), -EINVAL);
-	ck_assert_int_eq(map(cfd, buf, UINT64_MAX - PG + 1, 2 * PG, RW), -EINVAL);
+	/* a wrapping IOVA or VA range: EOVERFLOW (measured on 7.3) */
+	ck_assert_int_eq(map(cfd, buf, UINT64_MAX - PG + 1, 2 * PG, RW),
+			 -EOVERFLOW);
+	ck_assert_int_eq(map(cfd, (void *)(uintptr_t)(UINT64_MAX - PG + 1),
+			     0x100000, 2 * PG, RW), -EOVERFLOW);
 	ck_assert_int_eq(map(cfd, buf, 0xfee00000, PG, RW), -EINVAL); /* MSI */
 	ck_assert_int_eq(map(cfd, buf, 1ULL << 48, PG, RW), -EINVAL); /* aperture */
 	ck_assert_int_eq(map(cfd, buf, 0x100000, 2 * PG, RW), 0);
@@ -415,6 +449,156 @@ START_TEST(t_dma)
 }
 END_TEST
 
+/* The IOVA ranges (up to 4) and page sizes of GET_INFO. */
+static uint64_t info_ranges(int cfd, struct kabi_vfio_iova_range *r,
+			    uint32_t *nr)
+{
+	uint8_t buf[1024] = { 0 };
+	struct kabi_vfio_iommu_type1_info *info = (void *)buf;
+	uint32_t off;
+
+	info->argsz = sizeof(buf);
+	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_IOMMU_GET_INFO, info), 0);
+	*nr = 0;
+	for (off = info->cap_offset; off;) {
+		struct kabi_vfio_info_cap_header h;
+		struct kabi_vfio_iommu_type1_info_cap_iova_range c;
+
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.id == KABI_VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			memcpy(&c, buf + off, sizeof(c));
+			ck_assert_uint_le(c.nr_iovas, 4);
+			*nr = c.nr_iovas;
+			memcpy(r, buf + off + sizeof(c), c.nr_iovas * sizeof(*r));
+		}
+		off = h.next;
+	}
+	return info->iova_pgsizes;
+}
+
+/* §10.3: per IOMMU, as 7.3 answered on the VMs: page sizes, AMD's
+ * HyperTransport hole, cache coherency only on AMD */
+START_TEST(t_vendor_info)
+{
+	static const struct {
+		enum emu_iommu iommu;
+		uint64_t pgsizes, last;
+		uint32_t nr;
+		int cc;
+	} v[] = {
+		{ EMU_IOMMU_AMD, 0xfff7ffffff000ULL, UINT64_MAX, 3, 1 },
+		{ EMU_IOMMU_VIRTIO, 0xfffffffffffff000ULL, (1ULL << 39) - 1, 2, 0 },
+		{ EMU_IOMMU_SMMUV3, 0x40201000ULL, (1ULL << 48) - 1, 2, 0 },
+	};
+	struct kabi_vfio_iova_range r[4];
+	uint32_t nr;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct emu_dev_cfg c = { .bdf = "0000:00:05.0", .group = 2,
+					 .iommu = v[i].iommu };
+		int cfd, gfd;
+
+		emu_fini();
+		ck_assert_int_eq(emu_init(), 0);
+		ck_assert_int_eq(emu_set_profile(EMU_PROFILE_TYPE1), 0);
+		ck_assert_int_eq(emu_add_device(&c), 0);
+		cfd = xopen("/dev/vfio/vfio");
+		gfd = xopen("/dev/vfio/2");
+		ck_assert_int_eq(set_container(gfd, cfd), 0);
+		ck_assert_int_eq(xioctl(cfd, KABI_VFIO_SET_IOMMU,
+					(void *)(uintptr_t)KABI_VFIO_TYPE1v2_IOMMU), 0);
+		ck_assert_uint_eq(info_ranges(cfd, r, &nr), v[i].pgsizes);
+		ck_assert_uint_eq(nr, v[i].nr);
+		ck_assert_uint_eq(r[nr - 1].end, v[i].last);
+		if (v[i].iommu == EMU_IOMMU_AMD) {
+			ck_assert_uint_eq(r[1].end, 0xfcffffffffULL);
+			ck_assert_uint_eq(r[2].start, 0x10000000000ULL);
+		}
+		ck_assert_int_eq(xioctl(cfd, KABI_VFIO_CHECK_EXTENSION,
+					(void *)(uintptr_t)KABI_VFIO_DMA_CC_IOMMU),
+				 v[i].cc);
+		pasid_sys->close(gfd);
+		pasid_sys->close(cfd);
+	}
+}
+END_TEST
+
+/* §10.2: a device fd holds its group's file: the node stays busy */
+START_TEST(t_group_held)
+{
+	int gfd, cfd = ready(&gfd);
+	int dfd = xioctl(gfd, KABI_VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.0");
+
+	ck_assert_int_ge(dfd, 0);
+	pasid_sys->close(gfd);
+	ck_assert_int_eq(xopen("/dev/vfio/1"), -EBUSY);
+	pasid_sys->close(dfd);
+	gfd = xopen("/dev/vfio/1");
+	ck_assert_int_ge(gfd, 0);
+	pasid_sys->close(gfd);
+	pasid_sys->close(cfd);
+}
+END_TEST
+
+/* §10.5: type1 (v1) stops at a mapping that starts before the range */
+START_TEST(t_unmap_v1)
+{
+	int cfd = xopen("/dev/vfio/vfio"), gfd = xopen("/dev/vfio/1");
+	uint8_t *buf = pages(3);
+	uint64_t done = 1;
+
+	ck_assert_int_eq(set_container(gfd, cfd), 0);
+	ck_assert_int_eq(xioctl(cfd, KABI_VFIO_SET_IOMMU,
+				(void *)(uintptr_t)KABI_VFIO_TYPE1_IOMMU), 0);
+	ck_assert_int_eq(map(cfd, buf, 0x100000, 2 * PG, RW), 0);
+	ck_assert_int_eq(map(cfd, buf + 2 * PG, 0x110000, PG, RW), 0);
+	/* from inside the first over the second: nothing at all */
+	ck_assert_int_eq(unmap(cfd, 0x101000, 0x10000, 0, &done), 0);
+	ck_assert_uint_eq(done, 0);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 2);
+	/* from the first's start: it goes whole, though the range is short */
+	ck_assert_int_eq(unmap(cfd, 0x100000, PG, 0, &done), 0);
+	ck_assert_uint_eq(done, 2 * PG);
+	ck_assert_int_eq(unmap(cfd, 0xff000, 0x20000, 0, &done), 0);
+	ck_assert_uint_eq(done, PG);
+	munmap(buf, 3 * PG);
+}
+END_TEST
+
+/* §10.4, §10.5: VFIO_UPDATE_VADDR: UNMAP_DMA with the VADDR flag drops
+ * the user address of whole mappings, MAP_DMA with it alone gives one */
+START_TEST(t_vaddr)
+{
+	int gfd, cfd = ready(&gfd);
+	uint8_t *buf = pages(4);
+	uint64_t done = 0;
+	const uint32_t V = KABI_VFIO_DMA_MAP_FLAG_VADDR;
+
+	ck_assert_int_eq(map(cfd, buf, 0x100000, PG, V), -ENOENT);
+	ck_assert_int_eq(map(cfd, buf, 0x100000, PG, RW), 0);
+	ck_assert_int_eq(map(cfd, buf + PG, 0x101000, PG, RW), 0);
+	ck_assert_int_eq(map(cfd, buf, 0x100000, PG, V), -EINVAL); /* valid */
+	ck_assert_int_eq(unmap(cfd, 0x101000, PG,
+			       KABI_VFIO_DMA_UNMAP_FLAG_VADDR, &done), 0);
+	ck_assert_uint_eq(done, PG);
+	ck_assert_int_eq(emu_t1_dma_entries(0), 2);	/* still mapped */
+	/* the second of the range lost it already: EINVAL, and the first
+	 * keeps its address (the call is undone) */
+	ck_assert_int_eq(unmap(cfd, 0x100000, 2 * PG,
+			       KABI_VFIO_DMA_UNMAP_FLAG_VADDR, &done), -EINVAL);
+	ck_assert_int_eq(map(cfd, buf, 0x100000, PG, V), -EINVAL);
+	ck_assert_int_eq(map(cfd, buf + 2 * PG, 0x101000, PG, V | RW), -EINVAL);
+	ck_assert_int_eq(map(cfd, buf + 2 * PG, 0x100000, 2 * PG, V), -EINVAL);
+	ck_assert_int_eq(map(cfd, buf + 2 * PG, 0x101000, PG, RW), -EEXIST);
+	ck_assert_int_eq(map(cfd, buf + 2 * PG, 0x101000, PG, V), 0);
+	ck_assert_int_eq(map(cfd, buf + 2 * PG, 0x101000, PG, V), -EINVAL);
+	ck_assert_int_eq(unmap(cfd, UINT64_MAX - PG + 1, 2 * PG, 0, NULL),
+			 -EOVERFLOW);
+	munmap(buf, 4 * PG);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("emu-type1");
@@ -433,6 +617,10 @@ int main(void)
 	tcase_add_test(t, t_unmap);
 	tcase_add_test(t, t_join_conflict);
 	tcase_add_test(t, t_dma);
+	tcase_add_test(t, t_vendor_info);
+	tcase_add_test(t, t_group_held);
+	tcase_add_test(t, t_unmap_v1);
+	tcase_add_test(t, t_vaddr);
 	tcase_set_timeout(t, 120);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
