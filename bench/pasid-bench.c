@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "edu.h"
+#include "benchtime.h"
 #include "internal.h"
 #include "kabi.h"
 #include "libpasid/libpasid.h"
@@ -91,21 +92,6 @@ static int iommufd;
 static int errors;
 
 /* ---- time and statistics ---- */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The median of the ROUNDS values, and the interquartile range in *iqr. */
 static double median(const uint64_t *v, double *iqr)

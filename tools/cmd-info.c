@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capnames.h"
 #include "devfields.h"
 #include "libpasid/libpasid.h"
 #include "out.h"
@@ -41,12 +42,7 @@ static void caps_fields(const struct pasid_caps *c)
 	out_int("hw_info_type", c->hw_info_type);
 	out_int("pasid_width", c->pasid_width);
 	out_int("max_pasid", c->pasid_width ? (1ll << c->pasid_width) - 1 : 0);
-	out_bool("pasid_exec", c->flags & PASID_CAP_PASID_EXEC);
-	out_bool("pasid_priv", c->flags & PASID_CAP_PASID_PRIV);
-	out_bool("dirty_tracking", c->flags & PASID_CAP_DIRTY_TRACKING);
-	out_bool("nesting", c->flags & PASID_CAP_NESTING);
-	out_bool("pri", c->flags & PASID_CAP_PRI);
-	out_bool("ats_usable", !(c->flags & PASID_CAP_NO_ATS));
+	cap_fields(c->flags);
 	out_str("pasid_table", c->table_owner <= PASID_TABLE_USER_DELEGATABLE ?
 		owners[c->table_owner] : "?");
 	out_int("iova_bits", c->iova_bits);
@@ -54,6 +50,8 @@ static void caps_fields(const struct pasid_caps *c)
 	case PASID_IOMMU_INTEL_VTD:
 		out_hex("vtd_cap", c->raw.vtd.cap);
 		out_hex("vtd_ecap", c->raw.vtd.ecap);
+		/* IOMMU_HW_INFO_VTD_* (the erratum flag) */
+		out_hex("vtd_flags", c->raw.vtd.flags);
 		break;
 	case PASID_IOMMU_ARM_SMMUV3:
 		for (int i = 0; i < 6; i++) {
@@ -62,6 +60,9 @@ static void caps_fields(const struct pasid_caps *c)
 			snprintf(k, sizeof(k), "smmu_idr%d", i);
 			out_hex(k, c->raw.smmuv3.idr[i]);
 		}
+		out_hex("smmu_iidr", c->raw.smmuv3.iidr);
+		out_hex("smmu_aidr", c->raw.smmuv3.aidr);
+		out_hex("smmu_flags", c->raw.smmuv3.flags);
 		break;
 	case PASID_IOMMU_AMD_VI:
 		out_hex("amd_efr", c->raw.amd.efr);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /* Table / JSON rendering for pasidctl; see out.h. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,18 @@ void out_bool(const char *key, bool val)
 {
 	field(key, val ? (json ? "true" : "yes") : (json ? "false" : "no"),
 	      false);
+}
+
+void out_num(const char *key, double val, int decimals)
+{
+	char b[64];
+
+	if (isnan(val) || isinf(val)) {
+		field(key, json ? "null" : "-", false);
+		return;
+	}
+	snprintf(b, sizeof(b), "%.*f", decimals, val);
+	field(key, b, false);
 }
 
 void out_str_array(const char *key, const char *const *vals, size_t n)

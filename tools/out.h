@@ -19,6 +19,9 @@ void out_str(const char *key, const char *val);
 void out_int(const char *key, long long val);
 void out_hex(const char *key, uint64_t val);
 void out_bool(const char *key, bool val);
+/* A number with decimals digits after the point; NAN (not measured) is
+ * null in JSON and "-" in a table. */
+void out_num(const char *key, double val, int decimals);
 /* A JSON array of strings; in a table, the strings joined by ", ". */
 void out_str_array(const char *key, const char *const *vals, size_t n);
 bool out_is_json(void);

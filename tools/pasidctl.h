@@ -9,6 +9,7 @@
 #include "libpasid/libpasid.h"
 
 struct pasid_ctx;
+struct raw_sys;
 struct pasid_ctx_opts;
 
 /* Exit statuses, as pasidctl --help and pasidctl(1) document them. */
@@ -25,6 +26,7 @@ struct cli_opts {
 	bool all;		/* list --all */
 	bool dry_run;		/* bind/unbind --dry-run */
 	uint64_t memlock;	/* doctor --memlock SIZE in bytes, 0: not given */
+	long iters;		/* bench --iters N: round trips per round */
 	int verbose;		/* -v: library warnings, -vv: debug too */
 };
 
@@ -46,6 +48,8 @@ struct cli_env {
 	cli_pci_name_fn pci_name;	/* NULL: IDs only */
 	/* write value to the attribute at path: 0 or -errno (host_write) */
 	int (*sysfs_write)(const char *path, const char *value);
+	/* bench's raw path: the kernel (raw_kernel, rawio.h) */
+	const struct raw_sys *raw;
 };
 extern struct cli_env cli_env;
 
@@ -55,6 +59,7 @@ int cmd_selftest(const struct cli_opts *o, const char *name);
 int cmd_doctor(const struct cli_opts *o, const char *name);
 int cmd_bind(const struct cli_opts *o, char *const *names, int n);
 int cmd_unbind(const struct cli_opts *o, char *const *names, int n);
+int cmd_bench(const struct cli_opts *o, const char *name);
 
 /* Context options whose log goes to stderr at the -v level asked for. */
 void cli_ctx_opts(const struct cli_opts *o, struct pasid_ctx_opts *co);

@@ -58,6 +58,8 @@
 #include "fake-host.h"
 #include "fake-names.h"
 #include "pasidctl.h"
+#include "rawio.h"
+#include "sys.h"
 
 int pasidctl_main(int argc, char **argv);
 
@@ -80,6 +82,24 @@ static int add_host_bridge(const char *root)
 	       fake_put(root, "devices/pci0000:00/0000:00:00.0/config", config,
 			sizeof(config));
 }
+
+/* bench's raw path into the emulation, through the seam the library uses */
+static int seam_open(const char *path, int flags, unsigned int mode)
+{
+	return pasid_sys->open(path, flags, (mode_t)mode);
+}
+
+static int seam_close(int fd)
+{
+	return pasid_sys->close(fd);
+}
+
+static int seam_ioctl(int fd, unsigned long req, void *arg)
+{
+	return pasid_sys->ioctl(fd, req, arg);
+}
+
+static const struct raw_sys raw_emu = { seam_open, seam_close, seam_ioctl };
 
 static bool broken(const char *what)
 {
@@ -187,6 +207,7 @@ int main(int argc, char **argv)
 	}
 	cli_env.pci_name = fake_pci_name;
 	cli_env.sysfs_write = logged_write;
+	cli_env.raw = &raw_emu;
 	ret = pasidctl_main(argc, argv);
 	fflush(stdout);
 	emu_fini();
