@@ -681,6 +681,7 @@ void maprec_init(struct maprec *r)
 	r->height = 0;
 	r->first = r->last = r->finger = r->gap_leaf = NULL;
 	r->gap_pos = 0;
+	r->hole = NULL;
 	r->count = r->held = r->nodes = 0;
 	r->va_root = NULL;
 	r->va_indexed = false;
@@ -738,6 +739,58 @@ static void entry_give(struct maprec *r, struct maprec_entry *e)
 	}
 }
 
+/* ---- the hole ---- */
+
+/* Remove the hole's slot: an add that does not refill it, or another
+ * release, is coming. */
+static void hole_flush(struct maprec *r)
+{
+	struct maprec_entry *h = r->hole;
+
+	r->hole = NULL;
+	slot_remove(r, h);
+	entry_give(r, h);
+}
+
+/*
+ * An add of [iova, last] into the hole's slot, in place: 0 if it went there,
+ * 1 if it does not belong there (the hole is gone then, and the add takes
+ * the usual way). It belongs there if it lies between the neighbouring
+ * slots' mappings, taken ones too (a taken neighbour it overlaps is for
+ * evict_taken), and, at either end of the leaf, on the hole's side of the
+ * separator to the next leaf: a key below the leaf's first one may be below
+ * its separator too, one above its last may be at or above the next leaf's.
+ */
+static inline __attribute__((always_inline)) int
+hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
+	    uintptr_t va)
+{
+	struct maprec_entry *h = r->hole;
+	struct maprec_leaf *l = h->leaf;
+	unsigned int pos = leaf_pos(h);
+
+	if (pos ? iova_last(leaf_ent(l, pos - 1)) >= iova :
+		  l->prev && iova < h->iova)
+		goto elsewhere;
+	if (pos + 1u < l->n ? leaf_key(l, pos + 1) <= last :
+	    l->next && (iova > h->iova || leaf_key(l->next, 0) <= last))
+		goto elsewhere;
+	r->hole = NULL;
+	l->slot[l->lo + pos].key = iova;
+	h->iova = iova;
+	h->len = len;
+	h->va = va;
+	h->taken = false;
+	if (r->va_indexed && va)
+		va_insert(r, h);
+	r->count++;
+	return 0;
+
+elsewhere:
+	hole_flush(r);
+	return 1;
+}
+
 /*
  * [iova, last] overlaps a slot: -EEXIST if any slot there is a recorded
  * mapping's (then nothing changes, as maprec_add promises), else drop the
@@ -775,7 +828,7 @@ static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
 
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 {
-	struct maprec_leaf *l = r->last, *f;
+	struct maprec_leaf *l, *f;
 	const struct maprec_entry *before = NULL;
 	uint64_t last = iova + (len - 1);
 	bool after = false;
@@ -785,6 +838,9 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
 		return -EINVAL;
+	if (r->hole && !hole_refill(r, iova, len, last, va))
+		return 0;
+	l = r->last;	/* after hole_refill, which may have merged leaves */
 	/* Where it goes, and its neighbours. Beyond either end, at the slot
 	 * of the last release, or strictly inside the leaf of the last take,
 	 * the slot is found without a search: a key between two of a leaf's
@@ -986,9 +1042,25 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken)
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 
-		if (taken->leaf)
-			slot_remove(r, taken);
-		entry_give(r, taken);
+		if (!taken->leaf) {
+			entry_give(r, taken);	/* mapped over: no slot */
+		} else {
+			if (r->hole)
+				hole_flush(r);
+			/* The lowest slot goes at once: the kernel hands out
+			 * IOVAs upwards, so unmaps of the oldest mapping are
+			 * seldom followed by a map there, and that removal
+			 * moves nothing. So does the last slot: an empty
+			 * record holds no node. */
+			if (taken->leaf == r->first &&
+			    leaf_ent(taken->leaf, 0) == taken) {
+				slot_remove(r, taken);
+				entry_give(r, taken);
+			} else {
+				taken->next_taken = NULL;
+				r->hole = taken;
+			}
+		}
 		taken = next;
 	}
 }

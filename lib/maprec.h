@@ -126,8 +126,14 @@ struct maprec {
 	 * to the next map */
 	struct maprec_leaf *gap_leaf;
 	unsigned int gap_pos;
+	/* the entry released last, kept in its slot (taken, so that every
+	 * lookup skips it) for the next maprec_add: the kernel's first fit
+	 * maps the IOVA just unmapped again, and that add then moves no slot
+	 * and needs no search. Any other add removes it first. NULL: none. */
+	struct maprec_entry *hole;
 	size_t count;			/* mappings recorded (not taken) */
-	size_t held;			/* entries in the leaves, taken too */
+	size_t held;			/* entries in the leaves, taken ones
+					   and the hole too */
 	size_t nodes;			/* nodes in the tree */
 	struct avl_node *va_root;
 	bool va_indexed;		/* va_root holds every recorded entry
