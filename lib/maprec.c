@@ -418,6 +418,111 @@ static RARE void leaf_split_put(struct maprec *r, struct maprec_leaf *l,
 	}
 }
 
+/* ---- the index by start ---- */
+
+/* Fibonacci hashing: the top bits of the product mix every bit of the key,
+ * the page offset's zeros included. */
+#define HASH_MUL 0x9e3779b97f4a7c15ull
+/* Below this many slots a search is a few steps: no table. */
+#define HASH_MIN (2 * LEAF_SLOTS)
+#define HASH_MIN_SLOTS 256u
+
+static inline size_t hash_home(const struct maprec *r, uint64_t key)
+{
+	return (size_t)((key * HASH_MUL) >> r->hash_shift);
+}
+
+static inline struct maprec_entry *hash_find(const struct maprec *r,
+					     uint64_t key)
+{
+	size_t i = hash_home(r, key);
+
+	for (;; i = (i + 1) & r->hash_mask) {
+		const struct maprec_hslot *s = &r->hash[i];
+
+		if (!s->ent || s->key == key)
+			return s->ent;
+	}
+}
+
+/* The table has room (at most half full after this). */
+static inline void hash_put(struct maprec *r, uint64_t key,
+			    struct maprec_entry *e)
+{
+	size_t i = hash_home(r, key);
+
+	while (r->hash[i].ent)
+		i = (i + 1) & r->hash_mask;
+	r->hash[i].key = key;
+	r->hash[i].ent = e;
+}
+
+/* Remove key (it is there), moving back the slots after it that may move:
+ * those whose home is not in (i, j], so that no probe meets a gap. */
+static void hash_del(struct maprec *r, uint64_t key)
+{
+	size_t mask = r->hash_mask, i = hash_home(r, key), j;
+
+	while (r->hash[i].key != key || !r->hash[i].ent)
+		i = (i + 1) & mask;
+	for (j = (i + 1) & mask; r->hash[j].ent; j = (j + 1) & mask) {
+		size_t home = hash_home(r, r->hash[j].key);
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			r->hash[i] = r->hash[j];
+			i = j;
+		}
+	}
+	r->hash[i].ent = NULL;
+}
+
+static void hash_drop(struct maprec *r)
+{
+	free(r->hash);
+	r->hash = NULL;
+	r->hash_mask = 0;
+	r->hash_shift = 0;
+}
+
+/* A table for every slot, at most a quarter full: false if the record is
+ * too small to need one or there is no memory (then the takes search, as
+ * they would without it). */
+static RARE bool hash_build(struct maprec *r)
+{
+	struct maprec_leaf *l;
+	unsigned int bits = 8, i;
+	size_t slots;
+
+	if (r->held < HASH_MIN)
+		return false;
+	while (((size_t)1 << bits) < 4 * r->held)
+		bits++;
+	slots = (size_t)1 << bits;
+	r->hash = calloc(slots, sizeof(*r->hash));
+	if (!r->hash)
+		return false;
+	r->hash_mask = slots - 1;
+	r->hash_shift = 64 - bits;
+	for (l = r->first; l; l = l->next)
+		for (i = 0; i < l->n; i++)
+			hash_put(r, leaf_key(l, i), leaf_ent(l, i));
+	return true;
+}
+
+/* Room for one more slot; if the table cannot grow it goes (and is built
+ * again by a later take), so that an add never fails for it. */
+static RARE void hash_grow(struct maprec *r)
+{
+	hash_drop(r);
+	hash_build(r);
+}
+
+static inline void hash_reserve(struct maprec *r)
+{
+	if (r->hash && 2 * (r->held + 1) > r->hash_mask + 1)
+		hash_grow(r);
+}
+
 /* ---- removal ---- */
 
 /* The root has one child left: that child is the root. */
@@ -560,6 +665,13 @@ slot_remove(struct maprec *r, struct maprec_entry *e)
 	struct maprec_leaf *l = e->leaf;
 	unsigned int pos = leaf_pos(e);
 
+	if (r->hash) {
+		hash_del(r, e->iova);
+		/* an eighth full: smaller again when a take next needs it */
+		if (8 * r->held < r->hash_mask + 1 &&
+		    r->hash_mask + 1 > HASH_MIN_SLOTS)
+			hash_drop(r);
+	}
 	leaf_cut(l, pos);
 	r->gap_leaf = l;
 	r->gap_pos = pos;
@@ -682,6 +794,10 @@ void maprec_init(struct maprec *r)
 	r->first = r->last = r->finger = r->gap_leaf = NULL;
 	r->gap_pos = 0;
 	r->hole = NULL;
+	r->finger_slot = 0;
+	r->hash = NULL;
+	r->hash_mask = 0;
+	r->hash_shift = 0;
 	r->count = r->held = r->nodes = 0;
 	r->va_root = NULL;
 	r->va_indexed = false;
@@ -725,6 +841,7 @@ void maprec_fini(struct maprec *r)
 		free(r->spare_nodes);
 		r->spare_nodes = next;
 	}
+	free(r->hash);
 	maprec_init(r);
 }
 
@@ -776,6 +893,10 @@ hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
 	    l->next && (iova > h->iova || leaf_key(l->next, 0) <= last))
 		goto elsewhere;
 	r->hole = NULL;
+	if (r->hash && iova != h->iova) {
+		hash_del(r, h->iova);
+		hash_put(r, iova, h);
+	}
 	l->slot[l->lo + pos].key = iova;
 	h->iova = iova;
 	h->len = len;
@@ -903,6 +1024,7 @@ found:
 		entry_give(r, e);
 		return -ENOMEM;
 	}
+	hash_reserve(r);
 	e->iova = iova;
 	e->len = len;
 	e->va = va;
@@ -921,6 +1043,8 @@ found:
 	} else {
 		leaf_put(l, i, iova, e);
 	}
+	if (r->hash)
+		hash_put(r, iova, e);
 	if (r->va_indexed && va)
 		va_insert(r, e);
 	r->count++;
@@ -935,6 +1059,29 @@ mark_taken(struct maprec *r, struct maprec_entry *e)
 	if (r->va_indexed && e->va)
 		avl_erase(&r->va_root, &e->by_va, va_recompute);
 	r->count--;
+}
+
+/* The slot after the last take's first one holds iova: its place. */
+static inline bool after_finger(const struct maprec *r, uint64_t iova,
+				struct maprec_leaf **lp, unsigned int *ip)
+{
+	struct maprec_leaf *l = r->finger;
+	unsigned int s = r->finger_slot + 1u;
+
+	if (!l)
+		return false;
+	if (s >= l->lo + l->n) {
+		l = l->next;
+		if (!l)
+			return false;
+		s = l->lo;
+	}
+	/* below lo, a slot holds what was cut: not a key */
+	if (s < l->lo || l->slot[s].key != iova)
+		return false;
+	*lp = l;
+	*ip = s - l->lo;
+	return true;
 }
 
 int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
@@ -953,13 +1100,25 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 	if (!l)
 		return -ENOENT;
 
-	/* An unmap at either end of the record, from a mapping's start (the
-	 * usual unmap of the oldest or the newest mapping), needs no search */
-	if (leaf_key(l, 0) == iova) {
+	/* Once takes at random have built the index by start, it finds any
+	 * mapping's start. Before: an unmap at either end of the record, from
+	 * a mapping's start (the usual unmap of the oldest or the newest
+	 * mapping), or of the mapping after the last one taken, needs no
+	 * search */
+	if (r->hash && (e = hash_find(r, iova))) {
+		l = e->leaf;
+		i = leaf_pos(e);
+	} else if (leaf_key(l, 0) == iova) {
 		i = 0;
 	} else if (leaf_key(r->last, r->last->n - 1u) == iova) {
 		l = r->last;
 		i = l->n - 1u;
+	} else if (after_finger(r, iova, &l, &i)) {
+		/* the slot after the last take's: unmaps in IOVA order */
+	} else if (!r->hash && hash_build(r) && (e = hash_find(r, iova))) {
+		/* a mapping's start, at random: from now on the table */
+		l = e->leaf;
+		i = leaf_pos(e);
 	} else if ((l = r->finger) && iova >= leaf_key(l, 0) &&
 		   iova <= leaf_key(l, l->n - 1u)) {
 		/* near the last take: unmaps in order walk a leaf */
@@ -970,6 +1129,16 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		goto after_floor;
 	}
 	first = leaf_ent(l, i);
+	if (first->iova == iova && iova_last(first) == last && !first->taken) {
+		/* exactly one whole mapping: the usual unmap */
+		mark_taken(r, first);
+		first->slot = (uint16_t)(l->lo + i);
+		first->next_taken = NULL;
+		*taken = first;
+		r->finger = l;
+		r->finger_slot = l->lo + i;
+		return 0;
+	}
 	if (!first->taken && iova_last(first) >= iova) {
 		if (first->iova < iova)
 			goto cut_it;
@@ -1001,6 +1170,7 @@ after_floor:
 	}
 
 	r->finger = fl;
+	r->finger_slot = fl->lo + fi;
 	tail = taken;
 	for (l = fl, i = fi;; slot_next(&l, &i)) {
 		e = leaf_ent(l, i);
@@ -1250,5 +1420,6 @@ const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 size_t maprec_bytes(const struct maprec *r)
 {
 	return (r->held + r->nspare) * sizeof(struct maprec_entry) +
-	       (r->nodes + r->nspare_nodes) * sizeof(union maprec_node);
+	       (r->nodes + r->nspare_nodes) * sizeof(union maprec_node) +
+	       (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0);
 }

@@ -238,6 +238,48 @@ static int check_va_tree(const struct avl_node *n,
 	return n->height;
 }
 
+/*
+ * The index by start, if built: every slot of the tree in it once under its
+ * key, nothing else, at most half full, and each reachable from its home
+ * slot without crossing an empty one (what linear probing finds).
+ */
+static void check_hash(const struct maprec *r)
+{
+	size_t slots = r->hash_mask + 1, i, j, used = 0;
+	const struct maprec_leaf *l;
+
+	if (!r->hash) {
+		expect_eq(r->hash_mask, 0);
+		return;
+	}
+	expect_eq(slots & r->hash_mask, 0);
+	expect_eq((size_t)1 << (64 - r->hash_shift), slots);
+	for (i = 0; i < slots; i++) {
+		const struct maprec_hslot *s = &r->hash[i];
+		size_t home;
+
+		if (!s->ent)
+			continue;
+		used++;
+		expect_eq(s->key, s->ent->iova);
+		expect_nonnull(s->ent->leaf);
+		home = (size_t)((s->key * 0x9e3779b97f4a7c15ull) >> r->hash_shift);
+		for (j = home; j != i; j = (j + 1) & r->hash_mask)
+			expect_nonnull(r->hash[j].ent);
+	}
+	expect_eq(used, r->held);
+	expect_le(2 * used, slots);
+	for (l = r->first; l; l = l->next)
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_entry *e = l->slot[l->lo + i].ent;
+
+			for (j = (size_t)((e->iova * 0x9e3779b97f4a7c15ull) >>
+					  r->hash_shift);
+			     r->hash[j].ent != e; j = (j + 1) & r->hash_mask)
+				expect_nonnull(r->hash[j].ent);
+		}
+}
+
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
@@ -247,6 +289,7 @@ static void check_record(const struct maprec *r)
 	uint64_t max;
 
 	check_btree(r);
+	check_hash(r);
 	expect_le(r->height, btree_height_max(r->held));
 	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
 	prev = NULL;
@@ -267,7 +310,8 @@ static void check_record(const struct maprec *r)
 	expect_eq(n_spare_nodes, r->nspare_nodes);
 	expect_eq(maprec_bytes(r),
 		  (r->held + r->nspare) * sizeof(struct maprec_entry) +
-		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node));
+		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node) +
+		  (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0));
 }
 
 static size_t list_length(const struct maprec_entry *e)
