@@ -633,6 +633,18 @@ static void inner_rebalance(struct maprec *r, struct maprec_inner *p,
 	}
 }
 
+/* p (at level) lost a child. */
+static void inner_shrunk(struct maprec *r, struct maprec_inner *p,
+			 unsigned int level)
+{
+	if (!p->parent) {
+		if (p->n == 1)
+			root_collapse(r);
+	} else if (p->n < NODE_MIN) {
+		inner_rebalance(r, p, level);
+	}
+}
+
 static void inner_drop(struct maprec *r, struct maprec_inner *p,
 		       unsigned int ki, unsigned int level)
 {
@@ -640,12 +652,26 @@ static void inner_drop(struct maprec *r, struct maprec_inner *p,
 	memmove(&p->child[ki + 1], &p->child[ki + 2],
 		(p->n - 2u - ki) * sizeof(p->child[0]));
 	p->n--;
-	if (!p->parent) {
-		if (p->n == 1)
-			root_collapse(r);
-	} else if (p->n < NODE_MIN) {
-		inner_rebalance(r, p, level);
+	inner_shrunk(r, p, level);
+}
+
+/* The leaf l at an end of the leaf list is empty: it goes. Child 0 of its
+ * parent goes with the key after it, any other with the key before it. */
+static RARE void leaf_drop(struct maprec *r, struct maprec_leaf *l)
+{
+	struct maprec_inner *p = l->parent;
+	unsigned int j = child_index(p, l);
+
+	leaf_unlink(r, l);
+	node_give(r, l);
+	if (j) {
+		inner_drop(r, p, j - 1, 2);
+		return;
 	}
+	memmove(&p->key[0], &p->key[1], (p->n - 2u) * sizeof(p->key[0]));
+	memmove(&p->child[0], &p->child[1], (p->n - 1u) * sizeof(p->child[0]));
+	p->n--;
+	inner_shrunk(r, p, 2);
 }
 
 /* The last slot of the root leaf is gone. */
@@ -676,11 +702,18 @@ slot_remove(struct maprec *r, struct maprec_entry *e)
 	r->gap_leaf = l;
 	r->gap_pos = pos;
 	r->held--;
+	/* The leaves at either end may run thin, down to empty, without
+	 * taking slots from their neighbour: unmaps of the oldest or the
+	 * newest mapping then move nothing. */
 	if (l->n < NODE_MIN) {
-		if (l->parent)
+		if (!l->parent) {
+			if (!l->n)
+				tree_empty(r);
+		} else if (l != r->first && l != r->last) {
 			leaf_rebalance(r, l);
-		else if (!l->n)
-			tree_empty(r);
+		} else if (!l->n) {
+			leaf_drop(r, l);
+		}
 	}
 }
 
