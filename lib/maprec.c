@@ -426,6 +426,7 @@ static RARE void leaf_split_put(struct maprec *r, struct maprec_leaf *l,
 /* Below this many slots a search is a few steps: no table. */
 #define HASH_MIN (2 * LEAF_SLOTS)
 #define HASH_MIN_SLOTS 256u
+#define HASH_AFTER 64u
 
 static inline size_t hash_home(const struct maprec *r, uint64_t key)
 {
@@ -484,23 +485,21 @@ static void hash_drop(struct maprec *r)
 	r->hash_shift = 0;
 }
 
-/* A table for every slot, at most a quarter full: false if the record is
- * too small to need one or there is no memory (then the takes search, as
- * they would without it). */
+/* A table for every slot, at most a third full: false if there is no
+ * memory (then the takes search, as they would without it). */
 static RARE bool hash_build(struct maprec *r)
 {
 	struct maprec_leaf *l;
 	unsigned int bits = 8, i;
 	size_t slots;
 
-	if (r->held < HASH_MIN)
-		return false;
-	while (((size_t)1 << bits) < 4 * r->held)
+	while (((size_t)1 << bits) < 3 * r->held)
 		bits++;
 	slots = (size_t)1 << bits;
-	r->hash = calloc(slots, sizeof(*r->hash));
+	r->hash = malloc(slots * sizeof(*r->hash));
 	if (!r->hash)
 		return false;
+	memset(r->hash, 0, slots * sizeof(*r->hash));
 	r->hash_mask = slots - 1;
 	r->hash_shift = 64 - bits;
 	for (l = r->first; l; l = l->next)
@@ -511,16 +510,17 @@ static RARE bool hash_build(struct maprec *r)
 
 /* Room for one more slot; if the table cannot grow it goes (and is built
  * again by a later take), so that an add never fails for it. */
-static RARE void hash_grow(struct maprec *r)
+static RARE void hash_resize(struct maprec *r)
 {
 	hash_drop(r);
-	hash_build(r);
+	if (r->held >= HASH_MIN)
+		hash_build(r);
 }
 
 static inline void hash_reserve(struct maprec *r)
 {
 	if (r->hash && 2 * (r->held + 1) > r->hash_mask + 1)
-		hash_grow(r);
+		hash_resize(r);
 }
 
 /* ---- removal ---- */
@@ -691,13 +691,8 @@ slot_remove(struct maprec *r, struct maprec_entry *e)
 	struct maprec_leaf *l = e->leaf;
 	unsigned int pos = leaf_pos(e);
 
-	if (r->hash) {
+	if (r->hash)
 		hash_del(r, e->iova);
-		/* an eighth full: smaller again when a take next needs it */
-		if (8 * r->held < r->hash_mask + 1 &&
-		    r->hash_mask + 1 > HASH_MIN_SLOTS)
-			hash_drop(r);
-	}
 	leaf_cut(l, pos);
 	r->gap_leaf = l;
 	r->gap_pos = pos;
@@ -715,6 +710,11 @@ slot_remove(struct maprec *r, struct maprec_entry *e)
 			leaf_drop(r, l);
 		}
 	}
+	/* a sixteenth full: a table a quarter the size, or none for a
+	 * record that small */
+	if (r->hash && 16 * r->held < r->hash_mask + 1 &&
+	    r->hash_mask + 1 > HASH_MIN_SLOTS)
+		hash_resize(r);
 }
 
 
@@ -828,6 +828,8 @@ void maprec_init(struct maprec *r)
 	r->gap_pos = 0;
 	r->hole = NULL;
 	r->finger_slot = 0;
+	r->searches = 0;
+	r->search_held = 0;
 	r->hash = NULL;
 	r->hash_mask = 0;
 	r->hash_shift = 0;
@@ -1117,6 +1119,50 @@ static inline bool after_finger(const struct maprec *r, uint64_t iova,
 	return true;
 }
 
+/* The same before it: unmaps in descending IOVA order, and the newest
+ * mapping while the hole is the last slot. */
+static inline bool before_finger(const struct maprec *r, uint64_t iova,
+				 struct maprec_leaf **lp, unsigned int *ip)
+{
+	struct maprec_leaf *l = r->finger;
+	unsigned int s = r->finger_slot;
+
+	if (!l || s >= l->lo + l->n)
+		return false;
+	if (s <= l->lo) {
+		l = l->prev;
+		if (!l)
+			return false;
+		s = l->lo + l->n;
+	}
+	s--;
+	if (l->slot[s].key != iova)
+		return false;
+	*lp = l;
+	*ip = s - l->lo;
+	return true;
+}
+
+/*
+ * A take had to search: after HASH_AFTER of them in a record of at least
+ * HASH_MIN slots the index by start is built, unless the record shrank by
+ * half as many meanwhile. A record whose unmaps follow its ends or each
+ * other never needs it, and one being emptied in random order would build
+ * it only to free it (each search then removes a slot anyway, which touches
+ * the leaf the search reads).
+ */
+static inline bool hash_wanted(struct maprec *r)
+{
+	if (r->hash || r->held < HASH_MIN)
+		return false;
+	if (!r->searches++)
+		r->search_held = r->held;
+	if (r->searches < HASH_AFTER)
+		return false;
+	r->searches = 0;
+	return r->held + HASH_AFTER / 2 >= r->search_held && hash_build(r);
+}
+
 int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		struct maprec_entry **taken, const struct maprec_entry **cut)
 {
@@ -1146,9 +1192,10 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 	} else if (leaf_key(r->last, r->last->n - 1u) == iova) {
 		l = r->last;
 		i = l->n - 1u;
-	} else if (after_finger(r, iova, &l, &i)) {
-		/* the slot after the last take's: unmaps in IOVA order */
-	} else if (!r->hash && hash_build(r) && (e = hash_find(r, iova))) {
+	} else if (after_finger(r, iova, &l, &i) ||
+		   before_finger(r, iova, &l, &i)) {
+		/* next to the last take's slot: unmaps in IOVA order */
+	} else if (hash_wanted(r) && (e = hash_find(r, iova))) {
 		/* a mapping's start, at random: from now on the table */
 		l = e->leaf;
 		i = leaf_pos(e);

@@ -112,10 +112,11 @@ union maprec_node {
 
 /*
  * The index by start: an open-addressing hash table (linear probing, at
- * most half full) of every slot's (key, entry), built when a take first
- * needs a search and kept from then on, so that an unmap at a random IOVA
- * finds its mapping without descending the tree. Unmaps at the ends of the
- * record or next to the last one never build it.
+ * most half full) of every slot's (key, entry), built once takes have
+ * needed a search 64 times while maps kept the record's size, made smaller when the record falls to a
+ * sixteenth of it (and dropped below 128 slots), so that unmaps at random IOVAs find their mapping without
+ * descending the tree. Unmaps at the ends of the record or next to the last
+ * one never build it.
  */
 struct maprec_hslot {
 	uint64_t key;
@@ -155,6 +156,9 @@ struct maprec {
 					   with a va */
 	struct maprec_hslot *hash;	/* NULL: not built */
 	size_t hash_mask;		/* slots - 1 */
+	unsigned int searches;		/* takes that searched, toward
+					   building it */
+	size_t search_held;		/* held at the first of them */
 	unsigned int hash_shift;	/* 64 - log2(slots) */
 	struct maprec_entry *spare;	/* released, for maprec_add */
 	unsigned int nspare;
