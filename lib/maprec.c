@@ -496,10 +496,9 @@ static RARE bool hash_build(struct maprec *r)
 	while (((size_t)1 << bits) < 3 * r->held)
 		bits++;
 	slots = (size_t)1 << bits;
-	r->hash = malloc(slots * sizeof(*r->hash));
+	r->hash = calloc(slots, sizeof(*r->hash));
 	if (!r->hash)
 		return false;
-	memset(r->hash, 0, slots * sizeof(*r->hash));
 	r->hash_mask = slots - 1;
 	r->hash_shift = 64 - bits;
 	for (l = r->first; l; l = l->next)
