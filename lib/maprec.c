@@ -418,6 +418,110 @@ static RARE void leaf_split_put(struct maprec *r, struct maprec_leaf *l,
 	}
 }
 
+/* ---- the index by start ---- */
+
+/* Fibonacci hashing: the top bits of the product mix every bit of the key,
+ * the page offset's zeros included. */
+#define HASH_MUL 0x9e3779b97f4a7c15ull
+/* Below this many slots a search is a few steps: no table. */
+#define HASH_MIN (2 * LEAF_SLOTS)
+#define HASH_MIN_SLOTS 256u
+#define HASH_AFTER 64u
+
+static inline size_t hash_home(const struct maprec *r, uint64_t key)
+{
+	return (size_t)((key * HASH_MUL) >> r->hash_shift);
+}
+
+static inline struct maprec_entry *hash_find(const struct maprec *r,
+					     uint64_t key)
+{
+	size_t i = hash_home(r, key);
+
+	for (;; i = (i + 1) & r->hash_mask) {
+		const struct maprec_hslot *s = &r->hash[i];
+
+		if (!s->ent || s->key == key)
+			return s->ent;
+	}
+}
+
+/* The table has room (at most half full after this). */
+static inline void hash_put(struct maprec *r, uint64_t key,
+			    struct maprec_entry *e)
+{
+	size_t i = hash_home(r, key);
+
+	while (r->hash[i].ent)
+		i = (i + 1) & r->hash_mask;
+	r->hash[i].key = key;
+	r->hash[i].ent = e;
+}
+
+/* Remove key (it is there), moving back the slots after it that may move:
+ * those whose home is not in (i, j], so that no probe meets a gap. */
+static void hash_del(struct maprec *r, uint64_t key)
+{
+	size_t mask = r->hash_mask, i = hash_home(r, key), j;
+
+	while (r->hash[i].key != key || !r->hash[i].ent)
+		i = (i + 1) & mask;
+	for (j = (i + 1) & mask; r->hash[j].ent; j = (j + 1) & mask) {
+		size_t home = hash_home(r, r->hash[j].key);
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			r->hash[i] = r->hash[j];
+			i = j;
+		}
+	}
+	r->hash[i].ent = NULL;
+}
+
+static void hash_drop(struct maprec *r)
+{
+	free(r->hash);
+	r->hash = NULL;
+	r->hash_mask = 0;
+	r->hash_shift = 0;
+}
+
+/* A table for every slot, at most a third full: false if there is no
+ * memory (then the takes search, as they would without it). */
+static RARE bool hash_build(struct maprec *r)
+{
+	struct maprec_leaf *l;
+	unsigned int bits = 8, i;
+	size_t slots;
+
+	while (((size_t)1 << bits) < 3 * r->held)
+		bits++;
+	slots = (size_t)1 << bits;
+	r->hash = calloc(slots, sizeof(*r->hash));
+	if (!r->hash)
+		return false;
+	r->hash_mask = slots - 1;
+	r->hash_shift = 64 - bits;
+	for (l = r->first; l; l = l->next)
+		for (i = 0; i < l->n; i++)
+			hash_put(r, leaf_key(l, i), leaf_ent(l, i));
+	return true;
+}
+
+/* Room for one more slot; if the table cannot grow it goes (and is built
+ * again by a later take), so that an add never fails for it. */
+static RARE void hash_resize(struct maprec *r)
+{
+	hash_drop(r);
+	if (r->held >= HASH_MIN)
+		hash_build(r);
+}
+
+static inline void hash_reserve(struct maprec *r)
+{
+	if (r->hash && 2 * (r->held + 1) > r->hash_mask + 1)
+		hash_resize(r);
+}
+
 /* ---- removal ---- */
 
 /* The root has one child left: that child is the root. */
@@ -528,6 +632,18 @@ static void inner_rebalance(struct maprec *r, struct maprec_inner *p,
 	}
 }
 
+/* p (at level) lost a child. */
+static void inner_shrunk(struct maprec *r, struct maprec_inner *p,
+			 unsigned int level)
+{
+	if (!p->parent) {
+		if (p->n == 1)
+			root_collapse(r);
+	} else if (p->n < NODE_MIN) {
+		inner_rebalance(r, p, level);
+	}
+}
+
 static void inner_drop(struct maprec *r, struct maprec_inner *p,
 		       unsigned int ki, unsigned int level)
 {
@@ -535,12 +651,26 @@ static void inner_drop(struct maprec *r, struct maprec_inner *p,
 	memmove(&p->child[ki + 1], &p->child[ki + 2],
 		(p->n - 2u - ki) * sizeof(p->child[0]));
 	p->n--;
-	if (!p->parent) {
-		if (p->n == 1)
-			root_collapse(r);
-	} else if (p->n < NODE_MIN) {
-		inner_rebalance(r, p, level);
+	inner_shrunk(r, p, level);
+}
+
+/* The leaf l at an end of the leaf list is empty: it goes. Child 0 of its
+ * parent goes with the key after it, any other with the key before it. */
+static RARE void leaf_drop(struct maprec *r, struct maprec_leaf *l)
+{
+	struct maprec_inner *p = l->parent;
+	unsigned int j = child_index(p, l);
+
+	leaf_unlink(r, l);
+	node_give(r, l);
+	if (j) {
+		inner_drop(r, p, j - 1, 2);
+		return;
 	}
+	memmove(&p->key[0], &p->key[1], (p->n - 2u) * sizeof(p->key[0]));
+	memmove(&p->child[0], &p->child[1], (p->n - 1u) * sizeof(p->child[0]));
+	p->n--;
+	inner_shrunk(r, p, 2);
 }
 
 /* The last slot of the root leaf is gone. */
@@ -560,16 +690,30 @@ slot_remove(struct maprec *r, struct maprec_entry *e)
 	struct maprec_leaf *l = e->leaf;
 	unsigned int pos = leaf_pos(e);
 
+	if (r->hash)
+		hash_del(r, e->iova);
 	leaf_cut(l, pos);
 	r->gap_leaf = l;
 	r->gap_pos = pos;
 	r->held--;
+	/* The leaves at either end may run thin, down to empty, without
+	 * taking slots from their neighbour: unmaps of the oldest or the
+	 * newest mapping then move nothing. */
 	if (l->n < NODE_MIN) {
-		if (l->parent)
+		if (!l->parent) {
+			if (!l->n)
+				tree_empty(r);
+		} else if (l != r->first && l != r->last) {
 			leaf_rebalance(r, l);
-		else if (!l->n)
-			tree_empty(r);
+		} else if (!l->n) {
+			leaf_drop(r, l);
+		}
 	}
+	/* a sixteenth full: a table a quarter the size, or none for a
+	 * record that small */
+	if (r->hash && 16 * r->held < r->hash_mask + 1 &&
+	    r->hash_mask + 1 > HASH_MIN_SLOTS)
+		hash_resize(r);
 }
 
 
@@ -681,6 +825,13 @@ void maprec_init(struct maprec *r)
 	r->height = 0;
 	r->first = r->last = r->finger = r->gap_leaf = NULL;
 	r->gap_pos = 0;
+	r->hole = NULL;
+	r->finger_slot = 0;
+	r->searches = 0;
+	r->search_held = 0;
+	r->hash = NULL;
+	r->hash_mask = 0;
+	r->hash_shift = 0;
 	r->count = r->held = r->nodes = 0;
 	r->va_root = NULL;
 	r->va_indexed = false;
@@ -724,6 +875,7 @@ void maprec_fini(struct maprec *r)
 		free(r->spare_nodes);
 		r->spare_nodes = next;
 	}
+	free(r->hash);
 	maprec_init(r);
 }
 
@@ -736,6 +888,62 @@ static void entry_give(struct maprec *r, struct maprec_entry *e)
 	} else {
 		free(e);
 	}
+}
+
+/* ---- the hole ---- */
+
+/* Remove the hole's slot: an add that does not refill it, or another
+ * release, is coming. */
+static void hole_flush(struct maprec *r)
+{
+	struct maprec_entry *h = r->hole;
+
+	r->hole = NULL;
+	slot_remove(r, h);
+	entry_give(r, h);
+}
+
+/*
+ * An add of [iova, last] into the hole's slot, in place: 0 if it went there,
+ * 1 if it does not belong there (the hole is gone then, and the add takes
+ * the usual way). It belongs there if it lies between the neighbouring
+ * slots' mappings, taken ones too (a taken neighbour it overlaps is for
+ * evict_taken), and, at either end of the leaf, on the hole's side of the
+ * separator to the next leaf: a key below the leaf's first one may be below
+ * its separator too, one above its last may be at or above the next leaf's.
+ */
+static inline __attribute__((always_inline)) int
+hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
+	    uintptr_t va)
+{
+	struct maprec_entry *h = r->hole;
+	struct maprec_leaf *l = h->leaf;
+	unsigned int pos = leaf_pos(h);
+
+	if (pos ? iova_last(leaf_ent(l, pos - 1)) >= iova :
+		  l->prev && iova < h->iova)
+		goto elsewhere;
+	if (pos + 1u < l->n ? leaf_key(l, pos + 1) <= last :
+	    l->next && (iova > h->iova || leaf_key(l->next, 0) <= last))
+		goto elsewhere;
+	r->hole = NULL;
+	if (r->hash && iova != h->iova) {
+		hash_del(r, h->iova);
+		hash_put(r, iova, h);
+	}
+	l->slot[l->lo + pos].key = iova;
+	h->iova = iova;
+	h->len = len;
+	h->va = va;
+	h->taken = false;
+	if (r->va_indexed && va)
+		va_insert(r, h);
+	r->count++;
+	return 0;
+
+elsewhere:
+	hole_flush(r);
+	return 1;
 }
 
 /*
@@ -775,7 +983,7 @@ static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
 
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 {
-	struct maprec_leaf *l = r->last, *f;
+	struct maprec_leaf *l, *f;
 	const struct maprec_entry *before = NULL;
 	uint64_t last = iova + (len - 1);
 	bool after = false;
@@ -785,6 +993,9 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 
 	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
 		return -EINVAL;
+	if (r->hole && !hole_refill(r, iova, len, last, va))
+		return 0;
+	l = r->last;	/* after hole_refill, which may have merged leaves */
 	/* Where it goes, and its neighbours. Beyond either end, at the slot
 	 * of the last release, or strictly inside the leaf of the last take,
 	 * the slot is found without a search: a key between two of a leaf's
@@ -847,6 +1058,7 @@ found:
 		entry_give(r, e);
 		return -ENOMEM;
 	}
+	hash_reserve(r);
 	e->iova = iova;
 	e->len = len;
 	e->va = va;
@@ -865,6 +1077,8 @@ found:
 	} else {
 		leaf_put(l, i, iova, e);
 	}
+	if (r->hash)
+		hash_put(r, iova, e);
 	if (r->va_indexed && va)
 		va_insert(r, e);
 	r->count++;
@@ -879,6 +1093,73 @@ mark_taken(struct maprec *r, struct maprec_entry *e)
 	if (r->va_indexed && e->va)
 		avl_erase(&r->va_root, &e->by_va, va_recompute);
 	r->count--;
+}
+
+/* The slot after the last take's first one holds iova: its place. */
+static inline bool after_finger(const struct maprec *r, uint64_t iova,
+				struct maprec_leaf **lp, unsigned int *ip)
+{
+	struct maprec_leaf *l = r->finger;
+	unsigned int s = r->finger_slot + 1u;
+
+	if (!l)
+		return false;
+	if (s >= l->lo + l->n) {
+		l = l->next;
+		if (!l)
+			return false;
+		s = l->lo;
+	}
+	/* below lo, a slot holds what was cut: not a key */
+	if (s < l->lo || l->slot[s].key != iova)
+		return false;
+	*lp = l;
+	*ip = s - l->lo;
+	return true;
+}
+
+/* The same before it: unmaps in descending IOVA order, and the newest
+ * mapping while the hole is the last slot. */
+static inline bool before_finger(const struct maprec *r, uint64_t iova,
+				 struct maprec_leaf **lp, unsigned int *ip)
+{
+	struct maprec_leaf *l = r->finger;
+	unsigned int s = r->finger_slot;
+
+	if (!l || s >= l->lo + l->n)
+		return false;
+	if (s <= l->lo) {
+		l = l->prev;
+		if (!l)
+			return false;
+		s = l->lo + l->n;
+	}
+	s--;
+	if (l->slot[s].key != iova)
+		return false;
+	*lp = l;
+	*ip = s - l->lo;
+	return true;
+}
+
+/*
+ * A take had to search: after HASH_AFTER of them in a record of at least
+ * HASH_MIN slots the index by start is built, unless the record shrank by
+ * half as many meanwhile. A record whose unmaps follow its ends or each
+ * other never needs it, and one being emptied in random order would build
+ * it only to free it (each search then removes a slot anyway, which touches
+ * the leaf the search reads).
+ */
+static inline bool hash_wanted(struct maprec *r)
+{
+	if (r->hash || r->held < HASH_MIN)
+		return false;
+	if (!r->searches++)
+		r->search_held = r->held;
+	if (r->searches < HASH_AFTER)
+		return false;
+	r->searches = 0;
+	return r->held + HASH_AFTER / 2 >= r->search_held && hash_build(r);
 }
 
 int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
@@ -897,13 +1178,26 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 	if (!l)
 		return -ENOENT;
 
-	/* An unmap at either end of the record, from a mapping's start (the
-	 * usual unmap of the oldest or the newest mapping), needs no search */
-	if (leaf_key(l, 0) == iova) {
+	/* Once takes at random have built the index by start, it finds any
+	 * mapping's start. Before: an unmap at either end of the record, from
+	 * a mapping's start (the usual unmap of the oldest or the newest
+	 * mapping), or of the mapping after the last one taken, needs no
+	 * search */
+	if (r->hash && (e = hash_find(r, iova))) {
+		l = e->leaf;
+		i = leaf_pos(e);
+	} else if (leaf_key(l, 0) == iova) {
 		i = 0;
 	} else if (leaf_key(r->last, r->last->n - 1u) == iova) {
 		l = r->last;
 		i = l->n - 1u;
+	} else if (after_finger(r, iova, &l, &i) ||
+		   before_finger(r, iova, &l, &i)) {
+		/* next to the last take's slot: unmaps in IOVA order */
+	} else if (hash_wanted(r) && (e = hash_find(r, iova))) {
+		/* a mapping's start, at random: from now on the table */
+		l = e->leaf;
+		i = leaf_pos(e);
 	} else if ((l = r->finger) && iova >= leaf_key(l, 0) &&
 		   iova <= leaf_key(l, l->n - 1u)) {
 		/* near the last take: unmaps in order walk a leaf */
@@ -914,6 +1208,16 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
 		goto after_floor;
 	}
 	first = leaf_ent(l, i);
+	if (first->iova == iova && iova_last(first) == last && !first->taken) {
+		/* exactly one whole mapping: the usual unmap */
+		mark_taken(r, first);
+		first->slot = (uint16_t)(l->lo + i);
+		first->next_taken = NULL;
+		*taken = first;
+		r->finger = l;
+		r->finger_slot = l->lo + i;
+		return 0;
+	}
 	if (!first->taken && iova_last(first) >= iova) {
 		if (first->iova < iova)
 			goto cut_it;
@@ -945,6 +1249,7 @@ after_floor:
 	}
 
 	r->finger = fl;
+	r->finger_slot = fl->lo + fi;
 	tail = taken;
 	for (l = fl, i = fi;; slot_next(&l, &i)) {
 		e = leaf_ent(l, i);
@@ -986,9 +1291,25 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken)
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 
-		if (taken->leaf)
-			slot_remove(r, taken);
-		entry_give(r, taken);
+		if (!taken->leaf) {
+			entry_give(r, taken);	/* mapped over: no slot */
+		} else {
+			if (r->hole)
+				hole_flush(r);
+			/* The lowest slot goes at once: the kernel hands out
+			 * IOVAs upwards, so unmaps of the oldest mapping are
+			 * seldom followed by a map there, and that removal
+			 * moves nothing. So does the last slot: an empty
+			 * record holds no node. */
+			if (taken->leaf == r->first &&
+			    leaf_ent(taken->leaf, 0) == taken) {
+				slot_remove(r, taken);
+				entry_give(r, taken);
+			} else {
+				taken->next_taken = NULL;
+				r->hole = taken;
+			}
+		}
 		taken = next;
 	}
 }
@@ -1178,5 +1499,6 @@ const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 size_t maprec_bytes(const struct maprec *r)
 {
 	return (r->held + r->nspare) * sizeof(struct maprec_entry) +
-	       (r->nodes + r->nspare_nodes) * sizeof(union maprec_node);
+	       (r->nodes + r->nspare_nodes) * sizeof(union maprec_node) +
+	       (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0);
 }

@@ -110,6 +110,19 @@ union maprec_node {
  * 10,000 from empty: 45 against 95 ns per map, natively).
  */
 
+/*
+ * The index by start: an open-addressing hash table (linear probing, at
+ * most half full) of every slot's (key, entry), built once takes have
+ * needed a search 64 times while maps kept the record's size, made smaller when the record falls to a
+ * sixteenth of it (and dropped below 128 slots), so that unmaps at random IOVAs find their mapping without
+ * descending the tree. Unmaps at the ends of the record or next to the last
+ * one never build it.
+ */
+struct maprec_hslot {
+	uint64_t key;
+	struct maprec_entry *ent;	/* NULL: empty */
+};
+
 struct maprec {
 	void *root;			/* a leaf if height is 1 */
 	unsigned int height;		/* levels; 0: empty */
@@ -121,17 +134,32 @@ struct maprec {
 	 * it is gone): the kernel's first fit gives the unmapped IOVA to the
 	 * next map */
 	struct maprec_leaf *finger;
+	unsigned int finger_slot;	/* the slot (index into finger->slot)
+					   of that mapping: unmaps in IOVA
+					   order take the next one */
 	/* the leaf and slot of the last release (NULL if the leaf is gone),
 	 * where an unmapped IOVA goes back: the kernel's first fit hands it
 	 * to the next map */
 	struct maprec_leaf *gap_leaf;
 	unsigned int gap_pos;
+	/* the entry released last, kept in its slot (taken, so that every
+	 * lookup skips it) for the next maprec_add: the kernel's first fit
+	 * maps the IOVA just unmapped again, and that add then moves no slot
+	 * and needs no search. Any other add removes it first. NULL: none. */
+	struct maprec_entry *hole;
 	size_t count;			/* mappings recorded (not taken) */
-	size_t held;			/* entries in the leaves, taken too */
+	size_t held;			/* entries in the leaves, taken ones
+					   and the hole too */
 	size_t nodes;			/* nodes in the tree */
 	struct avl_node *va_root;
 	bool va_indexed;		/* va_root holds every recorded entry
 					   with a va */
+	struct maprec_hslot *hash;	/* NULL: not built */
+	size_t hash_mask;		/* slots - 1 */
+	unsigned int searches;		/* takes that searched, toward
+					   building it */
+	size_t search_held;		/* held at the first of them */
+	unsigned int hash_shift;	/* 64 - log2(slots) */
 	struct maprec_entry *spare;	/* released, for maprec_add */
 	unsigned int nspare;
 	union maprec_node *spare_nodes;
@@ -195,8 +223,8 @@ const struct maprec_entry *maprec_first(const struct maprec *r);
 const struct maprec_entry *maprec_last(const struct maprec *r);
 const struct maprec_entry *maprec_next(const struct maprec_entry *e);
 
-/* Heap bytes the record holds (entries and nodes, the spare and the taken
- * ones too). */
+/* Heap bytes the record holds (entries, nodes and the hash table, the spare
+ * and the taken ones too). */
 size_t maprec_bytes(const struct maprec *r);
 
 #endif

@@ -19,20 +19,37 @@
 
 #define PAGE 4096ull
 
-/* Every malloc of the record (and of this file) goes through here: after
- * malloc_budget more successes one fails; negative: none fails. */
+/* Every malloc and calloc of the record (and of this file) goes through
+ * here: after malloc_budget more successes one fails; negative: none
+ * fails. */
 static long malloc_budget = -1;
+/* And every malloc of at least this many bytes fails (the index by start's
+ * table; nodes and entries are smaller). */
+static size_t malloc_fail_size = SIZE_MAX;
 
 void *__real_malloc(size_t n);
 void *__wrap_malloc(size_t n);
 
 void *__wrap_malloc(size_t n)
 {
-	if (malloc_budget == 0)
+	if (malloc_budget == 0 || n >= malloc_fail_size)
 		return NULL;
 	if (malloc_budget > 0)
 		malloc_budget--;
 	return __real_malloc(n);
+}
+
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+
+/* The same for calloc (the compiler may make a malloc and memset one). */
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (malloc_budget == 0 || (size && n >= malloc_fail_size / size))
+		return NULL;
+	if (malloc_budget > 0)
+		malloc_budget--;
+	return __real_calloc(n, size);
 }
 
 /*
@@ -58,6 +75,7 @@ void *__wrap_malloc(size_t n)
 #define expect_lt(a, b) expect_cmp(a, <, b)
 #define expect_le(a, b) expect_cmp(a, <=, b)
 #define expect_ge(a, b) expect_cmp(a, >=, b)
+#define expect_gt(a, b) expect_cmp(a, >, b)
 #define expect_null(p) expect((p) == NULL)
 #define expect_nonnull(p) expect((p) != NULL)
 #define expect_ptr_eq(p, q) expect((p) == (q))
@@ -238,6 +256,48 @@ static int check_va_tree(const struct avl_node *n,
 	return n->height;
 }
 
+/*
+ * The index by start, if built: every slot of the tree in it once under its
+ * key, nothing else, at most half full, and each reachable from its home
+ * slot without crossing an empty one (what linear probing finds).
+ */
+static void check_hash(const struct maprec *r)
+{
+	size_t slots = r->hash_mask + 1, i, j, used = 0;
+	const struct maprec_leaf *l;
+
+	if (!r->hash) {
+		expect_eq(r->hash_mask, 0);
+		return;
+	}
+	expect_eq(slots & r->hash_mask, 0);
+	expect_eq((size_t)1 << (64 - r->hash_shift), slots);
+	for (i = 0; i < slots; i++) {
+		const struct maprec_hslot *s = &r->hash[i];
+		size_t home;
+
+		if (!s->ent)
+			continue;
+		used++;
+		expect_eq(s->key, s->ent->iova);
+		expect_nonnull(s->ent->leaf);
+		home = (size_t)((s->key * 0x9e3779b97f4a7c15ull) >> r->hash_shift);
+		for (j = home; j != i; j = (j + 1) & r->hash_mask)
+			expect_nonnull(r->hash[j].ent);
+	}
+	expect_eq(used, r->held);
+	expect_le(2 * used, slots);
+	for (l = r->first; l; l = l->next)
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_entry *e = l->slot[l->lo + i].ent;
+
+			for (j = (size_t)((e->iova * 0x9e3779b97f4a7c15ull) >>
+					  r->hash_shift);
+			     r->hash[j].ent != e; j = (j + 1) & r->hash_mask)
+				expect_nonnull(r->hash[j].ent);
+		}
+}
+
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
@@ -247,6 +307,7 @@ static void check_record(const struct maprec *r)
 	uint64_t max;
 
 	check_btree(r);
+	check_hash(r);
 	expect_le(r->height, btree_height_max(r->held));
 	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
 	prev = NULL;
@@ -267,7 +328,8 @@ static void check_record(const struct maprec *r)
 	expect_eq(n_spare_nodes, r->nspare_nodes);
 	expect_eq(maprec_bytes(r),
 		  (r->held + r->nspare) * sizeof(struct maprec_entry) +
-		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node));
+		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node) +
+		  (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0));
 }
 
 static size_t list_length(const struct maprec_entry *e)
@@ -1019,6 +1081,143 @@ START_TEST(differential)
 }
 END_TEST
 
+/*
+ * An unmap of one whole mapping, then a map in the hole it leaves (what the
+ * kernel's first fit does): at its IOVA, or elsewhere in the free range
+ * around it, with a random length that may overlap a neighbour.
+ */
+static void random_refill(struct maprec *r, struct model *md)
+{
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+	uint64_t iova, len, lo, hi;
+	uintptr_t va;
+	size_t i;
+	int want;
+
+	if (!md->n)
+		return;
+	i = rnd(md->n);
+	iova = md->m[i].iova;
+	len = md->m[i].len;
+	va = md->m[i].va;
+	lo = i ? md->m[i - 1].iova + md->m[i - 1].len : 0;
+	hi = i + 1 < md->n ? md->m[i + 1].iova : iova + len + 64 * PAGE;
+	expect_eq(maprec_take(r, iova, len, &taken, &cut), 0);
+	expect_eq(list_length(taken), 1);
+	maprec_release(r, taken);
+	model_remove(md, i, 1);
+	switch (rnd(4)) {
+	case 0:		/* anywhere from the free range's start */
+		iova = lo + rnd((hi - lo) / PAGE) * PAGE;
+		/* fall through */
+	case 1:		/* another length: it may reach the next one */
+		len = (1 + rnd(MAX_LEN)) * PAGE;
+		break;
+	default:	/* the same mapping again */
+		break;
+	}
+	want = model_overlaps(md, iova, len) ? -EEXIST : 0;
+	expect_eq(maprec_add(r, iova, len, va), want);
+	if (!want)
+		model_add(md, iova, len, va);
+}
+
+/* The mapping next to the last one taken (unmaps in either IOVA order). */
+static void random_neighbour_take(struct maprec *r, struct model *md,
+				  size_t *at)
+{
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+	size_t i = *at;
+
+	if (!md->n)
+		return;
+	if (rnd(2))
+		i = i + 1 < md->n ? i + 1 : 0;
+	else
+		i = i ? i - 1 : md->n - 1;
+	if (i >= md->n)
+		i = md->n - 1;
+	expect_eq(maprec_take(r, md->m[i].iova, md->m[i].len, &taken, &cut), 0);
+	expect(same(taken, &md->m[i]));
+	if (rnd(8)) {
+		maprec_release(r, taken);
+		model_remove(md, i, 1);
+	} else {
+		maprec_put_back(r, taken);
+	}
+	*at = i;
+}
+
+/*
+ * 100,000 operations against the model, the record held at several hundred
+ * mappings: unmaps refilled in place and elsewhere, unmaps next to the last
+ * one, at random, by process address; the hole, the index by start (built,
+ * grown, made smaller) and the B+tree checked as they go. Loop 1 drains the
+ * record in the middle and fills it again.
+ */
+START_TEST(differential_100k)
+{
+	enum { OPS = 100000 };
+	struct maprec r;
+	struct model md = { 0 };
+	bool hashed = false, holed = false;
+	size_t at = 0;
+	int op;
+
+	rng_state = 0x2545f4914f6cdd1dull * (_i + 7);
+	maprec_init(&r);
+	for (op = 0; op < OPS; op++) {
+		bool drain = _i == 1 && op >= OPS / 3 && op < OPS / 2;
+
+		switch (drain ? 0 : rnd(16)) {
+		case 0:
+		case 1:
+			random_take(&r, &md);
+			break;
+		case 2:
+		case 3:
+		case 4:
+			random_refill(&r, &md);
+			break;
+		case 5:
+		case 6:
+			random_neighbour_take(&r, &md, &at);
+			break;
+		case 7:
+			random_find_iova(&r, &md);
+			break;
+		case 8:
+			random_find_overlap(&r, &md);
+			break;
+		case 9:
+			if (!rnd(8))
+				random_take_va(&r, &md);
+			else
+				random_find_va(&r, &md);
+			break;
+		default:
+			random_add(&r, &md);
+			break;
+		}
+		expect_eq(r.count, md.n);
+		hashed |= r.hash != NULL;
+		holed |= r.hole != NULL;
+		if (op % 64 == 0)
+			check_record(&r);
+		if (op % 4096 == 0)
+			compare_walk(&r, &md);
+	}
+	check_record(&r);
+	compare_walk(&r, &md);
+	expect(hashed);
+	expect(holed);
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
 /* A random permutation, Fisher-Yates. */
 static void shuffle(uint64_t *order, size_t n)
 {
@@ -1339,6 +1538,216 @@ START_TEST(node_alloc_failure)
 }
 END_TEST
 
+/*
+ * The hole a release leaves: a map at its IOVA takes the same entry and
+ * slot (nothing moves, nothing is allocated); one just below the first
+ * slot of a leaf that has a left neighbour, or just above the last slot of
+ * one with a right neighbour, may lie beyond the leaf's separator and goes
+ * the usual way; so does one that overlaps a neighbour (-EEXIST).
+ */
+START_TEST(hole_refill_in_place_and_at_leaf_edges)
+{
+	enum { N = 3 * MAPREC_LEAF_SLOTS };
+	struct maprec r;
+	struct model md = { 0 };
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut, *e;
+	const struct maprec_leaf *l;
+	size_t held, nodes, k;
+	unsigned int c;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	/* slot k at IOVA (2k + 2) pages, one page each */
+	for (c = 0; c < 3; c++) {
+		/* the first slot of the second leaf, its last, one in its
+		 * middle: it has neighbours on both sides */
+		const struct maprec_leaf *second = r.first->next;
+		unsigned int pos = c == 0 ? 0 : c == 1 ? second->n - 1u : 9;
+		uint64_t iova = second->slot[second->lo + pos].key;
+
+		expect_nonnull(second->next);
+		for (k = 0; md.m[k].iova != iova; k++)
+			;
+		expect_eq(maprec_take(&r, iova, PAGE, &taken, &cut), 0);
+		l = taken->leaf;
+		maprec_release(&r, taken);
+		expect_ptr_eq(r.hole, taken);
+		check_record(&r);
+		held = r.held;
+		nodes = r.nodes;
+		/* the same IOVA, another length and process address */
+		expect_eq(maprec_add(&r, iova, PAGE / 2, 0x5000), 0);
+		expect_null(r.hole);
+		e = maprec_find_iova(&r, iova);
+		expect_ptr_eq(e, taken);
+		expect_ptr_eq(e->leaf, l);
+		expect_eq(e->len, PAGE / 2);
+		expect_eq(r.held, held);
+		expect_eq(r.nodes, nodes);
+		md.m[k].len = PAGE / 2;
+		md.m[k].va = 0x5000;
+		check_record(&r);
+		compare_walk(&r, &md);
+
+		/* again, and now a page lower (first slot: beyond the
+		 * separator, maybe) or higher (last slot) */
+		expect_eq(maprec_take(&r, iova, PAGE / 2, &taken, &cut), 0);
+		maprec_release(&r, taken);
+		model_remove(&md, k, 1);
+		iova += c == 1 ? PAGE : c == 0 ? -PAGE : PAGE / 2;
+		expect_eq(maprec_add(&r, iova, PAGE / 2, 0), 0);
+		model_add(&md, iova, PAGE / 2, 0);
+		check_record(&r);
+		compare_walk(&r, &md);
+		expect_eq(maprec_find_iova(&r, iova)->iova, iova);
+
+		/* a hole whose map would overlap the next mapping */
+		for (k = 0; md.m[k].iova != iova; k++)
+			;
+		expect_eq(maprec_take(&r, iova, PAGE / 2, &taken, &cut), 0);
+		maprec_release(&r, taken);
+		model_remove(&md, k, 1);
+		expect_eq(maprec_add(&r, iova, md.m[k].iova - iova + 1, 0),
+			  -EEXIST);
+		expect_null(r.hole);
+		check_record(&r);
+		compare_walk(&r, &md);
+	}
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/*
+ * Unmaps from the lowest mapping up and from the highest down: the leaf at
+ * that end runs thin and goes when empty, without taking slots from its
+ * neighbour (which keeps all of its own), at every level as the tree
+ * shrinks, down to empty.
+ */
+START_TEST(end_leaves_run_thin)
+{
+	enum { N = 3 * MAPREC_LEAF_SLOTS * MAPREC_FANOUT / 2 };
+	struct maprec r;
+	struct model md = { 0 };
+	unsigned int side;
+
+	for (side = 0; side < 2; side++) {
+		size_t step = 0;
+
+		maprec_init(&r);
+		fill_appended(&r, &md, N);
+		expect_eq(r.height, 3);
+		while (md.n) {
+			size_t at = side ? md.n - 1 : 0;
+			const struct maprec_leaf *next =
+				side ? r.last->prev : r.first->next;
+			size_t before = next ? next->n : 0;
+
+			take_release(&r, &md, at);
+			/* the neighbour of the end leaf gave nothing (unless
+			 * the end leaf went and it is the end now) */
+			if (next && (side ? r.last : r.first) != next)
+				expect_eq(next->n, before);
+			if (step++ % 97 == 0 || md.n < 2 * MAPREC_LEAF_SLOTS)
+				check_record(&r);
+		}
+		check_record(&r);
+		expect_null(r.root);
+		expect_eq(r.nodes, 0);
+		maprec_fini(&r);
+	}
+	free(md.m);
+}
+END_TEST
+
+/*
+ * The index by start: not built by unmaps at the ends or next to each
+ * other, nor by a random drain; built by unmaps at random that maps refill,
+ * grown by adds, made smaller as the record empties, dropped when small;
+ * and when there is no memory for it, takes still find everything.
+ */
+START_TEST(start_index_lifetime)
+{
+	enum { N = 4000 };
+	struct maprec r;
+	struct model md = { 0 };
+	size_t i, slots;
+
+	maprec_init(&r);
+	fill_appended(&r, &md, N);
+	for (i = 0; i < 200; i++)
+		take_release(&r, &md, i % 2 ? 0 : md.n - 1);
+	for (i = 0; i < 200; i++)
+		take_release(&r, &md, 1000);	/* the next one each time */
+	expect_null(r.hash);
+	/* a random drain of 1000 */
+	rng_state = 99;
+	for (i = 0; i < 1000; i++)
+		take_release(&r, &md, rnd(md.n));
+	expect_null(r.hash);
+	check_record(&r);
+
+	/* at random, refilled: built, with no memory first */
+	malloc_fail_size = 4096;
+	for (i = 0; i < 300; i++)
+		random_refill(&r, &md);
+	malloc_fail_size = SIZE_MAX;
+	expect_null(r.hash);
+	check_record(&r);
+	compare_walk(&r, &md);
+	for (i = 0; i < 300; i++)
+		random_refill(&r, &md);
+	expect_nonnull(r.hash);
+	check_record(&r);
+	slots = r.hash_mask + 1;
+	expect_ge(slots, 3 * r.held);
+	expect_le(slots, 6 * r.held);
+
+	/* grown */
+	for (i = 0; i < 2 * N; i++) {
+		uint64_t iova = (2 * N + 4 + i) * PAGE * 2;
+
+		expect_eq(maprec_add(&r, iova, PAGE, 0), 0);
+		model_add(&md, iova, PAGE, 0);
+	}
+	check_record(&r);
+	expect_gt(r.hash_mask + 1, slots);
+	slots = r.hash_mask + 1;
+	/* a grow that finds no memory drops it; takes still work */
+	malloc_fail_size = 4096;
+	for (i = 0; r.hash && i < 4 * N; i++) {
+		uint64_t iova = (8 * N + i) * PAGE * 2;
+
+		expect_eq(maprec_add(&r, iova, PAGE, 0), 0);
+		model_add(&md, iova, PAGE, 0);
+	}
+	malloc_fail_size = SIZE_MAX;
+	expect_null(r.hash);
+	check_record(&r);
+	compare_walk(&r, &md);
+	for (i = 0; i < 300; i++)
+		random_refill(&r, &md);
+	expect_nonnull(r.hash);
+
+	/* emptied at random: smaller, then gone */
+	slots = r.hash_mask + 1;
+	while (md.n > 100) {
+		take_release(&r, &md, rnd(md.n));
+		if (md.n % 512 == 0)
+			check_record(&r);
+	}
+	check_record(&r);
+	expect(!r.hash || r.hash_mask + 1 < slots);
+	while (md.n)
+		take_release(&r, &md, rnd(md.n));
+	expect_null(r.hash);
+	check_record(&r);
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
 static Suite *maprec_suite(void)
 {
 	Suite *s = suite_create("maprec");
@@ -1374,6 +1783,10 @@ static Suite *maprec_suite(void)
 			    3 * (MAPREC_LEAF_SLOTS + 1));
 	tcase_add_test(tc, take_across_leaves_put_back);
 	tcase_add_test(tc, node_alloc_failure);
+	tcase_add_test(tc, hole_refill_in_place_and_at_leaf_edges);
+	tcase_add_test(tc, end_leaves_run_thin);
+	tcase_add_test(tc, start_index_lifetime);
+	tcase_add_loop_test(tc, differential_100k, 0, 2);
 	suite_add_tcase(s, tc);
 
 	return s;
