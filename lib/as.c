@@ -103,7 +103,7 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 		fork_forget_as(as);
 		return;
 	}
-	if (as->share == AS_IMPORTED) {
+	if (as->imported) {
 		/* no kernel call: the message says whose job it is */
 		share_refuse(ctx, "pasid_as_free", "freeing an address space");
 		return;
@@ -121,7 +121,7 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 	/* unreachable now: destroy the tables, then the IOAS they reference
 	 * (which unmaps and unpins everything), without holding the lock */
 	bind_free_tables(ctx, &tables);
-	if (as->share == AS_EXPORTED) {
+	if (as->exported) {
 		share_retire(as);
 	} else if ((ret = k_destroy(ctx->iommufd, as->ioas_id))) {
 		pasid_log(ctx, PASID_LOG_WARN,
@@ -601,7 +601,7 @@ static __attribute__((noinline)) int map_memory(struct pasid_as *as,
 		return pasid_err(NULL, EINVAL, "pasid_map: as is NULL");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_map");
-	if (as->share == AS_IMPORTED && (ret = share_gone(as, "pasid_map")))
+	if (as->imported && (ret = share_gone(as, "pasid_map")))
 		return ret;
 	ret = check_map_args(as->ctx, "pasid_map", flags, len, iova);
 	if (ret)
@@ -675,7 +675,7 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 		return pasid_err(NULL, EINVAL, "pasid_map_file: as is NULL");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_map_file");
-	if (as->share == AS_IMPORTED &&
+	if (as->imported &&
 	    (ret = share_gone(as, "pasid_map_file")))
 		return ret;
 	if (as->other && !as->other->map_file)
@@ -903,7 +903,7 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 				 "pasid_copy: the address spaces belong to different contexts");
 	if (inherited(dst->ctx))
 		return fork_refuse(dst->ctx, "pasid_copy");
-	if (dst->share == AS_IMPORTED && (ret = share_gone(dst, "pasid_copy")))
+	if (dst->imported && (ret = share_gone(dst, "pasid_copy")))
 		return ret;
 	if (dst->other && !dst->other->copy)
 		return backend_missing(dst->ctx, "pasid_copy: sharing a mapping between address spaces needs",

@@ -164,13 +164,15 @@ struct pasid_as {
 	uint64_t win_start, win_last;
 	/* type1, as->lock: VFIO_IOMMU_GET_INFO's iova_pgsizes, 0: unknown */
 	uint64_t pgsizes;
-	/* share.c, set by pasid_ctx_export and pasid_ctx_import (under no
-	 * lock: a handle is not used while it is freed). The token is a
-	 * pipe whose write end only the primary holds: its hang-up tells a
-	 * secondary that the primary freed the address space or exited.
-	 * Both ends are the exporter's; an importer has the read end. */
-	enum { AS_OWN, AS_EXPORTED, AS_IMPORTED } share;
-	int token_r, token_w;		/* valid unless AS_OWN */
+	/* share.c. imported: set before the handle exists, never changed,
+	 * read by the map paths. exported: set by pasid_ctx_export, read
+	 * only by pasid_as_free (a handle is not used while it is freed).
+	 * The token is a pipe whose write end only the primary holds: its
+	 * hang-up tells a secondary that the primary freed the address
+	 * space or exited. Both ends are the exporter's; an importer has
+	 * the read end (token_w -1). */
+	bool imported, exported;
+	int token_r, token_w;		/* valid if imported or exported */
 };
 
 /* iova.c: 0 if [iova, +len) may be mapped in as now (and, dev not NULL,

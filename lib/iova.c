@@ -317,7 +317,7 @@ PASID_API int pasid_as_set_iova_window(struct pasid_as *as, uint64_t start,
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_as_set_iova_window");
 	/* IOMMU_IOAS_ALLOW_IOVAS would change the primary's allocator */
-	if (as->share == AS_IMPORTED)
+	if (as->imported)
 		return share_refuse(as->ctx, "pasid_as_set_iova_window",
 				    "setting an address space's IOVA window");
 	page = cpu_page();

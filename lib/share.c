@@ -123,7 +123,7 @@ static void close_token(struct pasid_as *as)
 	sys_close(as->token_r);
 	if (as->token_w >= 0)
 		sys_close(as->token_w);
-	as->share = AS_OWN;
+	as->imported = as->exported = false;
 }
 
 void share_retire(struct pasid_as *as)
@@ -155,7 +155,7 @@ void share_close_imports(struct pasid_ctx *ctx)
 
 void share_forget(struct pasid_as *as)
 {
-	if (as->share != AS_OWN)
+	if (as->imported || as->exported)
 		close_token(as);
 }
 
@@ -284,7 +284,7 @@ PASID_API int pasid_ctx_export(struct pasid_ctx *ctx, int sock,
 		struct pasid_as *as = ases[i];
 
 		fresh[i][0] = fresh[i][1] = -1;
-		if (as->share == AS_OWN &&
+		if (!as->exported &&
 		    pipe2(fresh[i], O_CLOEXEC | O_NONBLOCK)) {
 			ret = pasid_kerr(ctx, errno, "pipe2",
 					 "pasid_ctx_export: no token for address space %u (out of file descriptors?)",
@@ -292,7 +292,7 @@ PASID_API int pasid_ctx_export(struct pasid_ctx *ctx, int sock,
 			fresh[i][0] = fresh[i][1] = -1;
 			goto undo;
 		}
-		fds[1 + i] = as->share == AS_OWN ? fresh[i][0] : as->token_r;
+		fds[1 + i] = as->exported ? as->token_r : fresh[i][0];
 		msg.e[i] = (struct share_entry){
 			.ioas_id = as->ioas_id,
 			.win_start = as->win_start, .win_last = as->win_last,
@@ -304,9 +304,9 @@ PASID_API int pasid_ctx_export(struct pasid_ctx *ctx, int sock,
 	if (ret)
 		goto undo;
 	for (i = 0; i < n; i++) {
-		if (ases[i]->share != AS_OWN)
+		if (ases[i]->exported)
 			continue;
-		ases[i]->share = AS_EXPORTED;
+		ases[i]->exported = true;
 		ases[i]->token_r = fresh[i][0];
 		ases[i]->token_w = fresh[i][1];
 	}
@@ -567,7 +567,7 @@ static int make_secondary(const struct pasid_ctx_opts *o,
 		as->win_last = in->msg.e[i].win_last;
 		/* off the fast paths: a map checks the token first */
 		as->gate = AS_GATE_OTHER;
-		as->share = AS_IMPORTED;
+		as->imported = true;
 		as->token_r = in->fds[1 + i];
 		as->token_w = -1;
 		list_add_tail(&as->ctx_node, &ctx->ases);

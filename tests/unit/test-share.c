@@ -403,7 +403,7 @@ START_TEST(bad_arguments)
 	ck_assert_int_eq(pasid_ctx_export(fx.ctx, w.sv[0], &w.as, 1, 0), -EPIPE);
 	ck_assert_errmsg("other end is closed");
 	ck_assert_int_eq((int)open_fds(), n0 - 1);
-	ck_assert_int_eq(w.as->share, AS_OWN);
+	ck_assert_int_eq(w.as->exported, false);
 	w.sv[1] = -1;
 	close(p[0]);
 	close(p[1]);
