@@ -124,6 +124,23 @@ START_TEST(roundtrip_dgram)
 }
 END_TEST
 
+/* Through the VFIO groups with the iommufd as container (as 6.2-6.5):
+ * the address spaces are iommufd's IOASes, so they export the same way. */
+START_TEST(roundtrip_group)
+{
+	struct pasid_ctx_opts o = {
+		.size = sizeof(o), .backend = PASID_BACKEND_IOMMUFD_GROUP,
+	};
+
+	pasid_ctx_close(fx.ctx);
+	emu_fini();
+	ck_assert_int_eq(emu_init(), 0);
+	ck_assert_int_eq(emu_set_profile(EMU_PROFILE_NO_CDEV), 0);
+	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, &o), 0);
+	roundtrip(SOCK_STREAM);
+}
+END_TEST
+
 /* Two address spaces, by index; the fixed and try modes; copy. */
 START_TEST(two_spaces)
 {
@@ -703,6 +720,7 @@ static Suite *share_suite(void)
 	tcase_add_test(tc, roundtrip_stream);
 	tcase_add_test(tc, roundtrip_seqpacket);
 	tcase_add_test(tc, roundtrip_dgram);
+	tcase_add_test(tc, roundtrip_group);
 	tcase_add_test(tc, two_spaces);
 	tcase_add_test(tc, secondary_refusals);
 	tcase_add_test(tc, secondary_close_unmaps_own);
