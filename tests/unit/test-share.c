@@ -25,6 +25,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "emu-scm.h"
 #include "fixture.h"
 #include "internal.h"
 
@@ -469,22 +470,7 @@ struct msg {
 static void send_raw(int sock, const void *buf, size_t len, const int *fds,
 		     unsigned int nfds)
 {
-	char ctl[CMSG_SPACE(sizeof(int) * 80)];
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	memset(ctl, 0, sizeof(ctl));
-	if (nfds) {
-		m.msg_control = ctl;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	ck_assert_int_eq(sendmsg(sock, &m, MSG_NOSIGNAL), (ssize_t)len);
+	ck_assert_int_eq(emu_scm_send(sock, buf, len, fds, nfds), (ssize_t)len);
 }
 
 static struct msg good(struct world *w)
