@@ -27,6 +27,31 @@
 #include "kernel.h"
 #include "sys.h"
 
+struct pasid_as *as_alloc(struct pasid_ctx *ctx)
+{
+	struct pasid_as *as = calloc(1, sizeof(*as));
+
+	if (!as) {
+		pasid_err(ctx, ENOMEM, "out of memory for an address space");
+		return NULL;
+	}
+	as->ctx = ctx;
+	as->other = ctx_as_other(ctx);
+	as->gate = as->other ? AS_GATE_OTHER : ctx->forks;
+	as->container = -1;
+	as->win_last = UINT64_MAX;
+	list_init(&as->hwpts);
+	maprec_init(&as->rec);
+	return as;
+}
+
+void as_release(struct pasid_as *as)
+{
+	maprec_fini(&as->rec);
+	lock_destroy(&as->lock);
+	free(as);
+}
+
 PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 {
 	struct pasid_as *as;
@@ -39,16 +64,12 @@ PASID_API int pasid_as_new(struct pasid_ctx *ctx, struct pasid_as **asp)
 	*asp = NULL;
 	if (inherited(ctx))
 		return fork_refuse(ctx, "pasid_as_new");
-	as = calloc(1, sizeof(*as));
+	if (ctx->secondary)
+		return share_refuse(ctx, "pasid_as_new",
+				    "creating address spaces");
+	as = as_alloc(ctx);
 	if (!as)
-		return pasid_err(ctx, ENOMEM, "out of memory for an address space");
-	as->ctx = ctx;
-	as->other = ctx_as_other(ctx);
-	as->gate = as->other ? AS_GATE_OTHER : ctx->forks;
-	as->container = -1;
-	as->win_last = UINT64_MAX;
-	list_init(&as->hwpts);
-	maprec_init(&as->rec);
+		return -ENOMEM;
 	if (as->other) {
 		ret = as->other->as_new(as);
 		if (ret) {
@@ -82,6 +103,11 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 		fork_forget_as(as);
 		return;
 	}
+	if (as->imported) {
+		/* no kernel call: the message says whose job it is */
+		share_refuse(ctx, "pasid_as_free", "freeing an address space");
+		return;
+	}
 	if (as->other) {
 		as->other->as_free(as);
 		return;
@@ -95,14 +121,14 @@ PASID_API void pasid_as_free(struct pasid_as *as)
 	/* unreachable now: destroy the tables, then the IOAS they reference
 	 * (which unmaps and unpins everything), without holding the lock */
 	bind_free_tables(ctx, &tables);
-	ret = k_destroy(ctx->iommufd, as->ioas_id);
-	if (ret)
+	if (as->exported) {
+		share_retire(as);
+	} else if ((ret = k_destroy(ctx->iommufd, as->ioas_id))) {
 		pasid_log(ctx, PASID_LOG_WARN,
 			  "IOMMU_DESTROY of IOAS %u failed (%d): it stays until the context is closed",
 			  as->ioas_id, ret);
-	maprec_fini(&as->rec);
-	lock_destroy(&as->lock);
-	free(as);
+	}
+	as_release(as);
 }
 
 PASID_API uint32_t pasid_as_ioas_id(const struct pasid_as *as)
@@ -575,6 +601,8 @@ static __attribute__((noinline)) int map_memory(struct pasid_as *as,
 		return pasid_err(NULL, EINVAL, "pasid_map: as is NULL");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_map");
+	if (as->imported && (ret = share_gone(as, "pasid_map")))
+		return ret;
 	ret = check_map_args(as->ctx, "pasid_map", flags, len, iova);
 	if (ret)
 		return ret;
@@ -647,6 +675,9 @@ PASID_API int pasid_map_file(struct pasid_as *as, int fd, uint64_t offset,
 		return pasid_err(NULL, EINVAL, "pasid_map_file: as is NULL");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_map_file");
+	if (as->imported &&
+	    (ret = share_gone(as, "pasid_map_file")))
+		return ret;
 	if (as->other && !as->other->map_file)
 		return backend_missing(as->ctx, "pasid_map_file: mapping files needs",
 				       "iommufd (IOMMU_IOAS_MAP_FILE, Linux 6.13+); mmap the file and use pasid_map");
@@ -872,6 +903,8 @@ PASID_API int pasid_copy(struct pasid_as *dst, struct pasid_as *src,
 				 "pasid_copy: the address spaces belong to different contexts");
 	if (inherited(dst->ctx))
 		return fork_refuse(dst->ctx, "pasid_copy");
+	if (dst->imported && (ret = share_gone(dst, "pasid_copy")))
+		return ret;
 	if (dst->other && !dst->other->copy)
 		return backend_missing(dst->ctx, "pasid_copy: sharing a mapping between address spaces needs",
 				       "iommufd (IOMMU_IOAS_COPY); map the buffer into each address space with pasid_map");

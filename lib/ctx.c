@@ -121,46 +121,43 @@ static int backend_open(struct pasid_ctx *ctx, enum pasid_backend want)
 	return ret;
 }
 
-PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
-			     const struct pasid_ctx_opts *opts)
+int ctx_opts_in(const char *fn, const struct pasid_ctx_opts *opts,
+		struct pasid_ctx_opts *o, struct pasid_ctx *logger)
 {
-	struct pasid_ctx_opts o = { .size = sizeof(o) };
-	struct pasid_ctx *ctx, logger = { .iommufd = -1 };
-	enum pasid_backend want;
-	int ret;
-
-	pasid_err_clear();
-	if (!ctxp)
-		return pasid_err(NULL, EINVAL, "pasid_ctx_open: ctxp is NULL");
-	*ctxp = NULL;
-	if (opts && (copy_sized_in(&o, sizeof(o), opts) || o.reserved ||
-		     o.reserved2))
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	*logger = (struct pasid_ctx){ .iommufd = -1 };
+	if (opts && (copy_sized_in(o, sizeof(*o), opts) || o->reserved ||
+		     o->reserved2))
 		return pasid_err(NULL, EINVAL,
-				 "pasid_ctx_open: opts->size is %zu, or reserved or fields this library does not know are set: set size = sizeof(struct pasid_ctx_opts) and zero the rest",
-				 opts->size);
-
+				 "%s: opts->size is %zu, or reserved or fields this library does not know are set: set size = sizeof(struct pasid_ctx_opts) and zero the rest",
+				 fn, opts->size);
 	/* the caller's log hears about a failed open too */
-	logger.log = o.log;
-	logger.log_arg = o.log_arg;
-	logger.log_level = o.log_level;
-	ret = backend_wanted(o.backend, &want);
-	if (ret) {
-		pasid_log(&logger, PASID_LOG_ERROR, "%s", pasid_errmsg());
-		return ret;
+	logger->log = o->log;
+	logger->log_arg = o->log_arg;
+	logger->log_level = o->log_level;
+	return 0;
+}
+
+struct pasid_ctx *ctx_alloc(const struct pasid_ctx_opts *o,
+			    struct pasid_ctx *logger)
+{
+	struct pasid_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	if (!ctx) {
+		pasid_err(logger, ENOMEM, "out of memory for a context");
+		return NULL;
 	}
-	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
-		return pasid_err(&logger, ENOMEM, "out of memory for a context");
 	ctx->iommufd = -1;
-	ctx->log = o.log;
-	ctx->log_arg = o.log_arg;
-	ctx->log_level = o.log_level;
+	ctx->log = o->log;
+	ctx->log_arg = o->log_arg;
+	ctx->log_level = o->log_level;
 	list_init(&ctx->vgroups);
-	ret = backend_open(ctx, want);
-	if (ret) {
-		free(ctx);
-		return ret;
-	}
+	return ctx;
+}
+
+void ctx_ready(struct pasid_ctx *ctx)
+{
 	ctx->other = ctx->ops == &backend_iommufd ? NULL : ctx->ops;
 	ctx->as_other = ctx->other && ctx->other->as_new ? ctx->other : NULL;
 	ctx->pid = getpid();
@@ -169,6 +166,37 @@ PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
 	list_init(&ctx->devs);
 	list_init(&ctx->ases);
 	list_init(&ctx->spaces);
+}
+
+PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
+			     const struct pasid_ctx_opts *opts)
+{
+	struct pasid_ctx_opts o;
+	struct pasid_ctx *ctx, logger;
+	enum pasid_backend want;
+	int ret;
+
+	pasid_err_clear();
+	if (!ctxp)
+		return pasid_err(NULL, EINVAL, "pasid_ctx_open: ctxp is NULL");
+	*ctxp = NULL;
+	ret = ctx_opts_in("pasid_ctx_open", opts, &o, &logger);
+	if (ret)
+		return ret;
+	ret = backend_wanted(o.backend, &want);
+	if (ret) {
+		pasid_log(&logger, PASID_LOG_ERROR, "%s", pasid_errmsg());
+		return ret;
+	}
+	ctx = ctx_alloc(&o, &logger);
+	if (!ctx)
+		return -ENOMEM;
+	ret = backend_open(ctx, want);
+	if (ret) {
+		free(ctx);
+		return ret;
+	}
+	ctx_ready(ctx);
 	*ctxp = ctx;
 	return 0;
 }
@@ -183,6 +211,8 @@ PASID_API void pasid_ctx_close(struct pasid_ctx *ctx)
 		fork_forget_ctx(ctx);
 		return;
 	}
+	if (ctx->secondary)	/* its address spaces are the primary's */
+		share_close_imports(ctx);
 	/*
 	 * Devices first: each drops its PASIDs, RID and page tables, which
 	 * leaves the address spaces unreferenced and destroyable.

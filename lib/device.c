@@ -191,6 +191,8 @@ PASID_API int pasid_dev_open(struct pasid_ctx *ctx, const char *name,
 	*devp = NULL;
 	if (inherited(ctx))
 		return fork_refuse(ctx, "pasid_dev_open");
+	if (ctx->secondary)
+		return share_refuse(ctx, "pasid_dev_open", "opening devices");
 	if (ctx_other(ctx))
 		return ctx->ops->dev_open(ctx, name, devp);
 	ret = discover_resolve(name, &ref);
@@ -234,6 +236,8 @@ PASID_API int pasid_dev_open_fd(struct pasid_ctx *ctx, int vfio_fd,
 	*devp = NULL;
 	if (inherited(ctx))
 		return fork_refuse(ctx, "pasid_dev_open_fd");
+	if (ctx->secondary)
+		return share_refuse(ctx, "pasid_dev_open_fd", "opening devices");
 	if (ctx_other(ctx))
 		return backend_missing(ctx, "pasid_dev_open_fd: a VFIO cdev fd needs",
 				       "iommufd and the VFIO cdev (Linux 6.6+); open the device by its PCI address with pasid_dev_open");

@@ -116,6 +116,7 @@ static void forget_as(struct pasid_as *as)
 		free(h);
 	}
 	list_del(&as->ctx_node);
+	share_forget(as);
 	/* a type1 container (set once at as_new, under no lock) */
 	if (as->container >= 0)
 		sys_close(as->container);
@@ -145,9 +146,12 @@ void fork_forget_as(struct pasid_as *as)
 	pthread_mutex_lock(&forget_lock);
 	if (ctx_settled(as->ctx)) {
 		forget_as(as);
-	} else if (as->container >= 0) {
-		/* set once at as_new: the fd at hand, read without a walk */
-		sys_close(as->container);
+	} else {
+		/* set once at as_new, export or import: the fds at hand,
+		 * read without a walk */
+		share_forget(as);
+		if (as->container >= 0)
+			sys_close(as->container);
 		as->container = -1;
 	}
 	pthread_mutex_unlock(&forget_lock);
@@ -164,6 +168,7 @@ void fork_forget_ctx(struct pasid_ctx *ctx)
 		list_for_each_safe(pos, tmp, &ctx->ases)
 			forget_as(container_of(pos, struct pasid_as, ctx_node));
 		sys_close(ctx->iommufd);
+		free(ctx->imports);
 		free(ctx);
 	} else {
 		/* devices not closed one by one keep their fds to the exit */

@@ -53,6 +53,13 @@ struct pasid_ctx {
 	pasid_log_fn log;
 	void *log_arg;
 	enum pasid_log_level log_level;
+	/* share.c: a secondary (pasid_ctx_import) maps into the address
+	 * spaces of the primary process primary_pid and owns no device;
+	 * imports[i] is its address space of index i */
+	bool secondary;
+	pid_t primary_pid;
+	struct pasid_as **imports;
+	unsigned int nimports;
 };
 
 /* The PASID space of an IOMMU group (the kernel gives each group one), or of
@@ -157,6 +164,15 @@ struct pasid_as {
 	uint64_t win_start, win_last;
 	/* type1, as->lock: VFIO_IOMMU_GET_INFO's iova_pgsizes, 0: unknown */
 	uint64_t pgsizes;
+	/* share.c. imported: set before the handle exists, never changed,
+	 * read by the map paths. exported: set by pasid_ctx_export, read
+	 * only by pasid_as_free (a handle is not used while it is freed).
+	 * The token is a pipe whose write end only the primary holds: its
+	 * hang-up tells a secondary that the primary freed the address
+	 * space or exited. Both ends are the exporter's; an importer has
+	 * the read end (token_w -1). */
+	bool imported, exported;
+	int token_r, token_w;		/* valid if imported or exported */
 };
 
 /* iova.c: 0 if [iova, +len) may be mapped in as now (and, dev not NULL,
@@ -207,6 +223,35 @@ void dev_bars_drop(struct pasid_dev *dev, const char *why);
 void fork_forget_dev(struct pasid_dev *dev);
 void fork_forget_as(struct pasid_as *as);
 void fork_forget_ctx(struct pasid_ctx *ctx);
+
+/* ctx.c: read a caller's opts into *o (0, or -EINVAL with the message);
+ * *logger gets their log for messages before a context exists. */
+int ctx_opts_in(const char *fn, const struct pasid_ctx_opts *opts,
+		struct pasid_ctx_opts *o, struct pasid_ctx *logger);
+/* A zeroed context with o's log (NULL: -ENOMEM said); after its backend
+ * is open, ctx_ready sets the rest (lock, lists, fork count). */
+struct pasid_ctx *ctx_alloc(const struct pasid_ctx_opts *o,
+			    struct pasid_ctx *logger);
+void ctx_ready(struct pasid_ctx *ctx);
+/* as.c: an address space of ctx with no kernel object yet, in no list
+ * (NULL: -ENOMEM said); as_release frees what as_alloc made. */
+struct pasid_as *as_alloc(struct pasid_ctx *ctx);
+void as_release(struct pasid_as *as);
+
+/* share.c. -EPERM: fn is the primary's job (ctx is a secondary). */
+int share_refuse(struct pasid_ctx *ctx, const char *fn, const char *what);
+/* An imported address space whose primary freed it or exited: -EPIPE with
+ * the message, else 0 (a map-like call checks before it maps). */
+int share_gone(struct pasid_as *as, const char *fn);
+/* pasid_as_free of an exported address space, devices and tables gone:
+ * unmap this process's mappings and keep the IOAS (its id must not be
+ * reused while a secondary may name it); frees nothing of as. */
+void share_retire(struct pasid_as *as);
+/* pasid_ctx_close of a secondary: unmap its own mappings, free the
+ * imported address spaces (never their IOASes). */
+void share_close_imports(struct pasid_ctx *ctx);
+/* In a forked child: close as's token fds, no kernel call. */
+void share_forget(struct pasid_as *as);
 
 /* The context was opened before this process forked from its opener. */
 static inline bool inherited(const struct pasid_ctx *ctx)

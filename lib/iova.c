@@ -316,6 +316,10 @@ PASID_API int pasid_as_set_iova_window(struct pasid_as *as, uint64_t start,
 				 "pasid_as_set_iova_window: as is NULL");
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_as_set_iova_window");
+	/* IOMMU_IOAS_ALLOW_IOVAS would change the primary's allocator */
+	if (as->imported)
+		return share_refuse(as->ctx, "pasid_as_set_iova_window",
+				    "setting an address space's IOVA window");
 	page = cpu_page();
 	if (start > last || (start & (page - 1)) ||
 	    (last != UINT64_MAX && ((last + 1) & (page - 1))))

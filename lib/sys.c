@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sys.h"
@@ -53,4 +54,20 @@ int sys_open(const char *path, int flags)
 int sys_close(int fd)
 {
 	return pasid_sys->close(fd) < 0 ? -errno : 0;
+}
+
+ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	ssize_t n = pasid_sys->sendmsg ? pasid_sys->sendmsg(fd, msg, flags) :
+					 sendmsg(fd, msg, flags);
+
+	return n < 0 ? -errno : n;
+}
+
+ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t n = pasid_sys->recvmsg ? pasid_sys->recvmsg(fd, msg, flags) :
+					 recvmsg(fd, msg, flags);
+
+	return n < 0 ? -errno : n;
 }

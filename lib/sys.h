@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+struct msghdr;
+
 struct pasid_sys {
 	int (*open)(const char *path, int flags, mode_t mode);
 	int (*close)(int fd);
@@ -23,6 +25,11 @@ struct pasid_sys {
 		      off_t off);
 	int (*munmap)(void *addr, size_t len);
 	int (*fstat)(int fd, struct stat *st);
+	/* Unix socket messages with SCM_RIGHTS (share.c): a seam that leaves
+	 * them NULL gets the real ones (the emulation adopts the emulated
+	 * files whose fds it receives) */
+	ssize_t (*sendmsg)(int fd, const struct msghdr *msg, int flags);
+	ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
 	/* Where sysfs is mounted ("/sys"); tests point it at a fake tree. */
 	const char *sysfs_root;
 };
@@ -36,6 +43,9 @@ void pasid_sys_set(const struct pasid_sys *ops);
 /* Convenience wrappers that return -errno instead of -1/errno. */
 int sys_open(const char *path, int flags);
 int sys_close(int fd);
+/* The seam's sendmsg and recvmsg, or the real ones; the count or -errno. */
+ssize_t sys_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags);
 
 /* Inline: pasid_map and pasid_unmap call it every time, and a call more
  * is a tenth of what they may spend outside the kernel. */

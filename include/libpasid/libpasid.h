@@ -351,6 +351,46 @@ PASID_API int pasid_attach_rid(struct pasid_dev *dev, struct pasid_as *as,
 PASID_API int pasid_detach_rid(struct pasid_dev *dev);
 
 /* ------------------------------------------------------------------ */
+/* Sharing address spaces with other processes (libpasid(7), "Multi-   */
+/* process")                                                           */
+
+/* The most address spaces one pasid_ctx_export may name. */
+#define PASID_EXPORT_MAX 64
+
+/*
+ * Send the context's iommufd and the n address spaces ases[0..n-1] over the
+ * connected Unix socket sock (SCM_RIGHTS), for pasid_ctx_import in another
+ * process: that secondary may then map its own memory into them, while
+ * this primary keeps every device, RID and PASID. flags must be 0. One
+ * message; ases[i] is the secondary's index i. An exported address space
+ * is never destroyed while the context is open (its IOAS id would be
+ * reused): pasid_as_free detaches it and unmaps this process's mappings,
+ * and its IOAS goes when the iommufd does. -EOPNOTSUPP on the type1
+ * backend (no iommufd to share); -EPERM from a secondary.
+ */
+PASID_API int pasid_ctx_export(struct pasid_ctx *ctx, int sock,
+			       struct pasid_as *const *ases, unsigned int n,
+			       unsigned int flags);
+/*
+ * Receive what pasid_ctx_export sent on sock and make a secondary context
+ * of it (opts may be NULL; its backend AUTO or IOMMUFD). Returns the number
+ * of address spaces (> 0) or -errno: -EPROTO for anything but a well-formed
+ * export (every fd that came with it is closed). It blocks as recvmsg does
+ * (SO_RCVTIMEO bounds it). A secondary maps, unmaps, copies and looks up
+ * in its address spaces, and sees only its own mappings; opening devices,
+ * binds, RID attaches, new or freed address spaces, IOVA windows and
+ * exports are the primary's (-EPERM). pasid_ctx_close unmaps what it
+ * mapped and leaves the address spaces to the primary.
+ */
+PASID_API int pasid_ctx_import(int sock, struct pasid_ctx **ctxp,
+			       const struct pasid_ctx_opts *opts);
+/* The address space of index i (0 .. count - 1) of a secondary context;
+ * owned by the context. -EINVAL for a context that was not imported,
+ * -ERANGE for an index beyond the count. */
+PASID_API int pasid_ctx_import_as(struct pasid_ctx *ctx, unsigned int i,
+				  struct pasid_as **asp);
+
+/* ------------------------------------------------------------------ */
 /* Discovery (no context needed)                                       */
 
 struct pasid_devinfo {

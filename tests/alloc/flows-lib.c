@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -142,6 +143,47 @@ static void map_flow(void)
 	CALLV(pasid_ctx_close(ctx));
 	close(memfd);
 	munmap(buf, 4 * PAGE);
+}
+
+/* Export and import again: a failed import has consumed the message. */
+static int export_import(struct pasid_ctx *ctx, const int *sv,
+			 struct pasid_as *as, struct pasid_ctx **sec)
+{
+	int ret = pasid_ctx_export(ctx, sv[0], &as, 1, 0);
+
+	return ret ? ret : pasid_ctx_import(sv[1], sec, NULL);
+}
+
+/* A secondary maps into the primary's address space; the primary frees
+ * it first, the secondary's close unmaps its own. */
+static void share_flow(void)
+{
+	struct pasid_ctx *ctx, *sec;
+	struct pasid_dev *dev;
+	struct pasid_as *as, *sas;
+	uint64_t iova, iova2;
+	void *buf = pages(2);
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		alloc_bad("socketpair failed");
+	alloc_world();
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &dev));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_attach_rid(dev, as, 0));
+	CALL(export_import(ctx, sv, as, &sec));
+	CALL(pasid_ctx_import_as(sec, 0, &sas));
+	CALL(pasid_map(sas, buf, PAGE, PASID_MAP_RW, &iova));
+	CALL(pasid_as_va_to_iova(sas, buf, &iova2));
+	CALL(pasid_unmap(sas, iova, PAGE));
+	CALL(pasid_map(sas, (char *)buf + PAGE, PAGE, PASID_MAP_RW, &iova2));
+	CALLV(pasid_as_free(as));
+	CALLV(pasid_ctx_close(sec));
+	CALLV(pasid_ctx_close(ctx));
+	close(sv[0]);
+	close(sv[1]);
+	munmap(buf, 2 * PAGE);
 }
 
 /* The VFIO type1 backend: two devices of one group in one container. */
@@ -343,6 +385,7 @@ const struct alloc_flow alloc_lib_flows[] = {
 	{ "dev_open(sysfs dir)", open_sysfs_real },
 	{ "dev_open_fd", open_fd },
 	{ "as+map+copy+ranges", map_flow },
+	{ "export+import+map+close", share_flow },
 	{ "bind+group+rebind", bind_flow },
 	{ "type1: open+attach+map+unmap+detach", type1_flow },
 	{ "iommufd-group: attach+map+copy+move", group_flow },

@@ -5,6 +5,7 @@
  * emu_init installed and runs every kernel call outside the window.
  */
 #include <errno.h>
+#include <sys/socket.h>
 
 #include "alloc.h"
 #include "failalloc.h"
@@ -68,12 +69,25 @@ static int s_fstat(int fd, struct stat *st)
 	OUTSIDE(int, kernel->fstat(fd, st));
 }
 
+static ssize_t s_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	OUTSIDE(ssize_t, kernel->sendmsg ? kernel->sendmsg(fd, msg, flags) :
+		sendmsg(fd, msg, flags));
+}
+
+static ssize_t s_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	OUTSIDE(ssize_t, kernel->recvmsg ? kernel->recvmsg(fd, msg, flags) :
+		recvmsg(fd, msg, flags));
+}
+
 void alloc_seam_install(void)
 {
 	static struct pasid_sys ops = {
 		.open = s_open, .close = s_close, .dup = s_dup,
 		.ioctl = s_ioctl, .pread = s_pread, .pwrite = s_pwrite,
 		.mmap = s_mmap, .munmap = s_munmap, .fstat = s_fstat,
+		.sendmsg = s_sendmsg, .recvmsg = s_recvmsg,
 	};
 
 	kernel = pasid_sys;

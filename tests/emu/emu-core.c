@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -112,22 +113,72 @@ struct emu_ctx *emu_ctx_of_fd(int fd)
 	return f && f->kind == EMU_FILE_IOMMUFD ? f->ctx : NULL;
 }
 
-/* A real fd number, so numbers are unique and the library can close it. */
-int emu_fd_install(struct emu_file *file)
+/* Record fd (a real one) as one more fd of file; 0 or -ENOMEM. */
+static int fd_adopt(struct emu_file *file, int fd)
 {
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (EMU_GROW(emu.fds, emu.fds_cap, emu.nfds)) {
-		close(fd);
+	if (EMU_GROW(emu.fds, emu.fds_cap, emu.nfds))
 		return -ENOMEM;
-	}
 	emu.fds[emu.nfds].fd = fd;
 	emu.fds[emu.nfds].file = file;
 	emu.nfds++;
 	file->refs++;
+	return 0;
+}
+
+/* An fd of file already in the table, or -1. */
+static int fd_of_file(const struct emu_file *file)
+{
+	size_t i;
+
+	for (i = 0; i < emu.nfds; i++)
+		if (emu.fds[i].file == file)
+			return emu.fds[i].fd;
+	return -1;
+}
+
+/*
+ * A real fd number, so numbers are unique and the library can close it.
+ * Every fd of one file is a dup of one real open file (a memfd made for the
+ * file's first fd), as every fd of a kernel file is: passed through a Unix
+ * socket it arrives as that open file, and seam_recvmsg knows it by inode.
+ */
+int emu_fd_install(struct emu_file *file)
+{
+	int old = fd_of_file(file), fd, ret;
+	struct stat st;
+
+	if (old >= 0) {
+		fd = fcntl(old, F_DUPFD_CLOEXEC, 0);
+	} else {
+		fd = memfd_create("emu-file", MFD_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st)) {
+			close(fd);
+			fd = -1;
+		} else if (fd >= 0) {
+			file->st_dev = st.st_dev;
+			file->st_ino = st.st_ino;
+		}
+	}
+	if (fd < 0)
+		return -errno;
+	ret = fd_adopt(file, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	return fd;
+}
+
+/* The file whose real open file has this inode, or NULL. */
+static struct emu_file *file_by_inode(dev_t dev, ino_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < emu.nfds; i++)
+		if (emu.fds[i].file->st_ino == ino &&
+		    emu.fds[i].file->st_dev == dev)
+			return emu.fds[i].file;
+	return NULL;
 }
 
 static void file_put(struct emu_file *file)
@@ -332,6 +383,47 @@ static int seam_dup(int fd)
 		return -1;
 	}
 	return nfd;
+}
+
+/*
+ * A Unix socket carries real fds: an emulated file's fds arrive as new
+ * numbers of its real open file, which become fds of the emulated file
+ * too (as the kernel's SCM_RIGHTS installs a reference to the same file).
+ * Not modelled: a file whose last fd closes while one is in flight dies
+ * (the kernel keeps it for the receiver); the in-flight fd then arrives as
+ * a plain memfd.
+ */
+static ssize_t seam_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	ssize_t n = recvmsg(fd, msg, flags);
+	struct cmsghdr *c;
+	int err = errno;
+
+	if (n < 0)
+		return n;
+	lock();
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t i, nfd;
+		int *fds = (int *)CMSG_DATA(c);
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			struct emu_file *file;
+			struct stat st;
+
+			if (fstat(fds[i], &st))
+				continue;
+			file = file_by_inode(st.st_dev, st.st_ino);
+			/* no room in the table: the fd stays a plain one */
+			if (file)
+				(void)fd_adopt(file, fds[i]);
+		}
+	}
+	unlock();
+	errno = err;
+	return n;
 }
 
 static int seam_ioctl(int fd, unsigned long req, void *arg)
@@ -577,6 +669,7 @@ int emu_init(void)
 		.mmap = seam_mmap,
 		.munmap = seam_munmap,
 		.fstat = seam_fstat,
+		.recvmsg = seam_recvmsg,
 	};
 	ret = emu_sysfs_create();
 	if (!ret) {

@@ -239,6 +239,11 @@ struct emu_file {
 	bool from_group;	/* VFIO: from VFIO_GROUP_GET_DEVICE_FD */
 	struct emu_container *container;	/* CONTAINER */
 	struct emu_group *group;		/* GROUP */
+	/* the real open file behind its fds (a memfd of its own, dup'ed for
+	 * each further fd): its inode names the file when one of its fds
+	 * comes back through a Unix socket (seam_recvmsg) */
+	dev_t st_dev;
+	ino_t st_ino;
 };
 
 struct emu_fd {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -41,6 +42,8 @@ static struct env {
 	struct pasid_as *newas;
 	void *buf1;			/* mapped at PROBE in as1 */
 	struct pasid_nest *nest;
+	struct pasid_ctx *sec;		/* imported from fx.ctx */
+	int sv[2];			/* the socketpair of the export */
 	int memfd;
 	int ia, ib, iv;
 } E;
@@ -70,6 +73,7 @@ static void env_up(bool group)
 
 	memset(&E, 0, sizeof(E));
 	E.memfd = -1;
+	E.sv[0] = E.sv[1] = -1;
 	b.bdf = BDF_B;
 	b.group = group ? 1 : 2;
 	ck_assert_int_eq(emu_init(), 0);
@@ -99,6 +103,11 @@ static void env_up(bool group)
 
 static void env_down(void)
 {
+	pasid_ctx_close(E.sec);
+	if (E.sv[0] >= 0) {
+		close(E.sv[0]);
+		close(E.sv[1]);
+	}
 	pasid_ctx_close(E.ctx2);
 	pasid_ctx_close(fx.ctx);
 	fx.ctx = NULL;
@@ -361,6 +370,21 @@ static int run_page_sizes(void)
 	return pasid_as_page_sizes(E.as1, &pg);
 }
 
+/* share.c: the export makes no kernel call, the import one per IOAS */
+static int run_import(void)
+{
+	struct pasid_as *both[2] = { E.as1, E.as2 };
+	int ret;
+
+	if (E.sv[0] < 0)
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+					    0, E.sv), 0);
+	ret = pasid_ctx_export(fx.ctx, E.sv[0], both, 2, 0);
+	if (!ret)
+		ret = pasid_ctx_import(E.sv[1], &E.sec, NULL);
+	return ret < 0 ? ret : 0;
+}
+
 static int run_nest_new(void)
 {
 	struct pasid_nest *n;
@@ -446,6 +470,7 @@ static const struct path paths[] = {
 	{ "unmap_va", GEN_IOMMUFD, false, a_rid_kernel_as1, run_unmap_va, 0 },
 	{ "iova_check", GEN_IOMMUFD, false, open_a, run_iova_check, 0 },
 	{ "page_sizes", GEN_IOMMUFD, false, a_rid_kernel_as1, run_page_sizes, 0 },
+	{ "import", GEN_IOMMUFD, false, a_rid_kernel_as1, run_import, 0 },
 	/* nested.h: the stage-2 and the RID on it */
 	{ "nest_new", GEN_CURRENT, false, open_a, run_nest_new, 0 },
 	/* VT-d: a nested page table, attached at the PASID */
