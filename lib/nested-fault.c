@@ -222,8 +222,14 @@ PASID_API int pasid_faultq_read(struct pasid_faultq *q,
 		if (len < 0) {
 			int err = errno;
 
-			if (err == EAGAIN || (got && err))
+			if (err == EAGAIN || got)
 				break;	/* what was read is the answer */
+			/* 7.3: the next group has more requests than fit */
+			if (err == EINVAL)
+				return pasid_kerr(q->ctx, EINVAL,
+						  "read(fault queue)",
+						  "fault queue %u: the next page request group has more than %u requests: pass a larger array",
+						  q->id, want);
 			return pasid_kerr(q->ctx, err, "read(fault queue)",
 					  "reading fault queue %u", q->id);
 		}

@@ -11,10 +11,12 @@
  * Kernel rules modelled: the fd holds a user of its object (IOMMU_DESTROY
  * EBUSY until it is closed) and the context; reads at a non-zero position
  * or of a count that is no multiple of the record (FAULT) are ESPIPE;
- * only whole records (a whole fault group) are read, 0 when none fits or
- * none is queued; a response with an unknown code or cookie is EINVAL,
+ * only whole records (a whole fault group) are read, 0 when none is
+ * queued, EINVAL when the first does not fit; a response with an unknown code or cookie is EINVAL,
  * after the ones before it were taken; a vEVENTQ is one per type per
- * vIOMMU (EEXIST), depth 0 is EINVAL, its fd has no write (EINVAL); events
+ * vIOMMU (EEXIST), depth 0 or above 2^19 is EINVAL, its fd has no write
+ * (EINVAL), a read shorter than a header or than the first event EINVAL;
+ * events
  * past the depth are lost: the queue's tail is then a LOST_EVENTS header
  * carrying the last lost sequence number, removed again when the next
  * event is queued (the sequence gap tells); sequence numbers wrap at
@@ -28,6 +30,9 @@
 #include <string.h>
 
 #include "emu-internal.h"
+
+/* VEVENTQ_MAX_DEPTH of 7.3's eventq.c */
+#define EMU_VEVENTQ_MAX_DEPTH (1u << 19)
 
 struct emu_pgreq {
 	struct kabi_iommu_hwpt_pgfault rec;
@@ -146,7 +151,7 @@ int emu_veventq_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 	if (cmd->flags || cmd->__reserved ||
 	    cmd->type == KABI_IOMMU_VEVENTQ_TYPE_DEFAULT)
 		return -EOPNOTSUPP;
-	if (!cmd->veventq_depth)
+	if (!cmd->veventq_depth || cmd->veventq_depth > EMU_VEVENTQ_MAX_DEPTH)
 		return -EINVAL;
 	viommu = emu_obj_find(ctx, cmd->viommu_id, EMU_OBJ_VIOMMU);
 	if (!viommu)
@@ -197,7 +202,10 @@ static ssize_t fault_read(struct emu_eventq *q, void *buf, size_t len)
 
 	if (len % sz)
 		return -ESPIPE;
-	/* every group is one request here: whole groups only */
+	/* every group is one request here: whole groups only; a first
+	 * group that does not fit is EINVAL (7.3) */
+	if (q->nqueued && len < sz)
+		return -EINVAL;
 	while (q->nqueued && len - done >= sz) {
 		struct emu_pgreq r = q->queued[0];
 
@@ -252,13 +260,19 @@ static ssize_t vevent_read(struct emu_eventq *q, void *buf, size_t len)
 	const size_t dsz = sizeof(struct kabi_iommu_vevent_arm_smmuv3);
 	size_t done = 0;
 
+	/* 7.3: at least a header, and a first event that fits */
+	if (len < hsz)
+		return -EINVAL;
 	while (q->nev) {
 		struct emu_vevent *e = &q->ev[0];
 		bool lost = e->hdr.flags & KABI_IOMMU_VEVENTQ_FLAG_LOST_EVENTS;
 		size_t need = hsz + (lost ? 0 : dsz);
 
-		if (len - done < need)
+		if (len - done < need) {
+			if (!done)
+				return -EINVAL;
 			break;
+		}
 		memcpy((uint8_t *)buf + done, &e->hdr, hsz);
 		if (!lost)
 			memcpy((uint8_t *)buf + done + hsz, e->evt, dsz);
