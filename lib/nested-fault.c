@@ -146,6 +146,12 @@ PASID_API void pasid_faultq_free(struct pasid_faultq *q)
 	if (!q)
 		return;
 	ctx = q->ctx;
+	if (inherited(ctx)) {
+		/* the child's copy: no lock (fork.c), no kernel call */
+		q->freed = true;
+		faultq_put(q);
+		return;
+	}
 	ctx_lock(ctx);
 	q->freed = true;
 	faultq_put(q);

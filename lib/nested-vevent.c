@@ -120,6 +120,11 @@ PASID_API void pasid_veventq_free(struct pasid_veventq *q)
 	if (!q)
 		return;
 	ctx = q->nest->dev->ctx;
+	if (inherited(ctx)) {
+		/* the child's copy: no lock (fork.c), no kernel call */
+		nest_veventq_release(q->nest);
+		return;
+	}
 	ctx_lock(ctx);
 	nest_veventq_release(q->nest);
 	ctx_unlock(ctx);
