@@ -142,11 +142,11 @@ static int hw_compat(struct emu_obj *hwpt, struct emu_dev *dev,
 	    !dev->cfg.dirty)
 		return -EINVAL;
 	/* a fault-capable table needs I/O page faults on the device: VT-d's
-	 * intel_iommu_enable_iopf is ENODEV without PRI (AMD modelled the
-	 * same: not read); SMMUv3 attaches and, without stall, reports
-	 * nothing to the queue (arm_smmu_enable_iopf) */
-	if (hwpt->fault && !dev->cfg.pri &&
-	    dev->cfg.iommu != EMU_IOMMU_SMMUV3)
+	 * intel_iommu_enable_iopf is ENODEV without PRI; SMMUv3 attaches
+	 * and, without stall, reports nothing to the queue
+	 * (arm_smmu_enable_iopf); AMD attaches whatever happens (IOPF only
+	 * for SVA-capable tables, its failure ignored: attach_device) */
+	if (hwpt->fault && !dev->cfg.pri && dev->cfg.iommu == EMU_IOMMU_INTEL)
 		return -ENODEV;
 	if (hwpt->type == EMU_OBJ_HWPT_NESTED) {
 		int ret = emu_nested_attach_check(hwpt, dev, pasid);

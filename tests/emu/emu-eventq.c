@@ -398,7 +398,10 @@ int emu_dma_fault(struct emu_dev *dev, struct emu_obj *attached,
 		report_vevent(attached->viommu, dev, evt);
 		return err;
 	}
-	if (attached->fault && dev->cfg.pri) {
+	/* AMD: the PPR queue only for SVA-capable (v2, PASID) tables */
+	if (attached->fault && dev->cfg.pri &&
+	    (dev->cfg.iommu != EMU_IOMMU_AMD ||
+	     (attached->flags & KABI_IOMMU_HWPT_ALLOC_PASID))) {
 		struct emu_eventq *q = attached->fault->eq;
 		struct emu_pgreq r = {
 			.rec = {

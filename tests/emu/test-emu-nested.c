@@ -688,6 +688,24 @@ START_TEST(t_fault_needs_pri)
 }
 END_TEST
 
+/* AMD attaches it anyway (attach_device ignores an IOPF failure), and a
+ * v1 table's faults stay faults. */
+START_TEST(t_fault_amd_attaches)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = "0000:00:04.0", .iommu = EMU_IOMMU_AMD, .pri = true,
+	};
+	uint32_t fid, h, v = 0;
+	int fd;
+
+	up(EMU_IOMMU_AMD, &cfg);
+	ck_assert_int_eq(fault_alloc(0, &fid, &fd), 0);
+	ck_assert_int_eq(fault_hwpt(ioas, 0, fid, &h), 0);
+	ck_assert_int_eq(attach(h, RID), 0);
+	ck_assert_int_eq(emu_dma_write(0, 0, 0x900000, &v, sizeof(v)), -EFAULT);
+}
+END_TEST
+
 static int veventq(uint32_t v, uint32_t type, uint32_t depth, int *fd)
 {
 	struct kabi_iommu_veventq_alloc a = {
@@ -758,6 +776,7 @@ static Suite *nested_suite(void)
 	tcase_add_test(tc, t_dirty_rules);
 	tcase_add_test(tc, t_fault_rules);
 	tcase_add_test(tc, t_fault_needs_pri);
+	tcase_add_test(tc, t_fault_amd_attaches);
 	tcase_add_test(tc, t_veventq_rules);
 	suite_add_tcase(s, tc);
 	return s;
