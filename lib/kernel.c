@@ -147,21 +147,80 @@ int k_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
 
 int k_hwpt_alloc_data(int iommufd, uint32_t dev_id, uint32_t pt_id,
 		      uint32_t flags, uint32_t type, const void *data,
-		      uint32_t len, uint32_t *hwpt_id)
+		      uint32_t len, uint32_t fault_id, uint32_t *hwpt_id)
 {
 	struct kabi_iommu_hwpt_alloc h = {
 		.size = sizeof(h),
-		.flags = flags,
+		.flags = flags | (fault_id ? KABI_IOMMU_HWPT_FAULT_ID_VALID : 0),
 		.dev_id = dev_id,
 		.pt_id = pt_id,
 		.data_type = type,
 		.data_len = len,
 		.data_uptr = (uintptr_t)data,
+		.fault_id = fault_id,
 	};
 	int ret = sys_ioctl(iommufd, KABI_IOMMU_HWPT_ALLOC, &h);
 
 	if (!ret)
 		*hwpt_id = h.out_hwpt_id;
+	return ret;
+}
+
+int k_hwpt_set_dirty(int iommufd, uint32_t hwpt_id, bool on)
+{
+	struct kabi_iommu_hwpt_set_dirty_tracking d = {
+		.size = sizeof(d),
+		.flags = on ? KABI_IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.hwpt_id = hwpt_id,
+	};
+
+	return sys_ioctl(iommufd, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &d);
+}
+
+int k_hwpt_get_dirty(int iommufd, uint32_t hwpt_id, uint64_t iova,
+		     uint64_t len, uint64_t page_size, uint64_t *bitmap,
+		     uint32_t flags)
+{
+	struct kabi_iommu_hwpt_get_dirty_bitmap g = {
+		.size = sizeof(g),
+		.hwpt_id = hwpt_id,
+		.flags = flags,
+		.iova = iova,
+		.length = len,
+		.page_size = page_size,
+		.data = (uintptr_t)bitmap,
+	};
+
+	return sys_ioctl(iommufd, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
+}
+
+int k_fault_alloc(int iommufd, uint32_t *fault_id, int *fd)
+{
+	struct kabi_iommu_fault_alloc f = { .size = sizeof(f) };
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_FAULT_QUEUE_ALLOC, &f);
+
+	if (!ret) {
+		*fault_id = f.out_fault_id;
+		*fd = (int)f.out_fault_fd;
+	}
+	return ret;
+}
+
+int k_veventq_alloc(int iommufd, uint32_t viommu_id, uint32_t type,
+		    uint32_t depth, uint32_t *veventq_id, int *fd)
+{
+	struct kabi_iommu_veventq_alloc v = {
+		.size = sizeof(v),
+		.viommu_id = viommu_id,
+		.type = type,
+		.veventq_depth = depth,
+	};
+	int ret = sys_ioctl(iommufd, KABI_IOMMU_VEVENTQ_ALLOC, &v);
+
+	if (!ret) {
+		*veventq_id = v.out_veventq_id;
+		*fd = (int)v.out_veventq_fd;
+	}
 	return ret;
 }
 

@@ -9,6 +9,7 @@
 #ifndef LIBPASID_KERNEL_H
 #define LIBPASID_KERNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,10 +87,20 @@ int k_viommu_alloc(int iommufd, uint32_t dev_id, uint32_t parent_id,
 		   uint32_t type, uint32_t *viommu_id);
 int k_vdevice_alloc(int iommufd, uint32_t viommu_id, uint32_t dev_id,
 		    uint64_t virt_id, uint32_t *vdevice_id);
-/* IOMMU_HWPT_ALLOC with user data (a nested HWPT) */
+/* IOMMU_HWPT_ALLOC with user data (a nested HWPT); fault_id != 0: with
+ * FAULT_ID_VALID and that fault queue */
 int k_hwpt_alloc_data(int iommufd, uint32_t dev_id, uint32_t pt_id,
 		      uint32_t flags, uint32_t type, const void *data,
-		      uint32_t len, uint32_t *hwpt_id);
+		      uint32_t len, uint32_t fault_id, uint32_t *hwpt_id);
+/* dirty tracking (lib/nested-dirty.c) */
+int k_hwpt_set_dirty(int iommufd, uint32_t hwpt_id, bool on);
+int k_hwpt_get_dirty(int iommufd, uint32_t hwpt_id, uint64_t iova,
+		     uint64_t len, uint64_t page_size, uint64_t *bitmap,
+		     uint32_t flags);
+/* event queues (lib/nested-fault.c, nested-vevent.c): *fd the new fd */
+int k_fault_alloc(int iommufd, uint32_t *fault_id, int *fd);
+int k_veventq_alloc(int iommufd, uint32_t viommu_id, uint32_t type,
+		    uint32_t depth, uint32_t *veventq_id, int *fd);
 /* *num in: entries, out: entries the kernel handled (also on failure) */
 int k_hwpt_invalidate(int iommufd, uint32_t id, uint32_t type,
 		      const void *entries, uint32_t entry_len, uint32_t *num);

@@ -151,7 +151,8 @@ static int vste_install(struct pasid_nest *n, unsigned int bits)
 
 	ret = k_hwpt_alloc_data(dev->ctx->iommufd, dev->dev_id, n->viommu_id,
 				0, KABI_IOMMU_HWPT_DATA_ARM_SMMUV3, &ste,
-				sizeof(ste), &n->table.hwpt_id);
+				sizeof(ste), nest_fault_id(n),
+				&n->table.hwpt_id);
 	if (ret)
 		return pasid_kerr(dev->ctx, -ret,
 				  "IOMMU_HWPT_ALLOC(IOMMU_HWPT_DATA_ARM_SMMUV3)",

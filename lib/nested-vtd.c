@@ -38,10 +38,16 @@ int vtd_s1_attach(struct pasid_s1 *s1, const struct pasid_s1_opts *o)
 	};
 	int ret;
 
+	/* intel_pasid_setup_nested refuses it (EINVAL, kernel-rules §12.3):
+	 * the same errno, before a HWPT is made for nothing */
+	if (n->flags & PASID_NEST_DIRTY_TRACKING)
+		return pasid_err(dev->ctx, EINVAL,
+				 "pasid_s1_attach: %s: Intel VT-d nests no stage-1 at a PASID on a stage-2 with dirty tracking (refused before asking the kernel): make the nest without PASID_NEST_DIRTY_TRACKING",
+				 dev->name);
 	ret = k_hwpt_alloc_data(dev->ctx->iommufd, dev->dev_id, n->parent_id,
 				KABI_IOMMU_HWPT_ALLOC_PASID,
 				KABI_IOMMU_HWPT_DATA_VTD_S1, &data,
-				sizeof(data), &s1->hwpt_id);
+				sizeof(data), nest_fault_id(n), &s1->hwpt_id);
 	if (ret)
 		return pasid_kerr(dev->ctx, -ret,
 				  "IOMMU_HWPT_ALLOC(IOMMU_HWPT_DATA_VTD_S1)",

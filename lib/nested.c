@@ -21,7 +21,8 @@
 #include "kernel.h"
 #include "nested.h"
 
-#define NEST_FLAGS (PASID_NEST_DIRTY_TRACKING | PASID_NEST_VIRT_ID)
+#define NEST_FLAGS (PASID_NEST_DIRTY_TRACKING | PASID_NEST_VIRT_ID | \
+		    PASID_NEST_FAULTS)
 
 static const char *vendor_of(const struct pasid_dev *dev)
 {
@@ -153,6 +154,9 @@ static int opts_in(const struct pasid_nest_opts *opts,
 		return pasid_err(ctx, EINVAL,
 				 "pasid_nest_new: unknown flags 0x%x",
 				 o->flags & ~NEST_FLAGS);
+	if (!(o->flags & PASID_NEST_FAULTS) && o->faultq)
+		return pasid_err(ctx, EINVAL,
+				 "pasid_nest_new: opts->faultq is set without PASID_NEST_FAULTS");
 	return 0;
 }
 
@@ -189,6 +193,15 @@ PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
 	n->virt_id = (o.flags & PASID_NEST_VIRT_ID) ? o.virt_id : dev->dev_id;
 	ctx_lock(dev->ctx);
 	ret = dev_free_for_nest(dev);
+	if (!ret && (o.flags & PASID_NEST_DIRTY_TRACKING))
+		ret = nest_dirty_check(dev);
+	if (!ret && (o.flags & PASID_NEST_FAULTS)) {
+		ret = nest_faults_check(dev, o.faultq);
+		if (!ret) {
+			n->faultq = o.faultq;
+			faultq_get(n->faultq);
+		}
+	}
 	if (!ret)
 		ret = parent_alloc(n);
 	if (!ret)
@@ -197,6 +210,8 @@ PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
 		ret = rid_attach(n);
 	if (ret) {
 		nest_destroy(n);
+		if (n->faultq)
+			faultq_put(n->faultq);
 		ctx_unlock(dev->ctx);
 		free(n);
 		return ret;
@@ -224,7 +239,12 @@ static void nest_release(struct pasid_nest *n)
 		pasid_log(dev->ctx, PASID_LOG_WARN,
 			  "%s: detaching the RID from its nesting parent failed",
 			  dev->name);
+	/* the vEVENTQ holds the vIOMMU; the fault queue is held by the
+	 * stage-1 HWPTs, gone by now */
+	nest_veventq_release(n);
 	nest_destroy(n);
+	if (n->faultq)
+		faultq_put(n->faultq);
 	dev->nest = NULL;
 	free(n);
 }
@@ -249,6 +269,10 @@ void nested_forget(struct pasid_dev *dev)
 	}
 	if (n->table.base)
 		munmap(n->table.base, n->table.len);
+	/* the child's copies only: the release checks inherited() */
+	nest_veventq_release(n);
+	if (n->faultq)
+		faultq_put(n->faultq);
 	free(n);
 	dev->nest = NULL;
 }

@@ -23,6 +23,10 @@ struct pasid_nest {
 	uint32_t vdevice_id;		/* 0: none */
 	uint64_t virt_id;
 	struct list_head s1s;		/* struct pasid_s1 */
+	/* PASID_NEST_FAULTS: the queue its stage-1 HWPTs report to (a
+	 * reference, nested-fault.c); the vIOMMU's event queue or NULL */
+	struct pasid_faultq *faultq;
+	struct pasid_veventq *veventq;
 	/* a PASID table in user memory (SMMUv3 CD table), mapped in as at
 	 * iova, behind the nested HWPT hwpt_id on the RID; base NULL until
 	 * the first stage-1 */
@@ -67,5 +71,37 @@ int smmu_s1_invalidate(struct pasid_s1 *s1, const struct pasid_s1_range *r,
  * stage-1 down and free it (ctx->lock held) */
 uint32_t nest_s1_pasid_bits(const struct pasid_nest *n);
 void nest_s1_release(struct pasid_s1 *s1);
+
+/* A fault queue (nested-fault.c): the kernel object and its fd; refs: the
+ * caller's handle (until pasid_faultq_free) and each nest made with it,
+ * under ctx->lock. */
+struct pasid_faultq {
+	struct pasid_ctx *ctx;
+	uint32_t id;
+	int fd;
+	unsigned int refs;
+	bool freed;			/* pasid_faultq_free was called */
+};
+
+/* ctx->lock held: may n's device report page requests to q (0, or -errno
+ * with the message)? Take a nest's reference; drop one. */
+int nest_faults_check(struct pasid_dev *dev, struct pasid_faultq *q);
+/* nested-dirty.c: may dev's nest parent track dirty pages (0 or -errno) */
+int nest_dirty_check(const struct pasid_dev *dev);
+void faultq_get(struct pasid_faultq *q);
+void faultq_put(struct pasid_faultq *q);
+/* The fault id the nest's stage-1 HWPTs are made with, 0: none. */
+static inline uint32_t nest_fault_id(const struct pasid_nest *n)
+{
+	return n->faultq ? n->faultq->id : 0;
+}
+
+/* nested-vevent.c, ctx->lock held: take the nest's vEVENTQ down. */
+void nest_veventq_release(struct pasid_nest *n);
+
+/* The message for an IOMMU whose vendor table lacks what fn needs: "fn:
+ * dev: the <vendor> IOMMU has no <what>: <why>" (-EOPNOTSUPP). */
+int nest_vendor_lacks(const struct pasid_dev *dev, const char *fn,
+		      const char *what, const char *why);
 
 #endif

@@ -21,6 +21,10 @@ struct pasid_sys {
 	int (*ioctl)(int fd, unsigned long request, void *arg);
 	ssize_t (*pread)(int fd, void *buf, size_t len, off_t off);
 	ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t off);
+	/* the event queue fds (fault queues, vEVENTQs): anonymous inodes,
+	 * which take no pread/pwrite (ESPIPE) */
+	ssize_t (*read)(int fd, void *buf, size_t len);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
 	void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd,
 		      off_t off);
 	int (*munmap)(void *addr, size_t len);

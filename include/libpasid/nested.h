@@ -25,20 +25,29 @@ extern "C" {
 
 struct pasid_nest;	/* one device's nesting parent (stage 2) */
 struct pasid_s1;	/* a user-owned stage-1 on one PASID of a nest */
+struct pasid_faultq;	/* an I/O page fault queue (IOMMU_FAULT_QUEUE_ALLOC) */
+struct pasid_veventq;	/* a nest's vIOMMU event queue (IOMMU_VEVENTQ_ALLOC) */
 
 /* pasid_nest_opts.flags */
 /* Track dirty pages in the stage-2 (where the IOMMU can: Intel VT-d with
- * SSADS; not SMMUv3, whose stage-2 tables carry no dirty bits). */
+ * SSADS, AMD-Vi v1 tables with HDSup; not SMMUv3, whose stage-2 tables
+ * carry no dirty bits in Linux): pasid_nest_dirty_set and _read. */
 #define PASID_NEST_DIRTY_TRACKING (1u << 0)
 /* virt_id is the device's ID as its stage-1 owner names it (the vSID of a
  * guest's SMMUv3); without it the library uses the device's iommufd id. */
 #define PASID_NEST_VIRT_ID	  (1u << 1)
+/* The page requests of the nest's stage-1 tables go to opts->faultq (a
+ * device with PCIe PRI behind an IOMMU that forwards them: Intel VT-d) */
+#define PASID_NEST_FAULTS	  (1u << 2)
 
 struct pasid_nest_opts {
 	size_t size;		/* sizeof(struct pasid_nest_opts) */
 	uint32_t flags;		/* PASID_NEST_* */
 	uint32_t reserved;	/* must be 0 */
 	uint64_t virt_id;	/* with PASID_NEST_VIRT_ID */
+	/* with PASID_NEST_FAULTS: the queue (of the device's context), which
+	 * the nest holds until pasid_nest_free */
+	struct pasid_faultq *faultq;
 };
 
 /*
@@ -143,6 +152,129 @@ PASID_API int pasid_s1_invalidate(struct pasid_s1 *s1,
 				  const struct pasid_s1_range *ranges,
 				  unsigned int n, unsigned int flags,
 				  unsigned int *done);
+
+/* ------------------------------------------------------------------ */
+/* Dirty tracking of a nest's stage-2                                  */
+
+/*
+ * Start (on != 0) or stop the IOMMU's dirty-bit updates in the stage-2 of
+ * a nest made with PASID_NEST_DIRTY_TRACKING. Starting forgets what was
+ * recorded before. -EINVAL for a nest made without the flag.
+ */
+PASID_API int pasid_nest_dirty_set(struct pasid_nest *nest, int on);
+
+/* pasid_nest_dirty_read flags: leave the dirty bits set (for a read just
+ * before unmapping the range) */
+#define PASID_DIRTY_NO_CLEAR (1u << 0)
+
+/* Bytes of bitmap pasid_nest_dirty_read needs for len bytes in page_size
+ * units: one bit per unit, in whole 64-bit words. */
+#define PASID_DIRTY_BITMAP_BYTES(len, page_size)			\
+	((size_t)((((len) / (page_size)) + 63) / 64) * 8)
+
+/*
+ * Which page_size units of [iova, iova + len) in the nest's address space
+ * devices wrote since the last read (or since dirty tracking started):
+ * bit i of the caller's bitmap (bitmap[i / 64] >> (i % 64) & 1) is unit
+ * iova + i * page_size. The bitmap is zeroed first, then filled; the dirty
+ * bits are cleared unless PASID_DIRTY_NO_CLEAR. page_size: a power of two,
+ * at least 4 KiB; iova and len multiples of it, len > 0, all of the range
+ * mapped; bitmap_bytes at least PASID_DIRTY_BITMAP_BYTES(len, page_size).
+ */
+PASID_API int pasid_nest_dirty_read(struct pasid_nest *nest, uint64_t iova,
+				    uint64_t len, uint64_t page_size,
+				    uint64_t *bitmap, size_t bitmap_bytes,
+				    unsigned int flags);
+
+/* ------------------------------------------------------------------ */
+/* I/O page fault queues                                               */
+
+/* A queue for page requests (PCIe PRI) of the stage-1 tables of the nests
+ * made with it (PASID_NEST_FAULTS). */
+PASID_API int pasid_faultq_new(struct pasid_ctx *ctx,
+			       struct pasid_faultq **qp);
+/* The queue goes once the nests made with it went too; requests still
+ * waiting are answered "invalid" by the kernel. */
+PASID_API void pasid_faultq_free(struct pasid_faultq *q);
+/* The queue's file descriptor, to poll() for POLLIN (do not read or close
+ * it yourself). */
+PASID_API int pasid_faultq_fd(const struct pasid_faultq *q);
+
+/* pasid_fault.flags */
+#define PASID_FAULT_PASID_VALID (1u << 0)	/* pasid is meaningful */
+#define PASID_FAULT_LAST_PAGE	(1u << 1)	/* last of its group */
+/* pasid_fault.perm */
+#define PASID_FAULT_READ	(1u << 0)
+#define PASID_FAULT_WRITE	(1u << 1)
+#define PASID_FAULT_EXEC	(1u << 2)
+#define PASID_FAULT_PRIV	(1u << 3)
+
+struct pasid_fault {
+	struct pasid_dev *dev;	/* the device that asked (NULL: not one of
+				   this context's) */
+	uint32_t flags;		/* PASID_FAULT_PASID_VALID, _LAST_PAGE */
+	uint32_t pasid;
+	uint32_t grpid;		/* the device's page request group */
+	uint32_t perm;		/* PASID_FAULT_READ ... */
+	uint64_t addr;		/* the faulting input address (stage-1 VA) */
+	uint32_t length;	/* the device's hint of the bytes it needs */
+	uint32_t cookie;	/* what pasid_faultq_respond answers */
+};
+
+/*
+ * Take up to max waiting page requests into faults (whole groups only);
+ * *n: how many. 0 with *n = 0 when none waits (the call never blocks).
+ * Each group must be answered once, with its cookie.
+ */
+PASID_API int pasid_faultq_read(struct pasid_faultq *q,
+				struct pasid_fault *faults, unsigned int max,
+				unsigned int *n);
+
+enum pasid_fault_code {
+	PASID_FAULT_SUCCESS = 0,	/* the table was fixed: retry */
+	PASID_FAULT_INVALID = 1,	/* it cannot be: do not retry */
+};
+
+/* Answer the page request group that carried cookie. */
+PASID_API int pasid_faultq_respond(struct pasid_faultq *q, uint32_t cookie,
+				   enum pasid_fault_code code);
+
+/* ------------------------------------------------------------------ */
+/* vIOMMU event queues (SMMUv3)                                        */
+
+/*
+ * An event queue on the nest's vIOMMU, holding up to depth events; later
+ * ones are lost (and counted) until it is read. One per nest. SMMUv3 only
+ * (its faults of the user's stage-1 and CD table: C_BAD_STE, C_BAD_CD,
+ * F_TRANSLATION, F_PERMISSION, ...). Freed with the nest at the latest.
+ */
+PASID_API int pasid_veventq_new(struct pasid_nest *nest, uint32_t depth,
+				struct pasid_veventq **qp);
+PASID_API void pasid_veventq_free(struct pasid_veventq *q);
+/* For poll() (POLLIN), as pasid_faultq_fd. */
+PASID_API int pasid_veventq_fd(const struct pasid_veventq *q);
+
+/* pasid_vevent.flags: events were lost at the queue's tail; this entry
+ * carries no record (evt is zero) */
+#define PASID_VEVENT_LOST (1u << 0)
+
+struct pasid_vevent {
+	uint32_t flags;		/* PASID_VEVENT_LOST */
+	uint32_t sequence;	/* the kernel's, 0 .. INT_MAX, wrapping */
+	/* events lost just before this one (from the gap in sequence; for
+	 * a PASID_VEVENT_LOST entry, those it stands for) */
+	uint32_t lost;
+	uint32_t reserved;
+	/* SMMUv3: the 256-bit event record in CPU byte order, StreamID
+	 * (63:32 of evt[0]) the nest's virt_id */
+	uint64_t evt[4];
+};
+
+/* Take up to max events into ev; *n: how many (0 when none: never
+ * blocks). */
+PASID_API int pasid_veventq_read(struct pasid_veventq *q,
+				 struct pasid_vevent *ev, unsigned int max,
+				 unsigned int *n);
 
 #ifdef __cplusplus
 }

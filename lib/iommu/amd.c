@@ -197,5 +197,9 @@ const struct pasid_vendor_ops pasid_vendor_amd = {
 	.no_pasid_hint = amd_no_pasid_hint,
 	/* checked in the 7.3 source: amd_iommu_alloc_domain_nested() exists
 	 * but no ops table refers to it, and the uAPI has no AMD vIOMMU type */
+	/* v1 tables with EFR.HDSup (check_hwpt_flags) */
+	.nest_dirty = true,
+	.s1_faults_missing = "Linux 7.3's AMD-Vi driver nests no stage-1 (see pasid_s1_attach), so no stage-1 page requests can reach a queue",
+	.veventq_missing = "the Linux 7.3 uAPI has no AMD vIOMMU type, so there is no vEVENTQ",
 	.s1_missing = "Linux 7.3's AMD-Vi driver nests no stage-1: its nested allocator for IOMMU_HWPT_DATA_AMD_GUEST (amd_iommu_alloc_domain_nested) is wired into no ops table and the iommufd uAPI has no AMD vIOMMU type, so the guest GCR3 table cannot be installed; the nest's stage-2 carries untagged DMA only",
 };

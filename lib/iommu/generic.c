@@ -23,4 +23,7 @@ const struct pasid_vendor_ops pasid_vendor_generic = {
 	.instance_prefixes = NULL,
 	.no_pasid_hint = generic_no_pasid_hint,
 	.s1_missing = "this IOMMU's Linux driver offers no nested translation",
+	.nest_dirty_missing = "this IOMMU's Linux driver offers no nested translation",
+	.s1_faults_missing = "this IOMMU's Linux driver offers no nested translation",
+	.veventq_missing = "this IOMMU's Linux driver offers no vIOMMU",
 };

@@ -167,4 +167,9 @@ const struct pasid_vendor_ops pasid_vendor_intel = {
 	.s1_detach = vtd_s1_detach,
 	.s1_format = PASID_S1_X86,
 	.s1_invalidate = vtd_s1_invalidate,
+	/* second-stage A/D bits (ECAP.SLADS, check_hwpt_flags); a nest's
+	 * stage-1 page requests reach the queue of its per-PASID HWPT */
+	.nest_dirty = true,
+	.s1_faults = true,
+	.veventq_missing = "VT-d nests without a vIOMMU in Linux 7.3 (no VT-d vIOMMU type), so there is no vEVENTQ: stage-1 faults come as page requests (PASID_NEST_FAULTS)",
 };

@@ -222,4 +222,8 @@ const struct pasid_vendor_ops pasid_vendor_smmuv3 = {
 	.s1_pasid_bits = smmu_s1_pasid_bits,
 	.s1_format = PASID_S1_ARM64,
 	.s1_invalidate = smmu_s1_invalidate,
+	.nest_dirty_missing = "an SMMUv3 nesting parent is a stage-2 table, and the Linux driver tracks dirty bits (HTTU/DBM) in stage-1 tables only",
+	.s1_faults_missing = "the Linux SMMUv3 driver forwards no PCIe page requests (PRI); only stall-capable platform devices fault into a queue, and a nested PCI device's stage-1 faults arrive as vEVENTs instead (pasid_veventq_new)",
+	.veventq_type = KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
+	.vevent_len = sizeof(struct kabi_iommu_vevent_arm_smmuv3),
 };

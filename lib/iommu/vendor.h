@@ -86,6 +86,24 @@ struct pasid_vendor_ops {
 			     unsigned int flags, unsigned int *done);
 	enum pasid_s1_format s1_format;
 	const char *s1_missing;
+
+	/* ---- dirty tracking, page faults, events (lib/nested-*.c) ---- */
+	/* a nest parent can be made with DIRTY_TRACKING and read and cleared
+	 * (IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP);
+	 * false: nest_dirty_missing says why not */
+	bool nest_dirty;
+	const char *nest_dirty_missing;
+	/* the stage-1 HWPTs of a nest take a fault queue (FAULT_ID_VALID)
+	 * and the driver forwards the device's page requests to it; false:
+	 * s1_faults_missing says why not */
+	bool s1_faults;
+	const char *s1_faults_missing;
+	/* KABI_IOMMU_VEVENTQ_TYPE_* of the vIOMMU's event queue and the
+	 * bytes of one record after its header; 0: none, veventq_missing
+	 * says why */
+	uint32_t veventq_type;
+	uint32_t vevent_len;
+	const char *veventq_missing;
 };
 
 /*

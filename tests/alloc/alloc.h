@@ -34,6 +34,10 @@ void alloc_world_on(enum emu_profile profile);
 #define BDF_A	"0000:00:04.0"	/* Intel, 20-bit PASIDs, group 1 */
 #define BDF_B	"0000:00:05.0"	/* Intel, 20-bit PASIDs, group 1 (a's sibling) */
 #define BDF_V	"0000:00:06.0"	/* virtio-iommu, no PASIDs, group 3 */
+/* alloc_world with a fourth device: SMMUv3, 8-bit PASIDs, group 4 */
+void alloc_world_smmu(void);
+#define BDF_S	"0000:00:07.0"
+/* A and B also have dirty tracking and PCIe PRI (the nested flows) */
 #define CDEV_A	"/dev/vfio/devices/vfio0"
 void alloc_seam_install(void);
 

@@ -4,6 +4,7 @@
  * closed context. Every call is a step (alloc.h): the allocation that fails
  * may be in any of them.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -345,6 +346,76 @@ static void nest_flow(void)
 	CALLV(pasid_ctx_close(ctx));
 }
 
+/* Dirty tracking, a fault queue with a page request read and answered
+ * (VT-d), an SMMUv3 vEVENTQ with an event read; the queues left to the
+ * nests and the context's close. */
+static void nest_events_flow(void)
+{
+	struct pasid_nest_opts dirty = {
+		.size = sizeof(dirty), .flags = PASID_NEST_DIRTY_TRACKING,
+	}, faults = {
+		.size = sizeof(faults), .flags = PASID_NEST_FAULTS,
+	};
+	struct pasid_s1_opts s1o = {
+		.size = sizeof(s1o), .root = 0x100000, .va_bits = 48,
+	};
+	struct pasid_nest_info info = { .size = sizeof(info) };
+	const uint64_t evt[4] = { 0x0a };
+	uint64_t iova = 0x200000, bm;
+	struct pasid_veventq *vq;
+	struct pasid_faultq *fq;
+	struct pasid_vevent ev;
+	struct pasid_fault f;
+	struct pasid_dev *a, *b, *s;
+	struct pasid_nest *na, *nb, *ns;
+	struct pasid_ctx *ctx;
+	struct pasid_as *as;
+	struct pasid_s1 *s1;
+	unsigned int n;
+	uint32_t v = 0;
+	void *buf;
+
+	alloc_world_smmu();
+	buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		alloc_bad("mmap failed");
+	CALL(pasid_ctx_open(&ctx, NULL));
+	CALL(pasid_dev_open(ctx, BDF_A, &a));
+	CALL(pasid_dev_open(ctx, BDF_S, &s));
+	CALL(pasid_as_new(ctx, &as));
+	CALL(pasid_map(as, buf, PAGE, PASID_MAP_RW | PASID_MAP_FIXED_IOVA,
+		       &iova));
+	CALL(pasid_nest_new(a, as, &dirty, &na));
+	CALL(pasid_nest_dirty_set(na, 1));
+	if (emu_dma_write(0, 0, iova, &v, sizeof(v)))
+		alloc_bad("DMA through the dirty nest failed");
+	CALL(pasid_nest_dirty_read(na, iova, PAGE, PAGE, &bm, sizeof(bm),
+				   PASID_DIRTY_NO_CLEAR));
+	CALL(pasid_nest_dirty_read(na, iova, PAGE, PAGE, &bm, sizeof(bm), 0));
+	CALL(pasid_nest_dirty_set(na, 0));
+	CALLV(pasid_nest_free(na));
+	CALL(pasid_faultq_new(ctx, &fq));
+	faults.faultq = fq;
+	CALL(pasid_dev_open(ctx, BDF_B, &b));
+	CALLV(pasid_dev_close(a));
+	CALL(pasid_nest_new(b, as, &faults, &nb));
+	CALL(pasid_s1_attach(nb, 1, &s1o, &s1));
+	if (emu_dma_write(1, 1, 0x1000, &v, sizeof(v)) != -EAGAIN)
+		alloc_bad("no page request");
+	CALL(pasid_faultq_read(fq, &f, 1, &n));
+	CALL(pasid_faultq_respond(fq, f.cookie, PASID_FAULT_SUCCESS));
+	CALLV(pasid_faultq_free(fq));
+	CALL(pasid_nest_new(s, as, NULL, &ns));
+	CALL(pasid_nest_info(ns, &info));
+	CALL(pasid_veventq_new(ns, 4, &vq));
+	if (emu_vevent_inject(info.viommu_id, evt))
+		alloc_bad("no vEVENTQ");
+	CALL(pasid_veventq_read(vq, &ev, 1, &n));
+	CALLV(pasid_ctx_close(ctx));
+	munmap(buf, PAGE);
+}
+
 /* Discovery: no context. */
 static void devlist_flow(void)
 {
@@ -392,6 +463,7 @@ const struct alloc_flow alloc_lib_flows[] = {
 	{ "6.6 cdev: attach+map+copy+move", no_pasid_flow },
 	{ "bind after the space emptied", bind_after_empty_flow },
 	{ "nest", nest_flow },
+	{ "nest: dirty, faults, events", nest_events_flow },
 	{ "devlist", devlist_flow },
 	{ "devinfo_get(bdf)", devinfo_bdf },
 	{ "devinfo_get(cdev)", devinfo_cdev },

@@ -53,6 +53,16 @@ static ssize_t s_pwrite(int fd, const void *buf, size_t len, off_t off)
 	OUTSIDE(ssize_t, kernel->pwrite(fd, buf, len, off));
 }
 
+static ssize_t s_read(int fd, void *buf, size_t len)
+{
+	OUTSIDE(ssize_t, kernel->read(fd, buf, len));
+}
+
+static ssize_t s_write(int fd, const void *buf, size_t len)
+{
+	OUTSIDE(ssize_t, kernel->write(fd, buf, len));
+}
+
 static void *s_mmap(void *addr, size_t len, int prot, int flags, int fd,
 		    off_t off)
 {
@@ -86,6 +96,7 @@ void alloc_seam_install(void)
 	static struct pasid_sys ops = {
 		.open = s_open, .close = s_close, .dup = s_dup,
 		.ioctl = s_ioctl, .pread = s_pread, .pwrite = s_pwrite,
+		.read = s_read, .write = s_write,
 		.mmap = s_mmap, .munmap = s_munmap, .fstat = s_fstat,
 		.sendmsg = s_sendmsg, .recvmsg = s_recvmsg,
 	};

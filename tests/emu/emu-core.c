@@ -191,6 +191,8 @@ static void file_put(struct emu_file *file)
 		emu_t1_container_release(file);
 	else if (file->kind == EMU_FILE_GROUP)
 		emu_t1_group_release(file);
+	else if (file->kind == EMU_FILE_EVENTQ)
+		emu_eventq_release(file);
 	else
 		emu_vfio_release(file);
 	free(file);
@@ -455,7 +457,11 @@ static int seam_ioctl(int fd, unsigned long req, void *arg)
 	return ret;
 }
 
-static ssize_t rw(int fd, void *buf, size_t len, off_t off, bool write)
+/* pread/pwrite (off) and, stream, read/write: the VFIO device file takes
+ * the first, an event queue's anonymous inode the second only (no
+ * FMODE_PREAD: ESPIPE); iommufd and VFIO containers/groups neither */
+static ssize_t rw(int fd, void *buf, size_t len, off_t off, bool out,
+		  bool stream)
 {
 	struct emu_file *file;
 	ssize_t ret;
@@ -465,15 +471,18 @@ static ssize_t rw(int fd, void *buf, size_t len, off_t off, bool write)
 	file = emu_file_of(fd);
 	if (!file) {
 		unlock();
-		return write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
+		if (stream)
+			return out ? write(fd, buf, len) : read(fd, buf, len);
+		return out ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
 	}
 	if (kernel_call(&err))
 		ret = -err;
-	else if (file->kind != EMU_FILE_VFIO)
-		ret = -EINVAL;	/* iommufd and VFIO containers/groups have no
-				   read/write */
+	else if (file->kind == EMU_FILE_EVENTQ)
+		ret = stream ? emu_eventq_rw(file, buf, len, out) : -ESPIPE;
+	else if (file->kind != EMU_FILE_VFIO || stream)
+		ret = -EINVAL;
 	else
-		ret = emu_vfio_rw(file, buf, len, off, write);
+		ret = emu_vfio_rw(file, buf, len, off, out);
 	unlock();
 	if (ret < 0) {
 		errno = (int)-ret;
@@ -482,14 +491,24 @@ static ssize_t rw(int fd, void *buf, size_t len, off_t off, bool write)
 	return ret;
 }
 
+static ssize_t seam_read(int fd, void *buf, size_t len)
+{
+	return rw(fd, buf, len, 0, false, true);
+}
+
+static ssize_t seam_write(int fd, const void *buf, size_t len)
+{
+	return rw(fd, (void *)buf, len, 0, true, true);
+}
+
 static ssize_t seam_pread(int fd, void *buf, size_t len, off_t off)
 {
-	return rw(fd, buf, len, off, false);
+	return rw(fd, buf, len, off, false, false);
 }
 
 static ssize_t seam_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	return rw(fd, (void *)buf, len, off, true);
+	return rw(fd, (void *)buf, len, off, true, false);
 }
 
 static void *seam_mmap(void *addr, size_t len, int prot, int flags, int fd,
@@ -666,6 +685,8 @@ int emu_init(void)
 		.ioctl = seam_ioctl,
 		.pread = seam_pread,
 		.pwrite = seam_pwrite,
+		.read = seam_read,
+		.write = seam_write,
 		.mmap = seam_mmap,
 		.munmap = seam_munmap,
 		.fstat = seam_fstat,

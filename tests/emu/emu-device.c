@@ -141,6 +141,13 @@ static int hw_compat(struct emu_obj *hwpt, struct emu_dev *dev,
 	if ((hwpt->flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
 	    !dev->cfg.dirty)
 		return -EINVAL;
+	/* a fault-capable table needs I/O page faults on the device: VT-d's
+	 * intel_iommu_enable_iopf is ENODEV without PRI; SMMUv3 attaches
+	 * and, without stall, reports nothing to the queue
+	 * (arm_smmu_enable_iopf); AMD attaches whatever happens (IOPF only
+	 * for SVA-capable tables, its failure ignored: attach_device) */
+	if (hwpt->fault && !dev->cfg.pri && dev->cfg.iommu == EMU_IOMMU_INTEL)
+		return -ENODEV;
 	if (hwpt->type == EMU_OBJ_HWPT_NESTED) {
 		int ret = emu_nested_attach_check(hwpt, dev, pasid);
 
@@ -217,6 +224,7 @@ static struct emu_obj *hwpt_detach(struct emu_dev *dev, uint32_t pasid)
 	if (!a)
 		return NULL;
 	hwpt = a->hwpt;
+	emu_fault_detach(hwpt, dev);
 	attach_del_dev(g, a, dev);
 	if (pasid == EMU_NO_PASID)
 		emu_ioas_unreserve(hwpt->ioas, dev);
@@ -262,6 +270,7 @@ static int hwpt_replace(struct emu_obj *hwpt, struct emu_dev *dev,
 	}
 	if (move)
 		attach_unreserve(a, prev->ioas);
+	emu_fault_detach(prev, dev);
 	a->hwpt = hwpt;
 	hwpt->users += (unsigned int)a->ndevs;
 	prev->users -= (unsigned int)a->ndevs - 1;

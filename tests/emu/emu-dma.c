@@ -127,7 +127,7 @@ static bool pasid_translated(const struct emu_dev *dev, uint32_t pasid)
  * PASID. A device without PASIDs cannot emit PASID-tagged requests, and the
  * kernel programmed nothing for it, so such a DMA faults.
  */
-static struct emu_obj *domain_of(struct emu_dev *dev, uint32_t pasid)
+static struct emu_obj *attached_of(struct emu_dev *dev, uint32_t pasid)
 {
 	struct emu_attach *a;
 
@@ -136,9 +136,54 @@ static struct emu_obj *domain_of(struct emu_dev *dev, uint32_t pasid)
 	if (pasid != EMU_NO_PASID && !pasid_translated(dev, pasid))
 		return NULL;
 	a = emu_group_attach(dev->group, pasid);
-	if (a && a->hwpt->type == EMU_OBJ_HWPT_NESTED)
-		return emu_nested_stage2_only(a->hwpt);
+	if (!a && pasid != EMU_NO_PASID) {
+		/* SMMUv3: a nested vSTE on the RID takes the PASIDs too,
+		 * through the user's CD table */
+		a = emu_group_attach(dev->group, EMU_NO_PASID);
+		if (!a || a->hwpt->type != EMU_OBJ_HWPT_NESTED ||
+		    !a->hwpt->viommu)
+			return NULL;
+	}
 	return a ? a->hwpt : NULL;
+}
+
+static struct emu_obj *domain_of(struct emu_dev *dev, uint32_t pasid)
+{
+	struct emu_obj *hwpt = attached_of(dev, pasid);
+
+	if (hwpt && hwpt->type == EMU_OBJ_HWPT_NESTED)
+		/* a stage-1 is not walked; S1DSS applies to untagged DMA */
+		return pasid == EMU_NO_PASID ? emu_nested_stage2_only(hwpt) :
+					       NULL;
+	return hwpt;
+}
+
+/* 0, or where and how the transfer faults (*at) */
+static int check_dma(struct emu_obj *hwpt, uint64_t iova, size_t len,
+		     bool write, uint64_t *at)
+{
+	uint64_t cur = iova, left = len;
+
+	*at = iova;
+	if (!hwpt)
+		return -EFAULT;
+	while (left) {
+		struct emu_area *a = emu_ioas_find_area(hwpt->ioas, cur);
+		uint64_t n;
+
+		*at = cur;
+		/* no area lies outside the aperture of a domain filled from
+		 * its IOAS: the rest is reserved (emu_ioas_add_domain) */
+		if (!a)
+			return -EFAULT;
+		if (!(a->prot & (write ? EMU_PROT_WRITE : EMU_PROT_READ)))
+			return -EPERM;
+		n = a->iova + a->len - cur;
+		n = n < left ? n : left;
+		cur += n;
+		left -= n;
+	}
+	return 0;
 }
 
 static int dma(int index, uint32_t pasid, uint64_t iova, void *buf,
@@ -147,38 +192,31 @@ static int dma(int index, uint32_t pasid, uint64_t iova, void *buf,
 	struct emu_dev *dev;
 	struct emu_obj *hwpt;
 	uint8_t *p = buf;
-	int ret = 0;
+	uint64_t at;
+	int ret;
 
 	lock();
 	dev = emu_dev_by_index(index);
-	if (dev && dev->group->container) {	/* the type1 profile */
+	if (!dev) {
+		unlock();
+		return -ENODEV;
+	}
+	if (dev->group->container) {	/* the type1 profile */
 		ret = pasid ? -EFAULT : emu_t1_dma(dev, iova, p, len, write);
 		unlock();
 		return ret;
 	}
-	hwpt = dev ? domain_of(dev, pasid) : NULL;
-	if (!dev)
-		ret = -ENODEV;
-	else if (!hwpt)
-		ret = -EFAULT;
+	hwpt = domain_of(dev, pasid);
 	/* check the whole transfer first: a faulting DMA moves nothing */
-	for (uint64_t cur = iova, left = len; !ret && left;) {
-		struct emu_area *a = emu_ioas_find_area(hwpt->ioas, cur);
-		uint64_t n;
-
-		/* no area lies outside the aperture of a domain filled from
-		 * its IOAS: the rest is reserved (emu_ioas_add_domain) */
-		if (!a)
-			ret = -EFAULT;
-		else if (!(a->prot & (write ? EMU_PROT_WRITE : EMU_PROT_READ)))
-			ret = -EPERM;
-		else {
-			n = a->iova + a->len - cur;
-			n = n < left ? n : left;
-			cur += n;
-			left -= n;
-		}
+	ret = check_dma(hwpt, iova, len, write, &at);
+	if (ret) {
+		ret = emu_dma_fault(dev, attached_of(dev, pasid), pasid, at,
+				    write, ret);
+		unlock();
+		return ret;
 	}
+	if (write)
+		ret = emu_dirty_mark(hwpt, iova, len);
 	while (!ret && len) {
 		struct emu_area *a = emu_ioas_find_area(hwpt->ioas, iova);
 		uint64_t n = a->iova + a->len - iova;

@@ -27,7 +27,8 @@ uint64_t emu_vtd_cap(const struct emu_dev *dev)
 }
 
 /* Intel VT-d extended capability register (ecap_reg): scalable mode with
- * PASID, nesting, first- and second-stage tables; SLADS with dirty. PSS is
+ * PASID, nesting, first- and second-stage tables; SLADS with dirty, PRS
+ * with a PRI device (the unit it sits behind takes page requests). PSS is
  * the IOMMU's PASID width - 1 (kernel-rules §6.2: max_pasids = 2 << PSS). */
 uint64_t emu_vtd_ecap(const struct emu_dev *dev)
 {
@@ -49,6 +50,8 @@ uint64_t emu_vtd_ecap(const struct emu_dev *dev)
 	    | (1ULL << 47);		/* FLTS */
 	if (dev->cfg.dirty)
 		e |= 1ULL << 45;	/* SLADS */
+	if (dev->cfg.pri)
+		e |= 1ULL << 29;	/* PRS: page requests */
 	return e & ~dev->cfg.vtd_ecap_clear;
 }
 

@@ -50,7 +50,11 @@ enum emu_obj_type {
 	EMU_OBJ_HWPT_NESTED,	/* emu-nested.c */
 	EMU_OBJ_VIOMMU,
 	EMU_OBJ_VDEVICE,
+	EMU_OBJ_FAULT,		/* emu-eventq.c */
+	EMU_OBJ_VEVENTQ,
 };
+
+struct emu_eventq;
 
 /* Pinned memory, shared by the areas a COPY made from it (iopt_pages). */
 struct emu_pages {
@@ -131,6 +135,18 @@ struct emu_obj {
 	/* VIOMMU: invalidation commands it took, and the last one */
 	unsigned int ncmds;
 	uint64_t last_cmd[2];
+
+	/* HWPT_PAGING, HWPT_NESTED: the FAULT it reports page requests to
+	 * (FAULT_ID_VALID; holds a user of it), or NULL */
+	struct emu_obj *fault;
+	/* HWPT_PAGING with DIRTY_TRACKING (emu-dirty.c): tracking on, and
+	 * the IOVAs of the pages written since the last clearing read */
+	bool dirty_on;
+	uint64_t *dirty;
+	size_t ndirty, dirty_cap;
+	/* FAULT, VEVENTQ: the queue behind its fd (emu-eventq.c); VEVENTQ:
+	 * viommu is the vIOMMU it holds */
+	struct emu_eventq *eq;
 };
 
 struct emu_ctx {
@@ -229,6 +245,7 @@ enum emu_file_kind {
 	EMU_FILE_VFIO,
 	EMU_FILE_CONTAINER,	/* /dev/vfio/vfio */
 	EMU_FILE_GROUP,		/* /dev/vfio/<group> */
+	EMU_FILE_EVENTQ,	/* a FAULT's or VEVENTQ's anonymous fd */
 };
 
 struct emu_file {
@@ -244,6 +261,7 @@ struct emu_file {
 	 * comes back through a Unix socket (seam_recvmsg) */
 	dev_t st_dev;
 	ino_t st_ino;
+	struct emu_obj *eventq;			/* EVENTQ: holds a user */
 };
 
 struct emu_fd {
@@ -346,6 +364,31 @@ int emu_nested_attach_check(struct emu_obj *hwpt, struct emu_dev *dev,
 struct emu_obj *emu_nested_stage2_only(struct emu_obj *hwpt);
 /* iommufd_device_unbind: the device's vDEVICE goes with it. */
 void emu_nested_unbind(struct emu_dev *dev);
+
+/* emu-eventq.c: IOMMU_FAULT_QUEUE_ALLOC, IOMMU_VEVENTQ_ALLOC, their fds'
+ * read and write, and what the hardware reports into them */
+int emu_fault_alloc(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_veventq_alloc(struct emu_ctx *ctx, struct emu_ucmd *u);
+ssize_t emu_eventq_rw(struct emu_file *file, void *buf, size_t len,
+		      bool write);
+void emu_eventq_release(struct emu_file *file);
+/* Free a FAULT or VEVENTQ object (users already checked). */
+void emu_eventq_free(struct emu_obj *obj);
+/* A DMA of dev at pasid faulted (err: -EFAULT or -EPERM) through the
+ * HWPT attached there: a page request for a fault-capable HWPT, a
+ * vEVENT for an SMMUv3 stage-1 behind a vDEVICE. Returns -EAGAIN when
+ * the fault was reported (the device waits for a response), else err. */
+int emu_dma_fault(struct emu_dev *dev, struct emu_obj *attached,
+		  uint32_t pasid, uint64_t iova, bool write, int err);
+/* iommufd_auto_response_faults: the outstanding page requests of dev
+ * through hwpt are answered INVALID when it is detached from it. */
+void emu_fault_detach(struct emu_obj *hwpt, struct emu_dev *dev);
+
+/* emu-dirty.c: IOMMU_HWPT_SET_DIRTY_TRACKING, IOMMU_HWPT_GET_DIRTY_BITMAP
+ * and the dirty bits DMA writes set */
+int emu_set_dirty_tracking(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_get_dirty_bitmap(struct emu_ctx *ctx, struct emu_ucmd *u);
+int emu_dirty_mark(struct emu_obj *hwpt, uint64_t iova, uint64_t len);
 
 /* emu-ioas.c */
 int emu_ioas_iova_ranges(struct emu_ctx *ctx, struct emu_ucmd *u);

@@ -47,6 +47,7 @@ void emu_obj_free(struct emu_obj *obj)
 	free(obj->areas);
 	free(obj->resv);
 	free(obj->allowed);
+	free(obj->dirty);
 	free(obj);
 }
 
@@ -101,6 +102,8 @@ void emu_hwpt_abort(struct emu_obj *hwpt)
 {
 	if (hwpt->domain)
 		emu_ioas_remove_domain(hwpt->ioas, hwpt);
+	if (hwpt->fault)
+		hwpt->fault->users--;
 	hwpt->ioas->users--;
 	emu_obj_free(hwpt);
 }
@@ -131,6 +134,9 @@ void emu_ctx_destroy_objects(struct emu_ctx *ctx)
 		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_VDEVICE)
 			emu_nested_free(ctx->objs[i]);
 	for (i = 1; i < ctx->objs_cap; i++)
+		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_VEVENTQ)
+			emu_eventq_free(ctx->objs[i]);
+	for (i = 1; i < ctx->objs_cap; i++)
 		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_HWPT_NESTED)
 			emu_nested_free(ctx->objs[i]);
 	for (i = 1; i < ctx->objs_cap; i++)
@@ -139,6 +145,9 @@ void emu_ctx_destroy_objects(struct emu_ctx *ctx)
 	for (i = 1; i < ctx->objs_cap; i++)
 		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_HWPT_PAGING)
 			emu_hwpt_abort(ctx->objs[i]);
+	for (i = 1; i < ctx->objs_cap; i++)	/* what the HWPTs held */
+		if (ctx->objs[i] && ctx->objs[i]->type == EMU_OBJ_FAULT)
+			emu_eventq_free(ctx->objs[i]);
 	for (i = 1; i < ctx->objs_cap; i++)
 		if (ctx->objs[i])
 			ioas_destroy(ctx->objs[i]);
@@ -159,6 +168,8 @@ static int do_destroy(struct emu_ctx *ctx, struct emu_ucmd *u)
 		return -EBUSY;
 	if (obj->type == EMU_OBJ_HWPT_PAGING)
 		emu_hwpt_abort(obj);
+	else if (obj->type == EMU_OBJ_FAULT || obj->type == EMU_OBJ_VEVENTQ)
+		emu_eventq_free(obj);
 	else if (emu_obj_is_nested(obj))
 		emu_nested_free(obj);
 	else
@@ -370,10 +381,16 @@ static int hwpt_alloc(struct emu_ctx *ctx, struct emu_ucmd *u)
 	default:
 		return -EINVAL;
 	}
+	ret = 0;
 	if (cmd->flags & FAULT) {
-		/* no FAULT object can exist here: iommufd_get_fault fails */
-		ret = -ENOENT;
-	} else {
+		/* iommufd_get_fault: ENOENT for an id that is no FAULT */
+		hwpt->fault = emu_obj_find(ctx, cmd->fault_id, EMU_OBJ_FAULT);
+		if (hwpt->fault)
+			hwpt->fault->users++;
+		else
+			ret = -ENOENT;
+	}
+	if (!ret) {
 		cmd->out_hwpt_id = hwpt->id;
 		ret = emu_respond(u);
 	}
@@ -425,6 +442,14 @@ static const struct emu_op ops[] = {
 	OP(VDEVICE_ALLOC, iommu_vdevice_alloc, virt_id, emu_vdevice_alloc, 613),
 	OP(HWPT_INVALIDATE, iommu_hwpt_invalidate, __reserved,
 	   emu_hwpt_invalidate, 608),
+	OP(HWPT_SET_DIRTY_TRACKING, iommu_hwpt_set_dirty_tracking, __reserved,
+	   emu_set_dirty_tracking, 607),
+	OP(HWPT_GET_DIRTY_BITMAP, iommu_hwpt_get_dirty_bitmap, data,
+	   emu_get_dirty_bitmap, 607),
+	OP(FAULT_QUEUE_ALLOC, iommu_fault_alloc, out_fault_fd, emu_fault_alloc,
+	   611),
+	OP(VEVENTQ_ALLOC, iommu_veventq_alloc, out_veventq_fd,
+	   emu_veventq_alloc, 615),
 };
 
 /* The struct size of the running kernel: 6.6's HWPT_ALLOC ended at
@@ -464,6 +489,10 @@ int emu_iommufd_ioctl(struct emu_ctx *ctx, unsigned long req, void *arg)
 		struct kabi_iommu_viommu_alloc vi;
 		struct kabi_iommu_vdevice_alloc vd;
 		struct kabi_iommu_hwpt_invalidate inv;
+		struct kabi_iommu_hwpt_set_dirty_tracking sd;
+		struct kabi_iommu_hwpt_get_dirty_bitmap gd;
+		struct kabi_iommu_fault_alloc fa;
+		struct kabi_iommu_veventq_alloc ve;
 	} buf;
 	const struct emu_op *op = NULL;
 	struct emu_ucmd u;

@@ -81,6 +81,8 @@ void emu_nested_free(struct emu_obj *obj)
 		obj->viommu->users--;
 	else
 		obj->parent->users--;	/* VT-d nested HWPT, or a vIOMMU */
+	if (obj->type == EMU_OBJ_HWPT_NESTED && obj->fault)
+		obj->fault->users--;
 	emu_obj_free(obj);
 }
 

@@ -57,6 +57,15 @@ void emu_dev_init_config(struct emu_dev *dev, uint8_t *cfg, bool sysfs_view)
 		      KABI_PCI_PASID_CTRL_ENABLE | KABI_PCI_PASID_CTRL_EXEC |
 			      KABI_PCI_PASID_CTRL_PRIV);
 	}
+	/* the Page Request capability, after the PASID one if there is one */
+	if (sysfs_view && dev->cfg.pri) {
+		unsigned int at = w ? 0x110 : 0x100;
+
+		if (w)
+			put32(cfg, 0x100, KABI_PCI_EXT_CAP_ID_PASID |
+				  (1u << 16) | (at << 20));
+		put32(cfg, at, KABI_PCI_EXT_CAP_ID_PRI | (1u << 16));
+	}
 }
 
 static bool tracked(struct emu_dev *dev, uint32_t pasid, size_t *at)

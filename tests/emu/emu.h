@@ -77,6 +77,9 @@ struct emu_dev_cfg {
 	 * PASID mixed with anything and PASID without IOMMU PASID support) */
 	bool no_pasid_hwpt;
 	bool dirty;		/* IOMMU_HW_CAP_DIRTY_TRACKING */
+	/* the device has a PCIe PRI capability (config space, so devinfo's
+	 * pci_pri): the IOMMU driver can enable I/O page faults for it */
+	bool pri;
 	/* AMD: answer as a kernel whose PASID-capable (v2) tables attach to
 	 * PASIDs; 7.3's have no set_dev_pasid (kernel-rules §4.3 row 8) */
 	bool amd_set_dev_pasid;
@@ -190,6 +193,27 @@ int emu_inval_log(uint32_t id, unsigned int *n, uint64_t last[2]);
  * unreadable entry does. One-shot. */
 void emu_fail_inval_entry(unsigned int index, int err);
 
+/*
+ * Dirty tracking, fault queues and vEVENTQs (emu-dirty.c, emu-eventq.c).
+ * The pages of a DIRTY_TRACKING HWPT that DMA wrote since the last
+ * clearing read, and whether tracking is on; -ENOENT if id is no such
+ * HWPT.
+ */
+int emu_dirty_pages(uint32_t hwpt_id, unsigned int *n, bool *on);
+/* Page requests a FAULT delivered and has not had read yet (*queued), read
+ * and waiting for a response (*waiting), responses taken (*answered) and
+ * the code of the last one; -ENOENT if id is no FAULT. */
+struct emu_fault_stats {
+	unsigned int queued, waiting, answered;
+	uint32_t last_code;
+};
+int emu_fault_stats(uint32_t fault_id, struct emu_fault_stats *st);
+/* Report an SMMUv3 event record (evt[0] with the physical StreamID: the
+ * emulation puts the vSID of the device's vDEVICE there, as the driver
+ * does) through the vIOMMU: 0 queued (or counted lost when its vEVENTQ is
+ * full), -EOPNOTSUPP no vEVENTQ of that type, -ENOENT no such vIOMMU. */
+int emu_vevent_inject(uint32_t viommu_id, const uint64_t evt[4]);
+
 /* What user VA backs iova; -ENOENT unmapped or no such IOAS. */
 int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va);
 
@@ -199,7 +223,12 @@ int emu_ioas_translate(uint32_t ioas_id, uint64_t iova, void **va);
  * pasid == 0, else that PASID). -EFAULT when blocked or unmapped (an IOMMU
  * fault; also a PASID-tagged DMA from a device without PASIDs), -EPERM on a
  * permission fault (write to a mapping without WRITEABLE, read from one
- * without READABLE), -ENODEV no such index.
+ * without READABLE), -ENODEV no such index. A fault through a HWPT made
+ * with a fault queue on a device with PRI is a page request instead: the
+ * fault queue gets it and the call returns -EAGAIN (retry after the
+ * response); one through an SMMUv3 stage-1 behind a vDEVICE is a vEVENT
+ * (F_TRANSLATION) and -EFAULT. A write sets the dirty bits of the stage-2
+ * it went through while its dirty tracking is on.
  */
 int emu_dma_write(int vfio_index, uint32_t pasid, uint64_t iova,
 		  const void *buf, size_t len);

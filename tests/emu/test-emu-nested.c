@@ -499,6 +499,263 @@ START_TEST(t_close_ctx_destroys_nested)
 }
 END_TEST
 
+/* ---- dirty tracking, fault queues, vEVENTQs (kernel-rules §13) ---- */
+
+#define EVQ_IOVA 0x200000ULL
+
+static void *map2(void)
+{
+	static uint8_t buf[3 * 4096] __attribute__((aligned(4096)));
+	struct kabi_iommu_ioas_map m = {
+		.size = sizeof(m), .ioas_id = ioas,
+		.flags = KABI_IOMMU_IOAS_MAP_FIXED_IOVA |
+			 KABI_IOMMU_IOAS_MAP_WRITEABLE |
+			 KABI_IOMMU_IOAS_MAP_READABLE,
+		.user_va = (uintptr_t)buf, .length = 2 * 4096, .iova = EVQ_IOVA,
+	};
+
+	ck_assert_int_eq(xioctl(ictx, KABI_IOMMU_IOAS_MAP, &m), 0);
+	return buf;
+}
+
+static int get_dirty(uint32_t id, uint64_t iova, uint64_t len, uint64_t pg,
+		     uint32_t flags, uint64_t *bm)
+{
+	struct kabi_iommu_hwpt_get_dirty_bitmap g = {
+		.size = sizeof(g), .hwpt_id = id, .flags = flags, .iova = iova,
+		.length = len, .page_size = pg, .data = (uintptr_t)bm,
+	};
+
+	*bm = 0;
+	return xioctl(ictx, KABI_IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
+}
+
+static int set_dirty(uint32_t id, uint32_t flags)
+{
+	struct kabi_iommu_hwpt_set_dirty_tracking d = {
+		.size = sizeof(d), .flags = flags, .hwpt_id = id,
+	};
+
+	return xioctl(ictx, KABI_IOMMU_HWPT_SET_DIRTY_TRACKING, &d);
+}
+
+START_TEST(t_dirty_rules)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = "0000:00:04.0", .iommu = EMU_IOMMU_INTEL,
+		.pasid_log2 = 8, .dirty = true,
+	};
+	uint32_t d, plain, v = 1;
+	uint64_t bm;
+
+	up(EMU_IOMMU_INTEL, &cfg);
+	map2();
+	ck_assert_int_eq(hwpt(ioas, F_DIRTY, 0, NULL, 0, &d), 0);
+	ck_assert_int_eq(hwpt(ioas, 0, 0, NULL, 0, &plain), 0);
+	ck_assert_int_eq(attach(d, RID), 0);
+	ck_assert_int_eq(set_dirty(d, 2), -EOPNOTSUPP);
+	ck_assert_int_eq(set_dirty(plain, 1), -EOPNOTSUPP);
+	ck_assert_int_eq(set_dirty(999, 1), -ENOENT);
+	ck_assert_int_eq(set_dirty(d, 1), 0);
+	ck_assert_int_eq(emu_dma_write(0, 0, EVQ_IOVA + 4096, &v, sizeof(v)), 0);
+	ck_assert_int_eq(get_dirty(d, EVQ_IOVA, 0, 4096, 0, &bm), -EINVAL);
+	ck_assert_int_eq(get_dirty(d, EVQ_IOVA + 8, 4096, 4096, 0, &bm),
+			 -EINVAL);
+	ck_assert_int_eq(get_dirty(d, EVQ_IOVA, 8192, 0, 0, &bm), -EINVAL);
+	ck_assert_int_eq(get_dirty(d, EVQ_IOVA, 8192, 4096, 2, &bm),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(get_dirty(d, UINT64_MAX - 4095, 8192, 4096, 0, &bm),
+			 -EOVERFLOW);
+	ck_assert_int_eq(get_dirty(plain, EVQ_IOVA, 8192, 4096, 0, &bm),
+			 -EOPNOTSUPP);
+	/* 7.3: a range past the mapping succeeds with the mapped part */
+	ck_assert_int_eq(get_dirty(d, EVQ_IOVA, 3 * 4096, 4096,
+				   KABI_IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, &bm),
+			 0);
+	ck_assert_uint_eq(bm, 2);
+	ck_assert_int_eq(get_dirty(d, EVQ_IOVA, 8192, 4096, 0, &bm), 0);
+	ck_assert_uint_eq(bm, 2);
+	ck_assert_int_eq(get_dirty(d, EVQ_IOVA, 8192, 4096, 0, &bm), 0);
+	ck_assert_uint_eq(bm, 0);
+}
+END_TEST
+
+static int fault_alloc(uint32_t flags, uint32_t *id, int *fd)
+{
+	struct kabi_iommu_fault_alloc f = { .size = sizeof(f), .flags = flags };
+	int ret = xioctl(ictx, KABI_IOMMU_FAULT_QUEUE_ALLOC, &f);
+
+	*id = f.out_fault_id;
+	*fd = (int)f.out_fault_fd;
+	return ret;
+}
+
+static int fault_hwpt(uint32_t pt, uint32_t flags, uint32_t fault_id,
+		      uint32_t *id)
+{
+	struct kabi_iommu_hwpt_alloc h = {
+		.size = sizeof(h), .dev_id = dev_id, .pt_id = pt,
+		.flags = flags | KABI_IOMMU_HWPT_FAULT_ID_VALID,
+		.fault_id = fault_id,
+	};
+	int ret = xioctl(ictx, KABI_IOMMU_HWPT_ALLOC, &h);
+
+	*id = h.out_hwpt_id;
+	return ret;
+}
+
+START_TEST(t_fault_rules)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = "0000:00:04.0", .iommu = EMU_IOMMU_INTEL,
+		.pasid_log2 = 8, .pri = true,
+	};
+	struct kabi_iommu_hwpt_pgfault rec[2];
+	struct kabi_iommu_hwpt_page_response r;
+	struct emu_fault_stats st;
+	uint32_t fid, h, v = 0;
+	char small[8];
+	int fd, x;
+
+	up(EMU_IOMMU_INTEL, &cfg);
+	map2();
+	ck_assert_int_eq(fault_alloc(1, &fid, &fd), -EOPNOTSUPP);
+	ck_assert_int_eq(fault_alloc(0, &fid, &fd), 0);
+	ck_assert_int_eq(fault_hwpt(ioas, 0, 999, &h), -ENOENT);
+	ck_assert_int_eq(fault_hwpt(ioas, F_NP, fid, &h), -EOPNOTSUPP);
+	ck_assert_int_eq(fault_hwpt(ioas, 0, fid, &h), 0);
+	ck_assert_int_eq(destroy(fid), -EBUSY);
+	ck_assert_int_eq(attach(h, RID), 0);
+	/* nothing queued: 0; mapped DMA is no fault */
+	ck_assert_int_eq(pasid_sys->read(fd, rec, sizeof(rec)), 0);
+	ck_assert_int_eq(emu_dma_write(0, 0, EVQ_IOVA, &v, sizeof(v)), 0);
+	ck_assert_int_eq(emu_dma_write(0, 0, 0x900000, &v, sizeof(v)), -EAGAIN);
+	ck_assert_int_eq(pasid_sys->read(fd, small, sizeof(small)), -1);
+	ck_assert_int_eq(errno, ESPIPE);
+	ck_assert_int_eq(pasid_sys->pread(fd, rec, sizeof(rec), 0), -1);
+	ck_assert_int_eq(errno, ESPIPE);
+	ck_assert_int_eq(pasid_sys->read(fd, rec, sizeof(rec)),
+			 (int)sizeof(rec[0]));
+	ck_assert_uint_eq(rec[0].addr, 0x900000);
+	ck_assert_uint_eq(rec[0].dev_id, dev_id);
+	ck_assert_uint_eq(rec[0].flags, KABI_IOMMU_PGFAULT_FLAGS_LAST_PAGE);
+	ck_assert_uint_eq(rec[0].cookie, 1);
+	r.cookie = rec[0].cookie;
+	r.code = 2;
+	ck_assert_int_eq(pasid_sys->write(fd, &r, sizeof(r)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	r.code = KABI_IOMMUFD_PAGE_RESP_SUCCESS;
+	ck_assert_int_eq(pasid_sys->write(fd, &r, sizeof(r)), (int)sizeof(r));
+	ck_assert_int_eq(pasid_sys->write(fd, &r, sizeof(r)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* a waiting request is answered at the detach */
+	ck_assert_int_eq(emu_dma_read(0, 0, 0x900000, &v, sizeof(v)), -EAGAIN);
+	ck_assert_int_eq(pasid_sys->read(fd, rec, sizeof(rec)),
+			 (int)sizeof(rec[0]));
+	ck_assert_uint_eq(rec[0].perm, KABI_IOMMU_PGFAULT_PERM_READ);
+	ck_assert_int_eq(emu_fault_stats(fid, &st), 0);
+	ck_assert_uint_eq(st.waiting, 1);
+	{
+		struct kabi_vfio_device_detach_iommufd_pt dt = {
+			.argsz = sizeof(dt),
+		};
+
+		ck_assert_int_eq(xioctl(dfd, KABI_VFIO_DEVICE_DETACH_IOMMUFD_PT,
+					&dt), 0);
+	}
+	ck_assert_int_eq(emu_fault_stats(fid, &st), 0);
+	ck_assert_uint_eq(st.waiting, 0);
+	ck_assert_uint_eq(st.answered, 2);
+	/* the FAULT goes with its last holder: the HWPT, then the fd */
+	ck_assert_int_eq(destroy(h), 0);
+	ck_assert_int_eq(destroy(fid), -EBUSY);
+	x = pasid_sys->close(fd);
+	ck_assert_int_eq(x, 0);
+	ck_assert_int_eq(destroy(fid), 0);
+}
+END_TEST
+
+/* VT-d enables IOPF at the attach: ENODEV without PRI. */
+START_TEST(t_fault_needs_pri)
+{
+	uint32_t fid, h;
+	int fd;
+
+	up(EMU_IOMMU_INTEL, NULL);
+	ck_assert_int_eq(fault_alloc(0, &fid, &fd), 0);
+	ck_assert_int_eq(fault_hwpt(ioas, 0, fid, &h), 0);
+	ck_assert_int_eq(attach(h, RID), -ENODEV);
+}
+END_TEST
+
+/* AMD attaches it anyway (attach_device ignores an IOPF failure), and a
+ * v1 table's faults stay faults. */
+START_TEST(t_fault_amd_attaches)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = "0000:00:04.0", .iommu = EMU_IOMMU_AMD, .pri = true,
+	};
+	uint32_t fid, h, v = 0;
+	int fd;
+
+	up(EMU_IOMMU_AMD, &cfg);
+	ck_assert_int_eq(fault_alloc(0, &fid, &fd), 0);
+	ck_assert_int_eq(fault_hwpt(ioas, 0, fid, &h), 0);
+	ck_assert_int_eq(attach(h, RID), 0);
+	ck_assert_int_eq(emu_dma_write(0, 0, 0x900000, &v, sizeof(v)), -EFAULT);
+}
+END_TEST
+
+static int veventq(uint32_t v, uint32_t type, uint32_t depth, int *fd)
+{
+	struct kabi_iommu_veventq_alloc a = {
+		.size = sizeof(a), .viommu_id = v, .type = type,
+		.veventq_depth = depth,
+	};
+	int ret = xioctl(ictx, KABI_IOMMU_VEVENTQ_ALLOC, &a);
+
+	*fd = (int)a.out_veventq_fd;
+	return ret;
+}
+
+START_TEST(t_veventq_rules)
+{
+	const uint64_t evt[4] = { 0x0a, 1, 2, 3 };
+	uint8_t buf[64];
+	uint32_t v;
+	int fd, fd2;
+
+	up(EMU_IOMMU_SMMUV3, NULL);
+	ck_assert_int_eq(viommu(parent(0), KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+				&v), 0);
+	ck_assert_int_eq(emu_vevent_inject(v, evt), -EOPNOTSUPP);
+	ck_assert_int_eq(veventq(v, KABI_IOMMU_VEVENTQ_TYPE_DEFAULT, 4, &fd),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(veventq(v, KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 0, &fd),
+			 -EINVAL);
+	ck_assert_int_eq(veventq(v, KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,
+				 (1u << 19) + 1, &fd), -EINVAL);
+	ck_assert_int_eq(veventq(999, KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 4,
+				 &fd), -ENOENT);
+	ck_assert_int_eq(veventq(v, KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 1, &fd),
+			 0);
+	ck_assert_int_eq(veventq(v, KABI_IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, 1,
+				 &fd2), -EEXIST);
+	ck_assert_int_eq(destroy(v), -EBUSY);
+	ck_assert_int_eq(emu_vevent_inject(v, evt), 0);
+	ck_assert_int_eq(emu_vevent_inject(v, evt), 0);	/* lost */
+	ck_assert_int_eq(pasid_sys->read(fd, buf, 4), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(pasid_sys->read(fd, buf, 20), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(pasid_sys->write(fd, buf, 8), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	/* the event (8 + 32) and the LOST header (8) */
+	ck_assert_int_eq(pasid_sys->read(fd, buf, sizeof(buf)), 48);
+	ck_assert_int_eq(pasid_sys->read(fd, buf, sizeof(buf)), 0);
+}
+END_TEST
+
 static Suite *nested_suite(void)
 {
 	Suite *s = suite_create("emu-nested");
@@ -516,6 +773,11 @@ static Suite *nested_suite(void)
 	tcase_add_test(tc, t_invalidate_vtd);
 	tcase_add_test(tc, t_invalidate_smmu);
 	tcase_add_test(tc, t_close_ctx_destroys_nested);
+	tcase_add_test(tc, t_dirty_rules);
+	tcase_add_test(tc, t_fault_rules);
+	tcase_add_test(tc, t_fault_needs_pri);
+	tcase_add_test(tc, t_fault_amd_attaches);
+	tcase_add_test(tc, t_veventq_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -273,6 +273,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	seam = (struct pasid_sys){
 		.open = f_open, .close = f_close, .dup = f_dup,
 		.ioctl = f_ioctl, .pread = f_pread, .pwrite = f_pwrite,
+		.read = emu_seam->read, .write = emu_seam->write,
 		.mmap = f_mmap, .munmap = f_munmap, .fstat = f_fstat,
 		.sysfs_root = emu_seam->sysfs_root,
 	};

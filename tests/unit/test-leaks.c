@@ -29,6 +29,7 @@
 #define BDF_A "0000:00:04.0"
 #define BDF_B "0000:00:05.0"
 #define BDF_V "0000:00:06.0"
+#define BDF_S "0000:00:07.0"
 #define PROBE 0x400000ULL	/* mapped in as1 and as2 */
 #define SPARE 0x800000ULL	/* free in both */
 #define NDEV 3
@@ -44,8 +45,12 @@ static struct env {
 	struct pasid_nest *nest;
 	struct pasid_ctx *sec;		/* imported from fx.ctx */
 	int sv[2];			/* the socketpair of the export */
+	struct pasid_faultq *faultq;	/* freed by env_down */
+	struct pasid_veventq *veventq;
+	struct pasid_dev *s;		/* SMMUv3, outside the view */
+	uint32_t cookie;
 	int memfd;
-	int ia, ib, iv;
+	int ia, ib, iv, is;
 } E;
 
 /* The kernel generations every path runs on where it applies. */
@@ -62,10 +67,13 @@ static void env_up(bool group)
 {
 	struct emu_dev_cfg a = {
 		.bdf = BDF_A, .iommu = EMU_IOMMU_INTEL, .pasid_log2 = 8,
-		.group = 1,
+		.group = 1, .dirty = true, .pri = true,
 	};
 	struct emu_dev_cfg b = a, v = {
 		.bdf = BDF_V, .iommu = EMU_IOMMU_VIRTIO, .group = 3,
+	}, sm = {
+		.bdf = BDF_S, .iommu = EMU_IOMMU_SMMUV3, .pasid_log2 = 8,
+		.group = 4,
 	};
 	uint64_t iova = PROBE;
 	uint8_t page[FX_PAGE];
@@ -81,6 +89,8 @@ static void env_up(bool group)
 	E.ia = fx_add_cfg(&a);
 	E.ib = fx_add_cfg(&b);
 	E.iv = fx_add_cfg(&v);
+	if (profile == EMU_PROFILE_CURRENT)
+		E.is = fx_add_cfg(&sm);
 	ck_assert_int_eq(pasid_ctx_open(&fx.ctx, NULL), 0);
 	E.as1 = fx_as();
 	E.as2 = fx_as();
@@ -108,6 +118,8 @@ static void env_down(void)
 		close(E.sv[0]);
 		close(E.sv[1]);
 	}
+	/* the nests hold it: it goes with them */
+	pasid_faultq_free(E.faultq);
 	pasid_ctx_close(E.ctx2);
 	pasid_ctx_close(fx.ctx);
 	fx.ctx = NULL;
@@ -411,6 +423,147 @@ static int run_s1_attach(void)
 	return pasid_s1_attach(E.nest, 1, &o, &s1);
 }
 
+/* ---- dirty tracking, fault queues, vEVENTQs ---- */
+
+static void a_dirty_nest(void)
+{
+	struct pasid_nest_opts o = {
+		.size = sizeof(o), .flags = PASID_NEST_DIRTY_TRACKING,
+	};
+
+	open_a();
+	ck_assert_int_eq(pasid_nest_new(E.a, E.as1, &o, &E.nest), 0);
+}
+
+static void a_dirty_nest_on(void)
+{
+	a_dirty_nest();
+	ck_assert_int_eq(pasid_nest_dirty_set(E.nest, 1), 0);
+}
+
+static int run_dirty_set(void)
+{
+	return pasid_nest_dirty_set(E.nest, 1);
+}
+
+static int run_dirty_read(void)
+{
+	uint64_t bm;
+
+	return pasid_nest_dirty_read(E.nest, PROBE, FX_PAGE, FX_PAGE, &bm,
+				     sizeof(bm), 0);
+}
+
+static int run_faultq_new(void)
+{
+	struct pasid_faultq *q;
+	int ret = pasid_faultq_new(fx.ctx, &q);
+
+	pasid_faultq_free(ret ? NULL : q);	/* its DESTROY: cleanup */
+	return ret;
+}
+
+static void a_faultq(void)
+{
+	open_a();
+	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &E.faultq), 0);
+}
+
+static int run_nest_faults(void)
+{
+	struct pasid_nest_opts o = {
+		.size = sizeof(o), .flags = PASID_NEST_FAULTS,
+		.faultq = E.faultq,
+	};
+	struct pasid_nest *n;
+
+	return pasid_nest_new(E.a, E.as1, &o, &n);
+}
+
+static void a_fault_nest(void)
+{
+	struct pasid_nest_opts o = {
+		.size = sizeof(o), .flags = PASID_NEST_FAULTS,
+	};
+
+	a_faultq();
+	o.faultq = E.faultq;
+	ck_assert_int_eq(pasid_nest_new(E.a, E.as1, &o, &E.nest), 0);
+}
+
+static void a_fault_waiting(void)
+{
+	uint32_t v = 0;
+
+	a_fault_nest();
+	ck_assert_int_eq(run_s1_attach(), 0);
+	ck_assert_int_eq(emu_dma_write(E.ia, 1, 0x1000, &v, sizeof(v)),
+			 -EAGAIN);
+}
+
+static int run_faultq_read(void)
+{
+	struct pasid_fault f;
+	unsigned int n;
+	int ret = pasid_faultq_read(E.faultq, &f, 1, &n);
+
+	return ret ? ret : n == 1 ? 0 : -EPROTO;
+}
+
+static void a_fault_read(void)
+{
+	struct pasid_fault f;
+	unsigned int n;
+
+	a_fault_waiting();
+	ck_assert_int_eq(pasid_faultq_read(E.faultq, &f, 1, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	E.cookie = f.cookie;
+}
+
+static int run_faultq_respond(void)
+{
+	return pasid_faultq_respond(E.faultq, E.cookie, PASID_FAULT_SUCCESS);
+}
+
+static void s_nest(void)
+{
+	struct pasid_nest_opts o = {
+		.size = sizeof(o), .flags = PASID_NEST_VIRT_ID, .virt_id = 9,
+	};
+
+	open_a();
+	ck_assert_int_eq(pasid_dev_open(fx.ctx, BDF_S, &E.s), 0);
+	ck_assert_int_eq(pasid_nest_new(E.s, E.as2, &o, &E.nest), 0);
+}
+
+static int run_veventq_new(void)
+{
+	struct pasid_veventq *q;
+
+	return pasid_veventq_new(E.nest, 4, &q);
+}
+
+static void s_veventq_event(void)
+{
+	struct pasid_nest_info i = { .size = sizeof(i) };
+	const uint64_t evt[4] = { 0x0a };
+
+	s_nest();
+	ck_assert_int_eq(pasid_veventq_new(E.nest, 4, &E.veventq), 0);
+	ck_assert_int_eq(pasid_nest_info(E.nest, &i), 0);
+	ck_assert_int_eq(emu_vevent_inject(i.viommu_id, evt), 0);
+}
+
+static int run_veventq_read(void)
+{
+	struct pasid_vevent ev;
+	unsigned int n;
+	int ret = pasid_veventq_read(E.veventq, &ev, 1, &n);
+
+	return ret ? ret : n == 1 ? 0 : -EPROTO;
+}
+
 static int run_bus_master(void)
 {
 	return pasid_dev_set_bus_master(E.a, true);
@@ -475,6 +628,22 @@ static const struct path paths[] = {
 	{ "nest_new", GEN_CURRENT, false, open_a, run_nest_new, 0 },
 	/* VT-d: a nested page table, attached at the PASID */
 	{ "s1_attach", GEN_CURRENT, false, a_nest_as1, run_s1_attach, 0 },
+	{ "dirty_set", GEN_CURRENT, false, a_dirty_nest, run_dirty_set, 0 },
+	{ "dirty_read", GEN_CURRENT, false, a_dirty_nest_on, run_dirty_read,
+	  0 },
+	{ "faultq_new", GEN_CURRENT, false, NULL, run_faultq_new, 1 },
+	{ "nest_new_faults", GEN_CURRENT, false, a_faultq, run_nest_faults,
+	  0 },
+	/* VT-d: the PASID's nested page table with the fault queue */
+	{ "s1_attach_faults", GEN_CURRENT, false, a_fault_nest, run_s1_attach,
+	  0 },
+	{ "faultq_read", GEN_CURRENT, false, a_fault_waiting, run_faultq_read,
+	  0 },
+	{ "faultq_respond", GEN_CURRENT, false, a_fault_read,
+	  run_faultq_respond, 0 },
+	{ "veventq_new", GEN_CURRENT, false, s_nest, run_veventq_new, 0 },
+	{ "veventq_read", GEN_CURRENT, false, s_veventq_event,
+	  run_veventq_read, 0 },
 };
 
 #define NPATHS (sizeof(paths) / sizeof(paths[0]))
