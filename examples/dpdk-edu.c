@@ -10,6 +10,8 @@
  *   dpdk-edu -l 0 --no-pci --no-huge -m 64 --no-shconf     (legacy, 4 KiB pages)
  *   dpdk-edu -l 0 --no-pci --in-memory                     (dynamic hugepages)
  *   dpdk-edu -l 0 --no-pci --legacy-mem -m 64 --no-shconf  (legacy hugepages)
+ *   dpdk-edu -l 0 --no-pci --no-huge -m 64 --no-shconf --base-virtaddr=0x1000000
+ *                                    (all memory below 2^28: IOVA = VA works)
  *
  * --no-pci (or -b PCI-ADDRESS) keeps DPDK's own VFIO away from the device
  * libpasid owns. The edu drives 28 DMA address bits, so the address space
@@ -56,9 +58,10 @@ static int dma_round(struct edu *e, struct pasid_dpdk *att, uint32_t pasid,
 		ret = edu_dma_from_dev(e, pasid, 0, d, XFER);
 	if (ret)
 		return ret;
-	printf("dpdk-edu: DMA %u bytes %p (IOVA 0x%" PRIx64 ", DPDK says 0x%" PRIx64 ") -> %p (IOVA 0x%" PRIx64 ")%s: %s\n",
-	       XFER, (void *)src, s, (uint64_t)rte_mem_virt2iova(src), (void *)dst, d,
-	       pasid ? " tagged with the PASID" : "",
+	/* DPDK's own idea of the IOVA is right where it could be used */
+	printf("dpdk-edu: DMA %u bytes %p (IOVA 0x%" PRIx64 ", %s DPDK's) -> %p (IOVA 0x%" PRIx64 ")%s: %s\n",
+	       XFER, (void *)src, s, s == rte_mem_virt2iova(src) ? "=" : "not",
+	       (void *)dst, d, pasid ? " tagged with the PASID" : "",
 	       memcmp(src, dst, XFER) ? "MISMATCH" : "every byte arrived");
 	return memcmp(src, dst, XFER) ? -EIO : 0;
 }

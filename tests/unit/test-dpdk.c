@@ -5,8 +5,9 @@
  * contiguous run, no memory events; DPDK 22.11 refuses event callbacks
  * there), and test-dpdk-events (DPDK_EVENTS) with dynamic hugepage memory
  * (--in-memory: one mapping per page, heap growth and shrink through the
- * callback). Exit 77 only when the EAL cannot initialise here (no free
- * hugepages for the second).
+ * callback). Exit 77 only when the EAL cannot initialise here (for the
+ * second: no free hugepages, or under valgrind, whose address space is too
+ * small for the EAL's memseg-list reservations).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -346,7 +347,7 @@ int main(void)
 		printf("SKIP: the DPDK EAL cannot initialise here (%s)%s\n",
 		       rte_strerror(rte_errno),
 #ifdef DPDK_EVENTS
-		       ": dynamic memory needs free hugepages (vm.nr_hugepages)"
+		       ": dynamic memory needs free hugepages (vm.nr_hugepages) and room for the EAL's reservation of address space, which valgrind does not give"
 #else
 		       ""
 #endif
