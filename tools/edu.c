@@ -2,6 +2,7 @@
 /* QEMU edu DMA engine, see edu.h and QEMU's docs/specs/edu.rst. */
 #include <endian.h>
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 #include "edu.h"
@@ -41,6 +42,24 @@ bool edu_is_edu(struct pasid_dev *dev)
 	return !pasid_dev_config_read(dev, 0, &id[0], 2) &&
 	       !pasid_dev_config_read(dev, 2, &id[1], 2) &&
 	       le16toh(id[0]) == EDU_VENDOR_ID && le16toh(id[1]) == EDU_DEVICE_ID;
+}
+
+int edu_find(char bdf[16])
+{
+	struct pasid_devinfo d = { .size = sizeof(d) };
+	struct pasid_devlist *list;
+	int found = -ENODEV;
+
+	if (pasid_devlist_new(&list))
+		return -ENODEV;
+	for (size_t i = 0; i < pasid_devlist_count(list) && found; i++)
+		if (!pasid_devlist_get(list, i, &d) && d.vendor_id == EDU_VENDOR_ID &&
+		    d.device_id == EDU_DEVICE_ID && !strcmp(d.driver, "vfio-pci")) {
+			memcpy(bdf, d.bdf, sizeof(d.bdf));
+			found = 0;
+		}
+	pasid_devlist_free(list);
+	return found;
 }
 
 int edu_open(struct edu *e, struct pasid_dev *dev)

@@ -27,6 +27,9 @@ struct edu {
 };
 
 bool edu_is_edu(struct pasid_dev *dev);
+/* The PCI address of the first edu bound to vfio-pci into bdf; -ENODEV if
+ * there is none. */
+int edu_find(char bdf[16]);
 /* Map BAR0, check the device answers, turn bus mastering on. */
 int edu_open(struct edu *edu, struct pasid_dev *dev);
 void edu_close(struct edu *edu);
