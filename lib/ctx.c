@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "discover.h"
 #include "internal.h"
+#include "nested.h"
 #include "sys.h"
 
 /* opts->backend, else LIBPASID_BACKEND (tests force one with it) */
@@ -166,6 +167,7 @@ void ctx_ready(struct pasid_ctx *ctx)
 	list_init(&ctx->devs);
 	list_init(&ctx->ases);
 	list_init(&ctx->spaces);
+	list_init(&ctx->faultqs);
 }
 
 PASID_API int pasid_ctx_open(struct pasid_ctx **ctxp,
@@ -221,6 +223,8 @@ PASID_API void pasid_ctx_close(struct pasid_ctx *ctx)
 		pasid_dev_close(container_of(pos, struct pasid_dev, ctx_node));
 	list_for_each_safe(pos, tmp, &ctx->ases)
 		pasid_as_free(container_of(pos, struct pasid_as, ctx_node));
+	/* the nests held them and went with the devices */
+	faultq_free_all(ctx);
 	ctx->ops->ctx_close(ctx);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);

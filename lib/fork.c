@@ -19,6 +19,7 @@
 
 #include "backend.h"
 #include "internal.h"
+#include "nested.h"
 #include "sys.h"
 
 atomic_uint pasid_forks;
@@ -167,6 +168,7 @@ void fork_forget_ctx(struct pasid_ctx *ctx)
 			forget_dev(container_of(pos, struct pasid_dev, ctx_node));
 		list_for_each_safe(pos, tmp, &ctx->ases)
 			forget_as(container_of(pos, struct pasid_as, ctx_node));
+		faultq_forget_all(ctx);
 		sys_close(ctx->iommufd);
 		free(ctx->imports);
 		free(ctx);

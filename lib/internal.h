@@ -48,6 +48,7 @@ struct pasid_ctx {
 	struct list_head devs;
 	struct list_head ases;
 	struct list_head spaces;	/* struct pasid_space */
+	struct list_head faultqs;	/* struct pasid_faultq, nested.h */
 	uint64_t calls;			/* attach and bind calls so far */
 	uint64_t call;			/* the one holding the lock now */
 	pasid_log_fn log;

@@ -101,6 +101,7 @@ void faultq_put(struct pasid_faultq *q)
 {
 	if (--q->refs)
 		return;
+	list_del(&q->ctx_node);
 	sys_close(q->fd);
 	if (!inherited(q->ctx) && k_destroy(q->ctx->iommufd, q->id))
 		pasid_log(q->ctx, PASID_LOG_WARN,
@@ -135,6 +136,9 @@ PASID_API int pasid_faultq_new(struct pasid_ctx *ctx, struct pasid_faultq **qp)
 	}
 	q->ctx = ctx;
 	q->refs = 1;
+	ctx_lock(ctx);
+	list_add_tail(&q->ctx_node, &ctx->faultqs);
+	ctx_unlock(ctx);
 	*qp = q;
 	return 0;
 }
@@ -156,6 +160,26 @@ PASID_API void pasid_faultq_free(struct pasid_faultq *q)
 	q->freed = true;
 	faultq_put(q);
 	ctx_unlock(ctx);
+}
+
+void faultq_free_all(struct pasid_ctx *ctx)
+{
+	while (!list_empty(&ctx->faultqs))
+		pasid_faultq_free(container_of(ctx->faultqs.next,
+					       struct pasid_faultq, ctx_node));
+}
+
+void faultq_forget_all(struct pasid_ctx *ctx)
+{
+	struct list_head *pos, *tmp;
+
+	list_for_each_safe(pos, tmp, &ctx->faultqs) {
+		struct pasid_faultq *q = container_of(pos, struct pasid_faultq,
+						      ctx_node);
+
+		sys_close(q->fd);
+		free(q);
+	}
 }
 
 PASID_API int pasid_faultq_fd(const struct pasid_faultq *q)

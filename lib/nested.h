@@ -74,9 +74,11 @@ void nest_s1_release(struct pasid_s1 *s1);
 
 /* A fault queue (nested-fault.c): the kernel object and its fd; refs: the
  * caller's handle (until pasid_faultq_free) and each nest made with it,
- * under ctx->lock. */
+ * under ctx->lock. On ctx->faultqs while it lives, so that the context's
+ * close frees the queues the caller left. */
 struct pasid_faultq {
 	struct pasid_ctx *ctx;
+	struct list_head ctx_node;
 	uint32_t id;
 	int fd;
 	unsigned int refs;
@@ -90,6 +92,11 @@ int nest_faults_check(struct pasid_dev *dev, struct pasid_faultq *q);
 int nest_dirty_check(const struct pasid_dev *dev);
 void faultq_get(struct pasid_faultq *q);
 void faultq_put(struct pasid_faultq *q);
+/* pasid_ctx_close, after the devices (and so the nests) went: drop the
+ * handles the caller did not free. faultq_forget_all: the same in a forked
+ * child, without kernel calls (fork.c). */
+void faultq_free_all(struct pasid_ctx *ctx);
+void faultq_forget_all(struct pasid_ctx *ctx);
 /* The fault id the nest's stage-1 HWPTs are made with, 0: none. */
 static inline uint32_t nest_fault_id(const struct pasid_nest *n)
 {

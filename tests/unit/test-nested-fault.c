@@ -5,7 +5,8 @@
  * page request, read and answered; the rules (PRI devices only, VT-d
  * only: SMMUv3 and AMD refused naming why), stale cookies, the kernel's
  * automatic answer when a stage-1 goes, the queue outliving its handle
- * while a nest holds it, and each kernel call failing.
+ * while a nest holds it, queues the context's close frees, and each
+ * kernel call failing.
  */
 #include <errno.h>
 
@@ -137,6 +138,21 @@ START_TEST(fault_auto_answer)
 					      PASID_FAULT_SUCCESS), -EINVAL);
 	pasid_nest_free(n);
 	pasid_faultq_free(q);
+}
+END_TEST
+
+/* Queues left to pasid_ctx_close go with it (fx_teardown counts the fds
+ * and kernel objects left): one still held by a nest, one by nothing. */
+START_TEST(fault_ctx_close_frees)
+{
+	struct pasid_dev *dev;
+	struct pasid_faultq *held, *idle;
+
+	fx_add_cfg(&pri_vtd);
+	dev = fx_open(BDF);
+	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &held), 0);
+	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &idle), 0);
+	s1_at(fault_nest(dev, fx_as(), held), 2);
 }
 END_TEST
 
@@ -289,6 +305,7 @@ static Suite *fault_suite(void)
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, fault_vtd);
 	tcase_add_test(tc, fault_auto_answer);
+	tcase_add_test(tc, fault_ctx_close_frees);
 	tcase_add_test(tc, fault_refused);
 	tcase_add_test(tc, fault_none_without_queue);
 	tcase_add_test(tc, fault_unit_without_prs);
