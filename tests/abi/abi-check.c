@@ -63,6 +63,9 @@
 #define FLEX(s, f)                                                             \
 	SA(sizeof(struct kabi_##s) == offsetof(struct s, f), "flex " #s "." #f)
 #define END_STRUCT() SA(1, "")
+#define GAP(s, f, g)                                                           \
+	SA(offsetof(struct kabi_##s, g) - OFFSETOFEND(struct kabi_##s, f) ==   \
+	   offsetof(struct s, g) - OFFSETOFEND(struct s, f), "gap " #s "." #f)
 #define CONST(name) SA((long long)(KABI_##name) == (long long)(name), #name)
 #define FN(name, arg)                                                          \
 	SA((long long)KABI_##name(arg) == (long long)name(arg), #name)
@@ -135,6 +138,12 @@ static void check_flex(const char *s, const char *f, size_t asz, size_t koff)
 		     "sizeof(struct kabi_%s) is %zu", s, f, koff, s, asz);
 }
 
+static void mark_gap(size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < cur.ksize; i++)
+		cur.covered[i] = 1;
+}
+
 static void end_struct(void)
 {
 	for (size_t i = 0; i < cur.ksize; i++) {
@@ -162,6 +171,11 @@ static void end_struct(void)
 #define FLEX(s, f)                                                             \
 	check_flex(#s, #f, sizeof(struct kabi_##s), offsetof(struct s, f))
 #define END_STRUCT() end_struct()
+/* The kernel's own implicit padding between fields f and g (a plain u64
+ * after a u32: none on i386): the bytes count as covered, the offsets of f
+ * and g are checked by their FIELD lines. */
+#define GAP(s, f, g)                                                           \
+	mark_gap(OFFSETOFEND(struct s, f), offsetof(struct s, g))
 
 /* ---- constants -------------------------------------------------------- */
 
@@ -631,6 +645,14 @@ static void check_structs(void)
 	STRUCT(vfio_iommu_type1_info_dma_avail);
 	FIELD(vfio_iommu_type1_info_dma_avail, header);
 	FIELD(vfio_iommu_type1_info_dma_avail, avail);
+	END_STRUCT();
+
+	STRUCT(vfio_iommu_type1_info_cap_migration);
+	FIELD(vfio_iommu_type1_info_cap_migration, header);
+	FIELD(vfio_iommu_type1_info_cap_migration, flags);
+	GAP(vfio_iommu_type1_info_cap_migration, flags, pgsize_bitmap);
+	FIELD(vfio_iommu_type1_info_cap_migration, pgsize_bitmap);
+	FIELD(vfio_iommu_type1_info_cap_migration, max_dirty_bitmap_size);
 	END_STRUCT();
 
 	STRUCT(vfio_iommu_type1_dma_map);
