@@ -142,6 +142,27 @@ void fork_forget_dev(struct pasid_dev *dev)
 	pthread_mutex_unlock(&forget_lock);
 }
 
+/* Unsettled: the nest and the queue stay as they are (their fds and
+ * memory to the exit, reachable from the context): a queue is shared by
+ * nests and on the context's list, either of which may be half changed. */
+void fork_forget_nest(struct pasid_dev *dev)
+{
+	pthread_mutex_lock(&forget_lock);
+	if (ctx_settled(dev->ctx))
+		nested_forget(dev);
+	pthread_mutex_unlock(&forget_lock);
+}
+
+void fork_forget_faultq(struct pasid_faultq *q)
+{
+	pthread_mutex_lock(&forget_lock);
+	if (ctx_settled(q->ctx)) {
+		q->freed = true;
+		faultq_put(q);
+	}
+	pthread_mutex_unlock(&forget_lock);
+}
+
 void fork_forget_as(struct pasid_as *as)
 {
 	pthread_mutex_lock(&forget_lock);

@@ -224,6 +224,11 @@ void dev_bars_drop(struct pasid_dev *dev, const char *why);
 void fork_forget_dev(struct pasid_dev *dev);
 void fork_forget_as(struct pasid_as *as);
 void fork_forget_ctx(struct pasid_ctx *ctx);
+/* pasid_nest_free and pasid_faultq_free in a child: a fault queue is on
+ * its context's list, so these wait their turn as the others do */
+void fork_forget_nest(struct pasid_dev *dev);
+struct pasid_faultq;
+void fork_forget_faultq(struct pasid_faultq *q);
 
 /* ctx.c: read a caller's opts into *o (0, or -EINVAL with the message);
  * *logger gets their log for messages before a context exists. */

@@ -151,9 +151,8 @@ PASID_API void pasid_faultq_free(struct pasid_faultq *q)
 		return;
 	ctx = q->ctx;
 	if (inherited(ctx)) {
-		/* the child's copy: no lock (fork.c), no kernel call */
-		q->freed = true;
-		faultq_put(q);
+		/* the child's copy: no kernel call (fork.c) */
+		fork_forget_faultq(q);
 		return;
 	}
 	ctx_lock(ctx);

@@ -286,7 +286,7 @@ PASID_API void pasid_nest_free(struct pasid_nest *nest)
 	ctx = nest->dev->ctx;
 	if (inherited(ctx)) {
 		/* the child's copy of memory only (fork.c's rule) */
-		nested_forget(nest->dev);
+		fork_forget_nest(nest->dev);
 		return;
 	}
 	ctx_lock(ctx);

@@ -221,6 +221,11 @@ PASID_API int pasid_dpdk_attach(struct pasid_as *as, struct pasid_dpdk **attp)
 	/* rte_eal_init counts the lcores; before it there is no memory */
 	if (rte_lcore_count() == 0)
 		return dp_err(ENODEV, "pasid_dpdk_attach: the DPDK EAL is not initialised: call rte_eal_init first");
+	/* a secondary's DPDK memory is the primary's, at the same addresses:
+	 * attached again it would be pinned twice at other IOVAs (the
+	 * primary's IOVAs are taken, so every map would choose another) */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return dp_err(EPERM, "pasid_dpdk_attach: this is a DPDK secondary process: attach in the primary, whose mappings serve the secondaries' DPDK memory too");
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return dp_err(ENOMEM, "pasid_dpdk_attach: out of memory");

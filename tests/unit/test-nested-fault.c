@@ -9,6 +9,9 @@
  * kernel call failing.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "kabi.h"
@@ -153,6 +156,48 @@ START_TEST(fault_ctx_close_frees)
 	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &held), 0);
 	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &idle), 0);
 	s1_at(fault_nest(dev, fx_as(), held), 2);
+}
+END_TEST
+
+/* In a forked child the queues are the parent's: freeing one and closing
+ * the context close the child's fds (a queue a nest holds, one freed, one
+ * left to the close) and reach no kernel object. */
+START_TEST(fault_fork)
+{
+	struct pasid_dev *dev;
+	struct pasid_faultq *held, *idle, *left;
+	struct fx_state before;
+	int status;
+	pid_t pid;
+
+	fx_add_cfg(&pri_vtd);
+	dev = fx_open(BDF);
+	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &held), 0);
+	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &idle), 0);
+	ck_assert_int_eq(pasid_faultq_new(fx.ctx, &left), 0);
+	s1_at(fault_nest(dev, fx_as(), held), 2);
+	pasid_faultq_free(held);	/* the nest keeps it */
+	before = fx_state();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		unsigned int calls = emu_calls(), fds = emu_open_fds();
+		int bad = 0;
+
+		pasid_faultq_free(idle);
+		bad += emu_open_fds() != fds - 1;
+		pasid_ctx_close(fx.ctx);
+		bad += emu_open_fds() != 0;
+		bad += emu_calls() != calls;
+		if (bad)
+			fprintf(stderr, "child: %d checks failed (%u fds left)\n",
+				bad, emu_open_fds());
+		_exit(bad ? 1 : 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_state_eq(fx_state(), before);
+	ck_assert_int_ge(pasid_faultq_fd(left), 0);
 }
 END_TEST
 
@@ -306,6 +351,7 @@ static Suite *fault_suite(void)
 	tcase_add_test(tc, fault_vtd);
 	tcase_add_test(tc, fault_auto_answer);
 	tcase_add_test(tc, fault_ctx_close_frees);
+	tcase_add_test(tc, fault_fork);
 	tcase_add_test(tc, fault_refused);
 	tcase_add_test(tc, fault_none_without_queue);
 	tcase_add_test(tc, fault_unit_without_prs);
