@@ -198,6 +198,13 @@ static int attach_locked(struct pasid_dpdk *d)
 	else if (rte_errno != ENOTSUP)	/* ENOTSUP: legacy memory */
 		return dp_err(rte_errno, "pasid_dpdk_attach: rte_mem_event_callback_register failed: %s",
 			      rte_strerror(rte_errno));
+	if (d->events) {
+		ret = dp_growth_watch();
+		if (ret) {
+			rte_mem_event_callback_unregister(CB_NAME, d);
+			return ret;
+		}
+	}
 	if (walk_all(&w) == 0)
 		return 0;
 	ret = dp_err(-w.err, "pasid_dpdk_attach: mapping DPDK memory [%p, +0x%zx) failed: %s",
@@ -205,8 +212,10 @@ static int attach_locked(struct pasid_dpdk *d)
 	/* put back what was mapped before the failure */
 	back.limit = w.done;
 	walk_all(&back);
-	if (d->events)
+	if (d->events) {
 		rte_mem_event_callback_unregister(CB_NAME, d);
+		dp_growth_unwatch();
+	}
 	return ret;
 }
 
@@ -261,12 +270,17 @@ PASID_API void pasid_dpdk_detach(struct pasid_dpdk *att)
 		return;
 	pthread_mutex_lock(&all_lock);
 	unlink_att(att);
-	pthread_mutex_unlock(&all_lock);
 	rte_mcfg_mem_read_lock();
-	if (att->events)
+	if (att->events) {
 		rte_mem_event_callback_unregister(CB_NAME, att);
+		dp_growth_unwatch();
+	}
+	/* no callback runs now: its failure stops counting */
+	if (att->err)
+		dp_growth_broken(-1);
 	walk_all(&w);
 	rte_mcfg_mem_read_unlock();
+	pthread_mutex_unlock(&all_lock);
 	pthread_mutex_destroy(&att->lock);
 	free(att);
 }

@@ -42,6 +42,7 @@ void dp_sticky(struct pasid_dpdk *d, int err, const char *fmt, ...)
 	pthread_mutex_lock(&d->lock);
 	if (!d->err) {
 		d->err = err;
+		dp_growth_broken(1);
 		va_start(ap, fmt);
 		vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 		va_end(ap);

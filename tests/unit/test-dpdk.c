@@ -275,7 +275,7 @@ START_TEST(t_event_failure_reported)
 	struct pasid_as *as;
 	struct pasid_dpdk *att;
 	char msg[512];
-	uint8_t *buf;
+	uint8_t *buf, *more;
 	int i;
 
 	i = fx_add(BDF, EMU_IOMMU_INTEL, 20);
@@ -289,15 +289,23 @@ START_TEST(t_event_failure_reported)
 	emu_fail_call(1, ENOSPC);
 	buf = rte_malloc(NULL, 4u << 20, 0);
 	emu_fail_call(0, 0);
-	ck_assert_ptr_nonnull(buf);	/* DPDK cannot be told */
+	ck_assert_ptr_nonnull(buf);	/* the callback cannot refuse it */
 	ck_assert_int_eq(pasid_dpdk_error(att, msg, sizeof(msg)), -ENOSPC);
 	ck_assert_ptr_nonnull(strstr(msg, "DPDK memory event: mapping new memory"));
 	ck_assert_msg(logged[0], "nothing went to the log callback");
+	/* the next growth is refused before DPDK allocates (the validator):
+	 * no more memory that the device cannot reach */
+	more = rte_malloc(NULL, 8u << 20, 0);
+	ck_assert_ptr_null(more);
 	/* it stays, through the free of the memory too */
 	rte_free(buf);
 	ck_assert_int_eq(pasid_dpdk_error(att, msg, sizeof(msg)), -ENOSPC);
 	pasid_dpdk_detach(att);
 	ck_assert_uint_eq(emu_mapped_bytes(), 0);
+	/* with the attachment gone the heap grows again */
+	more = rte_malloc(NULL, 8u << 20, 0);
+	ck_assert_ptr_nonnull(more);
+	rte_free(more);
 	pasid_ctx_close(ctx);
 }
 END_TEST
