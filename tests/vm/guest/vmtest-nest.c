@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * Nests (libpasid-nested(7)) on a real kernel: run by run-vm as
- * "vmtest-nest MACHINE" (intel, amd, virtio, smmuv3).
+ * "vmtest-nest MACHINE" (intel, amd, virtio, smmuv3, smmuv3-fwb).
  *
  * On each machine the edu's pasid_nest_new, plain and with
  * PASID_NEST_DIRTY_TRACKING, is either made or refused, and which one is
@@ -11,7 +11,12 @@
  * Made: untagged DMA through the nest's stage-2 lands byte for byte, DMA
  * to an IOVA unmapped since does not, pasid_nest_info says what was built,
  * the generic attach calls answer -EBUSY while it lives, and after
- * pasid_nest_free a plain RID attach carries DMA again.
+ * pasid_nest_free a plain RID attach carries DMA again. Where the machine
+ * nests a stage-1 (smmuv3-fwb), a table this program builds goes on PASID
+ * 1 (pasid_s1_attach): tagged DMA through its VAs lands in the pages it
+ * names, an entry removed and invalidated blocks the DMA and reports an
+ * F_TRANSLATION vEVENT, an entry moved and invalidated moves the DMA, and
+ * after pasid_s1_free tagged DMA lands nowhere.
  * Refused: the errno the man page gives, a message naming what is
  * missing, nothing left behind in the kernel (the scratch address space
  * the refused nest was asked for is destroyed without a warning), the same
@@ -44,6 +49,8 @@ struct expect {
 	/* when made: a vIOMMU and vDEVICE, and the stage-1 format */
 	bool viommu;
 	enum pasid_s1_format s1_format;
+	/* a user stage-1 at PASID 1 carries the PASID-capable edu's DMA */
+	bool s1;
 };
 
 static const struct expect machines[] = {
@@ -73,6 +80,12 @@ static const struct expect machines[] = {
 	  { EOPNOTSUPP, "S2FWB: SMMU_IDR3.FWB is clear" },
 	  { EOPNOTSUPP, "tracks dirty bits (HTTU/DBM) in stage-1 tables only" },
 	  true, PASID_S1_ARM64 },
+	/* the patched QEMU with S2FWB (SMMU_IDR3.FWB) and SubstreamIDs: the
+	 * vIOMMU is made, and a stage-1 of this program's own nests */
+	{ "smmuv3-fwb", PASID_IOMMU_ARM_SMMUV3,
+	  { 0, NULL },
+	  { EOPNOTSUPP, "tracks dirty bits (HTTU/DBM) in stage-1 tables only" },
+	  true, PASID_S1_ARM64, true },
 };
 
 static unsigned int warnings;
@@ -112,6 +125,142 @@ static void check_plain_rid(struct pasid_dev *dev, struct edu *e,
 	       ret ? pasid_errmsg() : "ok");
 }
 
+/* ---- a stage-1 of the program's own (AArch64, 4 KiB granule, 48 bits) ---- */
+
+#define S1_PASID 1u
+#define S1_VA 0x200000ull	/* below the edu's 28 DMA address bits */
+/* the pages of the stage-1 area: four table levels, three data pages */
+enum { T_L0, T_L1, T_L2, T_L3, D_A, D_B, D_C, S1_PAGES };
+/* valid, table or page */
+#define DESC_TABLE 3ull
+/* page: AttrIndx 1 (write-back in the CD's MAIR), AP[1] (unprivileged
+ * access: a device's), inner shareable, access flag, not global */
+#define DESC_PAGE (3ull | (1ull << 2) | (1ull << 6) | (3ull << 8) | \
+		   (1ull << 10) | (1ull << 11))
+
+struct s1_area {
+	uint8_t *mem;		/* S1_PAGES pages */
+	uint64_t ipa;		/* their IOVA in the nest's address space */
+};
+
+static uint64_t *table(struct s1_area *a, int level)
+{
+	return (uint64_t *)(void *)(a->mem + (size_t)level * 4096);
+}
+
+static uint64_t ipa_of(const struct s1_area *a, int pg)
+{
+	return a->ipa + (uint64_t)pg * 4096;
+}
+
+/* VA S1_VA + 4096 * i -> page pg (0: no translation) */
+static void s1_set(struct s1_area *a, unsigned int i, int pg)
+{
+	uint64_t va = S1_VA + 4096ull * i;
+
+	__atomic_store_n(&table(a, T_L3)[(va >> 12) & 511],
+			 pg ? ipa_of(a, pg) | DESC_PAGE : 0, __ATOMIC_RELEASE);
+}
+
+static bool s1_area_new(struct pasid_as *as, struct s1_area *a)
+{
+	a->mem = mmap(NULL, S1_PAGES * 4096, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (a->mem == MAP_FAILED ||
+	    pasid_map(as, a->mem, S1_PAGES * 4096, PASID_MAP_RW, &a->ipa))
+		return false;
+	table(a, T_L0)[(S1_VA >> 39) & 511] = ipa_of(a, T_L1) | DESC_TABLE;
+	table(a, T_L1)[(S1_VA >> 30) & 511] = ipa_of(a, T_L2) | DESC_TABLE;
+	table(a, T_L2)[(S1_VA >> 21) & 511] = ipa_of(a, T_L3) | DESC_TABLE;
+	s1_set(a, 0, D_A);
+	s1_set(a, 1, D_B);
+	return true;
+}
+
+/* data page pg of a */
+static uint8_t *data(struct s1_area *a, int pg)
+{
+	return a->mem + (size_t)pg * 4096;
+}
+
+/* PASID-tagged: page A (VA + 0) -> edu -> VA + 4096; true if dst (the
+ * page that VA + 4096 should reach) holds A's bytes and nothing else of
+ * the data pages changed */
+static bool s1_trip(struct edu *e, struct s1_area *a, int dst, uint8_t seed)
+{
+	fill(data(a, D_A), XFER, seed);
+	memset(data(a, D_B), 0, 4096);
+	memset(data(a, D_C), 0, 4096);
+	if (edu_dma_to_dev(e, S1_PASID, S1_VA, 0, XFER) ||
+	    edu_dma_from_dev(e, S1_PASID, 0, S1_VA + 4096, XFER))
+		return false;
+	if (!dst)
+		return all_zero(data(a, D_B), 4096) && all_zero(data(a, D_C), 4096);
+	return !memcmp(data(a, D_A), data(a, dst), XFER) &&
+	       all_zero(data(a, dst == D_B ? D_C : D_B), 4096);
+}
+
+static void check_s1(struct pasid_nest *nest, struct edu *e,
+		     struct pasid_as *as, uint8_t *buf, uint64_t iova)
+{
+	struct pasid_nest_info i = { .size = sizeof(i) };
+	struct pasid_s1_opts o = {
+		.size = sizeof(o), .va_bits = 48, .asid = 1,
+	};
+	struct pasid_s1_range r = { S1_VA + 4096, 4096 };
+	struct pasid_veventq *q = NULL;
+	struct pasid_vevent ev[4];
+	struct pasid_s1 *s1 = NULL;
+	struct s1_area a = { 0 };
+	unsigned int n = 0, done = 0;
+	int ret;
+
+	if (!tap_ok(edu_has_pasid_tag(e) && s1_area_new(as, &a),
+		    "stage-1: a PASID-capable edu, four table pages and three data pages mapped at IPA 0x%" PRIx64,
+		    a.ipa))
+		return;
+	o.root = ipa_of(&a, T_L0);
+	ret = pasid_s1_attach(nest, S1_PASID, &o, &s1);
+	pasid_nest_info(nest, &i);
+	tap_ok(ret == 0 && i.cd_table_iova,
+	       "stage-1: attached at PASID %u (root IPA 0x%" PRIx64 "), CD table at IPA 0x%" PRIx64 ": %s",
+	       S1_PASID, o.root, i.cd_table_iova, ret ? pasid_errmsg() : "ok");
+	if (ret)
+		return;
+	tap_ok(s1_trip(e, &a, D_B, 0x31),
+	       "stage-1: tagged DMA through VA 0x%llx and 0x%llx lands in the pages the table names",
+	       S1_VA, S1_VA + 4096);
+	tap_ok(round_trip(e, buf, iova, 0x32),
+	       "stage-1: untagged DMA still goes through the stage-2 only");
+	ret = pasid_veventq_new(nest, 8, &q);
+	tap_ok(ret == 0, "stage-1: a vEVENTQ on the vIOMMU: %s",
+	       ret ? pasid_errmsg() : "ok");
+	s1_set(&a, 1, 0);
+	ret = pasid_s1_invalidate(s1, &r, 1, PASID_S1_INVAL_LEAF, &done);
+	tap_ok(ret == 0 && done == 1 && s1_trip(e, &a, 0, 0x33),
+	       "stage-1: VA 0x%llx unmapped in the table and invalidated: the DMA lands nowhere (%s)",
+	       S1_VA + 4096, ret ? pasid_errmsg() : "ok");
+	if (q) {
+		ret = pasid_veventq_read(q, ev, 4, &n);
+		tap_ok(ret == 0 && n >= 1 && (ev[0].evt[0] & 0xff) == 0x10 &&
+		       ev[0].evt[0] >> 32 == i.virt_id,
+		       "stage-1: the fault is an F_TRANSLATION vEVENT of the device's virtual StreamID (%u event(s), evt[0] 0x%" PRIx64 ")",
+		       n, n ? ev[0].evt[0] : 0);
+		pasid_veventq_free(q);
+	}
+	s1_set(&a, 1, D_C);
+	ret = pasid_s1_invalidate(s1, &r, 1, PASID_S1_INVAL_LEAF, &done);
+	tap_ok(ret == 0 && s1_trip(e, &a, D_C, 0x34),
+	       "stage-1: VA 0x%llx moved to another page and invalidated: the DMA lands there (%s)",
+	       S1_VA + 4096, ret ? pasid_errmsg() : "ok");
+	pasid_s1_free(s1);
+	tap_ok(s1_trip(e, &a, 0, 0x35) && round_trip(e, buf, iova, 0x36),
+	       "stage-1 freed: tagged DMA lands nowhere, untagged still through the stage-2");
+	tap_ok(pasid_unmap(as, a.ipa, S1_PAGES * 4096) == 0,
+	       "stage-1: the table pages unmapped");
+	munmap(a.mem, S1_PAGES * 4096);
+}
+
 static void check_made(struct pasid_dev *dev, struct edu *e,
 		       struct pasid_as *as, struct pasid_nest *nest,
 		       uint32_t flags, const struct expect *x, uint8_t *buf,
@@ -145,6 +294,8 @@ static void check_made(struct pasid_dev *dev, struct edu *e,
 	tap_ok(round_trip(e, buf, iova, 0x63),
 	       "%s: the device still works after the blocked DMA", what);
 
+	if (x->s1 && !(flags & PASID_NEST_DIRTY_TRACKING))
+		check_s1(nest, e, as, buf, iova);
 	ret = pasid_attach_rid(dev, as, 0);
 	tap_ok(ret == -EBUSY && strstr(pasid_errmsg(), "nested"),
 	       "%s: pasid_attach_rid while nested refused: %d \"%s\"", what,
@@ -248,7 +399,7 @@ int main(int argc, char **argv)
 
 	page = (size_t)sysconf(_SC_PAGESIZE);
 	if (argc < 2) {
-		printf("usage: %s intel|amd|virtio|smmuv3\n", argv[0]);
+		printf("usage: %s intel|amd|virtio|smmuv3|smmuv3-fwb\n", argv[0]);
 		return 2;
 	}
 	if (!tap_ok(edu_find(bdf) == 0, "an edu bound to vfio-pci"))
