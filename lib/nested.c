@@ -43,21 +43,34 @@ static void nest_destroy(struct pasid_nest *n)
 				  n->dev->name, ids[i]);
 }
 
-static int parent_alloc(struct pasid_nest *n)
+/* The vendor's rules for a nest parent with flags, before the kernel is
+ * asked. */
+static int parent_check(struct pasid_dev *dev, uint32_t flags)
 {
-	struct pasid_dev *dev = n->dev;
-	uint32_t flags = KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
-			 dev->vendor->nest_parent_flags;
 	const char *why = NULL;
-	int ret;
 
-	if (n->flags & PASID_NEST_DIRTY_TRACKING)
-		flags |= KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	flags |= KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
+		 dev->vendor->nest_parent_flags;
 	if (dev->vendor->check_hwpt_flags &&
 	    dev->vendor->check_hwpt_flags(&dev->caps, flags, &why))
 		return pasid_err(dev->ctx, EOPNOTSUPP,
 				 "pasid_nest_new: %s: the IOMMU (%s) cannot make this nesting parent (refused before asking the kernel): %s",
 				 dev->name, vendor_of(dev), why);
+	return 0;
+}
+
+static int parent_alloc(struct pasid_nest *n)
+{
+	struct pasid_dev *dev = n->dev;
+	uint32_t flags = KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
+			 dev->vendor->nest_parent_flags;
+	int ret;
+
+	if (n->flags & PASID_NEST_DIRTY_TRACKING)
+		flags |= KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	ret = parent_check(dev, flags);
+	if (ret)
+		return ret;
 	ret = k_hwpt_alloc(dev->ctx->iommufd, dev->dev_id, n->as->ioas_id,
 			   flags, &n->parent_id);
 	if (ret == -EOPNOTSUPP)
@@ -80,12 +93,18 @@ static int parent_alloc(struct pasid_nest *n)
 static int viommu_alloc(struct pasid_nest *n)
 {
 	struct pasid_dev *dev = n->dev;
+	const char *why;
 	int ret;
 
 	if (!dev->vendor->viommu_type)
 		return 0;
 	ret = k_viommu_alloc(dev->ctx->iommufd, dev->dev_id, n->parent_id,
 			     dev->vendor->viommu_type, &n->viommu_id);
+	if (ret == -EOPNOTSUPP && dev->vendor->no_viommu_hint &&
+	    (why = dev->vendor->no_viommu_hint(&dev->caps)))
+		return pasid_kerr(dev->ctx, EOPNOTSUPP, "IOMMU_VIOMMU_ALLOC",
+				  "%s: the %s driver offers no vIOMMU for this IOMMU: %s",
+				  dev->name, vendor_of(dev), why);
 	if (ret == -EOPNOTSUPP)
 		return pasid_kerr(dev->ctx, EOPNOTSUPP, "IOMMU_VIOMMU_ALLOC",
 				  "%s: the %s driver offers no vIOMMU for this IOMMU: it needs nesting in the hardware and DMA that cannot bypass the CPU caches (SMMUv3: coherent device (CANWBS) or stage-2 forced write-back (S2FWB)), and Linux 6.13+",
@@ -193,6 +212,10 @@ PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
 	n->virt_id = (o.flags & PASID_NEST_VIRT_ID) ? o.virt_id : dev->dev_id;
 	ctx_lock(dev->ctx);
 	ret = dev_free_for_nest(dev);
+	/* an IOMMU that cannot nest at all says so, rather than that it
+	 * lacks what a flag asks for too */
+	if (!ret)
+		ret = parent_check(dev, 0);
 	if (!ret && (o.flags & PASID_NEST_DIRTY_TRACKING))
 		ret = nest_dirty_check(dev);
 	if (!ret && (o.flags & PASID_NEST_FAULTS)) {

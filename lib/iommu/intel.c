@@ -121,9 +121,13 @@ static const char *vtd_refusal(uint64_t ecap, uint32_t flags)
 				KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 
 	if ((flags & KABI_IOMMU_HWPT_ALLOC_NEST_PARENT) && !vtd_nesting(ecap))
-		return "this VT-d unit cannot be a nesting parent: it lacks nested translation in scalable mode (ECAP.NEST or ECAP.SMTS is clear)";
+		return vtd_scalable(ecap) ?
+		       "this VT-d unit cannot be a nesting parent: it has no nested translation (ECAP.NEST is clear)" :
+		       "this VT-d unit cannot be a nesting parent: nested translation needs scalable mode (ECAP.SMTS is clear)";
 	if ((flags & KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !vtd_dirty(ecap))
-		return "this VT-d unit has no dirty tracking: it needs second-stage accessed/dirty bits in scalable mode (ECAP.SLADS or ECAP.SMTS is clear)";
+		return vtd_scalable(ecap) ?
+		       "this VT-d unit has no dirty tracking: it has no second-stage accessed/dirty bits (ECAP.SLADS is clear)" :
+		       "this VT-d unit has no dirty tracking: second-stage accessed/dirty bits need scalable mode (ECAP.SMTS is clear)";
 	if (vtd_first_stage(ecap, flags) || !vtd_scalable(ecap) ||
 	    (ecap & VTD_ECAP_SLTS))
 		return NULL;

@@ -27,6 +27,10 @@
 /* SMMU_IDR0.CD2L, bit 19: 2-level context descriptor tables supported. */
 #define SMMU_IDR0_CD2L		(1u << 19)
 
+/* SMMU_IDR3.FWB, bit 8: stage-2 control of memory types and attributes
+ * (S2FWB), which the kernel's vIOMMU takes instead of a coherent device. */
+#define SMMU_IDR3_FWB		(1u << 8)
+
 /* SMMU_IDR1.SSIDSIZE, bits 10:6: max SubstreamID width in bits (0: none). */
 #define SMMU_IDR1_SSIDSIZE_SHIFT 6
 #define SMMU_IDR1_SSIDSIZE_MASK	0x1fu
@@ -189,6 +193,20 @@ static const char *smmuv3_no_pasid_hint(const struct pasid_caps *caps)
 }
 
 /*
+ * arm_smmu_get_viommu_size() (7.3): a vIOMMU needs FEAT_NESTING (S1P and
+ * S2P, which the nesting parent already needed) and either a master the
+ * firmware marks coherent (IORT memory access flag CANWBS, which userspace
+ * cannot see and device tree never sets) or S2FWB, so that a stage-1 the
+ * user owns cannot make DMA bypass the CPU caches VFIO does not maintain.
+ */
+static const char *smmuv3_no_viommu_hint(const struct pasid_caps *caps)
+{
+	if (caps->raw.smmuv3.idr[3] & SMMU_IDR3_FWB)
+		return NULL;
+	return "DMA through a user stage-1 could bypass the CPU caches: this SMMUv3 has no stage-2 forced write-back (S2FWB: SMMU_IDR3.FWB is clear), and the firmware does not mark the device coherent (IORT CANWBS; device tree never does)";
+}
+
+/*
  * Linux 7.3 (doc/kernel-rules.md §6.2; §11 says which copies of the source
  * were read): arm_smmu_probe_device() narrows a master's SubstreamIDs to 10
  * bits when the SMMU has no 2-level CD tables, and sizes its CD table
@@ -216,6 +234,7 @@ const struct pasid_vendor_ops pasid_vendor_smmuv3 = {
 	.pasid_width = smmuv3_pasid_width,
 	.no_pasid_hint = smmuv3_no_pasid_hint,
 	.viommu_type = KABI_IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+	.no_viommu_hint = smmuv3_no_viommu_hint,
 	.s1_attach = smmu_s1_attach,
 	.s1_detach = smmu_s1_detach,
 	.nest_fini = smmu_nest_fini,

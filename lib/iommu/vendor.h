@@ -72,6 +72,10 @@ struct pasid_vendor_ops {
 	/* KABI_IOMMU_VIOMMU_TYPE_* of the vIOMMU a nest needs (and a vDEVICE
 	 * for the device), 0: the IOMMU nests without one */
 	uint32_t viommu_type;
+	/* Why the kernel gives this IOMMU no vIOMMU, as far as its
+	 * registers tell (the diagnostic when IOMMU_VIOMMU_ALLOC is
+	 * EOPNOTSUPP), or NULL: they do not say */
+	const char *(*no_viommu_hint)(const struct pasid_caps *caps);
 	/* a user stage-1 at a PASID of a nest, its removal, and the end of
 	 * what the nest's stage-1s shared (nested.h); NULL s1_attach: the
 	 * IOMMU nests no stage-1, s1_missing says why */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,7 +128,10 @@ START_TEST(nest_smmuv3_no_viommu)
 	before = fx_state();
 	ck_assert_int_eq(pasid_nest_new(dev, as, NULL, &n), -EOPNOTSUPP);
 	ck_assert_errmsg("IOMMU_VIOMMU_ALLOC");
-	ck_assert_errmsg("S2FWB");
+	/* which of the two the registers show missing (SMMU_IDR3.FWB: the
+	 * emulated SMMUv3 has none) */
+	ck_assert_errmsg("S2FWB: SMMU_IDR3.FWB is clear");
+	ck_assert_errmsg("CANWBS");
 	ck_assert_ptr_null(n);
 	ck_assert_state_eq(fx_state(), before);
 	ck_assert_uint_eq(fx_rid_pt(index), 0);
@@ -156,6 +160,38 @@ START_TEST(nest_refused_per_vendor)
 	/* an SMMUv3 stage-2 tracks no dirty bits */
 	ck_assert_int_eq(pasid_nest_new(smmu, as, &dirty, &n), -EOPNOTSUPP);
 	ck_assert_errmsg("dirty");
+	ck_assert_state_eq(fx_state(), before);
+}
+END_TEST
+
+/* A unit that cannot nest at all (QEMU 10.0.2's VT-d: no ECAP.NEST, no
+ * SSADS; its AMD-Vi: no GTSup and no HDSup) says so when dirty tracking is
+ * asked for too, rather than sending the caller to try without it. */
+START_TEST(nest_dirty_cannot_nest)
+{
+	struct emu_dev_cfg cfg = {
+		.bdf = BDF, .iommu = EMU_IOMMU_INTEL,
+		.vtd_ecap_clear = 1ull << 26,	/* NEST */
+	};
+	struct pasid_nest_opts o = {
+		.size = sizeof(o), .flags = PASID_NEST_DIRTY_TRACKING,
+	};
+	struct pasid_dev *amd = fx_dev("0000:00:05.0", EMU_IOMMU_AMD, 0, NULL);
+	struct pasid_dev *dev;
+	struct pasid_as *as = fx_as();
+	struct fx_state before;
+	struct pasid_nest *n = NULL;
+
+	fx_add_cfg(&cfg);
+	dev = fx_open(BDF);
+	before = fx_state();
+	ck_assert_int_eq(pasid_nest_new(dev, as, &o, &n), -EOPNOTSUPP);
+	ck_assert_errmsg("ECAP.NEST is clear");
+	ck_assert_ptr_null(strstr(pasid_errmsg(), "without PASID_NEST_DIRTY_TRACKING"));
+	ck_assert_int_eq(pasid_nest_new(amd, as, &o, &n), -EOPNOTSUPP);
+	ck_assert_errmsg("GCR3TRPMode");
+	ck_assert_ptr_null(strstr(pasid_errmsg(), "without PASID_NEST_DIRTY_TRACKING"));
+	ck_assert_ptr_null(n);
 	ck_assert_state_eq(fx_state(), before);
 }
 END_TEST
@@ -432,6 +468,7 @@ static Suite *nested_suite(void)
 	tcase_add_test(tc, nest_smmuv3_no_viommu);
 	tcase_add_test(tc, nest_refused_per_vendor);
 	tcase_add_test(tc, nest_dirty_intel);
+	tcase_add_test(tc, nest_dirty_cannot_nest);
 	tcase_add_test(tc, nest_busy);
 	tcase_add_test(tc, nest_bad_args);
 	tcase_add_test(tc, nest_info_sizes);

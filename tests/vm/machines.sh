@@ -93,3 +93,19 @@ machine_smmuv3-pasid() {
     edu_args=",pasid-bits=20$edu_args"
     append="console=ttyAMA0"
 }
+
+# Nested SMMUv3 translation: smmuv3-pasid plus SMMU_IDR3.FWB (the patched
+# QEMU's "fwb" property, qemu/smmuv3-fwb.patch), without which Linux gives
+# no vIOMMU (IOMMU_VIOMMU_ALLOC EOPNOTSUPP)
+machine_smmuv3-fwb() {
+    arch=arm64
+    if [ -z "$qemu" ]; then
+        qemu=$("$here/qemu/build-qemu" aarch64-nested | tail -n 1) ||
+            { echo "machines.sh: could not build the nesting qemu-system-aarch64" >&2; return 1; }
+    fi
+    qemu_args=("${virt_smmuv3_args[@]}" -global arm-smmuv3.ssidsize=20
+        -global arm-smmuv3.fwb=on)
+    iommu_dev=
+    edu_args=",pasid-bits=20$edu_args"
+    append="console=ttyAMA0"
+}

@@ -23,9 +23,8 @@
 
 #include "edu.h"
 #include "libpasid/libpasid.h"
+#include "roundtrip.h"
 #include "tap.h"
-
-#define XFER 2048u
 
 struct expect {
 	const char *machine;
@@ -41,7 +40,6 @@ static const struct expect machines[] = {
 	{ "virtio", PASID_IOMMU_VIRTIO, 0, false },
 };
 
-static size_t page;
 /* the backend this run forces (PASID_BACKEND_AUTO: the library probes) */
 static enum pasid_backend backend;
 
@@ -74,32 +72,6 @@ static bool is_group(void)
 static bool through_group(void)
 {
 	return is_type1() || is_group();
-}
-
-static void fill(uint8_t *p, size_t n, uint8_t seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(seed ^ (i * 13));
-}
-
-/* buf[0..XFER) -> device -> buf[page..page+XFER) through iova; true if the
- * bytes came back unchanged */
-static bool round_trip(struct edu *e, uint8_t *buf, uint64_t iova, uint8_t seed)
-{
-	fill(buf, XFER, seed);
-	memset(buf + page, 0, XFER);
-	if (edu_dma_to_dev(e, 0, iova, 0, XFER) ||
-	    edu_dma_from_dev(e, 0, 0, iova + page, XFER))
-		return false;
-	return memcmp(buf, buf + page, XFER) == 0;
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
 }
 
 static int find_edus(char bdfs[2][16], char cdevs[2][64], const struct expect *x)
