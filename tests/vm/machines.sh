@@ -100,8 +100,8 @@ machine_smmuv3-pasid() {
 machine_smmuv3-fwb() {
     arch=arm64
     if [ -z "$qemu" ]; then
-        qemu=$("$here/qemu/build-qemu" aarch64-nested | tail -n 1) ||
-            { echo "machines.sh: could not build the nesting qemu-system-aarch64" >&2; return 1; }
+        qemu=$("$here/qemu/build-qemu" aarch64 | tail -n 1) ||
+            { echo "machines.sh: could not build the patched qemu-system-aarch64" >&2; return 1; }
     fi
     qemu_args=("${virt_smmuv3_args[@]}" -global arm-smmuv3.ssidsize=20
         -global arm-smmuv3.fwb=on)
