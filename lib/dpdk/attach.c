@@ -4,9 +4,11 @@
  * the heap through DPDK's memory events.
  *
  * Locking order (what keeps the walk and the callback from missing or
- * doubling a page): DPDK's memory hotplug lock (rte_mcfg_mem_read_lock)
- * first, then DPDK's callback list (rte_mem_event_callback_register), then
- * libpasid's own lock inside each pasid_map. The allocator runs the
+ * doubling a page): the list of attachments (all_lock, held across attach
+ * and detach), then DPDK's memory hotplug lock (rte_mcfg_mem_read_lock),
+ * then DPDK's callback and validator lists (their register calls), then
+ * an attachment's own lock and libpasid's inside each pasid_map. The
+ * callback, run under the hotplug lock, never takes all_lock. The allocator runs the
  * callback with the hotplug lock held for writing, so while attach holds it
  * for reading no page comes or goes: registering first and walking second
  * under that one hold sees every page exactly once. Detach unregisters

@@ -30,9 +30,10 @@ void dp_err_clear(void);
 void dp_sticky(struct pasid_dpdk *d, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* growth.c, under all_lock: while a dynamic attachment is there, refuse
- * DPDK heap growth if any attachment's event failed (0 or -errno with the
- * message); count an attachment's failure in (+1) or out (-1). */
+/* growth.c. watch/unwatch, under all_lock: while a dynamic attachment is
+ * there, refuse DPDK heap growth if any attachment's event failed (0 or
+ * -errno with the message). broken, atomic (the callback calls it): count
+ * an attachment's failure in (+1) or out (-1). */
 int dp_growth_watch(void);
 void dp_growth_unwatch(void);
 void dp_growth_broken(int delta);
