@@ -229,6 +229,7 @@ PASID_API int pasid_dpdk_attach(struct pasid_as *as, struct pasid_dpdk **attp)
 	dp_err_clear();
 	if (!as || !attp)
 		return dp_err(EINVAL, "pasid_dpdk_attach: %s is NULL", as ? "attp" : "as");
+	*attp = NULL;
 	/* rte_eal_init counts the lcores; before it there is no memory */
 	if (rte_lcore_count() == 0)
 		return dp_err(ENODEV, "pasid_dpdk_attach: the DPDK EAL is not initialised: call rte_eal_init first");
