@@ -21,6 +21,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "bench-rnd.h"
+
 #define LINE 64
 #define HUGE (2u << 20)
 
@@ -39,7 +41,7 @@ static double now_ns(void)
 static double chase(size_t n, size_t steps, int thp)
 {
 	size_t bytes = (n * LINE + HUGE - 1) / HUGE * HUGE, *order, i, p = 0;
-	uint64_t x = 0x9e3779b97f4a7c15ull, *a;
+	uint64_t *a;
 	void *base;
 	double t0, t1;
 
@@ -54,17 +56,12 @@ static double chase(size_t n, size_t steps, int thp)
 	a = (uint64_t *)(((uintptr_t)base + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
 	if (thp)
 		madvise(a, bytes, MADV_HUGEPAGE);
-	/* a random cycle through all n lines (Fisher-Yates, xorshift) */
+	/* a random cycle through all n lines (Fisher-Yates) */
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	for (i = n - 1; i > 0; i--) {
-		size_t j, t;
+		size_t j = (size_t)rnd(i + 1), t = order[i];
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		j = (size_t)(x % (i + 1));
-		t = order[i];
 		order[i] = order[j];
 		order[j] = t;
 	}
