@@ -13,7 +13,8 @@
  * flat the library's random unmap can be from 1,000 to 100,000 mappings
  * (bench/README.md, "The floor under random unmap").
  *
- * usage: mem-latency [STEPS]   (default 4,000,000 reads per row)
+ * usage: mem-latency [STEPS [LINES...]]   (default 4,000,000 reads per row,
+ *        and the sizes 1,000 to 400,000 lines)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -84,15 +85,23 @@ int main(int argc, char **argv)
 	static const size_t sizes[] = { 1000, 10000, 20000, 50000, 100000,
 					200000, 400000 };
 	size_t steps = argc > 1 ? strtoull(argv[1], NULL, 0) : 4000000;
+	int k, nsizes = argc > 2 ? argc - 2 : (int)(sizeof(sizes) / sizeof(sizes[0]));
 
 	if (!steps) {
-		fprintf(stderr, "usage: mem-latency [STEPS]\n");
+		fprintf(stderr, "usage: mem-latency [STEPS [LINES...]]\n");
 		return 2;
 	}
 	printf("%10s %10s %14s %14s\n", "lines", "KiB", "ns/read 4K", "ns/read THP");
-	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
-		printf("%10zu %10zu %14.1f %14.1f\n", sizes[k],
-		       sizes[k] * LINE / 1024, chase(sizes[k], steps, 0),
-		       chase(sizes[k], steps, 1));
+	for (k = 0; k < nsizes; k++) {
+		size_t n = argc > 2 ? strtoull(argv[k + 2], NULL, 0) : sizes[k];
+
+		if (n < 2) {
+			fprintf(stderr, "mem-latency: LINES must be at least 2, not '%s'\n",
+				argv[k + 2]);
+			return 2;
+		}
+		printf("%10zu %10zu %14.1f %14.1f\n", n, n * LINE / 1024,
+		       chase(n, steps, 0), chase(n, steps, 1));
+	}
 	return 0;
 }
