@@ -3,10 +3,14 @@
  * The mapping record alone, timed natively: N 4 KiB mappings added in
  * ascending IOVA order, then each taken and released in random order (the
  * record's part of pasid-bench section (8)'s random unmap, without the
- * library's lock, its checks or any ioctl). Best of ROUNDS rounds, ns per
- * add and per take+release, and the record's heap bytes at N, for N from
- * 1,000 to 200,000: how the record's time follows its size, which
- * bench/mem-latency relates to the machine's caches.
+ * library's lock, its checks or any ioctl). Before the drain, N lookups at
+ * random by IOVA (maprec_find_iova); then the same record again, with its
+ * index by process address built (untimed), for N lookups at random by
+ * process address (maprec_find_va). Best of ROUNDS rounds,
+ * ns per add, per lookup and per take+release, and the record's heap bytes
+ * at N (without the index by process address), for N from 1,000 to
+ * 200,000: how the record's time follows its size, which bench/mem-latency
+ * relates to the machine's caches.
  *
  * usage: maprec-drain [ROUNDS]   (default 5)
  */
@@ -19,6 +23,7 @@
 
 #define PAGE 4096ull
 #define BASE 0x200000000ull
+#define VA_BASE 0x7f0000000000ull
 
 static double now_ns(void)
 {
@@ -28,10 +33,27 @@ static double now_ns(void)
 	return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
+static double per(double t0, double t1, size_t n)
+{
+	return (t1 - t0) / (double)n;
+}
+
+/* n 4 KiB mappings in ascending IOVA order, process memory alike */
+static int fill(struct maprec *rec, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int ret = maprec_add(rec, BASE + i * PAGE, PAGE, VA_BASE + i * PAGE);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static void drain(size_t n, int rounds)
 {
-	double add = 1e30, take = 1e30;
-	size_t bytes = 0, i;
+	double add = 1e30, by_iova = 1e30, by_va = 1e30, take = 1e30, t[6];
+	size_t bytes = 0, found, i;
 	uint32_t *order = malloc(n * sizeof(*order));
 
 	if (!order) {
@@ -42,40 +64,58 @@ static void drain(size_t n, int rounds)
 		order[i] = (uint32_t)i;
 	for (i = n - 1; i > 0; i--) {
 		size_t j = (size_t)rnd(i + 1);
-		uint32_t t = order[i];
+		uint32_t tmp = order[i];
 
 		order[i] = order[j];
-		order[j] = t;
+		order[j] = tmp;
 	}
 	for (int r = 0; r < rounds; r++) {
 		struct maprec rec;
 		struct maprec_entry *taken;
-		double t0, t1, t2;
 
 		maprec_init(&rec);
-		t0 = now_ns();
-		for (i = 0; i < n; i++)
-			if (maprec_add(&rec, BASE + i * PAGE, PAGE,
-				       0x7f0000000000ull + i * PAGE))
-				goto fail;
-		t1 = now_ns();
+		found = 0;
+		t[0] = now_ns();
+		if (fill(&rec, n))
+			goto fail;
+		t[1] = now_ns();
 		bytes = maprec_bytes(&rec);
+		/* lookups inside a mapping, not at its start */
+		for (i = 0; i < n; i++)
+			found += !!maprec_find_iova(&rec, BASE + order[i] * PAGE + 64);
+		t[2] = now_ns();
 		for (i = 0; i < n; i++) {
 			if (maprec_take(&rec, BASE + order[i] * PAGE, PAGE,
 					&taken, NULL))
 				goto fail;
 			maprec_release(&rec, taken);
 		}
-		t2 = now_ns();
+		t[3] = now_ns();
 		maprec_fini(&rec);
-		if ((t1 - t0) / (double)n < add)
-			add = (t1 - t0) / (double)n;
-		if ((t2 - t1) / (double)n < take)
-			take = (t2 - t1) / (double)n;
+		/* the same record again, with its index by process address
+		 * (built by the first maprec_find_va, untimed) */
+		maprec_init(&rec);
+		if (fill(&rec, n) || !maprec_find_va(&rec, VA_BASE))
+			goto fail;
+		t[4] = now_ns();
+		for (i = 0; i < n; i++)
+			found += !!maprec_find_va(&rec, VA_BASE + order[i] * PAGE + 64);
+		t[5] = now_ns();
+		maprec_fini(&rec);
+		if (found != 2 * n)
+			goto fail;
+		if (per(t[0], t[1], n) < add)
+			add = per(t[0], t[1], n);
+		if (per(t[1], t[2], n) < by_iova)
+			by_iova = per(t[1], t[2], n);
+		if (per(t[2], t[3], n) < take)
+			take = per(t[2], t[3], n);
+		if (per(t[4], t[5], n) < by_va)
+			by_va = per(t[4], t[5], n);
 	}
 	free(order);
-	printf("%9zu %12zu %10.1f %10.1f %16.1f\n", n, bytes,
-	       bytes / (double)n, add, take);
+	printf("%9zu %12zu %10.1f %8.1f %10.1f %8.1f %16.1f\n", n, bytes,
+	       bytes / (double)n, add, by_iova, by_va, take);
 	return;
 fail:
 	fprintf(stderr, "maprec-drain: the record refused a step at %zu mappings\n", n);
@@ -92,8 +132,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: maprec-drain [ROUNDS]\n");
 		return 2;
 	}
-	printf("%9s %12s %10s %10s %16s\n", "mappings", "bytes", "bytes/map",
-	       "add ns", "take+release ns");
+	printf("%9s %12s %10s %8s %10s %8s %16s\n", "mappings", "bytes",
+	       "bytes/map", "add ns", "find_iova", "find_va", "take+release ns");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
 		drain(sizes[k], rounds);
 	return 0;
