@@ -7,8 +7,10 @@
  * random by IOVA (maprec_find_iova); then the same record again, with its
  * index by process address built (untimed), for N lookups at random by
  * process address (maprec_find_va). Best of ROUNDS rounds,
- * ns per add, per lookup and per take+release, and the record's heap bytes
- * at N (without the index by process address), for N from 1,000 to
+ * ns per add, per lookup and per take+release, and the record's bytes at
+ * N (maprec_bytes: its entries and nodes by sizeof, without malloc's chunk
+ * headers, about 16 bytes more per mapping, and without the index by
+ * process address), for N from 1,000 to
  * 200,000: how the record's time follows its size, which bench/mem-latency
  * relates to the machine's caches.
  *

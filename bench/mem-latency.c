@@ -4,8 +4,8 @@
  * one dependent read of a random 64-byte line in an array of N lines (a
  * pointer chase through a random cycle, so that neither the prefetcher nor
  * out-of-order execution hides the latency), for N from 1,000 to 400,000,
- * with 4 KiB pages and with transparent huge pages asked for (MADV_HUGEPAGE;
- * where THP is off this row equals the first).
+ * with 4 KiB pages (MADV_NOHUGEPAGE) and with transparent huge pages asked
+ * for (MADV_HUGEPAGE; where THP is "never" this column equals the first).
  *
  * Any mapping record must read at least one line that belongs to the
  * mapping an unmap at random names (its length, to check the range): at
@@ -55,8 +55,8 @@ static double chase(size_t n, size_t steps, int thp)
 		exit(1);
 	}
 	a = (uint64_t *)(((uintptr_t)base + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
-	if (thp)
-		madvise(a, bytes, MADV_HUGEPAGE);
+	/* the first column must have 4 KiB pages where THP is "always" too */
+	madvise(a, bytes, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	/* a random cycle through all n lines (Fisher-Yates) */
 	for (i = 0; i < n; i++)
 		order[i] = i;

@@ -6,15 +6,16 @@
  * second time it would be pinned twice, at other IOVAs.
  *
  * A secondary needs a live primary with shared hugepage files, so this
- * program forks one. Both run in a private mount namespace on a hugetlbfs
- * of their own, so that nothing is mounted on the machine and no hugepage
- * file outlives the test. Exit 77 where that cannot be had: not root (the
- * mount), no free 2 MiB hugepages, or under valgrind (the EAL's address
- * space reservations).
+ * program forks one. Both run in a private mount namespace with a tmpfs on
+ * /run (a root EAL keeps its runtime files in /var/run/dpdk, whatever
+ * XDG_RUNTIME_DIR says) and a hugetlbfs of their own in it, so that nothing
+ * is mounted on the machine, no file outlives the test, and two runs at
+ * once do not meet. Exit 77 where that cannot be had: not root (the
+ * mounts), fewer than 4 free 2 MiB hugepages, or under valgrind (the EAL's
+ * address space reservations). A primary that fails anyway is a failure.
  */
 #include <errno.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@
 
 #define BDF "0000:00:04.0"
 #define PREFIX "--file-prefix=libpasid-secondary"
-
-static char huge_dir[256];
+#define HUGE_DIR "/run/libpasid-huge"
+#define PAGES_NEEDED 4		/* -m 8 */
 
 START_TEST(t_secondary_refused)
 {
@@ -67,49 +68,53 @@ static Suite *suite(void)
 	return s;
 }
 
-static int skip(const char *why)
+static int skip(const char *why, const char *detail)
 {
-	printf("SKIP: %s\n", why);
+	printf("SKIP: %s%s%s\n", why, detail ? ": " : "", detail ? detail : "");
 	return 77;
 }
 
-/* A private mount namespace with a 2 MiB hugetlbfs at huge_dir, under the
- * runtime directory the test is given. */
-static int private_hugetlbfs(void)
+static unsigned long free_hugepages(void)
 {
-	const char *run = getenv("XDG_RUNTIME_DIR");
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	unsigned long n = 0;
 
-	snprintf(huge_dir, sizeof(huge_dir), "%s/huge-secondary.%d",
-		 run ? run : "/tmp", (int)getpid());
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return -errno;
-	if (mkdir(huge_dir, 0700) && errno != EEXIST)
-		return -errno;
-	if (mount("libpasid-test", huge_dir, "hugetlbfs", 0, "pagesize=2M")) {
-		int err = -errno;
-
-		rmdir(huge_dir);
-		return err;
+	if (f) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		fclose(f);
 	}
+	return n;
+}
+
+/* A private mount namespace with a tmpfs on /run and a 2 MiB hugetlbfs at
+ * HUGE_DIR in it: gone with the process, whatever path it ends by. */
+static int private_mounts(void)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("libpasid-test", "/run", "tmpfs", 0, "mode=0755") ||
+	    mkdir(HUGE_DIR, 0700) ||
+	    mount("libpasid-test", HUGE_DIR, "hugetlbfs", 0, "pagesize=2M"))
+		return -errno;
 	return 0;
 }
 
-/* The primary: initialise, say so on ready (1: up, 0: failed), then hold
- * the shared memory until the parent closes hold. */
+/* The primary: initialise, send rte_errno on ready (0: up), then hold the
+ * shared memory until the parent closes hold. */
 static void primary(int ready, int hold)
 {
-	char dir[sizeof(huge_dir) + 16];
 	char *argv[] = {
 		"test-dpdk-primary", "-l", "0", "--no-pci", "--no-telemetry",
-		"--legacy-mem", "-m", "8", dir, PREFIX,
+		"--legacy-mem", "-m", "8", "--huge-dir=" HUGE_DIR, PREFIX,
 		"--log-level=lib.eal:error", NULL
 	};
+	int err = 0;
 	char c;
 
-	snprintf(dir, sizeof(dir), "--huge-dir=%s", huge_dir);
-	c = rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) >= 0;
-	if (write(ready, &c, 1) != 1 || !c)
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
+		err = rte_errno ? rte_errno : EINVAL;
+	if (write(ready, &err, sizeof(err)) != sizeof(err) || err)
 		_exit(1);
 	while (read(hold, &c, 1) < 0 && errno == EINTR)
 		;
@@ -119,28 +124,37 @@ static void primary(int ready, int hold)
 
 int main(void)
 {
-	char dir[sizeof(huge_dir) + 16];
 	char *argv[] = {
 		"test-dpdk-secondary", "-l", "0", "--no-pci", "--no-telemetry",
-		"--proc-type=secondary", dir, PREFIX,
+		"--proc-type=secondary", "--huge-dir=" HUGE_DIR, PREFIX,
 		"--log-level=lib.eal:error", NULL
 	};
-	int ready[2], hold[2], status, ret, err;
+	int ready[2], hold[2], status = 0, ret, err;
+	unsigned long pages;
 	pid_t pid;
-	char up = 0;
 
 	if (getenv("LD_PRELOAD") && strstr(getenv("LD_PRELOAD"), "valgrind"))
-		return skip("under valgrind: the EAL's address space reservations do not fit");
+		return skip("under valgrind: the EAL's address space reservations do not fit", NULL);
 	if (geteuid() != 0)
-		return skip("not root: the test mounts a hugetlbfs of its own for the primary's shared memory");
-	err = private_hugetlbfs();
+		return skip("not root: the test mounts a tmpfs and a hugetlbfs of its own for the primary's shared memory", NULL);
+	pages = free_hugepages();
+	if (pages < PAGES_NEEDED) {
+		printf("SKIP: %lu free 2 MiB hugepages, the DPDK primary needs %d (vm.nr_hugepages)\n",
+		       pages, PAGES_NEEDED);
+		return 77;
+	}
+	err = private_mounts();
 	if (err)
-		return printf("SKIP: no private hugetlbfs (%s)\n", strerror(-err)), 77;
-	if (pipe(ready) || pipe(hold))
-		return perror("pipe"), 1;
+		return skip("no private mount namespace with a tmpfs and a hugetlbfs", strerror(-err));
+	if (pipe(ready) || pipe(hold)) {
+		perror("pipe");
+		return 1;
+	}
 	pid = fork();
-	if (pid < 0)
-		return perror("fork"), 1;
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
 	if (pid == 0) {
 		close(ready[0]);
 		close(hold[1]);
@@ -148,14 +162,17 @@ int main(void)
 	}
 	close(ready[1]);
 	close(hold[0]);
-	if (read(ready[0], &up, 1) != 1 || !up) {
+	if (read(ready[0], &err, sizeof(err)) != sizeof(err) || err) {
 		waitpid(pid, NULL, 0);
-		umount(huge_dir);
-		rmdir(huge_dir);
-		return skip("the DPDK primary cannot initialise: it needs 4 free 2 MiB hugepages (vm.nr_hugepages)");
+		/* the pages were free a moment ago: a DPDK test running
+		 * alongside may have taken them; otherwise the EAL broke */
+		if (free_hugepages() < PAGES_NEEDED)
+			return skip("the free hugepages were taken meanwhile (another DPDK test?)", NULL);
+		fprintf(stderr, "FAIL: the DPDK primary did not initialise: %s\n",
+			err ? rte_strerror(err) : "it died");
+		return 1;
 	}
 
-	snprintf(dir, sizeof(dir), "--huge-dir=%s", huge_dir);
 	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0) {
 		fprintf(stderr, "FAIL: the secondary EAL did not attach to the primary: %s\n",
 			rte_strerror(rte_errno));
@@ -170,7 +187,5 @@ int main(void)
 		fprintf(stderr, "FAIL: the DPDK primary did not exit cleanly (status 0x%x)\n", status);
 		ret = 1;
 	}
-	umount(huge_dir);
-	rmdir(huge_dir);
 	return ret;
 }
