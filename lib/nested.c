@@ -43,14 +43,19 @@ static void nest_destroy(struct pasid_nest *n)
 				  n->dev->name, ids[i]);
 }
 
-/* The vendor's rules for a nest parent with flags, before the kernel is
- * asked. */
+/* The HWPT_ALLOC flags of dev's nest parent, with dirty tracking or not. */
+static uint32_t parent_flags(const struct pasid_dev *dev, bool dirty)
+{
+	return KABI_IOMMU_HWPT_ALLOC_NEST_PARENT | dev->vendor->nest_parent_flags |
+	       (dirty ? KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING : 0);
+}
+
+/* The vendor's rules for a nest parent of those flags, before the kernel
+ * is asked. */
 static int parent_check(struct pasid_dev *dev, uint32_t flags)
 {
 	const char *why = NULL;
 
-	flags |= KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
-		 dev->vendor->nest_parent_flags;
 	if (dev->vendor->check_hwpt_flags &&
 	    dev->vendor->check_hwpt_flags(&dev->caps, flags, &why))
 		return pasid_err(dev->ctx, EOPNOTSUPP,
@@ -62,12 +67,9 @@ static int parent_check(struct pasid_dev *dev, uint32_t flags)
 static int parent_alloc(struct pasid_nest *n)
 {
 	struct pasid_dev *dev = n->dev;
-	uint32_t flags = KABI_IOMMU_HWPT_ALLOC_NEST_PARENT |
-			 dev->vendor->nest_parent_flags;
+	uint32_t flags = parent_flags(dev, n->flags & PASID_NEST_DIRTY_TRACKING);
 	int ret;
 
-	if (n->flags & PASID_NEST_DIRTY_TRACKING)
-		flags |= KABI_IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	ret = parent_check(dev, flags);
 	if (ret)
 		return ret;
@@ -215,7 +217,7 @@ PASID_API int pasid_nest_new(struct pasid_dev *dev, struct pasid_as *as,
 	/* an IOMMU that cannot nest at all says so, rather than that it
 	 * lacks what a flag asks for too */
 	if (!ret)
-		ret = parent_check(dev, 0);
+		ret = parent_check(dev, parent_flags(dev, false));
 	if (!ret && (o.flags & PASID_NEST_DIRTY_TRACKING))
 		ret = nest_dirty_check(dev);
 	if (!ret && (o.flags & PASID_NEST_FAULTS)) {

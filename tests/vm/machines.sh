@@ -98,14 +98,6 @@ machine_smmuv3-pasid() {
 # QEMU's "fwb" property, qemu/smmuv3-fwb.patch), without which Linux gives
 # no vIOMMU (IOMMU_VIOMMU_ALLOC EOPNOTSUPP)
 machine_smmuv3-fwb() {
-    arch=arm64
-    if [ -z "$qemu" ]; then
-        qemu=$("$here/qemu/build-qemu" aarch64 | tail -n 1) ||
-            { echo "machines.sh: could not build the patched qemu-system-aarch64" >&2; return 1; }
-    fi
-    qemu_args=("${virt_smmuv3_args[@]}" -global arm-smmuv3.ssidsize=20
-        -global arm-smmuv3.fwb=on)
-    iommu_dev=
-    edu_args=",pasid-bits=20$edu_args"
-    append="console=ttyAMA0"
+    machine_smmuv3-pasid || return
+    qemu_args+=(-global arm-smmuv3.fwb=on)
 }
