@@ -1361,18 +1361,16 @@ struct kabi_vfio_iommu_type1_info_cap_migration {
 	uint64_t pgsize_bitmap;
 	uint64_t max_dirty_bitmap_size;
 };
-/* The u64 after the u32 at 8: at 16 where a struct member u64 is
- * 8-aligned, 12 on i386 (_Alignof is the member alignment; gcc's
- * __alignof__ would say 8 there too) */
-#define KABI_MIGRATION_PGSIZE_AT (8 + KABI_ALIGNOF(uint64_t))
+/* 16 where a struct member u64 is 8-aligned, 12 on i386 (_Alignof is the
+ * member alignment; gcc's __alignof__ would say 8 there too) */
 KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, header, 0);
 KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, flags, 8);
 KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, pgsize_bitmap,
-		KABI_MIGRATION_PGSIZE_AT);
+		8 + 4 + KABI_ALIGNOF(uint64_t) - 4);
 KABI_ASSERT_OFF(vfio_iommu_type1_info_cap_migration, max_dirty_bitmap_size,
-		KABI_MIGRATION_PGSIZE_AT + 8);
+		8 + 4 + KABI_ALIGNOF(uint64_t) - 4 + 8);
 KABI_ASSERT_SIZE(vfio_iommu_type1_info_cap_migration,
-		 KABI_MIGRATION_PGSIZE_AT + 16);
+		 8 + 4 + KABI_ALIGNOF(uint64_t) - 4 + 16);
 
 #define KABI_VFIO_IOMMU_GET_INFO _IO(KABI_VFIO_TYPE, KABI_VFIO_BASE + 12)
 
