@@ -278,7 +278,7 @@ static void drop_idle_tables(struct pasid_as *as)
 {
 	struct list_head idle = LIST_HEAD_INIT(idle);
 
-	if (pthread_mutex_trylock(&as->ctx->lock))
+	if (!lock_try(&as->ctx->lock))
 		return;
 	bind_take_tables(as, true, &idle);
 	ctx_unlock(as->ctx);

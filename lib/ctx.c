@@ -163,7 +163,7 @@ void ctx_ready(struct pasid_ctx *ctx)
 	ctx->as_other = ctx->other && ctx->other->as_new ? ctx->other : NULL;
 	ctx->pid = getpid();
 	ctx->forks = fork_watch();
-	pthread_mutex_init(&ctx->lock, NULL);
+	lock_init(&ctx->lock);
 	list_init(&ctx->devs);
 	list_init(&ctx->ases);
 	list_init(&ctx->spaces);
@@ -226,7 +226,7 @@ PASID_API void pasid_ctx_close(struct pasid_ctx *ctx)
 	/* the nests held them and went with the devices */
 	faultq_free_all(ctx);
 	ctx->ops->ctx_close(ctx);
-	pthread_mutex_destroy(&ctx->lock);
+	lock_destroy(&ctx->lock);
 	free(ctx);
 }
 

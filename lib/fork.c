@@ -82,7 +82,7 @@ static bool ctx_settled(struct pasid_ctx *ctx)
 {
 	if (ctx->fork_close == FORK_CLOSE_UNDECIDED)
 		/* taken for good: the child is closing the context anyway */
-		ctx->fork_close = pthread_mutex_trylock(&ctx->lock) == 0 ?
+		ctx->fork_close = lock_try(&ctx->lock) ?
 				  FORK_CLOSE_SETTLED : FORK_CLOSE_UNSETTLED;
 	return ctx->fork_close == FORK_CLOSE_SETTLED;
 }

@@ -44,7 +44,7 @@ struct pasid_ctx {
 		FORK_CLOSE_SETTLED,	/* lock taken for good: walk it */
 		FORK_CLOSE_UNSETTLED,	/* lock was held: close fds only */
 	} fork_close;
-	pthread_mutex_t lock;
+	struct lock lock;
 	struct list_head devs;
 	struct list_head ases;
 	struct list_head spaces;	/* struct pasid_space */
@@ -290,12 +290,12 @@ static inline const struct backend_ops *ctx_as_other(const struct pasid_ctx *ctx
 
 static inline void ctx_lock(struct pasid_ctx *ctx)
 {
-	pthread_mutex_lock(&ctx->lock);
+	lock_take(&ctx->lock);
 }
 
 static inline void ctx_unlock(struct pasid_ctx *ctx)
 {
-	pthread_mutex_unlock(&ctx->lock);
+	lock_give(&ctx->lock);
 }
 
 /* bind.c, ctx->lock held: drop every attachment of dev that uses as

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
- * The address space's lock: a mutex of one int over futex(2), the protocol
+ * The lock of an address space and of a context: a mutex of one int over futex(2), the protocol
  * glibc's own mutex uses (0 free, 1 held, 2 held and someone may sleep),
  * without its owner and type bookkeeping. Uncontended, lock and unlock are
  * one atomic instruction each, about 10 instructions in all against 55 for
@@ -16,6 +16,7 @@
 #define LIBPASID_LOCK_H
 
 #include <linux/futex.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -59,6 +60,20 @@ static inline void lock_take(struct lock *l)
 						     memory_order_relaxed))
 		lock_wait(l, c);
 	VALGRIND_HG_MUTEX_LOCK_POST(l);
+}
+
+/* Take the lock if it is free: true if taken. Never sleeps. */
+static inline bool lock_try(struct lock *l)
+{
+	int c = 0;
+
+	VALGRIND_HG_MUTEX_LOCK_PRE(l, 1);
+	if (!atomic_compare_exchange_strong_explicit(&l->state, &c, 1,
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return false;
+	VALGRIND_HG_MUTEX_LOCK_POST(l);
+	return true;
 }
 
 static inline void lock_give(struct lock *l)

@@ -584,7 +584,7 @@ fail:
 		as_release(as);	/* its token is still the caller's */
 	}
 	free(ctx->imports);
-	pthread_mutex_destroy(&ctx->lock);
+	lock_destroy(&ctx->lock);
 	free(ctx);
 	return -ENOMEM;
 }

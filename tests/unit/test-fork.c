@@ -157,20 +157,14 @@ static struct pasid_as *hold_as;	/* NULL: hold the context's lock */
 static void *hold_lock(void *arg)
 {
 	(void)arg;
-	if (hold_as)
-		lock_take(&hold_as->lock);
-	else
-		pthread_mutex_lock(&fx.ctx->lock);
+	lock_take(hold_as ? &hold_as->lock : &fx.ctx->lock);
 	pthread_mutex_lock(&hold_mx);
 	hold_state = 1;
 	pthread_cond_signal(&hold_cv);
 	while (hold_state != 2)
 		pthread_cond_wait(&hold_cv, &hold_mx);
 	pthread_mutex_unlock(&hold_mx);
-	if (hold_as)
-		lock_give(&hold_as->lock);
-	else
-		pthread_mutex_unlock(&fx.ctx->lock);
+	lock_give(hold_as ? &hold_as->lock : &fx.ctx->lock);
 	return NULL;
 }
 
