@@ -70,7 +70,12 @@
 #define ITERS_MAP_2M 40
 #define BATCH_MAPS 1024		/* live mappings in the batch test */
 #define ITERS_BIND 400		/* bind+unbind round trips per round */
-#define ITERS_BIND_BIG 16	/* the same with BIG_LEN mapped */
+/* Round trips per round when each one makes and fills a page table of
+ * BIG_LEN mapped (milliseconds each); rows that keep their tables use
+ * ITERS_BIND with BIG_LEN mapped too: 16 of those make a round of half a
+ * millisecond, short enough for one timer tick under TCG to move it by a
+ * quarter. */
+#define ITERS_BIND_REFILL 16
 #define BIG_LEN (64 * MIB)
 #define ITERS_REBIND 400	/* rebinds per round */
 #define ITERS_PSPACE 256	/* (6): binds+unbinds per round in a guest */
@@ -991,17 +996,17 @@ static void bench_pasid(struct pasid_fix *f)
 			  true, ret);
 	} else {
 		measure1("bind+unbind, to an AS nothing else uses, 64 MiB mapped",
-			 bind_rt, &f->b, ITERS_BIND_BIG, true);
+			 bind_rt, &f->b, ITERS_BIND, true);
 		f->b.raw_alloc = true;
 		measure1("  same, raw also does HWPT_ALLOC + IOMMU_DESTROY", bind_rt,
-			 &f->b, ITERS_BIND_BIG, true);
+			 &f->b, ITERS_BIND_REFILL, true);
 		f->b.raw_alloc = false;
 		/* A PASID bound alone makes and frees the device's PASID
 		 * records in every round trip; another bound PASID keeps
 		 * them, which separates that cost from the table policy. */
 		if (pasid_bind(f->b.dev, f->s.as, OTHER_PASID) == (int)OTHER_PASID) {
 			measure1("  same, another PASID of the device bound meanwhile",
-				 bind_rt, &f->b, ITERS_BIND_BIG, true);
+				 bind_rt, &f->b, ITERS_BIND, true);
 			pasid_unbind(f->b.dev, OTHER_PASID);
 		}
 		f->big_iova = iova;
@@ -1020,7 +1025,7 @@ static void bench_pasid(struct pasid_fix *f)
 	rebind_held(f, "rebind A<->B, B's table held by another PASID");
 	if (f->big_iova) {
 		measure1("rebind A<->B, B used by nothing else, 64 MiB mapped in B",
-			 rebind_rt, &f->b, ITERS_BIND_BIG, true);
+			 rebind_rt, &f->b, ITERS_REBIND, true);
 		pasid_unmap(f->b.as_b, f->big_iova, BIG_LEN);
 		f->big_iova = 0;
 	}
