@@ -278,15 +278,16 @@ static bool no_ratio;	/* section (5): the ratio to a stub means nothing */
  * that compare one row with another (sections (8) and (10)). */
 static double last_med[2][2];
 
+/* ratio: library / raw, the median of the rounds' own ratios */
 static void row(const char *op, long ops, double lib, double raw,
-		double noise)
+		double ratio, double noise)
 {
 	if (raw > 0 && no_ratio)
 		printf("%-58s %6ld %10.0f %10.0f %6s %9.0f %5.0f%%\n", op, ops,
 		       lib, raw, "-", lib - raw, noise);
 	else if (raw > 0)
 		printf("%-58s %6ld %10.0f %10.0f %6.2f %9.0f %5.0f%%\n", op, ops,
-		       lib, raw, lib / raw, lib - raw, noise);
+		       lib, raw, ratio, lib - raw, noise);
 	else
 		printf("%-58s %6ld %10.0f %10s %6s %9s %5.0f%%\n", op, ops, lib,
 		       "-", "-", "-", noise);
@@ -299,6 +300,22 @@ static void row_error(const char *op, bool lib, int err)
 	       strerror(-err), lib ? pasid_errmsg() : "raw ioctl");
 	fflush(stdout);
 	errors++;
+}
+
+/*
+ * Library / raw as the median of each round's own ratio: a round times the
+ * two paths back to back, so load that comes and goes between rounds (a
+ * TCG guest on a shared host) moves both and cancels, where it would move
+ * the two medians apart.
+ */
+static double paired_ratio(const uint64_t *lib, const uint64_t *raw)
+{
+	uint64_t q[ROUNDS];
+	double iqr;
+
+	for (int r = 0; r < ROUNDS; r++)
+		q[r] = lib[r] * 1000000 / (raw[r] ? raw[r] : 1);
+	return median(q, &iqr) / 1e6;
 }
 
 /*
@@ -341,7 +358,7 @@ static void measure(const char *const names[2], round_fn fn, void *arg,
 		}
 	}
 	for (int ph = 0; ph < nphases; ph++) {
-		double iqr_lib, iqr_raw = 0, lib, rawm = 0, noise;
+		double iqr_lib, iqr_raw = 0, lib, rawm = 0, ratio = 0, noise;
 
 		lib = median(t[1][ph], &iqr_lib);
 		noise = 100 * iqr_lib / lib;
@@ -349,8 +366,9 @@ static void measure(const char *const names[2], round_fn fn, void *arg,
 			rawm = median(t[0][ph], &iqr_raw);
 			if (100 * iqr_raw / rawm > noise)
 				noise = 100 * iqr_raw / rawm;
+			ratio = paired_ratio(t[1][ph], t[0][ph]);
 		}
-		row(names[ph], ops, lib / ops, rawm / ops, noise);
+		row(names[ph], ops, lib / ops, rawm / ops, ratio, noise);
 		last_med[1][ph] = lib / ops;
 		last_med[0][ph] = rawm / ops;
 	}
@@ -1462,6 +1480,58 @@ static unsigned int as_tables(const struct pasid_as *as)
 	return n;
 }
 
+/*
+ * The target compares all devices with one in the same run, but load that
+ * comes and goes between the rows moves their medians apart (3 devices / 1
+ * device 1.23 and 1.25 in two runs whose rows had 24-37% noise, 0.99-1.04
+ * in quiet ones). Paired rounds cancel it: each round times one device and
+ * all of them back to back, in alternating order, and the ratio is the
+ * median of the rounds' own ratios. 0, or the failed round's -errno.
+ */
+static int mdev_paired(struct mdev_bench *m, bool lib, double *ratio,
+		       double *noise)
+{
+	uint64_t q[ROUNDS], ns[2];
+	double iqr;
+
+	for (int r = 0; r < ROUNDS; r++) {
+		uint64_t t[2];	/* [all devices?] */
+
+		for (int j = 0; j < 2; j++) {
+			bool all = (j == 0) == (r % 2 == 0);
+			int ret;
+
+			m->k = all ? m->ndevs : 1;
+			ret = mdev_round(m, lib, ITERS_MAP_4K, ns);
+			if (ret)
+				return ret;
+			t[all] = ns[0] ? ns[0] : 1;
+		}
+		q[r] = t[1] * 1000000 / t[0];
+	}
+	*ratio = median(q, &iqr) / 1e6;
+	*noise = 100 * iqr / 1e6 / *ratio;
+	return 0;
+}
+
+static void paired_row(struct mdev_bench *m)
+{
+	double lib, lib_noise, raw, raw_noise;
+	int ret = mdev_paired(m, true, &lib, &lib_noise);
+
+	if (ret) {
+		row_error("section (9), paired rounds", true, ret);
+		return;
+	}
+	ret = mdev_paired(m, false, &raw, &raw_noise);
+	if (ret) {
+		row_error("section (9), paired rounds", false, ret);
+		return;
+	}
+	printf("   (paired rounds, %d devices / 1 device: library %.2f (IQR %.0f%%), raw %.2f (IQR %.0f%%))\n",
+	       m->ndevs, lib, lib_noise, raw, raw_noise);
+}
+
 static void bench_mdev(struct pasid_ctx *ctx, struct mdev_bench *m)
 {
 	double one = 0;
@@ -1507,6 +1577,7 @@ static void bench_mdev(struct pasid_ctx *ctx, struct mdev_bench *m)
 #endif
 		printf("   (library, %d devices / 1 device: %.2f)\n", m->ndevs,
 		       one > 0 ? last_med[1][0] / one : 0);
+		paired_row(m);
 	}
 	pasid_as_free(m->as);
 	raw_destroy(m->raw_ioas);
