@@ -4,8 +4,8 @@
  * IOVA and process spaces, the take semantics, and a randomized differential
  * test against a plain array that is obviously right, with both indexes'
  * invariants checked as it goes (the B+tree by IOVA: parents, separators,
- * order, the leaf list, fill and depth; the AVL tree by process address:
- * parents, heights, balance, order, va_max_last), and the B+tree's splits,
+ * order, the leaf list, fill and depth; the B+tree by process address:
+ * the same, its (va, iova) order and max_last), and the B+trees' splits,
  * merges and allocation failures at every position.
  */
 #include <check.h>
@@ -221,39 +221,192 @@ static unsigned int btree_height_max(size_t n)
 	return h + 1;
 }
 
-/* In (va, iova) order, every entry process memory, and each node's
- * va_max_last the largest last byte of its subtree. */
-static int check_va_tree(const struct avl_node *n,
-			 const struct avl_node *parent,
-			 const struct maprec_entry **prev, size_t *count,
-			 uint64_t *max_last)
+/* (va, iova) order, the order of the index by process address */
+static bool va_key_less(uint64_t va, uint64_t iova, uint64_t va2,
+			uint64_t iova2)
 {
-	const struct maprec_entry *e;
-	uint64_t left_max = 0, right_max = 0, max;
-	int hl, hr;
+	return va < va2 || (va == va2 && iova < iova2);
+}
 
-	if (!n)
-		return 0;
-	expect_ptr_eq(n->parent, parent);
-	hl = check_va_tree(n->child[0], n, prev, count, &left_max);
-	e = ENTRY(n, by_va);
-	expect_ne(e->va, 0);
-	if (*prev)
-		expect((*prev)->va < e->va ||
-			  ((*prev)->va == e->va && (*prev)->iova < e->iova));
-	*prev = e;
-	(*count)++;
-	hr = check_va_tree(n->child[1], n, prev, count, &right_max);
-	expect_le(abs(hl - hr), 1);
-	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
-	max = last_va(e);
-	if (n->child[0] && left_max > max)
-		max = left_max;
-	if (n->child[1] && right_max > max)
-		max = right_max;
-	expect_eq(e->va_max_last, max);
-	*max_last = max;
-	return n->height;
+/* What a walk of the index by process address collects. */
+struct vtree_walk {
+	const struct maprec_entry *prev;	/* the previous slot's entry */
+	const struct maprec_vleaf *prev_leaf;
+	size_t slots, nodes;
+	size_t at_level[16], thin[16], thin_index[16][2];
+};
+
+/*
+ * The subtree at node (of level, under parent) holds keys in [lo, hi) by
+ * (va, iova), every slot in order after the previous one (so each entry
+ * once), each slot's va and last its entry's, each entry pointing at its
+ * leaf and having a slot by IOVA too; every node's max_last the largest
+ * last byte under it, and each inner node's child_max its children's. As in
+ * check_node, only the ends of a level may be under a quarter full.
+ * Returns the subtree's largest last byte.
+ */
+static uint64_t check_vnode(const struct maprec *r, const void *node,
+			    unsigned int level, const struct maprec_vinner *parent,
+			    bool lo_set, uint64_t lo_va, uint64_t lo_iova,
+			    bool hi_set, uint64_t hi_va, uint64_t hi_iova,
+			    struct vtree_walk *w)
+{
+	unsigned int i, n, fanout;
+	uint64_t max = 0;
+
+	expect_lt(level, 16);
+	w->nodes++;
+	if (level == 1) {
+		const struct maprec_vleaf *l = node;
+
+		expect_ptr_eq(l->parent, parent);
+		expect_ptr_eq(l->prev, w->prev_leaf);
+		if (w->prev_leaf)
+			expect_ptr_eq(w->prev_leaf->next, l);
+		else
+			expect_ptr_eq(r->vfirst, l);
+		expect_ge(l->n, 1);
+		expect_le(l->lo + l->n, MAPREC_VA_SLOTS);
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_vslot *sl = &l->slot[l->lo + i];
+			const struct maprec_entry *e = sl->ent;
+
+			expect_nonnull(e);
+			expect_ptr_eq(e->vleaf, l);
+			expect_nonnull(e->leaf);
+			expect_ne(e->va, 0);
+			expect_eq(sl->va, e->va);
+			expect_eq(sl->last, last_va(e));
+			if (lo_set)
+				expect(!va_key_less(e->va, e->iova, lo_va, lo_iova));
+			if (hi_set)
+				expect(va_key_less(e->va, e->iova, hi_va, hi_iova));
+			if (w->prev)
+				expect_msg(va_key_less(w->prev->va, w->prev->iova,
+						       e->va, e->iova),
+					   "index by process address out of order at va %#jx",
+					   (uintmax_t)e->va);
+			if (sl->last > max)
+				max = sl->last;
+			w->prev = e;
+			w->slots++;
+		}
+		w->prev_leaf = l;
+		expect_eq(l->max_last, max);
+		n = l->n;
+		fanout = MAPREC_VA_SLOTS;
+	} else {
+		const struct maprec_vinner *p = node;
+
+		expect_ptr_eq(p->parent, parent);
+		expect_ge(p->n, parent ? 1 : 2);
+		expect_le(p->n, MAPREC_VA_FANOUT);
+		for (i = 0; i + 1 < p->n; i++) {
+			if (i)
+				expect(va_key_less(p->key_va[i - 1], p->key_iova[i - 1],
+						   p->key_va[i], p->key_iova[i]));
+			if (lo_set)
+				expect(!va_key_less(p->key_va[i], p->key_iova[i],
+						    lo_va, lo_iova));
+			if (hi_set)
+				expect(va_key_less(p->key_va[i], p->key_iova[i],
+						   hi_va, hi_iova));
+		}
+		for (i = 0; i < p->n; i++) {
+			bool has_lo = i ? true : lo_set, has_hi = i + 1 < p->n ? true : hi_set;
+			uint64_t c = check_vnode(r, p->child[i], level - 1, p,
+					has_lo, i ? p->key_va[i - 1] : lo_va,
+					i ? p->key_iova[i - 1] : lo_iova,
+					has_hi, i + 1 < p->n ? p->key_va[i] : hi_va,
+					i + 1 < p->n ? p->key_iova[i] : hi_iova, w);
+
+			expect_eq(p->child_max[i], c);
+			if (c > max)
+				max = c;
+		}
+		expect_eq(p->max_last, max);
+		n = p->n;
+		fanout = MAPREC_VA_FANOUT;
+	}
+	if (parent && n < fanout / 4) {
+		expect_msg(w->thin[level] < 2,
+			   "three thin nodes on level %u by process address",
+			   level);
+		w->thin_index[level][w->thin[level]++] = w->at_level[level];
+	}
+	w->at_level[level]++;
+	return max;
+}
+
+/* The height a tree of n slots may have whose nodes, but the two at the
+ * ends of each level, hold at least a quarter of the slots (or
+ * children) of the largest kind. */
+static unsigned int vtree_height_max(size_t n)
+{
+	unsigned int h = 1;
+
+	n = n / (MAPREC_VA_SLOTS / 4) + 2;
+	while (n > 2) {
+		h++;
+		n = n / (MAPREC_VA_FANOUT / 4) + 2;
+	}
+	return h + 1;
+}
+
+/*
+ * The index by process address: none unless built; once built, exactly the
+ * entries with process memory that have a slot by IOVA (taken ones and the
+ * hole too), each in the leaf it points at.
+ */
+static void check_va_index(const struct maprec *r)
+{
+	struct vtree_walk w = { 0 };
+	const struct maprec_leaf *l;
+	size_t with_va = 0;
+	unsigned int level, i, j;
+
+	for (l = r->first; l; l = l->next)
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_entry *e = l->slot[l->lo + i].ent;
+			const struct maprec_vleaf *v = e->vleaf;
+
+			if (!r->va_indexed || !e->va) {
+				expect_null(v);
+				continue;
+			}
+			with_va++;
+			expect_nonnull(v);
+			for (j = 0; j < v->n && v->slot[v->lo + j].ent != e; j++)
+				;
+			expect_lt(j, v->n);
+		}
+	if (!r->vroot) {
+		expect_eq(r->vheight, 0);
+		expect_null(r->vfirst);
+		expect_null(r->vlast);
+		expect_eq(r->va_nodes, 0);
+		expect_eq(with_va, 0);
+		return;
+	}
+	expect(r->va_indexed);
+	check_vnode(r, r->vroot, r->vheight, NULL, false, 0, 0, false, 0, 0, &w);
+	expect_ptr_eq(r->vlast, w.prev_leaf);
+	expect_null(w.prev_leaf->next);
+	expect_eq(w.slots, with_va);
+	expect_eq(w.nodes, r->va_nodes);
+	expect_le(r->vheight, vtree_height_max(w.slots));
+	for (level = 1; level <= r->vheight; level++)
+		for (i = 0; i < w.thin[level]; i++)
+			expect(w.thin_index[level][i] == 0 ||
+			       w.thin_index[level][i] == w.at_level[level] - 1);
+}
+
+/* A lookup by process address, the index built first (as the library's
+ * callers do). */
+static const struct maprec_entry *find_va(struct maprec *r, uintptr_t va)
+{
+	expect_eq(maprec_va_index(r), 0);
+	return maprec_find_va(r, va);
 }
 
 /*
@@ -301,24 +454,18 @@ static void check_hash(const struct maprec *r)
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
-	size_t n_va = 0, with_va = 0, n_spare = 0, n_spare_nodes = 0;
+	size_t n_spare = 0, n_spare_nodes = 0;
 	const union maprec_node *node;
 	const struct maprec_entry *e;
-	uint64_t max;
 
 	check_btree(r);
 	check_hash(r);
 	expect_le(r->height, btree_height_max(r->held));
-	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
-	prev = NULL;
-	for (e = maprec_first(r); e; e = maprec_next(e)) {
-		with_va += e->va != 0;
+	check_va_index(r);
+	for (e = maprec_first(r); e; e = maprec_next(e))
 		prev = e;
-	}
 	/* the last one the walk saw, taken ones skipped */
 	expect_ptr_eq(maprec_last(r), prev);
-	/* the index by process address exists only once asked for */
-	expect_eq(n_va, r->va_indexed ? with_va : 0);
 	for (e = r->spare; e; e = e->next_taken)
 		n_spare++;
 	expect_eq(n_spare, r->nspare);
@@ -328,7 +475,8 @@ static void check_record(const struct maprec *r)
 	expect_eq(n_spare_nodes, r->nspare_nodes);
 	expect_eq(maprec_bytes(r),
 		  (r->held + r->nspare) * sizeof(struct maprec_entry) +
-		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node) +
+		  (r->nodes + r->va_nodes + r->nspare_nodes) *
+		  sizeof(union maprec_node) +
 		  (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0));
 }
 
@@ -352,7 +500,7 @@ START_TEST(empty)
 	maprec_init(&r);
 	ck_assert_ptr_null(maprec_first(&r));
 	ck_assert_ptr_null(maprec_find_iova(&r, 0));
-	ck_assert_ptr_null(maprec_find_va(&r, 0x1000));
+	ck_assert_ptr_null(find_va(&r, 0x1000));
 	ck_assert_int_eq(maprec_take(&r, 0, PAGE, &taken, &cut), -ENOENT);
 	ck_assert_ptr_null(taken);
 	ck_assert_uint_eq(maprec_bytes(&r), 0);
@@ -445,11 +593,11 @@ START_TEST(top_of_process_space)
 	maprec_init(&r);
 	ck_assert_int_eq(maprec_add(&r, 0, PAGE, top), 0);
 	ck_assert_int_eq(maprec_add(&r, PAGE, PAGE, 0x1000), 0);
-	ck_assert_uint_eq(maprec_find_va(&r, UINTPTR_MAX)->iova, 0);
-	ck_assert_uint_eq(maprec_find_va(&r, top)->iova, 0);
-	ck_assert_ptr_null(maprec_find_va(&r, top - 1));
-	ck_assert_uint_eq(maprec_find_va(&r, 0x1fff)->iova, PAGE);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x2000));
+	ck_assert_uint_eq(find_va(&r, UINTPTR_MAX)->iova, 0);
+	ck_assert_uint_eq(find_va(&r, top)->iova, 0);
+	ck_assert_ptr_null(find_va(&r, top - 1));
+	ck_assert_uint_eq(find_va(&r, 0x1fff)->iova, PAGE);
+	ck_assert_ptr_null(find_va(&r, 0x2000));
 	check_record(&r);
 	maprec_fini(&r);
 }
@@ -465,26 +613,29 @@ START_TEST(no_process_memory)
 	maprec_init(&r);
 	ck_assert_int_eq(maprec_add(&r, 0, PAGE, 0), 0);
 	ck_assert_int_eq(maprec_add(&r, PAGE, PAGE, 0), 0);
-	ck_assert_ptr_null(r.va_root);
-	ck_assert_ptr_null(maprec_find_va(&r, 0));
-	ck_assert_ptr_null(maprec_find_va(&r, 1));
+	ck_assert_ptr_null(r.vroot);
+	ck_assert_ptr_null(find_va(&r, 0));
+	ck_assert_ptr_null(find_va(&r, 1));
 	ck_assert_int_eq(maprec_add(&r, 2 * PAGE, PAGE, 0x5000), 0);
-	ck_assert_ptr_null(maprec_find_va(&r, 0));
-	ck_assert_uint_eq(maprec_find_va(&r, 0x5000)->iova, 2 * PAGE);
+	ck_assert_ptr_null(find_va(&r, 0));
+	ck_assert_uint_eq(find_va(&r, 0x5000)->iova, 2 * PAGE);
 	check_record(&r);
 	ck_assert_int_eq(maprec_take(&r, 0, 3 * PAGE, &taken, &cut), 0);
 	ck_assert_uint_eq(list_length(taken), 3);
-	ck_assert_ptr_null(r.va_root);
+	/* taken: still in the index (putting back needs no memory), skipped */
+	ck_assert_ptr_nonnull(r.vroot);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x5000));
+	check_record(&r);
 	maprec_put_back(&r, taken);
 	check_record(&r);
-	ck_assert_uint_eq(maprec_find_va(&r, 0x5fff)->iova, 2 * PAGE);
+	ck_assert_uint_eq(find_va(&r, 0x5fff)->iova, 2 * PAGE);
 	maprec_fini(&r);
 }
 END_TEST
 
-/* The index by process address is built by the first maprec_find_va, over
+/* The index by process address is built by the first maprec_va_index, over
  * whatever is recorded then, and kept from then on; entries taken out before
- * it was built and put back after are in it. */
+ * it was built are in it too (skipped until put back). */
 START_TEST(va_index_lazy)
 {
 	struct maprec r;
@@ -500,27 +651,27 @@ START_TEST(va_index_lazy)
 	ck_assert_int_eq(maprec_take(&r, 21 * PAGE, PAGE, &taken, &cut), 0);
 	maprec_release(&r, taken);
 	ck_assert(!r.va_indexed);
-	ck_assert_ptr_null(r.va_root);
+	ck_assert_ptr_null(r.vroot);
 	check_record(&r);
 
-	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 5 * PAGE + 1)->iova,
+	ck_assert_uint_eq(find_va(&r, 0x100000 + 5 * PAGE + 1)->iova,
 			  5 * PAGE);
 	ck_assert(r.va_indexed);
 	check_record(&r);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 4 * PAGE));	/* no va */
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));	/* taken */
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 21 * PAGE));	/* gone */
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 4 * PAGE));	/* no va */
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 9 * PAGE));	/* taken */
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 21 * PAGE));	/* gone */
 
 	maprec_put_back(&r, early);
 	check_record(&r);
-	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 9 * PAGE)->iova, 9 * PAGE);
+	ck_assert_uint_eq(find_va(&r, 0x100000 + 9 * PAGE)->iova, 9 * PAGE);
 	ck_assert_int_eq(maprec_add(&r, 21 * PAGE, PAGE, 0x300000), 0);
-	ck_assert_uint_eq(maprec_find_va(&r, 0x300fff)->iova, 21 * PAGE);
+	ck_assert_uint_eq(find_va(&r, 0x300fff)->iova, 21 * PAGE);
 	ck_assert_int_eq(maprec_take(&r, 0, 16 * PAGE, &taken, &cut), 0);
 	maprec_release(&r, taken);
 	check_record(&r);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));
-	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 17 * PAGE)->iova,
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 9 * PAGE));
+	ck_assert_uint_eq(find_va(&r, 0x100000 + 17 * PAGE)->iova,
 			  17 * PAGE);
 	maprec_fini(&r);
 }
@@ -574,7 +725,7 @@ START_TEST(overlap_leaves_record_unchanged)
 	ck_assert_int_eq(maprec_add(&r, 0, 16 * PAGE, 0x20000), -EEXIST);
 	ck_assert_int_eq(maprec_add(&r, 5 * PAGE, PAGE, 0x20000), -EEXIST);
 	ck_assert_uint_eq(r.count, 1);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x20000));
+	ck_assert_ptr_null(find_va(&r, 0x20000));
 	ck_assert_int_eq(maprec_add(&r, 3 * PAGE, PAGE, 0x20000), 0);
 	ck_assert_int_eq(maprec_add(&r, 8 * PAGE, PAGE, 0x20000), 0);
 	check_record(&r);
@@ -691,13 +842,13 @@ START_TEST(sequential)
 	for (i = 0; i < N; i++)
 		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0x100000 + i * PAGE), 0);
 	check_record(&r);
-	expect_null(r.va_root);
+	expect_null(r.vroot);
 	/* the first lookup by address indexes the N entries there are */
-	expect_eq(maprec_find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
+	expect_eq(find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
 		  (N - 1) * PAGE);
 	check_record(&r);
 	expect_le(r.height, 2);		/* appended: full leaves */
-	expect_le(r.va_root->height, 13);
+	expect_le(r.vheight, 3);	/* appended: full leaves */
 	for (i = 0; i < N; i += 2) {
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
 		maprec_release(&r, taken);
@@ -706,7 +857,7 @@ START_TEST(sequential)
 	for (i = N; i-- > 0;) {
 		if (i % 2 == 0)
 			continue;
-		e = maprec_find_va(&r, 0x100000 + i * PAGE + 7);
+		e = find_va(&r, 0x100000 + i * PAGE + 7);
 		expect_eq(e->iova, i * PAGE);
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
 		maprec_release(&r, taken);
@@ -931,7 +1082,7 @@ static bool va_before(const struct model_map *a, const struct model_map *b)
 static void random_find_va(struct maprec *r, const struct model *md)
 {
 	uintptr_t va = (uintptr_t)random_point(VA_PAGES + MAX_LEN + 2);
-	const struct maprec_entry *e = maprec_find_va(r, va);
+	const struct maprec_entry *e = find_va(r, va);
 	const struct model_map *low = NULL;
 	size_t i;
 
@@ -1271,12 +1422,12 @@ START_TEST(large_random)
 
 		e = maprec_find_iova(&r, i * 2 * PAGE + 1);
 		expect_eq(e->iova, i * 2 * PAGE);
-		f = maprec_find_va(&r, e->va + e->len - 1);
+		f = find_va(&r, e->va + e->len - 1);
 		expect(f && f->va <= e->va + e->len - 1 &&
 			  e->va + e->len - 1 - f->va < f->len);
 	}
 	check_record(&r);
-	expect_le(r.va_root->height, 21);
+	expect_le(r.vheight, 4);
 	shuffle(order, N);
 	for (i = 0; i < N; i++) {
 		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, 2 * PAGE,
@@ -1288,7 +1439,7 @@ START_TEST(large_random)
 	}
 	check_record(&r);
 	expect_null(r.root);
-	expect_null(r.va_root);
+	expect_null(r.vroot);
 	maprec_fini(&r);
 	free(order);
 }
@@ -1474,7 +1625,7 @@ START_TEST(add_over_taken_and_recorded_changes_nothing)
 	expect_eq(r.count, 2);
 	check_record(&r);
 	expect_eq(maprec_find_iova(&r, 0x10000)->va, 0x100000);
-	expect_eq(maprec_find_va(&r, 0x100000)->iova, 0x10000);
+	expect_eq(find_va(&r, 0x100000)->iova, 0x10000);
 	maprec_fini(&r);
 }
 END_TEST
