@@ -694,18 +694,16 @@ static RARE void tree_empty(struct maprec *r)
 	r->height = 0;
 }
 
-/* Remove e's slot from the tree (e was taken). Inline: it is most of a
- * release. */
+/* Remove e's slot from the tree by IOVA (e was taken). Inline: it is most
+ * of a release. */
 static inline __attribute__((always_inline)) void
-slot_remove(struct maprec *r, struct maprec_entry *e)
+iova_remove(struct maprec *r, struct maprec_entry *e)
 {
 	struct maprec_leaf *l = e->leaf;
 	unsigned int pos = leaf_pos(e);
 
 	if (r->hash)
 		hash_del(r, e->iova);
-	if (e->vleaf)
-		va_remove(r, e);
 	leaf_cut(l, pos);
 	r->gap_leaf = l;
 	r->gap_pos = pos;
@@ -728,6 +726,15 @@ slot_remove(struct maprec *r, struct maprec_entry *e)
 	if (r->hash && 16 * r->held < r->hash_mask + 1 &&
 	    r->hash_mask + 1 > HASH_MIN_SLOTS)
 		hash_resize(r);
+}
+
+/* Remove e's slots from both trees. */
+static inline __attribute__((always_inline)) void
+slot_remove(struct maprec *r, struct maprec_entry *e)
+{
+	if (e->vleaf)
+		va_remove(r, e);
+	iova_remove(r, e);
 }
 
 
@@ -1358,6 +1365,78 @@ static void va_relast(struct maprec_entry *e)
 	}
 }
 
+static void entry_give(struct maprec *r, struct maprec_entry *e);
+
+/* The stale slot goes: the next add is not for its process memory. */
+static void vstale_flush(struct maprec *r)
+{
+	struct maprec_entry *e = r->vstale;
+
+	r->vstale = NULL;
+	va_remove(r, e);
+	entry_give(r, e);
+}
+
+/*
+ * (va, iova) is within the separators of leaf l on one side (upper: below
+ * the one after it; else at or above the one before it): the nearest
+ * ancestor in which l's subtree is not the last (the first) child holds
+ * it. None: l is at that end of the tree.
+ */
+static bool vleaf_sep_ok(const struct maprec_vleaf *l, uint64_t va,
+			 uint64_t iova, bool upper)
+{
+	const struct maprec_vinner *p;
+	const void *node = l;
+	unsigned int j;
+
+	for (p = l->parent; p; node = p, p = p->parent) {
+		j = vchild_index(p, node);
+		if (upper && j + 1u < p->n)
+			return va < p->key_va[j] ||
+			       (va == p->key_va[j] && iova < p->key_iova[j]);
+		if (!upper && j)
+			return va > p->key_va[j - 1] ||
+			       (va == p->key_va[j - 1] && iova >= p->key_iova[j - 1]);
+	}
+	return true;
+}
+
+/*
+ * The slot (index into vleaf->slot) of the stale entry, if the key (its
+ * va, iova) may take it: the slots on either side stay below and above
+ * it, and at an end of the leaf so does the separator there. -1: it may
+ * not.
+ */
+static inline int vstale_at(const struct maprec *r, uint64_t iova)
+{
+	const struct maprec_entry *e = r->vstale;
+	const struct maprec_vleaf *l = e->vleaf;
+	unsigned int i = e->vslot - l->lo;	/* wraps if below lo */
+	uint64_t va = e->va;
+
+	if (i >= l->n || l->slot[e->vslot].ent != e)
+		i = vleaf_pos(e);
+	/* towards an end of the leaf past the old key: the separator */
+	if (i ? !vslot_below(&l->slot[l->lo + i - 1u], va, iova) :
+	    iova < e->iova && !vleaf_sep_ok(l, va, iova, false))
+		return -1;
+	if (i + 1u < l->n ? vslot_below(&l->slot[l->lo + i + 1u], va, iova) :
+	    iova > e->iova && !vleaf_sep_ok(l, va, iova, true))
+		return -1;
+	return (int)(l->lo + i);
+}
+
+/* Index e, just added with process memory (its nodes reserved); the stale
+ * slot, if any, goes first (this add did not take it). */
+static __attribute__((noinline)) void va_add(struct maprec *r,
+					    struct maprec_entry *e)
+{
+	if (r->vstale)
+		vstale_flush(r);
+	va_insert(r, e);
+}
+
 static void vinner_drop(struct maprec *r, struct maprec_vinner *p,
 			unsigned int ki, unsigned int level);
 
@@ -1659,6 +1738,7 @@ void maprec_init(struct maprec *r)
 	r->vroot = r->vfirst = r->vlast = NULL;
 	r->vheight = 0;
 	r->va_nodes = 0;
+	r->vstale = NULL;
 	r->va_indexed = false;
 	r->spare = NULL;
 	r->nspare = 0;
@@ -1704,6 +1784,7 @@ void maprec_fini(struct maprec *r)
 		free_vsubtree(r->vroot, r->vheight);
 	if (r->root)
 		free_subtree(r->root, r->height);
+	free(r->vstale);
 	while (r->spare) {
 		struct maprec_entry *next = r->spare->next_taken;
 
@@ -1755,7 +1836,7 @@ static void hole_flush(struct maprec *r)
  */
 static inline __attribute__((always_inline)) int
 hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
-	    uintptr_t va)
+	    uintptr_t va, bool indexed)
 {
 	struct maprec_entry *h = r->hole;
 	struct maprec_leaf *l = h->leaf;
@@ -1776,8 +1857,8 @@ hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
 	}
 	/* the same process memory at the same IOVA (unmapped and mapped
 	 * again) keeps its slot by process address too */
-	keep = h->vleaf && h->va == va && h->iova == iova;
-	if (h->vleaf && !keep)
+	keep = indexed && h->vleaf && h->va == va && h->iova == iova;
+	if (indexed && h->vleaf && !keep)
 		va_remove(r, h);
 	l->slot[l->lo + pos].key = iova;
 	old_len = h->len;
@@ -1788,7 +1869,9 @@ hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
 	if (keep) {
 		if (len != old_len)
 			va_relast(h);
-	} else if (r->va_indexed && va) {
+	} else if (indexed && va) {
+		if (r->vstale)
+			vstale_flush(r);
 		va_insert(r, h);	/* maprec_add reserved its nodes */
 	}
 	r->count++;
@@ -1834,7 +1917,10 @@ static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
 	return 0;
 }
 
-int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
+/* maprec_add of a valid range; indexed: r->va_indexed (a constant in each
+ * copy, so that a record without the index costs what it did before it). */
+static inline __attribute__((always_inline)) int
+add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va, bool indexed)
 {
 	struct maprec_leaf *l, *f;
 	const struct maprec_entry *before = NULL;
@@ -1843,18 +1929,17 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 	uint64_t after_key = 0;
 	struct maprec_entry *e;
 	unsigned int i, vneed = 0;
+	int at;
 
-	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
-		return -EINVAL;
-	/* the index by process address's nodes first: a refill of the hole
-	 * may need them too */
-	if (r->va_indexed && va) {
+	if (indexed && va)
 		vneed = va_need(r);
-		if (nodes_reserve(r, vneed))
+	if (r->hole) {
+		/* a refill may need the index's nodes: reserved first */
+		if (vneed && nodes_reserve(r, vneed))
 			return -ENOMEM;
+		if (!hole_refill(r, iova, len, last, va, indexed))
+			return 0;
 	}
-	if (r->hole && !hole_refill(r, iova, len, last, va))
-		return 0;
 	l = r->last;	/* after hole_refill, which may have merged leaves */
 	/* Where it goes, and its neighbours. Beyond either end, at the slot
 	 * of the last release, or strictly inside the leaf of the last take,
@@ -1905,24 +1990,33 @@ found:
 		return maprec_add(r, iova, len, va);	/* look again */
 	}
 
-	e = r->spare;
-	if (e) {
+	if (nodes_reserve(r, (l ? split_need(l) : 1) + vneed))
+		return -ENOMEM;
+	/* The stale entry (maprec_release) with its slot by process address,
+	 * if this maps its memory again and the slot may take the new key:
+	 * then nothing in the index moves. Spare entries have no slot there. */
+	if (indexed && va && (e = r->vstale) && e->va == va &&
+	    (at = vstale_at(r, iova)) >= 0) {
+		r->vstale = NULL;
+		vneed = 0;
+		e->vslot = (uint16_t)at;
+		if (e->len != len) {
+			e->len = len;
+			va_relast(e);
+		}
+	} else if ((e = r->spare)) {
 		r->spare = e->next_taken;
 		r->nspare--;
 	} else {
 		e = malloc(sizeof(*e));
 		if (!e)
 			return -ENOMEM;
-	}
-	if (nodes_reserve(r, (l ? split_need(l) : 1) + vneed)) {
-		entry_give(r, e);
-		return -ENOMEM;
+		e->vleaf = NULL;
 	}
 	hash_reserve(r);
 	e->iova = iova;
 	e->len = len;
 	e->va = va;
-	e->vleaf = NULL;
 	e->next_taken = NULL;
 	e->taken = false;
 	if (!l) {
@@ -1941,10 +2035,18 @@ found:
 	if (r->hash)
 		hash_put(r, iova, e);
 	if (vneed)
-		va_insert(r, e);
+		va_add(r, e);
 	r->count++;
 	r->held++;
 	return 0;
+}
+
+int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
+{
+	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
+		return -EINVAL;
+	return r->va_indexed ? add(r, iova, len, va, true) :
+			       add(r, iova, len, va, false);
 }
 
 static inline __attribute__((always_inline)) void
@@ -2143,6 +2245,21 @@ void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 	}
 }
 
+/* e, taken, goes from the tree by IOVA, and stays in the index by process
+ * address, stale (its IOVA is gone, it stays taken), until the next add:
+ * the same buffer is often mapped again at once, and reusing the slot
+ * moves nothing in the index. */
+static void release_vstale(struct maprec *r, struct maprec_entry *e)
+{
+	if (r->vstale)
+		vstale_flush(r);
+	iova_remove(r, e);
+	e->leaf = NULL;
+	r->vstale = e;
+	if (!r->root)
+		vstale_flush(r);	/* an empty record holds no node */
+}
+
 void maprec_release(struct maprec *r, struct maprec_entry *taken)
 {
 	while (taken) {
@@ -2160,8 +2277,12 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken)
 			 * record holds no node. */
 			if (taken->leaf == r->first &&
 			    leaf_ent(taken->leaf, 0) == taken) {
-				slot_remove(r, taken);
-				entry_give(r, taken);
+				if (taken->vleaf) {
+					release_vstale(r, taken);
+				} else {
+					iova_remove(r, taken);
+					entry_give(r, taken);
+				}
 			} else {
 				taken->next_taken = NULL;
 				r->hole = taken;
@@ -2331,7 +2452,7 @@ const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 
 size_t maprec_bytes(const struct maprec *r)
 {
-	return (r->held + r->nspare) * sizeof(struct maprec_entry) +
+	return (r->held + r->nspare + !!r->vstale) * sizeof(struct maprec_entry) +
 	       (r->nodes + r->va_nodes + r->nspare_nodes) *
 	       sizeof(union maprec_node) +
 	       (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0);

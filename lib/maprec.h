@@ -207,6 +207,11 @@ struct maprec {
 	unsigned int vheight;		/* levels; 0: empty */
 	struct maprec_vleaf *vfirst, *vlast;	/* the ends of its leaf list */
 	size_t va_nodes;		/* nodes in it */
+	/* released, its IOVA's slot gone, its slot here kept (taken, so
+	 * lookups skip it) for the next maprec_add, which reuses both if it
+	 * maps the same process memory, or else removes it: the lowest
+	 * mapping unmapped and its buffer mapped again at once. NULL: none. */
+	struct maprec_entry *vstale;
 	bool va_indexed;
 	struct maprec_hslot *hash;	/* NULL: not built */
 	size_t hash_mask;		/* slots - 1 */

@@ -273,7 +273,8 @@ static uint64_t check_vnode(const struct maprec *r, const void *node,
 
 			expect_nonnull(e);
 			expect_ptr_eq(e->vleaf, l);
-			expect_nonnull(e->leaf);
+			/* the stale one has no slot by IOVA */
+			expect(e->leaf ? true : e == r->vstale);
 			expect_ne(e->va, 0);
 			expect_eq(sl->va, e->va);
 			expect_eq(sl->last, last_va(e));
@@ -356,7 +357,7 @@ static unsigned int vtree_height_max(size_t n)
 /*
  * The index by process address: none unless built; once built, exactly the
  * entries with process memory that have a slot by IOVA (taken ones and the
- * hole too), each in the leaf it points at.
+ * hole too) and the stale entry, each in the leaf it points at.
  */
 static void check_va_index(const struct maprec *r)
 {
@@ -380,6 +381,13 @@ static void check_va_index(const struct maprec *r)
 				;
 			expect_lt(j, v->n);
 		}
+	if (r->vstale) {
+		expect(r->va_indexed);
+		expect(r->vstale->taken);
+		expect_null(r->vstale->leaf);
+		expect_nonnull(r->vstale->vleaf);
+		with_va++;
+	}
 	if (!r->vroot) {
 		expect_eq(r->vheight, 0);
 		expect_null(r->vfirst);
@@ -474,7 +482,7 @@ static void check_record(const struct maprec *r)
 		n_spare_nodes++;
 	expect_eq(n_spare_nodes, r->nspare_nodes);
 	expect_eq(maprec_bytes(r),
-		  (r->held + r->nspare) * sizeof(struct maprec_entry) +
+		  (r->held + r->nspare + !!r->vstale) * sizeof(struct maprec_entry) +
 		  (r->nodes + r->va_nodes + r->nspare_nodes) *
 		  sizeof(union maprec_node) +
 		  (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0));
