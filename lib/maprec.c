@@ -877,6 +877,17 @@ static unsigned int vchild_index(const struct maprec_vinner *p,
 	return i;
 }
 
+/* Where e is in l: among the slots of its va, by pointer (no entry read). */
+static unsigned int vleaf_find(const struct maprec_vleaf *l,
+			       const struct maprec_entry *e)
+{
+	unsigned int i = keys_upto(&l->slot[l->lo].va, 3, l->n, e->va - 1);
+
+	while (l->slot[l->lo + i].ent != e)
+		i++;
+	return i;
+}
+
 static inline unsigned int vleaf_pos(const struct maprec_entry *e)
 {
 	const struct maprec_vleaf *l = e->vleaf;
@@ -886,7 +897,7 @@ static inline unsigned int vleaf_pos(const struct maprec_entry *e)
 	if (e->vslot >= l->lo && e->vslot < l->lo + l->n &&
 	    l->slot[e->vslot].ent == e)
 		return e->vslot - l->lo;
-	return vleaf_below(l, e->va, e->iova);
+	return vleaf_find(l, e);
 }
 
 static uint64_t vleaf_max(const struct maprec_vleaf *l)
@@ -1331,6 +1342,8 @@ static void va_remove(struct maprec *r, struct maprec_entry *e)
 
 	vleaf_cut(l, pos);
 	e->vleaf = NULL;
+	r->vs_min = UINT64_MAX;	/* slots moved: see vstale_bounds */
+	r->vs_max = 0;
 	if (last >= l->max_last)
 		va_lower(l, 1);
 	/* the end leaves may run thin, as in slot_remove */
@@ -1408,7 +1421,8 @@ static bool vleaf_sep_ok(const struct maprec_vleaf *l, uint64_t va,
  * it, and at an end of the leaf so does the separator there. -1: it may
  * not.
  */
-static inline int vstale_at(const struct maprec *r, uint64_t iova)
+static __attribute__((noinline)) int vstale_at(const struct maprec *r,
+					       uint64_t iova)
 {
 	const struct maprec_entry *e = r->vstale;
 	const struct maprec_vleaf *l = e->vleaf;
@@ -1425,6 +1439,50 @@ static inline int vstale_at(const struct maprec *r, uint64_t iova)
 	    iova > e->iova && !vleaf_sep_ok(l, va, iova, true))
 		return -1;
 	return (int)(l->lo + i);
+}
+
+/*
+ * The IOVAs the stale entry's slot may take at once (vs_min to vs_max),
+ * and its exact slot in vslot, worked out as it goes stale, so that the
+ * map that follows checks two numbers: a slot beside it of the same va
+ * bounds them, and an end of the leaf keeps its IOVA from moving that way
+ * (vstale_at looks at the separator then). Any removal from the index
+ * moves slots: it empties the range (va_remove), and vstale_at decides.
+ */
+static void vstale_bounds(struct maprec *r)
+{
+	struct maprec_entry *e = r->vstale;
+	const struct maprec_vleaf *l = e->vleaf;
+	unsigned int i = vleaf_pos(e);
+	const struct maprec_vslot *s = &l->slot[l->lo + i];
+
+	e->vslot = (uint16_t)(l->lo + i);
+	if (!i)
+		r->vs_min = e->iova;
+	else if (s[-1].va < e->va)
+		r->vs_min = 0;
+	else
+		r->vs_min = s[-1].ent->iova + 1;
+	if (i + 1u == l->n)
+		r->vs_max = e->iova;
+	else if (s[1].va > e->va)
+		r->vs_max = UINT64_MAX;
+	else
+		r->vs_max = s[1].ent->iova - 1;
+}
+
+/* The stale entry's slot may take iova (its vslot is then exact). */
+static inline bool vstale_fits(struct maprec *r, uint64_t iova)
+{
+	int at;
+
+	if (iova >= r->vs_min && iova <= r->vs_max)
+		return true;
+	at = vstale_at(r, iova);
+	if (at < 0)
+		return false;
+	r->vstale->vslot = (uint16_t)at;
+	return true;
 }
 
 /* Index e, just added with process memory (its nodes reserved); the stale
@@ -1739,6 +1797,8 @@ void maprec_init(struct maprec *r)
 	r->vheight = 0;
 	r->va_nodes = 0;
 	r->vstale = NULL;
+	r->vs_min = UINT64_MAX;
+	r->vs_max = 0;
 	r->va_indexed = false;
 	r->spare = NULL;
 	r->nspare = 0;
@@ -1929,7 +1989,6 @@ add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va, bool indexed)
 	uint64_t after_key = 0;
 	struct maprec_entry *e;
 	unsigned int i, vneed = 0;
-	int at;
 
 	if (indexed && va)
 		vneed = va_need(r);
@@ -1996,10 +2055,9 @@ found:
 	 * if this maps its memory again and the slot may take the new key:
 	 * then nothing in the index moves. Spare entries have no slot there. */
 	if (indexed && va && (e = r->vstale) && e->va == va &&
-	    (at = vstale_at(r, iova)) >= 0) {
+	    vstale_fits(r, iova)) {
 		r->vstale = NULL;
 		vneed = 0;
-		e->vslot = (uint16_t)at;
 		if (e->len != len) {
 			e->len = len;
 			va_relast(e);
@@ -2258,6 +2316,8 @@ static void release_vstale(struct maprec *r, struct maprec_entry *e)
 	r->vstale = e;
 	if (!r->root)
 		vstale_flush(r);	/* an empty record holds no node */
+	else
+		vstale_bounds(r);
 }
 
 void maprec_release(struct maprec *r, struct maprec_entry *taken)

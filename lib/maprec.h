@@ -212,6 +212,8 @@ struct maprec {
 	 * maps the same process memory, or else removes it: the lowest
 	 * mapping unmapped and its buffer mapped again at once. NULL: none. */
 	struct maprec_entry *vstale;
+	uint64_t vs_min, vs_max;	/* the IOVAs its slot may take at
+					   once (vstale_bounds) */
 	bool va_indexed;
 	struct maprec_hslot *hash;	/* NULL: not built */
 	size_t hash_mask;		/* slots - 1 */
