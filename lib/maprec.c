@@ -891,12 +891,14 @@ static unsigned int vleaf_find(const struct maprec_vleaf *l,
 static inline unsigned int vleaf_pos(const struct maprec_entry *e)
 {
 	const struct maprec_vleaf *l = e->vleaf;
+	unsigned int i = e->vslot - l->lo;	/* wraps if below lo */
 
+	/* slots move only when others come or go beside them, and not at
+	 * all where a leaf grows at its end or shrinks at its start */
+	if (i < l->n && l->slot[e->vslot].ent == e)
+		return i;
 	if (l->slot[l->lo].ent == e)
-		return 0;
-	if (e->vslot >= l->lo && e->vslot < l->lo + l->n &&
-	    l->slot[e->vslot].ent == e)
-		return e->vslot - l->lo;
+		return 0;	/* the lowest, moved down with its leaf */
 	return vleaf_find(l, e);
 }
 
