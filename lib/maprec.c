@@ -685,9 +685,13 @@ static RARE void leaf_drop(struct maprec *r, struct maprec_leaf *l)
 	inner_shrunk(r, p, 2);
 }
 
+static void vstale_flush(struct maprec *r);
+
 /* The last slot of the root leaf is gone. */
 static RARE void tree_empty(struct maprec *r)
 {
+	if (r->vstale)
+		vstale_flush(r);	/* an empty record holds no node */
 	node_give(r, r->root);
 	r->root = NULL;
 	r->first = r->last = NULL;
@@ -2317,7 +2321,7 @@ static void release_vstale(struct maprec *r, struct maprec_entry *e)
 	e->leaf = NULL;
 	r->vstale = e;
 	if (!r->root)
-		vstale_flush(r);	/* an empty record holds no node */
+		vstale_flush(r);	/* as tree_empty */
 	else
 		vstale_bounds(r);
 }

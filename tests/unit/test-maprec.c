@@ -1698,6 +1698,470 @@ START_TEST(node_alloc_failure)
 END_TEST
 
 /*
+ * The slot by process address of the mapping released from the lowest
+ * IOVA stays, stale, for the next map: one of the same memory takes it
+ * where its key still sorts between its neighbours (same va, another
+ * IOVA: the buffer mapped twice), else the stale slot goes and the new
+ * mapping is inserted.
+ */
+START_TEST(stale_slot_reuse)
+{
+	const uintptr_t X = 0x100000, Y = 0x200000;
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut, *e;
+	struct maprec_vleaf *vl;
+	size_t va_nodes;
+	uint16_t vslot;
+
+	maprec_init(&r);
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_add(&r, 4 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_add(&r, 6 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_add(&r, 8 * PAGE, PAGE, Y), 0);
+	expect_eq(maprec_va_index(&r), 0);
+
+	/* (X, 10) would sort after (X, 4): not in the stale (X, 2) slot */
+	expect_eq(maprec_take(&r, 2 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	check_record(&r);
+	expect_eq(maprec_find_va(&r, X)->iova, 4 * PAGE);
+	expect_eq(maprec_add(&r, 10 * PAGE, PAGE, X), 0);
+	expect_null(r.vstale);
+	check_record(&r);
+
+	/* (X, 2) sorts where the stale (X, 4) was, first in its leaf and
+	 * below its old key: the slot is taken over, nothing moves */
+	expect_eq(maprec_take(&r, 4 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	vl = taken->vleaf;
+	vslot = taken->vslot;
+	va_nodes = r.va_nodes;
+	expect_eq(maprec_add(&r, 2 * PAGE, 2 * PAGE, X), 0);
+	expect_null(r.vstale);
+	e = maprec_find_iova(&r, 2 * PAGE);
+	expect_ptr_eq(e->vleaf, vl);
+	expect_eq(e->vslot, vslot);
+	expect_eq(r.va_nodes, va_nodes);
+	check_record(&r);
+	/* longer now: found at its new last byte */
+	expect_ptr_eq(maprec_find_va(&r, X + 2 * PAGE - 1), e);
+	expect_eq(maprec_find_va(&r, X)->iova, 2 * PAGE);
+
+	/* other memory at the freed IOVA: the stale slot goes */
+	expect_eq(maprec_take(&r, 2 * PAGE, 2 * PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, Y + PAGE), 0);
+	expect_null(r.vstale);
+	check_record(&r);
+	expect_eq(maprec_find_va(&r, X)->iova, 6 * PAGE);
+	expect_eq(maprec_find_va(&r, Y + PAGE)->iova, 2 * PAGE);
+	maprec_fini(&r);
+
+	/* The stale slot last in its leaf: the separator to the next leaf
+	 * bounds the key. (X, 2) first, mappings below X prepended till the
+	 * leaf is full, then (X, 50) and on appended: the next leaf. */
+	maprec_init(&r);
+	expect_eq(maprec_va_index(&r), 0);
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, X), 0);
+	for (vslot = 0; vslot < MAPREC_VA_SLOTS - 1; vslot++)
+		expect_eq(maprec_add(&r, (100 + 2 * vslot) * PAGE, PAGE,
+				     X - (1 + vslot) * PAGE), 0);
+	for (vslot = 0; vslot < 4; vslot++)
+		expect_eq(maprec_add(&r, (50 + 2 * vslot) * PAGE, PAGE, X), 0);
+	check_record(&r);
+	expect_eq(maprec_take(&r, 2 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	vl = taken->vleaf;
+	expect_nonnull(vl->next);
+	expect_ptr_eq(vl->slot[vl->lo + vl->n - 1].ent, taken);
+	/* (X, 60) sorts after (X, 50), beyond the separator */
+	expect_eq(maprec_add(&r, 60 * PAGE, PAGE, X), 0);
+	check_record(&r);
+	expect_ptr_eq(maprec_find_iova(&r, 60 * PAGE)->vleaf, vl->next);
+	/* (X, 40) does not: the slot, last in its leaf, is taken over */
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_take(&r, 2 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	vl = taken->vleaf;
+	vslot = taken->vslot;
+	expect_eq(maprec_add(&r, 40 * PAGE, PAGE, X), 0);
+	e = maprec_find_iova(&r, 40 * PAGE);
+	expect_ptr_eq(e->vleaf, vl);
+	expect_eq(e->vslot, vslot);
+	check_record(&r);
+	expect_eq(maprec_find_va(&r, X)->iova, 40 * PAGE);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* ---- the index by process address, large and out of memory ---- */
+
+/* One mapping place of va_large's model: IOVA k * 4 pages, up to 4 long. */
+struct vplace {
+	enum { VP_FREE, VP_LIVE, VP_TAKEN } state;
+	uint64_t len;
+	uintptr_t va;
+	int list;		/* VP_TAKEN: which pending take */
+};
+
+#define VL_PLACES 40000u
+#define VL_VA_PAGES 20000u
+#define VL_PENDING 8
+
+struct vlarge {
+	struct maprec r;
+	struct vplace *p;
+	/* takes the kernel has not answered yet; a map over one of them
+	 * means it was unmapped: it must be released, not put back */
+	struct maprec_entry *pending[VL_PENDING];
+	bool must_release[VL_PENDING];
+	size_t live;
+};
+
+static uint64_t vl_iova(size_t k)
+{
+	return (uint64_t)k * 4 * PAGE;
+}
+
+/* The lowest (va, iova) live mapping whose process memory holds va, as
+ * maprec_find_va must give it. */
+static void vl_check_find(struct vlarge *v, uintptr_t va)
+{
+	const struct maprec_entry *e = maprec_find_va(&v->r, va);
+	size_t k, best = VL_PLACES;
+
+	for (k = 0; k < VL_PLACES; k++) {
+		const struct vplace *p = &v->p[k];
+
+		if (p->state != VP_LIVE || !p->va || p->va > va ||
+		    va - p->va >= p->len)
+			continue;
+		if (best == VL_PLACES || p->va < v->p[best].va)
+			best = k;	/* k ascending: the IOVA breaks ties */
+	}
+	if (best == VL_PLACES) {
+		expect_msg(!e, "find_va(%#jx) found a mapping the model has not",
+			   (uintmax_t)va);
+		return;
+	}
+	expect_msg(e && e->iova == vl_iova(best) && e->va == v->p[best].va,
+		   "find_va(%#jx) did not give the lowest live mapping", (uintmax_t)va);
+}
+
+static void vl_add(struct vlarge *v, size_t k)
+{
+	struct vplace *p = &v->p[k];
+	uint64_t len = (1 + rnd(4)) * PAGE;
+	uintptr_t va = rnd(8) ? (uintptr_t)(1 + rnd(VL_VA_PAGES)) * PAGE : 0;
+
+	/* mostly the memory this place mapped last (the buffer mapped
+	 * again: the stale slot and the hole keep theirs) */
+	if (p->va && rnd(2)) {
+		va = p->va;
+		len = p->len;
+	}
+	expect_eq(maprec_add(&v->r, vl_iova(k), len, va), 0);
+	if (p->state == VP_TAKEN)
+		v->must_release[p->list] = true;	/* mapped over */
+	p->state = VP_LIVE;
+	p->len = len;
+	p->va = va;
+	v->live++;
+}
+
+/* Give the kernel's answer to pending take i. */
+static void vl_resolve(struct vlarge *v, int i)
+{
+	struct maprec_entry *e, *taken = v->pending[i];
+	bool back = !v->must_release[i] && !rnd(3);
+	size_t k;
+
+	for (e = taken; e; e = e->next_taken) {
+		k = (size_t)(e->iova / (4 * PAGE));
+		/* the places a map landed on since are live again */
+		if (v->p[k].state == VP_TAKEN && v->p[k].list == i) {
+			v->p[k].state = back ? VP_LIVE : VP_FREE;
+			v->live += back;
+		}
+	}
+	if (back)
+		maprec_put_back(&v->r, taken);
+	else
+		maprec_release(&v->r, taken);
+	v->pending[i] = NULL;
+	v->must_release[i] = false;
+}
+
+static void vl_take(struct vlarge *v, size_t k, int i)
+{
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	expect_eq(maprec_take(&v->r, vl_iova(k), v->p[k].len, &taken, &cut), 0);
+	expect_eq(list_length(taken), 1);
+	v->p[k].state = VP_TAKEN;
+	v->p[k].list = i;
+	v->live--;
+	v->pending[i] = taken;
+}
+
+/* take_va of one live mapping's whole process range: every live mapping
+ * inside it is taken, in (va, iova) order, unless one sticks out. */
+static void vl_take_va(struct vlarge *v, size_t k, int i)
+{
+	uintptr_t va = v->p[k].va;
+	uint64_t len = v->p[k].len, n = 0;
+	struct maprec_entry *taken, *e;
+	const struct maprec_entry *cut;
+	bool sticks = false;
+	size_t j;
+	int ret;
+
+	for (j = 0; j < VL_PLACES; j++) {
+		const struct vplace *p = &v->p[j];
+
+		if (p->state != VP_LIVE || !p->va || p->va >= va + len ||
+		    p->va + p->len <= va)
+			continue;
+		if (p->va < va || p->va + p->len > va + len)
+			sticks = true;
+		n++;
+	}
+	ret = maprec_take_va(&v->r, va, len, &taken, &cut);
+	if (sticks) {
+		expect_eq(ret, -EXDEV);
+		expect_null(taken);
+		return;
+	}
+	expect_eq(ret, 0);
+	expect_eq(list_length(taken), n);
+	for (e = taken; e; e = e->next_taken) {
+		j = (size_t)(e->iova / (4 * PAGE));
+		expect(v->p[j].state == VP_LIVE && v->p[j].va == e->va);
+		if (e->next_taken)
+			expect(va_key_less(e->va, e->iova, e->next_taken->va,
+					   e->next_taken->iova));
+		v->p[j].state = VP_TAKEN;
+		v->p[j].list = i;
+		v->live--;
+	}
+	v->pending[i] = taken;
+}
+
+/*
+ * 30,000 mappings or so, enough for an index by process address of four
+ * levels, against a model of places: maps (often of the memory a place
+ * had: the hole and the stale slot), unmaps by IOVA and by process
+ * address left pending, put back or released, maps over pending ones,
+ * and lookups by process address checked against the model; both trees'
+ * invariants checked as it goes, then emptied.
+ */
+START_TEST(va_large)
+{
+	enum { OPS = 120000 };
+	struct vlarge *v = calloc(1, sizeof(*v));
+	unsigned int max_height = 0;
+	size_t k;
+	int op, i;
+
+	expect_nonnull(v);
+	v->p = calloc(VL_PLACES, sizeof(*v->p));
+	expect_nonnull(v->p);
+	rng_state = 0xdeadbeefcafef00dull;
+	maprec_init(&v->r);
+	/* half of it first, then the index, then the rest at random */
+	for (k = 0; k < VL_PLACES / 2; k++)
+		vl_add(v, k * 2);
+	expect_eq(maprec_va_index(&v->r), 0);
+	check_record(&v->r);
+	for (op = 0; op < OPS; op++) {
+		unsigned int what = (unsigned int)rnd(16);
+
+		k = (size_t)rnd(VL_PLACES);
+		i = (int)rnd(VL_PENDING);
+		if (what < 6 + 4 * (v->live < 30000)) {
+			if (v->p[k].state != VP_LIVE)
+				vl_add(v, k);	/* free, or mapped over */
+		} else if (what < 13) {
+			if (v->pending[i])
+				vl_resolve(v, i);
+			else if (v->p[k].state == VP_LIVE)
+				vl_take(v, k, i);
+		} else if (what == 13) {
+			if (!v->pending[i] && v->p[k].state == VP_LIVE &&
+			    v->p[k].va && !rnd(16))
+				vl_take_va(v, k, i);
+		} else if (!rnd(8)) {	/* the model's lookup is O(n) */
+			vl_check_find(v, (uintptr_t)random_point(VL_VA_PAGES + 4));
+			if (v->p[k].state == VP_LIVE && v->p[k].va)
+				vl_check_find(v, v->p[k].va + (uintptr_t)rnd(v->p[k].len));
+			/* a pending take's memory: skipped while taken */
+			if (v->pending[i] && v->pending[i]->va)
+				vl_check_find(v, v->pending[i]->va);
+		}
+		expect_eq(v->r.count, v->live);
+		if (v->r.vheight > max_height)
+			max_height = v->r.vheight;
+		if (op % 8192 == 0)
+			check_record(&v->r);
+	}
+	check_record(&v->r);
+	expect_ge(max_height, 3);
+	/* empty it: every pending answered, every mapping released */
+	for (i = 0; i < VL_PENDING; i++)
+		if (v->pending[i])
+			vl_resolve(v, i);
+	for (k = 0; k < VL_PLACES; k++)
+		if (v->p[k].state == VP_LIVE) {
+			vl_take(v, k, 0);
+			v->must_release[0] = true;
+			vl_resolve(v, 0);
+		}
+	check_record(&v->r);
+	expect_null(v->r.root);
+	expect_null(v->r.vroot);
+	expect_eq(v->r.va_nodes, 0);
+	maprec_fini(&v->r);
+	free(v->p);
+	free(v);
+}
+END_TEST
+
+/* The spare nodes go back to malloc, so that the next ones the record
+ * needs are allocated (and can be made to fail). */
+static void drain_spare_nodes(struct maprec *r)
+{
+	while (r->spare_nodes) {
+		union maprec_node *n = r->spare_nodes;
+
+		r->spare_nodes = n->next_spare;
+		r->nspare_nodes--;
+		free(n);
+	}
+}
+
+/* What an -ENOMEM must have left as it was. */
+static void expect_unchanged(struct maprec *r, const struct model *md,
+			     size_t held, size_t count, size_t va_nodes)
+{
+	expect_eq(r->held, held);
+	expect_eq(r->count, count);
+	expect_eq(r->va_nodes, va_nodes);
+	check_record(r);
+	compare_walk(r, md);
+}
+
+/*
+ * Out of memory for the index by process address: building it
+ * (maprec_va_index, maprec_take_va) fails with -ENOMEM and leaves the
+ * record unindexed and as it was, at every allocation it makes; an add
+ * that needs nodes of the index (a new mapping, or the hole refilled with
+ * other memory) fails before it changes anything, the hole included.
+ */
+START_TEST(va_index_alloc_failure)
+{
+	enum { N = 4000 };
+	/* process memory no mapping of the record has */
+	const uintptr_t VA_FREE = (2 * N) * PAGE, VA_FREE2 = (2 * N + 8) * PAGE;
+	struct maprec r;
+	struct model md = { 0 };
+	struct maprec_entry *taken = (void *)1, *hole;
+	const struct maprec_entry *cut;
+	unsigned int failures = 0;
+	long budget;
+	size_t k;
+	int ret;
+
+	rng_state = 4242;
+	maprec_init(&r);
+	for (k = 0; k < N; k++) {
+		uintptr_t va = (uintptr_t)(1 + rnd(N)) * PAGE;
+
+		expect_eq(maprec_add(&r, (2 * k + 2) * PAGE, PAGE, va), 0);
+		model_add(&md, (2 * k + 2) * PAGE, PAGE, va);
+	}
+	drain_spare_nodes(&r);
+
+	/* a take by address builds it first: nothing taken */
+	malloc_budget = 0;
+	ret = maprec_take_va(&r, PAGE, 2 * PAGE, &taken, &cut);
+	malloc_budget = -1;
+	expect_eq(ret, -ENOMEM);
+	expect_null(taken);
+	expect(!r.va_indexed);
+	expect_unchanged(&r, &md, N, N, 0);
+
+	/* each failing build leaves what it got spare: a larger budget
+	 * each time gets it through */
+	for (budget = 0, ret = -ENOMEM; ret == -ENOMEM; budget++) {
+		drain_spare_nodes(&r);
+		malloc_budget = budget;
+		ret = maprec_va_index(&r);
+		malloc_budget = -1;
+		if (ret == -ENOMEM) {
+			failures++;
+			expect(!r.va_indexed);
+			expect_null(r.vroot);
+			expect_null(maprec_find_va(&r, md.m[0].va));
+			expect_unchanged(&r, &md, N, N, 0);
+		}
+		expect_lt(budget, 1000);
+	}
+	expect_eq(ret, 0);
+	expect_ge(failures, 100);	/* about one node for 30 mappings */
+	check_record(&r);
+
+	/* a new mapping with process memory needs the index's nodes */
+	drain_spare_nodes(&r);
+	for (budget = 0, ret = -ENOMEM; ret == -ENOMEM; budget++) {
+		size_t va_nodes = r.va_nodes;
+
+		malloc_budget = budget;
+		ret = maprec_add(&r, (2 * N + 2) * PAGE, PAGE, VA_FREE);
+		malloc_budget = -1;
+		if (ret == -ENOMEM) {
+			expect_unchanged(&r, &md, N, N, va_nodes);
+			expect_null(maprec_find_va(&r, VA_FREE));
+		}
+		expect_lt(budget, 8);
+	}
+	expect_eq(ret, 0);
+	expect_ge(budget, 2);	/* it failed at least once */
+	model_add(&md, (2 * N + 2) * PAGE, PAGE, VA_FREE);
+	expect_eq(maprec_find_va(&r, VA_FREE)->iova, (2 * N + 2) * PAGE);
+
+	/* the hole (a mapping in the middle unmapped), mapped again at its
+	 * IOVA with other memory: it stays the hole on failure */
+	expect_eq(maprec_take(&r, md.m[N / 2].iova, PAGE, &taken, &cut), 0);
+	hole = taken;
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.hole, hole);
+	model_remove(&md, N / 2, 1);
+	drain_spare_nodes(&r);
+	malloc_budget = 0;
+	ret = maprec_add(&r, hole->iova, PAGE, VA_FREE2);
+	malloc_budget = -1;
+	expect_eq(ret, -ENOMEM);
+	expect_ptr_eq(r.hole, hole);
+	expect_null(maprec_find_va(&r, VA_FREE2));
+	expect_unchanged(&r, &md, N + 1, N, r.va_nodes);
+	/* with memory it refills the hole and indexes the new memory */
+	expect_eq(maprec_add(&r, hole->iova, PAGE, VA_FREE2), 0);
+	expect_null(r.hole);
+	model_add(&md, hole->iova, PAGE, VA_FREE2);
+	expect_eq(maprec_find_va(&r, VA_FREE2 + PAGE - 1)->iova, hole->iova);
+	check_record(&r);
+	compare_walk(&r, &md);
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/*
  * The hole a release leaves: a map at its IOVA takes the same entry and
  * slot (nothing moves, nothing is allocated); one just below the first
  * slot of a leaf that has a left neighbour, or just above the last slot of
@@ -1946,6 +2410,13 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, end_leaves_run_thin);
 	tcase_add_test(tc, start_index_lifetime);
 	tcase_add_loop_test(tc, differential_100k, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("va");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, stale_slot_reuse);
+	tcase_add_test(tc, va_large);
+	tcase_add_test(tc, va_index_alloc_failure);
 	suite_add_tcase(s, tc);
 
 	return s;
