@@ -382,7 +382,7 @@ PASID_API int pasid_as_va_to_iova(struct pasid_as *as, const void *va,
 		return fork_refuse(as->ctx, "pasid_as_va_to_iova");
 	lock_take(&as->lock);
 	/* the index by process address is built on the first lookup */
-	ret = maprec_va_index(&as->rec);
+	ret = va ? maprec_va_index(&as->rec) : 0;
 	e = va && !ret ? maprec_find_va(&as->rec, (uintptr_t)va) : NULL;
 	if (e)
 		at = e->iova + ((uintptr_t)va - e->va);
