@@ -25,7 +25,9 @@
  * same way, so that mappings of process memory in address order, and
  * unmaps of the oldest, move nothing. An entry is in it while it has a slot
  * in the tree by IOVA: taken ones (and the hole) stay, skipped by lookups,
- * so that putting them back needs no memory.
+ * so that putting them back needs no memory. So does the entry released
+ * from the lowest IOVA slot (r->vstale), until the next add: mapping the
+ * same buffer again then takes its slot over.
  */
 #include <errno.h>
 #include <stdlib.h>

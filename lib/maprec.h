@@ -10,7 +10,9 @@
  * users never look a mapping up by address, and keeping that index costs
  * each map and unmap a little more. Building it allocates its nodes, so it
  * can fail (-ENOMEM, and the record is as it was); the build is
- * O(n log n), once per record.
+ * O(n log n), once per record. maprec_find_va sees only a built index;
+ * maprec_add then reserves the index's nodes before it changes anything,
+ * and fails if it cannot.
  *
  * Not thread safe: the address space's lock guards its record, and every
  * call here, maprec_release included, runs under it. Entries are owned by
