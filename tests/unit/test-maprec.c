@@ -836,8 +836,7 @@ START_TEST(appends_past_a_full_inner_node_then_lifo)
 END_TEST
 
 /* Ascending, then descending: every insert and erase on one edge of the
- * trees (the B+tree's appends fill their nodes; the AVL tree by process
- * address only rotations keep at logarithmic height). */
+ * trees (appends fill the nodes of both B+trees). */
 START_TEST(sequential)
 {
 	enum { N = 4096 };
