@@ -1288,7 +1288,7 @@ static RARE void vleaf_split_put(struct maprec *r, struct maprec_vleaf *l,
 }
 
 /*
- * Index e (its va is not 0; the nodes a split may need, VA_NEED, are
+ * Index e (its va is not 0; the nodes a split may need, va_need(), are
  * reserved). Above the last key or below the first one (process memory
  * mapped in address order, or the lowest slot removed and mapped again) it
  * goes without a search.
@@ -1354,7 +1354,7 @@ static void va_remove(struct maprec *r, struct maprec_entry *e)
 	r->vs_max = 0;
 	if (last >= l->max_last)
 		va_lower(l, 1);
-	/* the end leaves may run thin, as in slot_remove */
+	/* the end leaves may run thin, as in iova_remove */
 	if (l->n < VLEAF_MIN) {
 		if (!l->parent) {
 			if (!l->n) {
@@ -1434,11 +1434,9 @@ static __attribute__((noinline)) int vstale_at(const struct maprec *r,
 {
 	const struct maprec_entry *e = r->vstale;
 	const struct maprec_vleaf *l = e->vleaf;
-	unsigned int i = e->vslot - l->lo;	/* wraps if below lo */
+	unsigned int i = vleaf_pos(e);
 	uint64_t va = e->va;
 
-	if (i >= l->n || l->slot[e->vslot].ent != e)
-		i = vleaf_pos(e);
 	/* towards an end of the leaf past the old key: the separator */
 	if (i ? !vslot_below(&l->slot[l->lo + i - 1u], va, iova) :
 	    iova < e->iova && !vleaf_sep_ok(l, va, iova, false))
