@@ -17,7 +17,7 @@
  *                     (one hole, at the bottom)
  *          random     unmap a random mapping; first fit maps the next one
  *                     into its hole again
- *   va     the process-address index is built (one maprec_find_va) before
+ *   va     the process-address index is built (maprec_va_index) before
  *          the measured steps; nova: it is not
  *   map    collect only inside pasid_map; pair: inside both calls
  */
@@ -122,8 +122,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		must(pasid_map(as, buf + i * PAGE, PAGE, PASID_MAP_RW, &iova[i]),
 		     "pasid_map");
-	if (with_va && !maprec_find_va(&as->rec, (uintptr_t)buf))
-		must(-ENOENT, "maprec_find_va");
+	if (with_va)
+		must(maprec_va_index(&as->rec), "maprec_va_index");
 
 	/* the first WARMUP steps are not collected: the steady state is
 	 * measured, not what the record builds once (the index by start,

@@ -12,7 +12,7 @@
  *   random  built in random order; each step unmaps a random mapping and
  *           maps it again at the same IOVA
  *   va      process memory, indexed by process address too (one
- *           maprec_find_va builds that index before the measured loop;
+ *           maprec_va_index builds that index before the measured loop;
  *           random process addresses overlap in the random case)
  *   nova    no process memory (file or copy mappings: by IOVA only)
  */
@@ -92,7 +92,7 @@ int main(int argc, char **argv)
 		must(maprec_add(&r, order[i] * 2 * PAGE, PAGE,
 				va_for(order[i], n, random, with_va)), "add");
 	if (with_va)
-		maprec_find_va(&r, 0);
+		must(maprec_va_index(&r), "maprec_va_index");
 
 	/* the first WARMUP steps are not collected: the steady state is
 	 * measured, not the index by start that 64 takes at random build

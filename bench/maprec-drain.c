@@ -95,9 +95,9 @@ static void drain(size_t n, int rounds)
 		t[3] = now_ns();
 		maprec_fini(&rec);
 		/* the same record again, with its index by process address
-		 * (built by the first maprec_find_va, untimed) */
+		 * (built by maprec_va_index, untimed) */
 		maprec_init(&rec);
-		if (fill(&rec, n) || !maprec_find_va(&rec, VA_BASE))
+		if (fill(&rec, n) || maprec_va_index(&rec))
 			goto fail;
 		t[4] = now_ns();
 		for (i = 0; i < n; i++)

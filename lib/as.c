@@ -717,6 +717,9 @@ unmap_va_take(struct pasid_as *as, uint64_t va, uint64_t len,
 	const struct maprec_entry *cut = NULL;
 	int ret = maprec_take_va(&as->rec, (uintptr_t)va, len, taken, &cut);
 
+	if (ret == -ENOMEM)
+		return pasid_err(as->ctx, ENOMEM,
+				 "pasid_unmap_va: out of memory building the address space's index by process address (built once, on the first lookup by address); nothing was unmapped");
 	if (ret == -EXDEV)
 		return pasid_err(as->ctx, ENOENT,
 				 "pasid_unmap_va: [%p, +0x%" PRIx64 ") would cut the mapping of [%p, +0x%" PRIx64 ") (IOVA 0x%" PRIx64 ") in two: unmap whole mappings",

@@ -372,6 +372,7 @@ PASID_API int pasid_as_va_to_iova(struct pasid_as *as, const void *va,
 {
 	const struct maprec_entry *e;
 	uint64_t at = 0;
+	int ret;
 
 	pasid_err_clear();
 	if (!as || !iova)
@@ -380,10 +381,15 @@ PASID_API int pasid_as_va_to_iova(struct pasid_as *as, const void *va,
 	if (inherited(as->ctx))
 		return fork_refuse(as->ctx, "pasid_as_va_to_iova");
 	lock_take(&as->lock);
-	e = va ? maprec_find_va(&as->rec, (uintptr_t)va) : NULL;
+	/* the index by process address is built on the first lookup */
+	ret = va ? maprec_va_index(&as->rec) : 0;
+	e = va && !ret ? maprec_find_va(&as->rec, (uintptr_t)va) : NULL;
 	if (e)
 		at = e->iova + ((uintptr_t)va - e->va);
 	lock_give(&as->lock);
+	if (ret)
+		return pasid_err(as->ctx, ENOMEM,
+				 "pasid_as_va_to_iova: out of memory building the address space's index by process address (built once, on the first lookup by address)");
 	if (!e)
 		return pasid_err(as->ctx, ENOENT,
 				 "pasid_as_va_to_iova: %p is in no pasid_map mapping of the address space (pasid_map_file and pasid_copy mappings have no process address)",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
 /*
  * The mapping record: a B+tree by IOVA over individually allocated entries,
- * and a lazily built AVL tree by process address over the same entries.
+ * and a lazily built B+tree by process address over the same entries.
  *
  * by IOVA: IOVA ranges never overlap, so ordering by start orders the whole
  * ranges. Leaves hold up to MAPREC_LEAF_SLOTS (key, entry) pairs and are
@@ -18,9 +18,16 @@
  * Once the kernel has unmapped it, another thread's map may land on its IOVA
  * before the release: that add drops the taken slot (evict_taken).
  *
- * by_va is an interval tree: ordered by (va, iova), each node also knows the
+ * by process address: ordered by (va, iova), each node also knows the
  * largest last byte below it, which is what lets a point lookup skip every
- * subtree that ends before the point although process ranges overlap.
+ * subtree that ends before the point although process ranges overlap. Its
+ * leaves have the same slot[lo, lo + n) and its end leaves run thin the
+ * same way, so that mappings of process memory in address order, and
+ * unmaps of the oldest, move nothing. An entry is in it while it has a slot
+ * in the tree by IOVA: taken ones (and the hole) stay, skipped by lookups,
+ * so that putting them back needs no memory. So does the entry released
+ * from the lowest IOVA slot (r->vstale), until the next add: mapping the
+ * same buffer again then takes its slot over.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,11 +51,6 @@
 _Static_assert(LEAF_SLOTS == FANOUT, "one minimum and merge bound for both");
 _Static_assert(LEAF_SLOTS <= UINT16_MAX, "uint16_t slot counts");
 
-static inline struct maprec_entry *va_entry(const struct avl_node *n)
-{
-	return container_of(n, struct maprec_entry, by_va);
-}
-
 static inline uint64_t iova_last(const struct maprec_entry *e)
 {
 	return e->iova + (e->len - 1);
@@ -64,6 +66,8 @@ static inline bool range_ok(uint64_t start, uint64_t len)
 {
 	return len && start + (len - 1) >= start;
 }
+
+static void va_remove(struct maprec *r, struct maprec_entry *e);
 
 /* ---- nodes ---- */
 
@@ -177,29 +181,39 @@ static inline void leaf_cut(struct maprec_leaf *l, unsigned int i)
 }
 
 /* A node from the spare list, which maprec_add filled first. */
-static union maprec_node *node_take(struct maprec *r)
+static union maprec_node *pool_take(struct maprec *r)
 {
 	union maprec_node *n = r->spare_nodes;
 
 	r->spare_nodes = n->next_spare;
 	r->nspare_nodes--;
-	r->nodes++;
 	return n;
+}
+
+/* kept until maprec_fini: see union maprec_node */
+static void pool_give(struct maprec *r, void *node)
+{
+	union maprec_node *n = node;
+
+	n->next_spare = r->spare_nodes;
+	r->spare_nodes = n;
+	r->nspare_nodes++;
+}
+
+static union maprec_node *node_take(struct maprec *r)
+{
+	r->nodes++;
+	return pool_take(r);
 }
 
 static void node_give(struct maprec *r, void *node)
 {
-	union maprec_node *n = node;
-
 	if (r->finger == node)
 		r->finger = NULL;
 	if (r->gap_leaf == node)
 		r->gap_leaf = NULL;
-	/* kept until maprec_fini: see union maprec_node */
 	r->nodes--;
-	n->next_spare = r->spare_nodes;
-	r->spare_nodes = n;
-	r->nspare_nodes++;
+	pool_give(r, node);
 }
 
 /* Make sure need nodes are spare; on failure the record is unchanged. */
@@ -673,19 +687,23 @@ static RARE void leaf_drop(struct maprec *r, struct maprec_leaf *l)
 	inner_shrunk(r, p, 2);
 }
 
+static void vstale_flush(struct maprec *r);
+
 /* The last slot of the root leaf is gone. */
 static RARE void tree_empty(struct maprec *r)
 {
+	if (r->vstale)
+		vstale_flush(r);	/* an empty record holds no node */
 	node_give(r, r->root);
 	r->root = NULL;
 	r->first = r->last = NULL;
 	r->height = 0;
 }
 
-/* Remove e's slot from the tree (e was taken). Inline: it is most of a
- * release. */
+/* Remove e's slot from the tree by IOVA (e was taken). Inline: it is most
+ * of a release. */
 static inline __attribute__((always_inline)) void
-slot_remove(struct maprec *r, struct maprec_entry *e)
+iova_remove(struct maprec *r, struct maprec_entry *e)
 {
 	struct maprec_leaf *l = e->leaf;
 	unsigned int pos = leaf_pos(e);
@@ -714,6 +732,15 @@ slot_remove(struct maprec *r, struct maprec_entry *e)
 	if (r->hash && 16 * r->held < r->hash_mask + 1 &&
 	    r->hash_mask + 1 > HASH_MIN_SLOTS)
 		hash_resize(r);
+}
+
+/* Remove e's slots from both trees. */
+static inline __attribute__((always_inline)) void
+slot_remove(struct maprec *r, struct maprec_entry *e)
+{
+	if (e->vleaf)
+		va_remove(r, e);
+	iova_remove(r, e);
 }
 
 
@@ -780,41 +807,980 @@ static inline struct maprec_entry *live_from(struct maprec_leaf **lp,
 
 /* ---- by process address ---- */
 
-static bool va_recompute(struct avl_node *n)
-{
-	struct maprec_entry *e = va_entry(n);
-	uint64_t max = va_last(e);
+#define VA_SLOTS MAPREC_VA_SLOTS
+#define VA_FANOUT MAPREC_VA_FANOUT
+/* As NODE_MIN and MERGE_MAX, for each kind of node of this tree. */
+#define VLEAF_MIN (VA_SLOTS / 4)
+#define VLEAF_MERGE_MAX (VA_SLOTS * 3 / 4)
+#define VINNER_MIN (VA_FANOUT / 4)
+#define VINNER_MERGE_MAX (VA_FANOUT * 3 / 4)
 
-	if (n->child[0] && va_entry(n->child[0])->va_max_last > max)
-		max = va_entry(n->child[0])->va_max_last;
-	if (n->child[1] && va_entry(n->child[1])->va_max_last > max)
-		max = va_entry(n->child[1])->va_max_last;
-	if (max == e->va_max_last)
-		return false;
-	e->va_max_last = max;
+_Static_assert(sizeof(struct maprec_vslot) == 3 * sizeof(uint64_t),
+	       "vleaf_below steps over a slot in three uint64_t");
+_Static_assert(sizeof(union maprec_node) == sizeof(struct maprec_leaf),
+	       "the nodes by process address fit in those by IOVA");
+_Static_assert(offsetof(struct maprec_vleaf, parent) ==
+	       offsetof(struct maprec_vinner, parent) &&
+	       offsetof(struct maprec_vleaf, max_last) ==
+	       offsetof(struct maprec_vinner, max_last),
+	       "struct vhead reads either kind");
+
+/* What both kinds of node of this tree start with. */
+struct vhead {
+	struct maprec_vinner *parent;
+	uint64_t max_last;
+};
+
+static inline struct vhead *vhead(void *node)
+{
+	return node;
+}
+
+static inline struct maprec_vslot *vslot(struct maprec_vleaf *l,
+					 unsigned int i)
+{
+	return &l->slot[l->lo + i];
+}
+
+/* Slot s's key is below (va, iova); the entry is read on a tie only. */
+static inline bool vslot_below(const struct maprec_vslot *s, uint64_t va,
+			       uint64_t iova)
+{
+	return s->va < va || (s->va == va && s->ent->iova < iova);
+}
+
+/* How many of l's slots are below (va, iova) (va is not 0: no slot has
+ * it). */
+static inline unsigned int vleaf_below(const struct maprec_vleaf *l,
+				       uint64_t va, uint64_t iova)
+{
+	unsigned int i = keys_upto(&l->slot[l->lo].va, 3, l->n, va - 1);
+
+	while (i < l->n && vslot_below(&l->slot[l->lo + i], va, iova))
+		i++;
+	return i;
+}
+
+/* The child of p whose keys' range holds (va, iova). */
+static inline unsigned int vinner_child(const struct maprec_vinner *p,
+					uint64_t va, uint64_t iova)
+{
+	unsigned int i = keys_upto(p->key_va, 1, p->n - 1u, va - 1);
+
+	while (i + 1u < p->n && p->key_va[i] == va && p->key_iova[i] <= iova)
+		i++;
+	return i;
+}
+
+/* From the end: appends at the tree's right edge raise max_last there. */
+static unsigned int vchild_index(const struct maprec_vinner *p,
+				 const void *child)
+{
+	unsigned int i = p->n - 1u;
+
+	while (p->child[i] != child)
+		i--;
+	return i;
+}
+
+/* Where e is in l: among the slots of its va, by pointer (no entry read). */
+static unsigned int vleaf_find(const struct maprec_vleaf *l,
+			       const struct maprec_entry *e)
+{
+	unsigned int i = keys_upto(&l->slot[l->lo].va, 3, l->n, e->va - 1);
+
+	while (l->slot[l->lo + i].ent != e)
+		i++;
+	return i;
+}
+
+static inline unsigned int vleaf_pos(const struct maprec_entry *e)
+{
+	const struct maprec_vleaf *l = e->vleaf;
+	unsigned int i = e->vslot - l->lo;	/* wraps if below lo */
+
+	/* slots move only when others come or go beside them, and not at
+	 * all where a leaf grows at its end or shrinks at its start */
+	if (i < l->n && l->slot[e->vslot].ent == e)
+		return i;
+	if (l->slot[l->lo].ent == e)
+		return 0;	/* the lowest, moved down with its leaf */
+	return vleaf_find(l, e);
+}
+
+static uint64_t vleaf_max(const struct maprec_vleaf *l)
+{
+	uint64_t max = 0;
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->slot[l->lo + i].last > max)
+			max = l->slot[l->lo + i].last;
+	return max;
+}
+
+static uint64_t vinner_max(const struct maprec_vinner *p)
+{
+	uint64_t max = 0;
+	unsigned int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->child_max[i] > max)
+			max = p->child_max[i];
+	return max;
+}
+
+static inline uint64_t vnode_max(const void *node, unsigned int level)
+{
+	return level == 1 ? vleaf_max(node) : vinner_max(node);
+}
+
+static union maprec_node *vnode_take(struct maprec *r)
+{
+	union maprec_node *n = pool_take(r);
+
+	r->va_nodes++;
+	return n;
+}
+
+static void vnode_give(struct maprec *r, void *node)
+{
+	r->va_nodes--;
+	pool_give(r, node);
+}
+
+/* node's max_last rose to last (it holds a new range): so do its
+ * ancestors' and their child_max for it, as far as they were below. */
+static void va_raise(void *node, uint64_t last)
+{
+	struct maprec_vinner *p;
+
+	for (; (p = vhead(node)->parent); node = p) {
+		unsigned int i = vchild_index(p, node);
+
+		if (p->child_max[i] >= last)
+			return;
+		p->child_max[i] = last;
+		if (p->max_last >= last)
+			return;
+		p->max_last = last;
+	}
+}
+
+/* A range that may have been node's largest went: its max_last again from
+ * what it holds, and its ancestors' as far as that changes them. */
+static void va_lower(void *node, unsigned int level)
+{
+	struct maprec_vinner *p;
+	uint64_t max = vnode_max(node, level);
+
+	for (;;) {
+		if (max == vhead(node)->max_last)
+			return;
+		vhead(node)->max_last = max;
+		p = vhead(node)->parent;
+		if (!p)
+			return;
+		p->child_max[vchild_index(p, node)] = max;
+		node = p;
+		max = vinner_max(p);
+	}
+}
+
+static void move_vslots(struct maprec_vleaf *to, unsigned int at,
+			const struct maprec_vleaf *from, unsigned int start,
+			unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	memmove(&to->slot[at], &from->slot[start], n * sizeof(to->slot[0]));
+	if (to != from)
+		for (i = 0; i < n; i++)
+			to->slot[at + i].ent->vleaf = to;
+}
+
+static void vleaf_compact(struct maprec_vleaf *l)
+{
+	if (l->lo) {
+		move_vslots(l, 0, l, l->lo, l->n);
+		l->lo = 0;
+	}
+}
+
+/* Put e in slot i of l, which has room, as leaf_put does; max_last is the
+ * caller's. */
+static inline void vleaf_put(struct maprec_vleaf *l, unsigned int i,
+			     struct maprec_entry *e)
+{
+	unsigned int lo = l->lo;
+	struct maprec_vslot *s;
+
+	if (lo + l->n < VA_SLOTS && (!lo || i >= l->n / 2u)) {
+		move_vslots(l, lo + i + 1, l, lo + i, l->n - i);
+	} else {
+		move_vslots(l, lo - 1, l, lo, i);
+		l->lo = (uint16_t)--lo;
+	}
+	s = &l->slot[lo + i];
+	s->va = e->va;
+	s->last = va_last(e);
+	s->ent = e;
+	l->n++;
+	e->vleaf = l;
+	e->vslot = (uint16_t)(lo + i);
+}
+
+static inline void vleaf_cut(struct maprec_vleaf *l, unsigned int i)
+{
+	if (i < l->n / 2u) {
+		move_vslots(l, l->lo + 1u, l, l->lo, i);
+		l->lo++;
+	} else {
+		move_vslots(l, l->lo + i, l, l->lo + i + 1u, l->n - i - 1u);
+	}
+	if (!--l->n)
+		l->lo = 0;
+}
+
+static inline void set_vparent(void *node, struct maprec_vinner *p)
+{
+	vhead(node)->parent = p;
+}
+
+/* No node right of p on its level. */
+static bool vrightmost(const struct maprec_vinner *p)
+{
+	for (; p->parent; p = p->parent)
+		if (p->parent->child[p->parent->n - 1] != p)
+			return false;
 	return true;
 }
 
-/* The walk down raises va_max_last on the path: the new entry will be in
- * all those subtrees, and an insert can only raise them. */
-static inline void va_insert(struct maprec *r, struct maprec_entry *e)
+/* Key i and child i + 1 of p, which has room, become (va, iova) and child,
+ * whose max_last is max. */
+static void vinner_put(struct maprec_vinner *p, unsigned int i, uint64_t va,
+		       uint64_t iova, void *child, uint64_t max)
 {
-	struct avl_node *n = r->va_root, *parent = NULL;
-	uint64_t last = va_last(e);
-	int side = 0;
+	unsigned int after = p->n - 1u - i;
 
-	e->va_max_last = last;
-	while (n) {
-		struct maprec_entry *x = va_entry(n);
+	memmove(&p->key_va[i + 1], &p->key_va[i], after * sizeof(p->key_va[0]));
+	memmove(&p->key_iova[i + 1], &p->key_iova[i],
+		after * sizeof(p->key_iova[0]));
+	memmove(&p->child[i + 2], &p->child[i + 1],
+		after * sizeof(p->child[0]));
+	memmove(&p->child_max[i + 2], &p->child_max[i + 1],
+		after * sizeof(p->child_max[0]));
+	p->key_va[i] = va;
+	p->key_iova[i] = iova;
+	p->child[i + 1] = child;
+	p->child_max[i + 1] = max;
+	p->n++;
+	set_vparent(child, p);
+}
 
-		parent = n;
-		if (x->va_max_last < last)
-			x->va_max_last = last;
-		side = e->va > x->va || (e->va == x->va && e->iova > x->iova);
-		n = n->child[side];
+/* Children (and their child_max) [start, start + n) of from to at of to. */
+static void vmove_children(struct maprec_vinner *to, unsigned int at,
+			   const struct maprec_vinner *from, unsigned int start,
+			   unsigned int n)
+{
+	unsigned int i;
+
+	memmove(&to->child[at], &from->child[start], n * sizeof(to->child[0]));
+	memmove(&to->child_max[at], &from->child_max[start],
+		n * sizeof(to->child_max[0]));
+	if (to != from)
+		for (i = 0; i < n; i++)
+			set_vparent(to->child[at + i], to);
+}
+
+/* Keys [start, start + n) of from to at of to. */
+static void vmove_keys(struct maprec_vinner *to, unsigned int at,
+		       const struct maprec_vinner *from, unsigned int start,
+		       unsigned int n)
+{
+	memmove(&to->key_va[at], &from->key_va[start], n * sizeof(to->key_va[0]));
+	memmove(&to->key_iova[at], &from->key_iova[start],
+		n * sizeof(to->key_iova[0]));
+}
+
+/* Children j and j + 1 of p trade places (a new node went right of the one
+ * it belongs left of). */
+static void vinner_swap(struct maprec_vinner *p, unsigned int j)
+{
+	void *c = p->child[j];
+	uint64_t m = p->child_max[j];
+
+	p->child[j] = p->child[j + 1];
+	p->child_max[j] = p->child_max[j + 1];
+	p->child[j + 1] = c;
+	p->child_max[j + 1] = m;
+}
+
+/*
+ * old (of level) has been split, as in inner_insert: new holds the keys at
+ * or above (va, iova) (or, if new_left, below it). Both nodes' max_last are
+ * right; p's child_max for them and everything above are made so.
+ */
+static void vinner_insert(struct maprec *r, struct maprec_vinner *p,
+			  void *old, uint64_t va, uint64_t iova, void *new,
+			  bool new_left, unsigned int level)
+{
+	uint64_t old_max = vhead(old)->max_last, new_max = vhead(new)->max_last;
+	struct maprec_vinner *q, *at;
+	unsigned int i, m, j;
+	uint64_t up_va, up_iova;
+
+	if (!p) {
+		q = &vnode_take(r)->vinner;
+		q->parent = NULL;
+		q->n = 2;
+		q->key_va[0] = va;
+		q->key_iova[0] = iova;
+		q->child[0] = new_left ? new : old;
+		q->child[1] = new_left ? old : new;
+		q->child_max[0] = new_left ? new_max : old_max;
+		q->child_max[1] = new_left ? old_max : new_max;
+		q->max_last = old_max > new_max ? old_max : new_max;
+		set_vparent(old, q);
+		set_vparent(new, q);
+		r->vroot = q;
+		r->vheight++;
+		return;
 	}
-	avl_link(&r->va_root, &e->by_va, parent, side);
-	avl_insert_rebalance(&r->va_root, &e->by_va, va_recompute);
+	i = vchild_index(p, old);
+	p->child_max[i] = old_max;
+	if (p->n < VA_FANOUT) {
+		at = p;
+		j = i;
+		vinner_put(p, i, va, iova, new, new_max);
+	} else {
+		q = &vnode_take(r)->vinner;
+		q->parent = NULL;
+		if (!new_left && i == VA_FANOUT - 1 && vrightmost(p)) {
+			/* an append, as in inner_insert */
+			q->n = 2;
+			q->child[0] = p->child[VA_FANOUT - 1];
+			q->child_max[0] = p->child_max[VA_FANOUT - 1];
+			q->key_va[0] = va;
+			q->key_iova[0] = iova;
+			q->child[1] = new;
+			q->child_max[1] = new_max;
+			set_vparent(q->child[0], q);
+			set_vparent(new, q);
+			q->max_last = vinner_max(q);
+			up_va = p->key_va[VA_FANOUT - 2];
+			up_iova = p->key_iova[VA_FANOUT - 2];
+			p->n = VA_FANOUT - 1;
+			p->max_last = vinner_max(p);
+			vinner_insert(r, p->parent, p, up_va, up_iova, q, false,
+				      level + 1);
+			return;
+		}
+		m = VA_FANOUT / 2;
+		q->n = (uint16_t)(VA_FANOUT - m);
+		vmove_keys(q, 0, p, m, VA_FANOUT - m - 1);
+		vmove_children(q, 0, p, m, VA_FANOUT - m);
+		up_va = p->key_va[m - 1];
+		up_iova = p->key_iova[m - 1];
+		p->n = (uint16_t)m;
+		if (i < m) {
+			at = p;
+			j = i;
+		} else {
+			at = q;
+			j = i - m;
+		}
+		vinner_put(at, j, va, iova, new, new_max);
+		if (new_left) {
+			vinner_swap(at, j);
+			new_left = false;
+		}
+		p->max_last = vinner_max(p);
+		q->max_last = vinner_max(q);
+		vinner_insert(r, p->parent, p, up_va, up_iova, q, false,
+			      level + 1);
+		return;
+	}
+	if (new_left)
+		vinner_swap(at, j);
+	/* p holds what it held and the new range: only a raise */
+	if (new_max > p->max_last) {
+		p->max_last = new_max;
+		va_raise(p, new_max);
+	}
+}
+
+static void vleaf_link(struct maprec *r, struct maprec_vleaf *l,
+		       struct maprec_vleaf *nl, bool before)
+{
+	if (before) {
+		nl->next = l;
+		nl->prev = l->prev;
+		if (l->prev)
+			l->prev->next = nl;
+		else
+			r->vfirst = nl;
+		l->prev = nl;
+	} else {
+		nl->prev = l;
+		nl->next = l->next;
+		if (l->next)
+			l->next->prev = nl;
+		else
+			r->vlast = nl;
+		l->next = nl;
+	}
+}
+
+static void vleaf_unlink(struct maprec *r, struct maprec_vleaf *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		r->vfirst = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	else
+		r->vlast = l->prev;
+}
+
+/* Put e in slot i of the full leaf l, splitting it (the nodes are
+ * reserved): as leaf_split_put. */
+static RARE void vleaf_split_put(struct maprec *r, struct maprec_vleaf *l,
+				 unsigned int i, struct maprec_entry *e)
+{
+	struct maprec_vleaf *nl = &vnode_take(r)->vleaf;
+	unsigned int h = VA_SLOTS / 2;
+	struct maprec_vslot *first;
+
+	nl->lo = nl->n = 0;
+	nl->parent = NULL;
+	if (i == VA_SLOTS && !l->next) {
+		vleaf_link(r, l, nl, false);
+		vleaf_put(nl, 0, e);
+		nl->max_last = va_last(e);
+		vinner_insert(r, l->parent, l, e->va, e->iova, nl, false, 1);
+	} else if (i == 0 && !l->prev) {
+		first = vslot(l, 0);
+		vleaf_link(r, l, nl, true);
+		vleaf_put(nl, 0, e);
+		nl->max_last = va_last(e);
+		vinner_insert(r, l->parent, l, first->va, first->ent->iova, nl,
+			      true, 1);
+	} else {
+		/* full, so l->lo is 0 */
+		move_vslots(nl, 0, l, h, VA_SLOTS - h);
+		nl->n = (uint16_t)(VA_SLOTS - h);
+		l->n = (uint16_t)h;
+		vleaf_link(r, l, nl, false);
+		if (i <= h)
+			vleaf_put(l, i, e);
+		else
+			vleaf_put(nl, i - h, e);
+		l->max_last = vleaf_max(l);
+		nl->max_last = vleaf_max(nl);
+		first = vslot(nl, 0);
+		vinner_insert(r, l->parent, l, first->va, first->ent->iova, nl,
+			      false, 1);
+	}
+}
+
+/*
+ * Index e (its va is not 0; the nodes a split may need, va_need(), are
+ * reserved). Above the last key or below the first one (process memory
+ * mapped in address order, or the lowest slot removed and mapped again) it
+ * goes without a search.
+ */
+static void va_insert(struct maprec *r, struct maprec_entry *e)
+{
+	struct maprec_vleaf *l = r->vlast;
+	uint64_t va = e->va, iova = e->iova, last = va_last(e);
+	unsigned int i, level;
+	void *n;
+
+	if (!l) {
+		l = &vnode_take(r)->vleaf;
+		l->parent = NULL;
+		l->prev = l->next = NULL;
+		l->lo = l->n = 0;
+		r->vroot = r->vfirst = r->vlast = l;
+		r->vheight = 1;
+		vleaf_put(l, 0, e);
+		l->max_last = last;
+		return;
+	}
+	if (vslot_below(vslot(l, l->n - 1u), va, iova)) {
+		i = l->n;
+	} else if (!vslot_below(vslot(r->vfirst, 0), va, iova)) {
+		l = r->vfirst;
+		i = 0;
+	} else {
+		n = r->vroot;
+		for (level = r->vheight; level > 1; level--) {
+			const struct maprec_vinner *p = n;
+
+			n = p->child[vinner_child(p, va, iova)];
+		}
+		l = n;
+		i = vleaf_below(l, va, iova);
+	}
+	if (l->n == VA_SLOTS) {
+		vleaf_split_put(r, l, i, e);
+		return;
+	}
+	vleaf_put(l, i, e);
+	if (last > l->max_last) {
+		l->max_last = last;
+		va_raise(l, last);
+	}
+}
+
+/* The leaf at an end of the list is empty: it goes, as in leaf_drop. */
+static RARE void vleaf_drop(struct maprec *r, struct maprec_vleaf *l);
+static RARE void vleaf_rebalance(struct maprec *r, struct maprec_vleaf *l);
+
+/* Take e (indexed) out of the index. */
+static void va_remove(struct maprec *r, struct maprec_entry *e)
+{
+	struct maprec_vleaf *l = e->vleaf;
+	unsigned int pos = vleaf_pos(e);
+	uint64_t last = vslot(l, pos)->last;
+
+	vleaf_cut(l, pos);
+	e->vleaf = NULL;
+	r->vs_min = UINT64_MAX;	/* slots moved: see vstale_bounds */
+	r->vs_max = 0;
+	if (last >= l->max_last)
+		va_lower(l, 1);
+	/* the end leaves may run thin, as in iova_remove */
+	if (l->n < VLEAF_MIN) {
+		if (!l->parent) {
+			if (!l->n) {
+				vnode_give(r, l);
+				r->vroot = r->vfirst = r->vlast = NULL;
+				r->vheight = 0;
+			}
+		} else if (l != r->vfirst && l != r->vlast) {
+			vleaf_rebalance(r, l);
+		} else if (!l->n) {
+			vleaf_drop(r, l);
+		}
+	}
+}
+
+/* e (indexed) now ends elsewhere: its slot's last and the max_last above. */
+static void va_relast(struct maprec_entry *e)
+{
+	struct maprec_vleaf *l = e->vleaf;
+	struct maprec_vslot *s = vslot(l, vleaf_pos(e));
+	uint64_t old = s->last, last = va_last(e);
+
+	s->last = last;
+	if (last > l->max_last) {
+		l->max_last = last;
+		va_raise(l, last);
+	} else if (old == l->max_last && last < old) {
+		va_lower(l, 1);
+	}
+}
+
+static void entry_give(struct maprec *r, struct maprec_entry *e);
+
+/* The stale slot goes: the next add is not for its process memory. */
+static void vstale_flush(struct maprec *r)
+{
+	struct maprec_entry *e = r->vstale;
+
+	r->vstale = NULL;
+	va_remove(r, e);
+	entry_give(r, e);
+}
+
+/*
+ * (va, iova) is within the separators of leaf l on one side (upper: below
+ * the one after it; else at or above the one before it): the nearest
+ * ancestor in which l's subtree is not the last (the first) child holds
+ * it. None: l is at that end of the tree.
+ */
+static bool vleaf_sep_ok(const struct maprec_vleaf *l, uint64_t va,
+			 uint64_t iova, bool upper)
+{
+	const struct maprec_vinner *p;
+	const void *node = l;
+	unsigned int j;
+
+	for (p = l->parent; p; node = p, p = p->parent) {
+		j = vchild_index(p, node);
+		if (upper && j + 1u < p->n)
+			return va < p->key_va[j] ||
+			       (va == p->key_va[j] && iova < p->key_iova[j]);
+		if (!upper && j)
+			return va > p->key_va[j - 1] ||
+			       (va == p->key_va[j - 1] && iova >= p->key_iova[j - 1]);
+	}
+	return true;
+}
+
+/*
+ * The slot (index into vleaf->slot) of the stale entry, if the key (its
+ * va, iova) may take it: the slots on either side stay below and above
+ * it, and at an end of the leaf so does the separator there. -1: it may
+ * not.
+ */
+static __attribute__((noinline)) int vstale_at(const struct maprec *r,
+					       uint64_t iova)
+{
+	const struct maprec_entry *e = r->vstale;
+	const struct maprec_vleaf *l = e->vleaf;
+	unsigned int i = vleaf_pos(e);
+	uint64_t va = e->va;
+
+	/* towards an end of the leaf past the old key: the separator */
+	if (i ? !vslot_below(&l->slot[l->lo + i - 1u], va, iova) :
+	    iova < e->iova && !vleaf_sep_ok(l, va, iova, false))
+		return -1;
+	if (i + 1u < l->n ? vslot_below(&l->slot[l->lo + i + 1u], va, iova) :
+	    iova > e->iova && !vleaf_sep_ok(l, va, iova, true))
+		return -1;
+	return (int)(l->lo + i);
+}
+
+/*
+ * The IOVAs the stale entry's slot may take at once (vs_min to vs_max),
+ * and its exact slot in vslot, worked out as it goes stale, so that the
+ * map that follows checks two numbers: a slot beside it of the same va
+ * bounds them, and an end of the leaf keeps its IOVA from moving that way
+ * (vstale_at looks at the separator then). Any removal from the index
+ * moves slots: it empties the range (va_remove), and vstale_at decides.
+ */
+static void vstale_bounds(struct maprec *r)
+{
+	struct maprec_entry *e = r->vstale;
+	const struct maprec_vleaf *l = e->vleaf;
+	unsigned int i = vleaf_pos(e);
+	const struct maprec_vslot *s = &l->slot[l->lo + i];
+
+	e->vslot = (uint16_t)(l->lo + i);
+	if (!i)
+		r->vs_min = e->iova;
+	else if (s[-1].va < e->va)
+		r->vs_min = 0;
+	else
+		r->vs_min = s[-1].ent->iova + 1;
+	if (i + 1u == l->n)
+		r->vs_max = e->iova;
+	else if (s[1].va > e->va)
+		r->vs_max = UINT64_MAX;
+	else
+		r->vs_max = s[1].ent->iova - 1;
+}
+
+/* The stale entry's slot may take iova (its vslot is then exact). */
+static inline bool vstale_fits(struct maprec *r, uint64_t iova)
+{
+	int at;
+
+	if (iova >= r->vs_min && iova <= r->vs_max)
+		return true;
+	at = vstale_at(r, iova);
+	if (at < 0)
+		return false;
+	r->vstale->vslot = (uint16_t)at;
+	return true;
+}
+
+/* Index e, just added with process memory (its nodes reserved); the stale
+ * slot, if any, goes first (this add did not take it). */
+static __attribute__((noinline)) void va_add(struct maprec *r,
+					    struct maprec_entry *e)
+{
+	if (r->vstale)
+		vstale_flush(r);
+	va_insert(r, e);
+}
+
+static void vinner_drop(struct maprec *r, struct maprec_vinner *p,
+			unsigned int ki, unsigned int level);
+
+/* The root has one child left: that child is the root. */
+static RARE void vroot_collapse(struct maprec *r)
+{
+	struct maprec_vinner *root = r->vroot;
+
+	r->vroot = root->child[0];
+	set_vparent(r->vroot, NULL);
+	r->vheight--;
+	vnode_give(r, root);
+}
+
+/* p (at level) has fewer than VINNER_MIN children and is not the root: as
+ * inner_rebalance. The subtree's ranges stay the same: only the two nodes'
+ * max_last and their child_max in q change. */
+static RARE void vinner_rebalance(struct maprec *r, struct maprec_vinner *p,
+				  unsigned int level)
+{
+	struct maprec_vinner *q = p->parent;
+	unsigned int j = vchild_index(q, p), ki = j ? j - 1 : 0, cnt;
+	struct maprec_vinner *a = q->child[ki], *b = q->child[ki + 1];
+	unsigned int total = a->n + b->n;
+	uint64_t sep_va = q->key_va[ki], sep_iova = q->key_iova[ki];
+
+	if (total <= VINNER_MERGE_MAX) {
+		a->key_va[a->n - 1] = sep_va;
+		a->key_iova[a->n - 1] = sep_iova;
+		vmove_keys(a, a->n, b, 0, b->n - 1u);
+		vmove_children(a, a->n, b, 0, b->n);
+		a->n = (uint16_t)total;
+		if (b->max_last > a->max_last)
+			a->max_last = b->max_last;
+		q->child_max[ki] = a->max_last;
+		vnode_give(r, b);
+		vinner_drop(r, q, ki, level + 1);
+		return;
+	}
+	if (a->n < b->n) {
+		cnt = b->n - total / 2;
+		a->key_va[a->n - 1] = sep_va;
+		a->key_iova[a->n - 1] = sep_iova;
+		vmove_keys(a, a->n, b, 0, cnt - 1);
+		vmove_children(a, a->n, b, 0, cnt);
+		q->key_va[ki] = b->key_va[cnt - 1];
+		q->key_iova[ki] = b->key_iova[cnt - 1];
+		vmove_keys(b, 0, b, cnt, b->n - 1u - cnt);
+		vmove_children(b, 0, b, cnt, b->n - cnt);
+		a->n = (uint16_t)(a->n + cnt);
+		b->n = (uint16_t)(b->n - cnt);
+	} else {
+		cnt = a->n - total / 2;
+		vmove_keys(b, cnt, b, 0, b->n - 1u);
+		vmove_children(b, cnt, b, 0, b->n);
+		b->key_va[cnt - 1] = sep_va;
+		b->key_iova[cnt - 1] = sep_iova;
+		vmove_keys(b, 0, a, a->n - cnt, cnt - 1);
+		vmove_children(b, 0, a, a->n - cnt, cnt);
+		q->key_va[ki] = a->key_va[a->n - cnt - 1];
+		q->key_iova[ki] = a->key_iova[a->n - cnt - 1];
+		a->n = (uint16_t)(a->n - cnt);
+		b->n = (uint16_t)(b->n + cnt);
+	}
+	a->max_last = vinner_max(a);
+	b->max_last = vinner_max(b);
+	q->child_max[ki] = a->max_last;
+	q->child_max[ki + 1] = b->max_last;
+}
+
+/* p (at level) lost a child. */
+static void vinner_shrunk(struct maprec *r, struct maprec_vinner *p,
+			  unsigned int level)
+{
+	if (!p->parent) {
+		if (p->n == 1)
+			vroot_collapse(r);
+	} else if (p->n < VINNER_MIN) {
+		vinner_rebalance(r, p, level);
+	}
+}
+
+/* Key ki and child ki + 1 of p are gone (merged into child ki, whose
+ * child_max is set): what p holds is the same. */
+static void vinner_drop(struct maprec *r, struct maprec_vinner *p,
+			unsigned int ki, unsigned int level)
+{
+	unsigned int after = p->n - 2u - ki;
+
+	vmove_keys(p, ki, p, ki + 1, after);
+	vmove_children(p, ki + 1, p, ki + 2, after);
+	p->n--;
+	vinner_shrunk(r, p, level);
+}
+
+static RARE void vleaf_rebalance(struct maprec *r, struct maprec_vleaf *l)
+{
+	struct maprec_vinner *p = l->parent;
+	unsigned int j = vchild_index(p, l), ki = j ? j - 1 : 0;
+	struct maprec_vleaf *a = p->child[ki], *b = p->child[ki + 1];
+	unsigned int total = a->n + b->n, cnt;
+	struct maprec_vslot *first;
+
+	if (total <= VLEAF_MERGE_MAX) {
+		vleaf_compact(a);
+		move_vslots(a, a->n, b, b->lo, b->n);
+		a->n = (uint16_t)total;
+		if (b->max_last > a->max_last)
+			a->max_last = b->max_last;
+		p->child_max[ki] = a->max_last;
+		vleaf_unlink(r, b);
+		vnode_give(r, b);
+		vinner_drop(r, p, ki, 2);
+		return;
+	}
+	if (a->n < b->n) {
+		cnt = b->n - total / 2;
+		vleaf_compact(a);
+		move_vslots(a, a->n, b, b->lo, cnt);
+		a->n = (uint16_t)(a->n + cnt);
+		b->lo = (uint16_t)(b->lo + cnt);
+		b->n = (uint16_t)(b->n - cnt);
+	} else {
+		cnt = a->n - total / 2;
+		if (b->lo < cnt) {
+			move_vslots(b, VA_SLOTS - b->n, b, b->lo, b->n);
+			b->lo = (uint16_t)(VA_SLOTS - b->n);
+		}
+		move_vslots(b, b->lo - cnt, a, a->lo + a->n - cnt, cnt);
+		b->lo = (uint16_t)(b->lo - cnt);
+		b->n = (uint16_t)(b->n + cnt);
+		a->n = (uint16_t)(a->n - cnt);
+	}
+	a->max_last = vleaf_max(a);
+	b->max_last = vleaf_max(b);
+	p->child_max[ki] = a->max_last;
+	p->child_max[ki + 1] = b->max_last;
+	first = vslot(b, 0);
+	p->key_va[ki] = first->va;
+	p->key_iova[ki] = first->ent->iova;
+}
+
+static RARE void vleaf_drop(struct maprec *r, struct maprec_vleaf *l)
+{
+	struct maprec_vinner *p = l->parent;
+	unsigned int j = vchild_index(p, l);
+
+	vleaf_unlink(r, l);
+	vnode_give(r, l);
+	if (j) {
+		vinner_drop(r, p, j - 1, 2);
+		return;
+	}
+	/* l held nothing: p's max_last stays */
+	vmove_keys(p, 0, p, 1, p->n - 2u);
+	vmove_children(p, 0, p, 1, p->n - 1u);
+	p->n--;
+	vinner_shrunk(r, p, 2);
+}
+
+/* The nodes of the subtree at node (of level) back to the spare list. */
+static void va_give_subtree(struct maprec *r, void *node, unsigned int level)
+{
+	unsigned int i;
+
+	if (level > 1) {
+		struct maprec_vinner *p = node;
+
+		for (i = 0; i < p->n; i++)
+			va_give_subtree(r, p->child[i], level - 1);
+	} else {
+		struct maprec_vleaf *l = node;
+
+		for (i = 0; i < l->n; i++)
+			vslot(l, i)->ent->vleaf = NULL;
+	}
+	vnode_give(r, node);
+}
+
+static void va_drop(struct maprec *r)
+{
+	if (r->vroot)
+		va_give_subtree(r, r->vroot, r->vheight);
+	r->vroot = r->vfirst = r->vlast = NULL;
+	r->vheight = 0;
+	r->va_indexed = false;
+}
+
+/* The spare nodes an insert into the index needs at most: one per level
+ * and a new root. */
+static inline unsigned int va_need(const struct maprec *r)
+{
+	return r->vheight + 1u;
+}
+
+/*
+ * The first untaken slot in (va, iova) order whose range holds x, from the
+ * root down: each node's children are read in order, skipping those whose
+ * ranges all end before x, until one's keys start above x (then so do
+ * all after it). A taken range that holds x sends the walk on to the next
+ * slot, up and down again if the leaf ends: taken mappings are few (being
+ * unmapped now, and the hole).
+ */
+static const struct maprec_entry *va_stab(const struct maprec *r, uint64_t x)
+{
+	const void *n = r->vroot;
+	unsigned int level = r->vheight, i = 0;
+	const struct maprec_vinner *up;
+
+	if (!n)
+		return NULL;
+	for (;;) {
+		if (level > 1) {
+			const struct maprec_vinner *p = n;
+
+			while (i < p->n && p->child_max[i] < x)
+				i++;
+			if (i < p->n) {
+				if (i && p->key_va[i - 1] > x)
+					return NULL;
+				n = p->child[i];
+				level--;
+				i = 0;
+				continue;
+			}
+			up = p->parent;
+		} else {
+			const struct maprec_vleaf *l = n;
+
+			for (; i < l->n; i++) {
+				const struct maprec_vslot *s = &l->slot[l->lo + i];
+
+				if (s->va > x)
+					return NULL;
+				if (s->last >= x && !s->ent->taken)
+					return s->ent;
+			}
+			up = l->parent;
+		}
+		if (!up)
+			return NULL;
+		i = vchild_index(up, n) + 1;
+		n = up;
+		level++;
+	}
+}
+
+/* The first slot whose va is at or above va (not 0): false if none. */
+static bool va_lower_bound(const struct maprec *r, uint64_t va,
+			   struct maprec_vleaf **lp, unsigned int *ip)
+{
+	void *n = r->vroot;
+	struct maprec_vleaf *l;
+	unsigned int level, i;
+
+	if (!n)
+		return false;
+	for (level = r->vheight; level > 1; level--) {
+		const struct maprec_vinner *p = n;
+
+		n = p->child[keys_upto(p->key_va, 1, p->n - 1u, va - 1)];
+	}
+	l = n;
+	i = keys_upto(&l->slot[l->lo].va, 3, l->n, va - 1);
+	if (i == l->n) {
+		l = l->next;
+		i = 0;
+	}
+	*lp = l;
+	*ip = i;
+	return l != NULL;
+}
+
+static inline bool vslot_next(struct maprec_vleaf **lp, unsigned int *ip)
+{
+	if (++*ip < (*lp)->n)
+		return true;
+	*lp = (*lp)->next;
+	*ip = 0;
+	return *lp != NULL;
 }
 
 /* ---- the interface ---- */
@@ -833,7 +1799,12 @@ void maprec_init(struct maprec *r)
 	r->hash_mask = 0;
 	r->hash_shift = 0;
 	r->count = r->held = r->nodes = 0;
-	r->va_root = NULL;
+	r->vroot = r->vfirst = r->vlast = NULL;
+	r->vheight = 0;
+	r->va_nodes = 0;
+	r->vstale = NULL;
+	r->vs_min = UINT64_MAX;
+	r->vs_max = 0;
 	r->va_indexed = false;
 	r->spare = NULL;
 	r->nspare = 0;
@@ -859,10 +1830,27 @@ static void free_subtree(void *node, unsigned int level)
 	free(node);
 }
 
+static void free_vsubtree(void *node, unsigned int level)
+{
+	unsigned int i;
+
+	if (level > 1) {
+		struct maprec_vinner *p = node;
+
+		for (i = 0; i < p->n; i++)
+			free_vsubtree(p->child[i], level - 1);
+	}
+	free(node);
+}
+
 void maprec_fini(struct maprec *r)
 {
+	/* the index first: its leaves' entries are the tree's */
+	if (r->vroot)
+		free_vsubtree(r->vroot, r->vheight);
 	if (r->root)
 		free_subtree(r->root, r->height);
+	free(r->vstale);
 	while (r->spare) {
 		struct maprec_entry *next = r->spare->next_taken;
 
@@ -914,11 +1902,13 @@ static void hole_flush(struct maprec *r)
  */
 static inline __attribute__((always_inline)) int
 hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
-	    uintptr_t va)
+	    uintptr_t va, bool indexed)
 {
 	struct maprec_entry *h = r->hole;
 	struct maprec_leaf *l = h->leaf;
 	unsigned int pos = leaf_pos(h);
+	uint64_t old_len;
+	bool keep;
 
 	if (pos ? iova_last(leaf_ent(l, pos - 1)) >= iova :
 		  l->prev && iova < h->iova)
@@ -931,13 +1921,25 @@ hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
 		hash_del(r, h->iova);
 		hash_put(r, iova, h);
 	}
+	/* the same process memory at the same IOVA (unmapped and mapped
+	 * again) keeps its slot by process address too */
+	keep = indexed && h->vleaf && h->va == va && h->iova == iova;
+	if (indexed && h->vleaf && !keep)
+		va_remove(r, h);
 	l->slot[l->lo + pos].key = iova;
+	old_len = h->len;
 	h->iova = iova;
 	h->len = len;
 	h->va = va;
 	h->taken = false;
-	if (r->va_indexed && va)
-		va_insert(r, h);
+	if (keep) {
+		if (len != old_len)
+			va_relast(h);
+	} else if (indexed && va) {
+		if (r->vstale)
+			vstale_flush(r);
+		va_insert(r, h);	/* maprec_add reserved its nodes */
+	}
 	r->count++;
 	return 0;
 
@@ -981,7 +1983,10 @@ static RARE int evict_taken(struct maprec *r, uint64_t iova, uint64_t last)
 	return 0;
 }
 
-int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
+/* maprec_add of a valid range; indexed: r->va_indexed (a constant in each
+ * copy, so that a record without the index costs what it did before it). */
+static inline __attribute__((always_inline)) int
+add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va, bool indexed)
 {
 	struct maprec_leaf *l, *f;
 	const struct maprec_entry *before = NULL;
@@ -989,12 +1994,17 @@ int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
 	bool after = false;
 	uint64_t after_key = 0;
 	struct maprec_entry *e;
-	unsigned int i;
+	unsigned int i, vneed = 0;
 
-	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
-		return -EINVAL;
-	if (r->hole && !hole_refill(r, iova, len, last, va))
-		return 0;
+	if (indexed && va)
+		vneed = va_need(r);
+	if (r->hole) {
+		/* a refill may need the index's nodes: reserved first */
+		if (vneed && nodes_reserve(r, vneed))
+			return -ENOMEM;
+		if (!hole_refill(r, iova, len, last, va, indexed))
+			return 0;
+	}
 	l = r->last;	/* after hole_refill, which may have merged leaves */
 	/* Where it goes, and its neighbours. Beyond either end, at the slot
 	 * of the last release, or strictly inside the leaf of the last take,
@@ -1045,18 +2055,27 @@ found:
 		return maprec_add(r, iova, len, va);	/* look again */
 	}
 
-	e = r->spare;
-	if (e) {
+	if (nodes_reserve(r, (l ? split_need(l) : 1) + vneed))
+		return -ENOMEM;
+	/* The stale entry (maprec_release) with its slot by process address,
+	 * if this maps its memory again and the slot may take the new key:
+	 * then nothing in the index moves. Spare entries have no slot there. */
+	if (indexed && va && (e = r->vstale) && e->va == va &&
+	    vstale_fits(r, iova)) {
+		r->vstale = NULL;
+		vneed = 0;
+		if (e->len != len) {
+			e->len = len;
+			va_relast(e);
+		}
+	} else if ((e = r->spare)) {
 		r->spare = e->next_taken;
 		r->nspare--;
 	} else {
 		e = malloc(sizeof(*e));
 		if (!e)
 			return -ENOMEM;
-	}
-	if (nodes_reserve(r, l ? split_need(l) : 1)) {
-		entry_give(r, e);
-		return -ENOMEM;
+		e->vleaf = NULL;
 	}
 	hash_reserve(r);
 	e->iova = iova;
@@ -1079,19 +2098,25 @@ found:
 	}
 	if (r->hash)
 		hash_put(r, iova, e);
-	if (r->va_indexed && va)
-		va_insert(r, e);
+	if (vneed)
+		va_add(r, e);
 	r->count++;
 	r->held++;
 	return 0;
 }
 
+int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va)
+{
+	if (!range_ok(iova, len) || (va && !range_ok(va, len)))
+		return -EINVAL;
+	return r->va_indexed ? add(r, iova, len, va, true) :
+			       add(r, iova, len, va, false);
+}
+
 static inline __attribute__((always_inline)) void
 mark_taken(struct maprec *r, struct maprec_entry *e)
 {
-	e->taken = true;
-	if (r->va_indexed && e->va)
-		avl_erase(&r->va_root, &e->by_va, va_recompute);
+	e->taken = true;	/* its slots stay: lookups skip it */
 	r->count--;
 }
 
@@ -1276,14 +2301,29 @@ void maprec_put_back(struct maprec *r, struct maprec_entry *taken)
 	while (taken) {
 		struct maprec_entry *next = taken->next_taken;
 
-		/* its slot is still in the tree: nothing to allocate */
+		/* its slots are still in both trees: nothing to allocate */
 		taken->taken = false;
-		if (taken->va && r->va_indexed)
-			va_insert(r, taken);
 		taken->next_taken = NULL;
 		r->count++;
 		taken = next;
 	}
+}
+
+/* e, taken, goes from the tree by IOVA, and stays in the index by process
+ * address, stale (its IOVA is gone, it stays taken), until the next add:
+ * the same buffer is often mapped again at once, and reusing the slot
+ * moves nothing in the index. */
+static void release_vstale(struct maprec *r, struct maprec_entry *e)
+{
+	if (r->vstale)
+		vstale_flush(r);
+	iova_remove(r, e);
+	e->leaf = NULL;
+	r->vstale = e;
+	if (!r->root)
+		vstale_flush(r);	/* as tree_empty */
+	else
+		vstale_bounds(r);
 }
 
 void maprec_release(struct maprec *r, struct maprec_entry *taken)
@@ -1303,8 +2343,12 @@ void maprec_release(struct maprec *r, struct maprec_entry *taken)
 			 * record holds no node. */
 			if (taken->leaf == r->first &&
 			    leaf_ent(taken->leaf, 0) == taken) {
-				slot_remove(r, taken);
-				entry_give(r, taken);
+				if (taken->vleaf) {
+					release_vstale(r, taken);
+				} else {
+					iova_remove(r, taken);
+					entry_give(r, taken);
+				}
 			} else {
 				taken->next_taken = NULL;
 				r->hole = taken;
@@ -1356,74 +2400,36 @@ const struct maprec_entry *maprec_find_overlap(const struct maprec *r,
 	return e && e->iova <= iova + (len - 1) ? e : NULL;
 }
 
-/* Index every recorded entry with process memory; from now on add, take
- * and put back keep the index current. */
-static void va_index_build(struct maprec *r)
+/* Index every entry with process memory that has a slot (taken ones too);
+ * from now on maprec_add and slot_remove keep the index current. */
+int maprec_va_index(struct maprec *r)
 {
 	struct maprec_leaf *l;
 	unsigned int i;
 
+	if (r->va_indexed)
+		return 0;
+	r->va_indexed = true;
 	for (l = r->first; l; l = l->next)
 		for (i = 0; i < l->n; i++) {
 			struct maprec_entry *e = leaf_ent(l, i);
 
-			if (e->va && !e->taken)
-				va_insert(r, e);
+			if (!e->va)
+				continue;
+			if (nodes_reserve(r, va_need(r))) {
+				va_drop(r);
+				return -ENOMEM;
+			}
+			va_insert(r, e);
 		}
-	r->va_indexed = true;
+	return 0;
 }
 
-/*
- * If the left subtree has a range ending at or after va, go left: should
- * none of them contain va, they all start after it, and so does everything
- * from here rightwards. Otherwise only this entry or the right subtree can.
- */
-const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va)
+const struct maprec_entry *maprec_find_va(const struct maprec *r,
+					  uintptr_t va)
 {
-	const struct avl_node *n;
-
-	if (!r->va_indexed)
-		va_index_build(r);
-	n = r->va_root;
-
-	while (n) {
-		const struct maprec_entry *e = va_entry(n);
-
-		if (n->child[0] && va_entry(n->child[0])->va_max_last >= va) {
-			n = n->child[0];
-			continue;
-		}
-		if (e->va > va)
-			return NULL;
-		if (va_last(e) >= va)
-			return e;
-		n = n->child[1];
-	}
-	return NULL;
-}
-
-/* The first entry of the index at or after va in (va, iova) order. */
-static struct maprec_entry *va_lower_bound(const struct maprec *r,
-					   uintptr_t va)
-{
-	const struct avl_node *n = r->va_root, *best = NULL;
-
-	while (n) {
-		if (va_entry(n)->va >= va) {
-			best = n;
-			n = n->child[0];
-		} else {
-			n = n->child[1];
-		}
-	}
-	return best ? va_entry(best) : NULL;
-}
-
-static struct maprec_entry *va_next(const struct maprec_entry *e)
-{
-	struct avl_node *n = avl_next(&e->by_va);
-
-	return n ? va_entry(n) : NULL;
+	/* no mapping has process memory at 0 */
+	return r->va_indexed && va ? va_stab(r, va) : NULL;
 }
 
 int maprec_take_va(struct maprec *r, uintptr_t va, uint64_t len,
@@ -1431,27 +2437,41 @@ int maprec_take_va(struct maprec *r, uintptr_t va, uint64_t len,
 {
 	const struct maprec_entry *c;
 	struct maprec_entry *e, *head = NULL, **tail = &head;
+	struct maprec_vleaf *l;
+	unsigned int i;
 	uint64_t last;
+	int ret;
 
 	*taken = NULL;
 	if (!range_ok(va, len))
 		return -EINVAL;
+	ret = maprec_va_index(r);
+	if (ret)
+		return ret;
 	last = (uint64_t)va + (len - 1);
 	/* the lowest mapping that contains va: one that starts before va
-	 * sticks out (find_va builds the index) */
+	 * sticks out */
 	c = maprec_find_va(r, va);
 	if (c && c->va < va)
 		goto cut_it;
-	/* collect first: marking takes an entry out of the index walked */
-	for (e = va_lower_bound(r, va); e && e->va <= last; e = va_next(e)) {
-		if (va_last(e) > last) {
-			c = e;
-			goto cut_it;
-		}
-		e->next_taken = NULL;
-		*tail = e;
-		tail = &e->next_taken;
-	}
+	/* collect first: a cut found later takes nothing */
+	if (va_lower_bound(r, va ? va : 1, &l, &i))
+		do {
+			const struct maprec_vslot *s = vslot(l, i);
+
+			if (s->va > last)
+				break;
+			e = s->ent;
+			if (e->taken)
+				continue;
+			if (s->last > last) {
+				c = e;
+				goto cut_it;
+			}
+			e->next_taken = NULL;
+			*tail = e;
+			tail = &e->next_taken;
+		} while (vslot_next(&l, &i));
 	if (!head)
 		return -ENOENT;
 	for (e = head; e; e = e->next_taken) {
@@ -1498,7 +2518,8 @@ const struct maprec_entry *maprec_next(const struct maprec_entry *e)
 
 size_t maprec_bytes(const struct maprec *r)
 {
-	return (r->held + r->nspare) * sizeof(struct maprec_entry) +
-	       (r->nodes + r->nspare_nodes) * sizeof(union maprec_node) +
+	return (r->held + r->nspare + !!r->vstale) * sizeof(struct maprec_entry) +
+	       (r->nodes + r->va_nodes + r->nspare_nodes) *
+	       sizeof(union maprec_node) +
 	       (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0);
 }

@@ -5,16 +5,21 @@
  * (several mappings may cover the same process memory). Insert, remove and
  * both lookups are O(log n) in any order.
  *
- * The index by process address is built on the first maprec_find_va only,
- * and kept from then on: most users never look a mapping up by address, and
- * keeping that index costs each map and unmap about as much as the one by
- * IOVA. The build is O(n log n), once per record.
+ * The index by process address is a second B+tree, built on the first
+ * maprec_va_index (maprec_take_va calls it) and kept from then on: most
+ * users never look a mapping up by address, and keeping that index costs
+ * each map and unmap a little more. Building it allocates its nodes, so it
+ * can fail (-ENOMEM, and the record is as it was); the build is
+ * O(n log n), once per record. maprec_find_va sees only a built index;
+ * maprec_add then reserves the index's nodes before it changes anything,
+ * and fails if it cannot.
  *
  * Not thread safe: the address space's lock guards its record, and every
  * call here, maprec_release included, runs under it. Entries are owned by
- * the record; the only call that allocates is maprec_add (an entry, and the
- * nodes a split needs), so an entry taken out can always be put back: it
- * keeps its slot in the tree until it is released. Released entries (up to
+ * the record; the only calls that allocate are maprec_add (an entry, and the
+ * nodes splits in either tree need, all reserved before anything changes)
+ * and maprec_va_index, so an entry taken out can always be put back: it
+ * keeps its slots in both trees until it is released. Released entries (up to
  * MAPREC_SPARE_MAX) and freed nodes (all of them, see union maprec_node)
  * are kept for the next maprec_add, so that a steady state of maps and
  * unmaps calls neither malloc nor free.
@@ -26,13 +31,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "avl.h"
-
 /*
  * Ends are kept inclusive (the last byte) wherever a range may reach the top
  * of its space: iova + len is 0 for a mapping that ends at UINT64_MAX.
  */
 struct maprec_leaf;
+struct maprec_vleaf;
 
 struct maprec_entry {
 	uint64_t iova, len;
@@ -40,13 +44,16 @@ struct maprec_entry {
 	struct maprec_leaf *leaf;	/* the B+tree leaf that holds it; NULL:
 					   taken, and its slot gone (a map
 					   landed over it) */
-	uint16_t slot;			/* where in leaf->slot maprec_take saw
-					   it (a hint: slots move) */
-	struct avl_node by_va;		/* by (va, iova); only when va != 0,
-					   the index is built and not taken */
-	uint64_t va_max_last;		/* largest va + len - 1 in this by_va subtree */
+	/* the leaf of the index by process address that holds it: NULL
+	 * unless the index is built and va is not 0 (taken entries and the
+	 * hole keep theirs, as they keep leaf) */
+	struct maprec_vleaf *vleaf;
 	struct maprec_entry *next_taken;/* a list made by maprec_take, or the
 					   spare list */
+	uint16_t slot;			/* where in leaf->slot maprec_take saw
+					   it (a hint: slots move) */
+	uint16_t vslot;			/* where in vleaf->slot it was put
+					   (a hint too) */
 	/* PASID_MAP_READ / _WRITE, for a backend that maps the record again
 	 * later (type1, when a device attaches): it sets it after each
 	 * maprec_add (maprec_set_prot); unset otherwise, and never read */
@@ -90,10 +97,54 @@ struct maprec_inner {
 	void *child[MAPREC_FANOUT];
 };
 
-/* One allocation size for both kinds, so that one spare list serves them. */
+/*
+ * The index by process address is a B+tree of the same kind, keyed by
+ * (va, iova): process ranges may overlap (the same memory mapped twice),
+ * and the IOVA, unique, breaks ties. A leaf slot holds the key's va, the
+ * range's last byte and the entry, so that a lookup reads the entry of the
+ * one slot it returns only. For lookups by a point inside a range, every
+ * node knows the largest last byte under it (max_last), and an inner node
+ * keeps its children's too (child_max), side by side: a lookup skips the
+ * children that end before the point without reading them. Separators are
+ * lower bounds: every key of child[i + 1] and after is at or above
+ * (key_va[i], key_iova[i]), every key of child[i] and before below it.
+ */
+#define MAPREC_VA_SLOTS 40
+#define MAPREC_VA_FANOUT 32
+
+struct maprec_vinner;
+
+struct maprec_vslot {
+	uint64_t va;			/* ent->va */
+	uint64_t last;			/* ent->va + ent->len - 1 */
+	struct maprec_entry *ent;
+};
+
+struct maprec_vleaf {
+	struct maprec_vinner *parent;	/* NULL: the root */
+	uint64_t max_last;		/* over slot[lo, lo + n); 0: empty */
+	struct maprec_vleaf *prev, *next;
+	uint16_t lo, n;
+	struct maprec_vslot slot[MAPREC_VA_SLOTS];
+};
+
+struct maprec_vinner {
+	struct maprec_vinner *parent;	/* NULL: the root */
+	uint64_t max_last;		/* the largest of child_max */
+	uint16_t n;			/* children */
+	uint64_t key_va[MAPREC_VA_FANOUT - 1];
+	uint64_t key_iova[MAPREC_VA_FANOUT - 1];
+	uint64_t child_max[MAPREC_VA_FANOUT];	/* child[i]->max_last */
+	void *child[MAPREC_VA_FANOUT];
+};
+
+/* One allocation size for all four kinds, so that one spare list serves
+ * both trees (the IOVA leaf is the largest: maprec.c checks). */
 union maprec_node {
 	struct maprec_leaf leaf;
 	struct maprec_inner inner;
+	struct maprec_vleaf vleaf;
+	struct maprec_vinner vinner;
 	union maprec_node *next_spare;
 };
 
@@ -150,10 +201,22 @@ struct maprec {
 	size_t count;			/* mappings recorded (not taken) */
 	size_t held;			/* entries in the leaves, taken ones
 					   and the hole too */
-	size_t nodes;			/* nodes in the tree */
-	struct avl_node *va_root;
-	bool va_indexed;		/* va_root holds every recorded entry
-					   with a va */
+	size_t nodes;			/* nodes in the tree by IOVA */
+	/* the index by process address: every entry with a va that has a
+	 * slot in the tree by IOVA (taken ones and the hole too), once
+	 * va_indexed */
+	void *vroot;			/* a vleaf if vheight is 1 */
+	unsigned int vheight;		/* levels; 0: empty */
+	struct maprec_vleaf *vfirst, *vlast;	/* the ends of its leaf list */
+	size_t va_nodes;		/* nodes in it */
+	/* released, its IOVA's slot gone, its slot here kept (taken, so
+	 * lookups skip it) for the next maprec_add, which reuses both if it
+	 * maps the same process memory, or else removes it: the lowest
+	 * mapping unmapped and its buffer mapped again at once. NULL: none. */
+	struct maprec_entry *vstale;
+	uint64_t vs_min, vs_max;	/* the IOVAs its slot may take at
+					   once (vstale_bounds) */
+	bool va_indexed;
 	struct maprec_hslot *hash;	/* NULL: not built */
 	size_t hash_mask;		/* slots - 1 */
 	unsigned int searches;		/* takes that searched, toward
@@ -179,6 +242,11 @@ void maprec_fini(struct maprec *r);
  * goes, and it must be released, not put back. */
 int maprec_add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va);
 
+/* Build the index by process address if it is not built yet: 0, or -ENOMEM
+ * (then the record is unchanged, and not indexed; the nodes the build got
+ * stay spare). From then on maprec_add keeps it (and may fail for it). */
+int maprec_va_index(struct maprec *r);
+
 /*
  * Take the mappings inside [iova, iova + len) out of the record, to unmap
  * them: 0 and *taken (a list through next_taken, in IOVA order); -ENOENT if
@@ -194,7 +262,7 @@ int maprec_take(struct maprec *r, uint64_t iova, uint64_t len,
  * inside [va, va + len) (a list in (va, iova) order); -ENOENT if none does;
  * -EXDEV if one overlaps the range but sticks out of it (*cut). Mappings
  * without process memory are not seen. Builds the index by process address
- * if it is not built yet, as maprec_find_va.
+ * first if it is not built yet (maprec_va_index): -ENOMEM if that fails.
  */
 int maprec_take_va(struct maprec *r, uintptr_t va, uint64_t len,
 		   struct maprec_entry **taken, const struct maprec_entry **cut);
@@ -214,9 +282,11 @@ void maprec_set_prot(struct maprec *r, uint64_t iova, uint8_t prot);
 const struct maprec_entry *maprec_find_overlap(const struct maprec *r,
 					       uint64_t iova, uint64_t len);
 /* The mapping whose process memory contains va, the lowest in (va, iova)
- * order if several do, or NULL. The first call builds the index by process address, so it
- * writes the record: call it under the same lock as maprec_add. */
-const struct maprec_entry *maprec_find_va(struct maprec *r, uintptr_t va);
+ * order if several do, or NULL. Only what the index by process address
+ * holds is found: build it first (maprec_va_index); NULL if it is not
+ * built. */
+const struct maprec_entry *maprec_find_va(const struct maprec *r,
+					  uintptr_t va);
 /* The first mapping in IOVA order, and the one after e; NULL at the end. */
 const struct maprec_entry *maprec_first(const struct maprec *r);
 /* The last mapping in IOVA order (NULL: none), mostly at once. */

@@ -85,6 +85,9 @@ PASID_API int pasid_dpdk_iova(const struct pasid_dpdk *att, const void *va,
 	if ((uintptr_t)va > UINTPTR_MAX - (len - 1))
 		return dp_err(EOVERFLOW, "pasid_dpdk_iova: %p + %zu wraps around", va, len);
 	ret = pasid_as_va_to_iova(att->as, va, &first);
+	/* the first lookup builds the index by process address */
+	if (ret == -ENOMEM)
+		return dp_err(ENOMEM, "pasid_dpdk_iova: %s", pasid_errmsg());
 	if (ret)
 		return dp_err(-ret, "pasid_dpdk_iova: %p is not mapped (%s): not DPDK memory, or its mapping failed (pasid_dpdk_error)",
 			      va, pasid_errmsg());

@@ -135,6 +135,8 @@ static void map_flow(void)
 		       &iova));
 	CALL(pasid_map(as, (char *)buf + 2 * PAGE, PAGE, PASID_MAP_READ,
 		       &iova2));
+	/* the first lookup by address: it builds the index (allocates) */
+	CALL(pasid_unmap_va(as, (char *)buf + 2 * PAGE, PAGE));
 	CALL(pasid_map_file(as, memfd, 0, 2 * PAGE, PASID_MAP_RW, &iova3));
 	CALL(pasid_copy(as2, as, iova, 2 * PAGE, PASID_MAP_RW, &iova2));
 	CALL(pasid_as_iova_ranges(as, r, 4, &align));

@@ -4,8 +4,8 @@
  * IOVA and process spaces, the take semantics, and a randomized differential
  * test against a plain array that is obviously right, with both indexes'
  * invariants checked as it goes (the B+tree by IOVA: parents, separators,
- * order, the leaf list, fill and depth; the AVL tree by process address:
- * parents, heights, balance, order, va_max_last), and the B+tree's splits,
+ * order, the leaf list, fill and depth; the B+tree by process address:
+ * the same, its (va, iova) order and max_last), and the B+trees' splits,
  * merges and allocation failures at every position.
  */
 #include <check.h>
@@ -221,39 +221,200 @@ static unsigned int btree_height_max(size_t n)
 	return h + 1;
 }
 
-/* In (va, iova) order, every entry process memory, and each node's
- * va_max_last the largest last byte of its subtree. */
-static int check_va_tree(const struct avl_node *n,
-			 const struct avl_node *parent,
-			 const struct maprec_entry **prev, size_t *count,
-			 uint64_t *max_last)
+/* (va, iova) order, the order of the index by process address */
+static bool va_key_less(uint64_t va, uint64_t iova, uint64_t va2,
+			uint64_t iova2)
 {
-	const struct maprec_entry *e;
-	uint64_t left_max = 0, right_max = 0, max;
-	int hl, hr;
+	return va < va2 || (va == va2 && iova < iova2);
+}
 
-	if (!n)
-		return 0;
-	expect_ptr_eq(n->parent, parent);
-	hl = check_va_tree(n->child[0], n, prev, count, &left_max);
-	e = ENTRY(n, by_va);
-	expect_ne(e->va, 0);
-	if (*prev)
-		expect((*prev)->va < e->va ||
-			  ((*prev)->va == e->va && (*prev)->iova < e->iova));
-	*prev = e;
-	(*count)++;
-	hr = check_va_tree(n->child[1], n, prev, count, &right_max);
-	expect_le(abs(hl - hr), 1);
-	expect_eq(n->height, (hl > hr ? hl : hr) + 1);
-	max = last_va(e);
-	if (n->child[0] && left_max > max)
-		max = left_max;
-	if (n->child[1] && right_max > max)
-		max = right_max;
-	expect_eq(e->va_max_last, max);
-	*max_last = max;
-	return n->height;
+/* What a walk of the index by process address collects. */
+struct vtree_walk {
+	const struct maprec_entry *prev;	/* the previous slot's entry */
+	const struct maprec_vleaf *prev_leaf;
+	size_t slots, nodes;
+	size_t at_level[16], thin[16], thin_index[16][2];
+};
+
+/*
+ * The subtree at node (of level, under parent) holds keys in [lo, hi) by
+ * (va, iova), every slot in order after the previous one (so each entry
+ * once), each slot's va and last its entry's, each entry pointing at its
+ * leaf and having a slot by IOVA too; every node's max_last the largest
+ * last byte under it, and each inner node's child_max its children's. As in
+ * check_node, only the ends of a level may be under a quarter full.
+ * Returns the subtree's largest last byte.
+ */
+static uint64_t check_vnode(const struct maprec *r, const void *node,
+			    unsigned int level, const struct maprec_vinner *parent,
+			    bool lo_set, uint64_t lo_va, uint64_t lo_iova,
+			    bool hi_set, uint64_t hi_va, uint64_t hi_iova,
+			    struct vtree_walk *w)
+{
+	unsigned int i, n, fanout;
+	uint64_t max = 0;
+
+	expect_lt(level, 16);
+	w->nodes++;
+	if (level == 1) {
+		const struct maprec_vleaf *l = node;
+
+		expect_ptr_eq(l->parent, parent);
+		expect_ptr_eq(l->prev, w->prev_leaf);
+		if (w->prev_leaf)
+			expect_ptr_eq(w->prev_leaf->next, l);
+		else
+			expect_ptr_eq(r->vfirst, l);
+		expect_ge(l->n, 1);
+		expect_le(l->lo + l->n, MAPREC_VA_SLOTS);
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_vslot *sl = &l->slot[l->lo + i];
+			const struct maprec_entry *e = sl->ent;
+
+			expect_nonnull(e);
+			expect_ptr_eq(e->vleaf, l);
+			/* the stale one has no slot by IOVA */
+			expect(e->leaf ? true : e == r->vstale);
+			expect_ne(e->va, 0);
+			expect_eq(sl->va, e->va);
+			expect_eq(sl->last, last_va(e));
+			if (lo_set)
+				expect(!va_key_less(e->va, e->iova, lo_va, lo_iova));
+			if (hi_set)
+				expect(va_key_less(e->va, e->iova, hi_va, hi_iova));
+			if (w->prev)
+				expect_msg(va_key_less(w->prev->va, w->prev->iova,
+						       e->va, e->iova),
+					   "index by process address out of order at va %#jx",
+					   (uintmax_t)e->va);
+			if (sl->last > max)
+				max = sl->last;
+			w->prev = e;
+			w->slots++;
+		}
+		w->prev_leaf = l;
+		expect_eq(l->max_last, max);
+		n = l->n;
+		fanout = MAPREC_VA_SLOTS;
+	} else {
+		const struct maprec_vinner *p = node;
+
+		expect_ptr_eq(p->parent, parent);
+		expect_ge(p->n, parent ? 1 : 2);
+		expect_le(p->n, MAPREC_VA_FANOUT);
+		for (i = 0; i + 1 < p->n; i++) {
+			if (i)
+				expect(va_key_less(p->key_va[i - 1], p->key_iova[i - 1],
+						   p->key_va[i], p->key_iova[i]));
+			if (lo_set)
+				expect(!va_key_less(p->key_va[i], p->key_iova[i],
+						    lo_va, lo_iova));
+			if (hi_set)
+				expect(va_key_less(p->key_va[i], p->key_iova[i],
+						   hi_va, hi_iova));
+		}
+		for (i = 0; i < p->n; i++) {
+			bool has_lo = i ? true : lo_set, has_hi = i + 1 < p->n ? true : hi_set;
+			uint64_t c = check_vnode(r, p->child[i], level - 1, p,
+					has_lo, i ? p->key_va[i - 1] : lo_va,
+					i ? p->key_iova[i - 1] : lo_iova,
+					has_hi, i + 1 < p->n ? p->key_va[i] : hi_va,
+					i + 1 < p->n ? p->key_iova[i] : hi_iova, w);
+
+			expect_eq(p->child_max[i], c);
+			if (c > max)
+				max = c;
+		}
+		expect_eq(p->max_last, max);
+		n = p->n;
+		fanout = MAPREC_VA_FANOUT;
+	}
+	if (parent && n < fanout / 4) {
+		expect_msg(w->thin[level] < 2,
+			   "three thin nodes on level %u by process address",
+			   level);
+		w->thin_index[level][w->thin[level]++] = w->at_level[level];
+	}
+	w->at_level[level]++;
+	return max;
+}
+
+/* The height a tree of n slots may have whose nodes, but the two at the
+ * ends of each level, hold at least a quarter of the slots (or
+ * children) of the largest kind. */
+static unsigned int vtree_height_max(size_t n)
+{
+	unsigned int h = 1;
+
+	n = n / (MAPREC_VA_SLOTS / 4) + 2;
+	while (n > 2) {
+		h++;
+		n = n / (MAPREC_VA_FANOUT / 4) + 2;
+	}
+	return h + 1;
+}
+
+/*
+ * The index by process address: none unless built; once built, exactly the
+ * entries with process memory that have a slot by IOVA (taken ones and the
+ * hole too) and the stale entry, each in the leaf it points at.
+ */
+static void check_va_index(const struct maprec *r)
+{
+	struct vtree_walk w = { 0 };
+	const struct maprec_leaf *l;
+	size_t with_va = 0;
+	unsigned int level, i, j;
+
+	for (l = r->first; l; l = l->next)
+		for (i = 0; i < l->n; i++) {
+			const struct maprec_entry *e = l->slot[l->lo + i].ent;
+			const struct maprec_vleaf *v = e->vleaf;
+
+			if (!r->va_indexed || !e->va) {
+				expect_null(v);
+				continue;
+			}
+			with_va++;
+			expect_nonnull(v);
+			for (j = 0; j < v->n && v->slot[v->lo + j].ent != e; j++)
+				;
+			expect_lt(j, v->n);
+		}
+	if (r->vstale) {
+		expect(r->va_indexed);
+		expect(r->vstale->taken);
+		expect_null(r->vstale->leaf);
+		expect_nonnull(r->vstale->vleaf);
+		with_va++;
+	}
+	if (!r->vroot) {
+		expect_eq(r->vheight, 0);
+		expect_null(r->vfirst);
+		expect_null(r->vlast);
+		expect_eq(r->va_nodes, 0);
+		expect_eq(with_va, 0);
+		return;
+	}
+	expect(r->va_indexed);
+	check_vnode(r, r->vroot, r->vheight, NULL, false, 0, 0, false, 0, 0, &w);
+	expect_ptr_eq(r->vlast, w.prev_leaf);
+	expect_null(w.prev_leaf->next);
+	expect_eq(w.slots, with_va);
+	expect_eq(w.nodes, r->va_nodes);
+	expect_le(r->vheight, vtree_height_max(w.slots));
+	for (level = 1; level <= r->vheight; level++)
+		for (i = 0; i < w.thin[level]; i++)
+			expect(w.thin_index[level][i] == 0 ||
+			       w.thin_index[level][i] == w.at_level[level] - 1);
+}
+
+/* A lookup by process address, the index built first (as the library's
+ * callers do). */
+static const struct maprec_entry *find_va(struct maprec *r, uintptr_t va)
+{
+	expect_eq(maprec_va_index(r), 0);
+	return maprec_find_va(r, va);
 }
 
 /*
@@ -301,24 +462,18 @@ static void check_hash(const struct maprec *r)
 static void check_record(const struct maprec *r)
 {
 	const struct maprec_entry *prev = NULL;
-	size_t n_va = 0, with_va = 0, n_spare = 0, n_spare_nodes = 0;
+	size_t n_spare = 0, n_spare_nodes = 0;
 	const union maprec_node *node;
 	const struct maprec_entry *e;
-	uint64_t max;
 
 	check_btree(r);
 	check_hash(r);
 	expect_le(r->height, btree_height_max(r->held));
-	check_va_tree(r->va_root, NULL, &prev, &n_va, &max);
-	prev = NULL;
-	for (e = maprec_first(r); e; e = maprec_next(e)) {
-		with_va += e->va != 0;
+	check_va_index(r);
+	for (e = maprec_first(r); e; e = maprec_next(e))
 		prev = e;
-	}
 	/* the last one the walk saw, taken ones skipped */
 	expect_ptr_eq(maprec_last(r), prev);
-	/* the index by process address exists only once asked for */
-	expect_eq(n_va, r->va_indexed ? with_va : 0);
 	for (e = r->spare; e; e = e->next_taken)
 		n_spare++;
 	expect_eq(n_spare, r->nspare);
@@ -327,8 +482,9 @@ static void check_record(const struct maprec *r)
 		n_spare_nodes++;
 	expect_eq(n_spare_nodes, r->nspare_nodes);
 	expect_eq(maprec_bytes(r),
-		  (r->held + r->nspare) * sizeof(struct maprec_entry) +
-		  (r->nodes + r->nspare_nodes) * sizeof(union maprec_node) +
+		  (r->held + r->nspare + !!r->vstale) * sizeof(struct maprec_entry) +
+		  (r->nodes + r->va_nodes + r->nspare_nodes) *
+		  sizeof(union maprec_node) +
 		  (r->hash ? (r->hash_mask + 1) * sizeof(*r->hash) : 0));
 }
 
@@ -352,7 +508,7 @@ START_TEST(empty)
 	maprec_init(&r);
 	ck_assert_ptr_null(maprec_first(&r));
 	ck_assert_ptr_null(maprec_find_iova(&r, 0));
-	ck_assert_ptr_null(maprec_find_va(&r, 0x1000));
+	ck_assert_ptr_null(find_va(&r, 0x1000));
 	ck_assert_int_eq(maprec_take(&r, 0, PAGE, &taken, &cut), -ENOENT);
 	ck_assert_ptr_null(taken);
 	ck_assert_uint_eq(maprec_bytes(&r), 0);
@@ -445,11 +601,11 @@ START_TEST(top_of_process_space)
 	maprec_init(&r);
 	ck_assert_int_eq(maprec_add(&r, 0, PAGE, top), 0);
 	ck_assert_int_eq(maprec_add(&r, PAGE, PAGE, 0x1000), 0);
-	ck_assert_uint_eq(maprec_find_va(&r, UINTPTR_MAX)->iova, 0);
-	ck_assert_uint_eq(maprec_find_va(&r, top)->iova, 0);
-	ck_assert_ptr_null(maprec_find_va(&r, top - 1));
-	ck_assert_uint_eq(maprec_find_va(&r, 0x1fff)->iova, PAGE);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x2000));
+	ck_assert_uint_eq(find_va(&r, UINTPTR_MAX)->iova, 0);
+	ck_assert_uint_eq(find_va(&r, top)->iova, 0);
+	ck_assert_ptr_null(find_va(&r, top - 1));
+	ck_assert_uint_eq(find_va(&r, 0x1fff)->iova, PAGE);
+	ck_assert_ptr_null(find_va(&r, 0x2000));
 	check_record(&r);
 	maprec_fini(&r);
 }
@@ -465,26 +621,29 @@ START_TEST(no_process_memory)
 	maprec_init(&r);
 	ck_assert_int_eq(maprec_add(&r, 0, PAGE, 0), 0);
 	ck_assert_int_eq(maprec_add(&r, PAGE, PAGE, 0), 0);
-	ck_assert_ptr_null(r.va_root);
-	ck_assert_ptr_null(maprec_find_va(&r, 0));
-	ck_assert_ptr_null(maprec_find_va(&r, 1));
+	ck_assert_ptr_null(r.vroot);
+	ck_assert_ptr_null(find_va(&r, 0));
+	ck_assert_ptr_null(find_va(&r, 1));
 	ck_assert_int_eq(maprec_add(&r, 2 * PAGE, PAGE, 0x5000), 0);
-	ck_assert_ptr_null(maprec_find_va(&r, 0));
-	ck_assert_uint_eq(maprec_find_va(&r, 0x5000)->iova, 2 * PAGE);
+	ck_assert_ptr_null(find_va(&r, 0));
+	ck_assert_uint_eq(find_va(&r, 0x5000)->iova, 2 * PAGE);
 	check_record(&r);
 	ck_assert_int_eq(maprec_take(&r, 0, 3 * PAGE, &taken, &cut), 0);
 	ck_assert_uint_eq(list_length(taken), 3);
-	ck_assert_ptr_null(r.va_root);
+	/* taken: still in the index (putting back needs no memory), skipped */
+	ck_assert_ptr_nonnull(r.vroot);
+	ck_assert_ptr_null(maprec_find_va(&r, 0x5000));
+	check_record(&r);
 	maprec_put_back(&r, taken);
 	check_record(&r);
-	ck_assert_uint_eq(maprec_find_va(&r, 0x5fff)->iova, 2 * PAGE);
+	ck_assert_uint_eq(find_va(&r, 0x5fff)->iova, 2 * PAGE);
 	maprec_fini(&r);
 }
 END_TEST
 
-/* The index by process address is built by the first maprec_find_va, over
+/* The index by process address is built by the first maprec_va_index, over
  * whatever is recorded then, and kept from then on; entries taken out before
- * it was built and put back after are in it. */
+ * it was built are in it too (skipped until put back). */
 START_TEST(va_index_lazy)
 {
 	struct maprec r;
@@ -500,27 +659,27 @@ START_TEST(va_index_lazy)
 	ck_assert_int_eq(maprec_take(&r, 21 * PAGE, PAGE, &taken, &cut), 0);
 	maprec_release(&r, taken);
 	ck_assert(!r.va_indexed);
-	ck_assert_ptr_null(r.va_root);
+	ck_assert_ptr_null(r.vroot);
 	check_record(&r);
 
-	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 5 * PAGE + 1)->iova,
+	ck_assert_uint_eq(find_va(&r, 0x100000 + 5 * PAGE + 1)->iova,
 			  5 * PAGE);
 	ck_assert(r.va_indexed);
 	check_record(&r);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 4 * PAGE));	/* no va */
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));	/* taken */
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 21 * PAGE));	/* gone */
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 4 * PAGE));	/* no va */
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 9 * PAGE));	/* taken */
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 21 * PAGE));	/* gone */
 
 	maprec_put_back(&r, early);
 	check_record(&r);
-	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 9 * PAGE)->iova, 9 * PAGE);
+	ck_assert_uint_eq(find_va(&r, 0x100000 + 9 * PAGE)->iova, 9 * PAGE);
 	ck_assert_int_eq(maprec_add(&r, 21 * PAGE, PAGE, 0x300000), 0);
-	ck_assert_uint_eq(maprec_find_va(&r, 0x300fff)->iova, 21 * PAGE);
+	ck_assert_uint_eq(find_va(&r, 0x300fff)->iova, 21 * PAGE);
 	ck_assert_int_eq(maprec_take(&r, 0, 16 * PAGE, &taken, &cut), 0);
 	maprec_release(&r, taken);
 	check_record(&r);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x100000 + 9 * PAGE));
-	ck_assert_uint_eq(maprec_find_va(&r, 0x100000 + 17 * PAGE)->iova,
+	ck_assert_ptr_null(find_va(&r, 0x100000 + 9 * PAGE));
+	ck_assert_uint_eq(find_va(&r, 0x100000 + 17 * PAGE)->iova,
 			  17 * PAGE);
 	maprec_fini(&r);
 }
@@ -574,7 +733,7 @@ START_TEST(overlap_leaves_record_unchanged)
 	ck_assert_int_eq(maprec_add(&r, 0, 16 * PAGE, 0x20000), -EEXIST);
 	ck_assert_int_eq(maprec_add(&r, 5 * PAGE, PAGE, 0x20000), -EEXIST);
 	ck_assert_uint_eq(r.count, 1);
-	ck_assert_ptr_null(maprec_find_va(&r, 0x20000));
+	ck_assert_ptr_null(find_va(&r, 0x20000));
 	ck_assert_int_eq(maprec_add(&r, 3 * PAGE, PAGE, 0x20000), 0);
 	ck_assert_int_eq(maprec_add(&r, 8 * PAGE, PAGE, 0x20000), 0);
 	check_record(&r);
@@ -677,8 +836,7 @@ START_TEST(appends_past_a_full_inner_node_then_lifo)
 END_TEST
 
 /* Ascending, then descending: every insert and erase on one edge of the
- * trees (the B+tree's appends fill their nodes; the AVL tree by process
- * address only rotations keep at logarithmic height). */
+ * trees (appends fill the nodes of both B+trees). */
 START_TEST(sequential)
 {
 	enum { N = 4096 };
@@ -691,13 +849,13 @@ START_TEST(sequential)
 	for (i = 0; i < N; i++)
 		expect_eq(maprec_add(&r, i * PAGE, PAGE, 0x100000 + i * PAGE), 0);
 	check_record(&r);
-	expect_null(r.va_root);
+	expect_null(r.vroot);
 	/* the first lookup by address indexes the N entries there are */
-	expect_eq(maprec_find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
+	expect_eq(find_va(&r, 0x100000 + (N - 1) * PAGE)->iova,
 		  (N - 1) * PAGE);
 	check_record(&r);
 	expect_le(r.height, 2);		/* appended: full leaves */
-	expect_le(r.va_root->height, 13);
+	expect_le(r.vheight, 3);	/* appended: full leaves */
 	for (i = 0; i < N; i += 2) {
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
 		maprec_release(&r, taken);
@@ -706,7 +864,7 @@ START_TEST(sequential)
 	for (i = N; i-- > 0;) {
 		if (i % 2 == 0)
 			continue;
-		e = maprec_find_va(&r, 0x100000 + i * PAGE + 7);
+		e = find_va(&r, 0x100000 + i * PAGE + 7);
 		expect_eq(e->iova, i * PAGE);
 		expect_eq(maprec_take(&r, i * PAGE, PAGE, &taken, &cut), 0);
 		maprec_release(&r, taken);
@@ -931,7 +1089,7 @@ static bool va_before(const struct model_map *a, const struct model_map *b)
 static void random_find_va(struct maprec *r, const struct model *md)
 {
 	uintptr_t va = (uintptr_t)random_point(VA_PAGES + MAX_LEN + 2);
-	const struct maprec_entry *e = maprec_find_va(r, va);
+	const struct maprec_entry *e = find_va(r, va);
 	const struct model_map *low = NULL;
 	size_t i;
 
@@ -1271,12 +1429,12 @@ START_TEST(large_random)
 
 		e = maprec_find_iova(&r, i * 2 * PAGE + 1);
 		expect_eq(e->iova, i * 2 * PAGE);
-		f = maprec_find_va(&r, e->va + e->len - 1);
+		f = find_va(&r, e->va + e->len - 1);
 		expect(f && f->va <= e->va + e->len - 1 &&
 			  e->va + e->len - 1 - f->va < f->len);
 	}
 	check_record(&r);
-	expect_le(r.va_root->height, 21);
+	expect_le(r.vheight, 4);
 	shuffle(order, N);
 	for (i = 0; i < N; i++) {
 		expect_eq(maprec_take(&r, order[i] * 2 * PAGE, 2 * PAGE,
@@ -1288,7 +1446,7 @@ START_TEST(large_random)
 	}
 	check_record(&r);
 	expect_null(r.root);
-	expect_null(r.va_root);
+	expect_null(r.vroot);
 	maprec_fini(&r);
 	free(order);
 }
@@ -1474,7 +1632,7 @@ START_TEST(add_over_taken_and_recorded_changes_nothing)
 	expect_eq(r.count, 2);
 	check_record(&r);
 	expect_eq(maprec_find_iova(&r, 0x10000)->va, 0x100000);
-	expect_eq(maprec_find_va(&r, 0x100000)->iova, 0x10000);
+	expect_eq(find_va(&r, 0x100000)->iova, 0x10000);
 	maprec_fini(&r);
 }
 END_TEST
@@ -1533,6 +1691,470 @@ START_TEST(node_alloc_failure)
 		check_record(&r);
 		compare_walk(&r, &md);
 	}
+	maprec_fini(&r);
+	free(md.m);
+}
+END_TEST
+
+/*
+ * The slot by process address of the mapping released from the lowest
+ * IOVA stays, stale, for the next map: one of the same memory takes it
+ * where its key still sorts between its neighbours (same va, another
+ * IOVA: the buffer mapped twice), else the stale slot goes and the new
+ * mapping is inserted.
+ */
+START_TEST(stale_slot_reuse)
+{
+	const uintptr_t X = 0x100000, Y = 0x200000;
+	struct maprec r;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut, *e;
+	struct maprec_vleaf *vl;
+	size_t va_nodes;
+	uint16_t vslot;
+
+	maprec_init(&r);
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_add(&r, 4 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_add(&r, 6 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_add(&r, 8 * PAGE, PAGE, Y), 0);
+	expect_eq(maprec_va_index(&r), 0);
+
+	/* (X, 10) would sort after (X, 4): not in the stale (X, 2) slot */
+	expect_eq(maprec_take(&r, 2 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	check_record(&r);
+	expect_eq(maprec_find_va(&r, X)->iova, 4 * PAGE);
+	expect_eq(maprec_add(&r, 10 * PAGE, PAGE, X), 0);
+	expect_null(r.vstale);
+	check_record(&r);
+
+	/* (X, 2) sorts where the stale (X, 4) was, first in its leaf and
+	 * below its old key: the slot is taken over, nothing moves */
+	expect_eq(maprec_take(&r, 4 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	vl = taken->vleaf;
+	vslot = taken->vslot;
+	va_nodes = r.va_nodes;
+	expect_eq(maprec_add(&r, 2 * PAGE, 2 * PAGE, X), 0);
+	expect_null(r.vstale);
+	e = maprec_find_iova(&r, 2 * PAGE);
+	expect_ptr_eq(e->vleaf, vl);
+	expect_eq(e->vslot, vslot);
+	expect_eq(r.va_nodes, va_nodes);
+	check_record(&r);
+	/* longer now: found at its new last byte */
+	expect_ptr_eq(maprec_find_va(&r, X + 2 * PAGE - 1), e);
+	expect_eq(maprec_find_va(&r, X)->iova, 2 * PAGE);
+
+	/* other memory at the freed IOVA: the stale slot goes */
+	expect_eq(maprec_take(&r, 2 * PAGE, 2 * PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, Y + PAGE), 0);
+	expect_null(r.vstale);
+	check_record(&r);
+	expect_eq(maprec_find_va(&r, X)->iova, 6 * PAGE);
+	expect_eq(maprec_find_va(&r, Y + PAGE)->iova, 2 * PAGE);
+	maprec_fini(&r);
+
+	/* The stale slot last in its leaf: the separator to the next leaf
+	 * bounds the key. (X, 2) first, mappings below X prepended till the
+	 * leaf is full, then (X, 50) and on appended: the next leaf. */
+	maprec_init(&r);
+	expect_eq(maprec_va_index(&r), 0);
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, X), 0);
+	for (vslot = 0; vslot < MAPREC_VA_SLOTS - 1; vslot++)
+		expect_eq(maprec_add(&r, (100 + 2 * vslot) * PAGE, PAGE,
+				     X - (1 + vslot) * PAGE), 0);
+	for (vslot = 0; vslot < 4; vslot++)
+		expect_eq(maprec_add(&r, (50 + 2 * vslot) * PAGE, PAGE, X), 0);
+	check_record(&r);
+	expect_eq(maprec_take(&r, 2 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	vl = taken->vleaf;
+	expect_nonnull(vl->next);
+	expect_ptr_eq(vl->slot[vl->lo + vl->n - 1].ent, taken);
+	/* (X, 60) sorts after (X, 50), beyond the separator */
+	expect_eq(maprec_add(&r, 60 * PAGE, PAGE, X), 0);
+	check_record(&r);
+	expect_ptr_eq(maprec_find_iova(&r, 60 * PAGE)->vleaf, vl->next);
+	/* (X, 40) does not: the slot, last in its leaf, is taken over */
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_take(&r, 2 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	vl = taken->vleaf;
+	vslot = taken->vslot;
+	expect_eq(maprec_add(&r, 40 * PAGE, PAGE, X), 0);
+	e = maprec_find_iova(&r, 40 * PAGE);
+	expect_ptr_eq(e->vleaf, vl);
+	expect_eq(e->vslot, vslot);
+	check_record(&r);
+	expect_eq(maprec_find_va(&r, X)->iova, 40 * PAGE);
+	maprec_fini(&r);
+}
+END_TEST
+
+/* ---- the index by process address, large and out of memory ---- */
+
+/* One mapping place of va_large's model: IOVA k * 4 pages, up to 4 long. */
+struct vplace {
+	enum { VP_FREE, VP_LIVE, VP_TAKEN } state;
+	uint64_t len;
+	uintptr_t va;
+	int list;		/* VP_TAKEN: which pending take */
+};
+
+#define VL_PLACES 40000u
+#define VL_VA_PAGES 20000u
+#define VL_PENDING 8
+
+struct vlarge {
+	struct maprec r;
+	struct vplace *p;
+	/* takes the kernel has not answered yet; a map over one of them
+	 * means it was unmapped: it must be released, not put back */
+	struct maprec_entry *pending[VL_PENDING];
+	bool must_release[VL_PENDING];
+	size_t live;
+};
+
+static uint64_t vl_iova(size_t k)
+{
+	return (uint64_t)k * 4 * PAGE;
+}
+
+/* The lowest (va, iova) live mapping whose process memory holds va, as
+ * maprec_find_va must give it. */
+static void vl_check_find(struct vlarge *v, uintptr_t va)
+{
+	const struct maprec_entry *e = maprec_find_va(&v->r, va);
+	size_t k, best = VL_PLACES;
+
+	for (k = 0; k < VL_PLACES; k++) {
+		const struct vplace *p = &v->p[k];
+
+		if (p->state != VP_LIVE || !p->va || p->va > va ||
+		    va - p->va >= p->len)
+			continue;
+		if (best == VL_PLACES || p->va < v->p[best].va)
+			best = k;	/* k ascending: the IOVA breaks ties */
+	}
+	if (best == VL_PLACES) {
+		expect_msg(!e, "find_va(%#jx) found a mapping the model has not",
+			   (uintmax_t)va);
+		return;
+	}
+	expect_msg(e && e->iova == vl_iova(best) && e->va == v->p[best].va,
+		   "find_va(%#jx) did not give the lowest live mapping", (uintmax_t)va);
+}
+
+static void vl_add(struct vlarge *v, size_t k)
+{
+	struct vplace *p = &v->p[k];
+	uint64_t len = (1 + rnd(4)) * PAGE;
+	uintptr_t va = rnd(8) ? (uintptr_t)(1 + rnd(VL_VA_PAGES)) * PAGE : 0;
+
+	/* mostly the memory this place mapped last (the buffer mapped
+	 * again: the stale slot and the hole keep theirs) */
+	if (p->va && rnd(2)) {
+		va = p->va;
+		len = p->len;
+	}
+	expect_eq(maprec_add(&v->r, vl_iova(k), len, va), 0);
+	if (p->state == VP_TAKEN)
+		v->must_release[p->list] = true;	/* mapped over */
+	p->state = VP_LIVE;
+	p->len = len;
+	p->va = va;
+	v->live++;
+}
+
+/* Give the kernel's answer to pending take i. */
+static void vl_resolve(struct vlarge *v, int i)
+{
+	struct maprec_entry *e, *taken = v->pending[i];
+	bool back = !v->must_release[i] && !rnd(3);
+	size_t k;
+
+	for (e = taken; e; e = e->next_taken) {
+		k = (size_t)(e->iova / (4 * PAGE));
+		/* the places a map landed on since are live again */
+		if (v->p[k].state == VP_TAKEN && v->p[k].list == i) {
+			v->p[k].state = back ? VP_LIVE : VP_FREE;
+			v->live += back;
+		}
+	}
+	if (back)
+		maprec_put_back(&v->r, taken);
+	else
+		maprec_release(&v->r, taken);
+	v->pending[i] = NULL;
+	v->must_release[i] = false;
+}
+
+static void vl_take(struct vlarge *v, size_t k, int i)
+{
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	expect_eq(maprec_take(&v->r, vl_iova(k), v->p[k].len, &taken, &cut), 0);
+	expect_eq(list_length(taken), 1);
+	v->p[k].state = VP_TAKEN;
+	v->p[k].list = i;
+	v->live--;
+	v->pending[i] = taken;
+}
+
+/* take_va of one live mapping's whole process range: every live mapping
+ * inside it is taken, in (va, iova) order, unless one sticks out. */
+static void vl_take_va(struct vlarge *v, size_t k, int i)
+{
+	uintptr_t va = v->p[k].va;
+	uint64_t len = v->p[k].len, n = 0;
+	struct maprec_entry *taken, *e;
+	const struct maprec_entry *cut;
+	bool sticks = false;
+	size_t j;
+	int ret;
+
+	for (j = 0; j < VL_PLACES; j++) {
+		const struct vplace *p = &v->p[j];
+
+		if (p->state != VP_LIVE || !p->va || p->va >= va + len ||
+		    p->va + p->len <= va)
+			continue;
+		if (p->va < va || p->va + p->len > va + len)
+			sticks = true;
+		n++;
+	}
+	ret = maprec_take_va(&v->r, va, len, &taken, &cut);
+	if (sticks) {
+		expect_eq(ret, -EXDEV);
+		expect_null(taken);
+		return;
+	}
+	expect_eq(ret, 0);
+	expect_eq(list_length(taken), n);
+	for (e = taken; e; e = e->next_taken) {
+		j = (size_t)(e->iova / (4 * PAGE));
+		expect(v->p[j].state == VP_LIVE && v->p[j].va == e->va);
+		if (e->next_taken)
+			expect(va_key_less(e->va, e->iova, e->next_taken->va,
+					   e->next_taken->iova));
+		v->p[j].state = VP_TAKEN;
+		v->p[j].list = i;
+		v->live--;
+	}
+	v->pending[i] = taken;
+}
+
+/*
+ * 30,000 mappings or so, enough for an index by process address of four
+ * levels, against a model of places: maps (often of the memory a place
+ * had: the hole and the stale slot), unmaps by IOVA and by process
+ * address left pending, put back or released, maps over pending ones,
+ * and lookups by process address checked against the model; both trees'
+ * invariants checked as it goes, then emptied.
+ */
+START_TEST(va_large)
+{
+	enum { OPS = 120000 };
+	struct vlarge *v = calloc(1, sizeof(*v));
+	unsigned int max_height = 0;
+	size_t k;
+	int op, i;
+
+	expect_nonnull(v);
+	v->p = calloc(VL_PLACES, sizeof(*v->p));
+	expect_nonnull(v->p);
+	rng_state = 0xdeadbeefcafef00dull;
+	maprec_init(&v->r);
+	/* half of it first, then the index, then the rest at random */
+	for (k = 0; k < VL_PLACES / 2; k++)
+		vl_add(v, k * 2);
+	expect_eq(maprec_va_index(&v->r), 0);
+	check_record(&v->r);
+	for (op = 0; op < OPS; op++) {
+		unsigned int what = (unsigned int)rnd(16);
+
+		k = (size_t)rnd(VL_PLACES);
+		i = (int)rnd(VL_PENDING);
+		if (what < 6 + 4 * (v->live < 30000)) {
+			if (v->p[k].state != VP_LIVE)
+				vl_add(v, k);	/* free, or mapped over */
+		} else if (what < 13) {
+			if (v->pending[i])
+				vl_resolve(v, i);
+			else if (v->p[k].state == VP_LIVE)
+				vl_take(v, k, i);
+		} else if (what == 13) {
+			if (!v->pending[i] && v->p[k].state == VP_LIVE &&
+			    v->p[k].va && !rnd(16))
+				vl_take_va(v, k, i);
+		} else if (!rnd(8)) {	/* the model's lookup is O(n) */
+			vl_check_find(v, (uintptr_t)random_point(VL_VA_PAGES + 4));
+			if (v->p[k].state == VP_LIVE && v->p[k].va)
+				vl_check_find(v, v->p[k].va + (uintptr_t)rnd(v->p[k].len));
+			/* a pending take's memory: skipped while taken */
+			if (v->pending[i] && v->pending[i]->va)
+				vl_check_find(v, v->pending[i]->va);
+		}
+		expect_eq(v->r.count, v->live);
+		if (v->r.vheight > max_height)
+			max_height = v->r.vheight;
+		if (op % 8192 == 0)
+			check_record(&v->r);
+	}
+	check_record(&v->r);
+	expect_ge(max_height, 3);
+	/* empty it: every pending answered, every mapping released */
+	for (i = 0; i < VL_PENDING; i++)
+		if (v->pending[i])
+			vl_resolve(v, i);
+	for (k = 0; k < VL_PLACES; k++)
+		if (v->p[k].state == VP_LIVE) {
+			vl_take(v, k, 0);
+			v->must_release[0] = true;
+			vl_resolve(v, 0);
+		}
+	check_record(&v->r);
+	expect_null(v->r.root);
+	expect_null(v->r.vroot);
+	expect_eq(v->r.va_nodes, 0);
+	maprec_fini(&v->r);
+	free(v->p);
+	free(v);
+}
+END_TEST
+
+/* The spare nodes go back to malloc, so that the next ones the record
+ * needs are allocated (and can be made to fail). */
+static void drain_spare_nodes(struct maprec *r)
+{
+	while (r->spare_nodes) {
+		union maprec_node *n = r->spare_nodes;
+
+		r->spare_nodes = n->next_spare;
+		r->nspare_nodes--;
+		free(n);
+	}
+}
+
+/* What an -ENOMEM must have left as it was. */
+static void expect_unchanged(struct maprec *r, const struct model *md,
+			     size_t held, size_t count, size_t va_nodes)
+{
+	expect_eq(r->held, held);
+	expect_eq(r->count, count);
+	expect_eq(r->va_nodes, va_nodes);
+	check_record(r);
+	compare_walk(r, md);
+}
+
+/*
+ * Out of memory for the index by process address: building it
+ * (maprec_va_index, maprec_take_va) fails with -ENOMEM and leaves the
+ * record unindexed and as it was, at every allocation it makes; an add
+ * that needs nodes of the index (a new mapping, or the hole refilled with
+ * other memory) fails before it changes anything, the hole included.
+ */
+START_TEST(va_index_alloc_failure)
+{
+	enum { N = 4000 };
+	/* process memory no mapping of the record has */
+	const uintptr_t VA_FREE = (2 * N) * PAGE, VA_FREE2 = (2 * N + 8) * PAGE;
+	struct maprec r;
+	struct model md = { 0 };
+	struct maprec_entry *taken = (void *)1, *hole;
+	const struct maprec_entry *cut;
+	unsigned int failures = 0;
+	long budget;
+	size_t k;
+	int ret;
+
+	rng_state = 4242;
+	maprec_init(&r);
+	for (k = 0; k < N; k++) {
+		uintptr_t va = (uintptr_t)(1 + rnd(N)) * PAGE;
+
+		expect_eq(maprec_add(&r, (2 * k + 2) * PAGE, PAGE, va), 0);
+		model_add(&md, (2 * k + 2) * PAGE, PAGE, va);
+	}
+	drain_spare_nodes(&r);
+
+	/* a take by address builds it first: nothing taken */
+	malloc_budget = 0;
+	ret = maprec_take_va(&r, PAGE, 2 * PAGE, &taken, &cut);
+	malloc_budget = -1;
+	expect_eq(ret, -ENOMEM);
+	expect_null(taken);
+	expect(!r.va_indexed);
+	expect_unchanged(&r, &md, N, N, 0);
+
+	/* each failing build leaves what it got spare: a larger budget
+	 * each time gets it through */
+	for (budget = 0, ret = -ENOMEM; ret == -ENOMEM; budget++) {
+		drain_spare_nodes(&r);
+		malloc_budget = budget;
+		ret = maprec_va_index(&r);
+		malloc_budget = -1;
+		if (ret == -ENOMEM) {
+			failures++;
+			expect(!r.va_indexed);
+			expect_null(r.vroot);
+			expect_null(maprec_find_va(&r, md.m[0].va));
+			expect_unchanged(&r, &md, N, N, 0);
+		}
+		expect_lt(budget, 1000);
+	}
+	expect_eq(ret, 0);
+	expect_ge(failures, 100);	/* about one node for 30 mappings */
+	check_record(&r);
+
+	/* a new mapping with process memory needs the index's nodes */
+	drain_spare_nodes(&r);
+	for (budget = 0, ret = -ENOMEM; ret == -ENOMEM; budget++) {
+		size_t va_nodes = r.va_nodes;
+
+		malloc_budget = budget;
+		ret = maprec_add(&r, (2 * N + 2) * PAGE, PAGE, VA_FREE);
+		malloc_budget = -1;
+		if (ret == -ENOMEM) {
+			expect_unchanged(&r, &md, N, N, va_nodes);
+			expect_null(maprec_find_va(&r, VA_FREE));
+		}
+		expect_lt(budget, 8);
+	}
+	expect_eq(ret, 0);
+	expect_ge(budget, 2);	/* it failed at least once */
+	model_add(&md, (2 * N + 2) * PAGE, PAGE, VA_FREE);
+	expect_eq(maprec_find_va(&r, VA_FREE)->iova, (2 * N + 2) * PAGE);
+
+	/* the hole (a mapping in the middle unmapped), mapped again at its
+	 * IOVA with other memory: it stays the hole on failure */
+	expect_eq(maprec_take(&r, md.m[N / 2].iova, PAGE, &taken, &cut), 0);
+	hole = taken;
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.hole, hole);
+	model_remove(&md, N / 2, 1);
+	drain_spare_nodes(&r);
+	malloc_budget = 0;
+	ret = maprec_add(&r, hole->iova, PAGE, VA_FREE2);
+	malloc_budget = -1;
+	expect_eq(ret, -ENOMEM);
+	expect_ptr_eq(r.hole, hole);
+	expect_null(maprec_find_va(&r, VA_FREE2));
+	expect_unchanged(&r, &md, N + 1, N, r.va_nodes);
+	/* with memory it refills the hole and indexes the new memory */
+	expect_eq(maprec_add(&r, hole->iova, PAGE, VA_FREE2), 0);
+	expect_null(r.hole);
+	model_add(&md, hole->iova, PAGE, VA_FREE2);
+	expect_eq(maprec_find_va(&r, VA_FREE2 + PAGE - 1)->iova, hole->iova);
+	check_record(&r);
+	compare_walk(&r, &md);
 	maprec_fini(&r);
 	free(md.m);
 }
@@ -1787,6 +2409,13 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, end_leaves_run_thin);
 	tcase_add_test(tc, start_index_lifetime);
 	tcase_add_loop_test(tc, differential_100k, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("va");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, stale_slot_reuse);
+	tcase_add_test(tc, va_large);
+	tcase_add_test(tc, va_index_alloc_failure);
 	suite_add_tcase(s, tc);
 
 	return s;
