@@ -1891,6 +1891,15 @@ static void hole_flush(struct maprec *r)
 	entry_give(r, h);
 }
 
+/* The same process memory at the same IOVA (unmapped and mapped again)
+ * keeps the hole's slot by process address too: nothing there moves, and
+ * no node is needed. */
+static inline bool hole_keeps_vslot(const struct maprec_entry *h,
+				    uint64_t iova, uintptr_t va)
+{
+	return h->vleaf && h->va == va && h->iova == iova;
+}
+
 /*
  * An add of [iova, last] into the hole's slot, in place: 0 if it went there,
  * 1 if it does not belong there (the hole is gone then, and the add takes
@@ -1921,9 +1930,7 @@ hole_refill(struct maprec *r, uint64_t iova, uint64_t len, uint64_t last,
 		hash_del(r, h->iova);
 		hash_put(r, iova, h);
 	}
-	/* the same process memory at the same IOVA (unmapped and mapped
-	 * again) keeps its slot by process address too */
-	keep = indexed && h->vleaf && h->va == va && h->iova == iova;
+	keep = indexed && hole_keeps_vslot(h, iova, va);
 	if (indexed && h->vleaf && !keep)
 		va_remove(r, h);
 	l->slot[l->lo + pos].key = iova;
@@ -1993,14 +2000,18 @@ add(struct maprec *r, uint64_t iova, uint64_t len, uintptr_t va, bool indexed)
 	uint64_t last = iova + (len - 1);
 	bool after = false;
 	uint64_t after_key = 0;
-	struct maprec_entry *e;
+	struct maprec_entry *e = NULL;
 	unsigned int i, vneed = 0;
+	bool stale;
 
 	if (indexed && va)
 		vneed = va_need(r);
 	if (r->hole) {
-		/* a refill may need the index's nodes: reserved first */
-		if (vneed && nodes_reserve(r, vneed))
+		/* a refill that moves the hole's slot by process address may
+		 * need the index's nodes: reserved first, and only then (an
+		 * add that needs no memory must not fail for want of it) */
+		if (vneed && !hole_keeps_vslot(r->hole, iova, va) &&
+		    nodes_reserve(r, vneed))
 			return -ENOMEM;
 		if (!hole_refill(r, iova, len, last, va, indexed))
 			return 0;
@@ -2055,15 +2066,19 @@ found:
 		return maprec_add(r, iova, len, va);	/* look again */
 	}
 
-	if (nodes_reserve(r, (l ? split_need(l) : 1) + vneed))
-		return -ENOMEM;
 	/* The stale entry (maprec_release) with its slot by process address,
 	 * if this maps its memory again and the slot may take the new key:
-	 * then nothing in the index moves. Spare entries have no slot there. */
-	if (indexed && va && (e = r->vstale) && e->va == va &&
-	    vstale_fits(r, iova)) {
-		r->vstale = NULL;
+	 * then nothing in the index moves, and it needs no node there (known
+	 * before the reservation, so that such an add cannot fail for want
+	 * of one). Spare entries have no slot there. */
+	stale = indexed && va && (e = r->vstale) && e->va == va &&
+		vstale_fits(r, iova);
+	if (stale)
 		vneed = 0;
+	if (nodes_reserve(r, (l ? split_need(l) : 1) + vneed))
+		return -ENOMEM;
+	if (stale) {
+		r->vstale = NULL;
 		if (e->len != len) {
 			e->len = len;
 			va_relast(e);

@@ -210,9 +210,12 @@ struct maprec {
 	struct maprec_vleaf *vfirst, *vlast;	/* the ends of its leaf list */
 	size_t va_nodes;		/* nodes in it */
 	/* released, its IOVA's slot gone, its slot here kept (taken, so
-	 * lookups skip it) for the next maprec_add, which reuses both if it
-	 * maps the same process memory, or else removes it: the lowest
-	 * mapping unmapped and its buffer mapped again at once. NULL: none. */
+	 * lookups skip it) for the next maprec_add with process memory that
+	 * inserts here: it reuses the entry and the slot if it maps the same
+	 * memory and its key may take the slot, else removes it first (an
+	 * add without process memory, or one that keeps the hole's slot
+	 * here, leaves it). The lowest mapping unmapped and its buffer
+	 * mapped again at once. NULL: none. */
 	struct maprec_entry *vstale;
 	uint64_t vs_min, vs_max;	/* the IOVAs its slot may take at
 					   once (vstale_bounds) */

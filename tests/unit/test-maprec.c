@@ -1794,6 +1794,31 @@ START_TEST(stale_slot_reuse)
 	check_record(&r);
 	expect_eq(maprec_find_va(&r, X)->iova, 40 * PAGE);
 	maprec_fini(&r);
+
+	/* The stale slot first in a leaf with a left neighbour: the
+	 * separator, its old key, bounds the new key from below. Process
+	 * memory in rising order, so that mapping MAPREC_VA_SLOTS + 1 starts
+	 * the second leaf; it alone has a low IOVA (it is unmapped first).
+	 * Its memory mapped again below its old IOVA sorts below the
+	 * separator: into the first leaf, not the stale slot. */
+	maprec_init(&r);
+	expect_eq(maprec_va_index(&r), 0);
+	for (vslot = 0; vslot < MAPREC_VA_SLOTS + 20; vslot++)
+		expect_eq(maprec_add(&r, vslot == MAPREC_VA_SLOTS ? 100 * PAGE :
+				     (200 + 2 * vslot) * PAGE, PAGE,
+				     X + vslot * PAGE), 0);
+	check_record(&r);
+	expect_eq(maprec_take(&r, 100 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	vl = taken->vleaf;
+	expect_nonnull(vl->prev);
+	expect_ptr_eq(vl->slot[vl->lo].ent, taken);
+	expect_eq(maprec_add(&r, 50 * PAGE, PAGE, X + MAPREC_VA_SLOTS * PAGE), 0);
+	check_record(&r);
+	expect_ptr_eq(maprec_find_iova(&r, 50 * PAGE)->vleaf, vl->prev);
+	expect_eq(maprec_find_va(&r, X + MAPREC_VA_SLOTS * PAGE)->iova, 50 * PAGE);
+	maprec_fini(&r);
 }
 END_TEST
 
@@ -2005,7 +2030,9 @@ START_TEST(va_large)
 		expect_eq(v->r.count, v->live);
 		if (v->r.vheight > max_height)
 			max_height = v->r.vheight;
-		if (op % 8192 == 0)
+		/* often enough that a wrong max or separator is seen before
+		 * later moves overwrite it */
+		if (op % 1024 == 0)
 			check_record(&v->r);
 	}
 	check_record(&v->r);
@@ -2014,12 +2041,16 @@ START_TEST(va_large)
 	for (i = 0; i < VL_PENDING; i++)
 		if (v->pending[i])
 			vl_resolve(v, i);
-	for (k = 0; k < VL_PLACES; k++)
+	for (k = 0; k < VL_PLACES; k++) {
 		if (v->p[k].state == VP_LIVE) {
 			vl_take(v, k, 0);
 			v->must_release[0] = true;
 			vl_resolve(v, 0);
 		}
+		/* the merges and borrows of a shrinking tree */
+		if (k % 512 == 0)
+			check_record(&v->r);
+	}
 	check_record(&v->r);
 	expect_null(v->r.root);
 	expect_null(v->r.vroot);
@@ -2154,6 +2185,41 @@ START_TEST(va_index_alloc_failure)
 	model_add(&md, hole->iova, PAGE, VA_FREE2);
 	expect_eq(maprec_find_va(&r, VA_FREE2 + PAGE - 1)->iova, hole->iova);
 	check_record(&r);
+	compare_walk(&r, &md);
+
+	/* An add that needs no node must not fail for want of one: the hole
+	 * mapped again with its own memory at its own IOVA keeps both its
+	 * slots; the lowest mapping unmapped and mapped again keeps its
+	 * stale slot by process address (and the IOVA leaf has room). */
+	expect_eq(maprec_take(&r, md.m[N / 3].iova, PAGE, &taken, &cut), 0);
+	hole = taken;
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.hole, hole);
+	drain_spare_nodes(&r);
+	malloc_budget = 0;
+	ret = maprec_add(&r, md.m[N / 3].iova, PAGE, md.m[N / 3].va);
+	malloc_budget = -1;
+	expect_eq(ret, 0);
+	expect_null(r.hole);
+	expect_ptr_eq(maprec_find_iova(&r, md.m[N / 3].iova), hole);
+	check_record(&r);
+	{
+		const struct maprec_entry *low = maprec_first(&r);
+		uint64_t iova = low->iova;
+		uintptr_t va = low->va;
+
+		expect_eq(maprec_take(&r, iova, PAGE, &taken, &cut), 0);
+		maprec_release(&r, taken);
+		expect_ptr_eq(r.vstale, taken);
+		drain_spare_nodes(&r);
+		malloc_budget = 0;
+		ret = maprec_add(&r, iova, PAGE, va);
+		malloc_budget = -1;
+		expect_eq(ret, 0);
+		expect_null(r.vstale);
+		expect_eq(maprec_find_iova(&r, iova)->va, va);
+		check_record(&r);
+	}
 	compare_walk(&r, &md);
 	maprec_fini(&r);
 	free(md.m);
