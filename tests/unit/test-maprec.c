@@ -359,6 +359,38 @@ static unsigned int vtree_height_max(size_t n)
  * entries with process memory that have a slot by IOVA (taken ones and the
  * hole too) and the stale entry, each in the leaf it points at.
  */
+/* The IOVAs the stale slot may take at once (vs_min to vs_max, when the
+ * range is set): its neighbours in the leaf as they are now still allow
+ * them, and the slot hint is exact. A move of slots that did not reset the
+ * range (an insert while the slot is stale) fails here. */
+static void check_vstale_bounds(const struct maprec *r)
+{
+	const struct maprec_entry *e = r->vstale;
+	const struct maprec_vleaf *v = e->vleaf;
+	unsigned int i;
+
+	if (r->vs_min > r->vs_max)
+		return;
+	for (i = 0; i < v->n && v->slot[v->lo + i].ent != e; i++)
+		;
+	expect_lt(i, v->n);
+	expect_eq(e->vslot, v->lo + i);
+	if (i) {
+		const struct maprec_vslot *p = &v->slot[v->lo + i - 1];
+
+		expect(va_key_less(p->va, p->ent->iova, e->va, r->vs_min));
+	} else {
+		expect_eq(r->vs_min, e->iova);
+	}
+	if (i + 1u < v->n) {
+		const struct maprec_vslot *n = &v->slot[v->lo + i + 1];
+
+		expect(va_key_less(e->va, r->vs_max, n->va, n->ent->iova));
+	} else {
+		expect_eq(r->vs_max, e->iova);
+	}
+}
+
 static void check_va_index(const struct maprec *r)
 {
 	struct vtree_walk w = { 0 };
@@ -387,6 +419,7 @@ static void check_va_index(const struct maprec *r)
 		expect_null(r->vstale->leaf);
 		expect_nonnull(r->vstale->vleaf);
 		with_va++;
+		check_vstale_bounds(r);
 	}
 	if (!r->vroot) {
 		expect_eq(r->vheight, 0);
@@ -1818,6 +1851,29 @@ START_TEST(stale_slot_reuse)
 	check_record(&r);
 	expect_ptr_eq(maprec_find_iova(&r, 50 * PAGE)->vleaf, vl->prev);
 	expect_eq(maprec_find_va(&r, X + MAPREC_VA_SLOTS * PAGE)->iova, 50 * PAGE);
+	maprec_fini(&r);
+
+	/* A stale slot and a hole without process memory at once (the
+	 * mapping at 3 keeps the hole from being the lowest): the hole
+	 * refilled with the stale slot's own memory inserts next to it, so
+	 * the slot goes first; kept, it would take (X, 8) before (X, 4). */
+	maprec_init(&r);
+	expect_eq(maprec_add(&r, 2 * PAGE, PAGE, X), 0);
+	expect_eq(maprec_add(&r, 3 * PAGE, PAGE, Y + 20 * PAGE), 0);
+	expect_eq(maprec_add(&r, 4 * PAGE, PAGE, 0), 0);
+	expect_eq(maprec_add(&r, 6 * PAGE, PAGE, Y), 0);
+	expect_eq(maprec_va_index(&r), 0);
+	expect_eq(maprec_take(&r, 2 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.vstale, taken);
+	expect_eq(maprec_take(&r, 4 * PAGE, PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_ptr_eq(r.hole, taken);
+	expect_eq(maprec_add(&r, 4 * PAGE, PAGE, X), 0);
+	check_record(&r);
+	expect_eq(maprec_add(&r, 8 * PAGE, PAGE, X), 0);
+	check_record(&r);
+	expect_eq(maprec_find_va(&r, X)->iova, 4 * PAGE);
 	maprec_fini(&r);
 }
 END_TEST
