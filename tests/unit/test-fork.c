@@ -192,10 +192,17 @@ static void close_in_child_while_held(bool hold_as_lock)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		unsigned int fds = emu_open_fds(), calls = emu_calls();
+		bool settled;
 
 		alarm(10);	/* a hang is a failure, not a stuck test */
 		pasid_as_free(as);
 		pasid_dev_close(dev);
+		/* the context's lock, held by a thread the child does not
+		 * have, must be seen as held (lock_try refuses it); a free
+		 * one is taken for good */
+		settled = fx.ctx->fork_close == FORK_CLOSE_SETTLED;
+		if (settled != hold_as_lock)
+			_exit(2);
 		pasid_ctx_close(fx.ctx);
 		/* the device's fd and the iommufd, each closed once */
 		_exit(emu_open_fds() == fds - 2 && emu_calls() == calls ? 0 : 1);
@@ -207,11 +214,27 @@ static void close_in_child_while_held(bool hold_as_lock)
 	pthread_mutex_unlock(&hold_mx);
 	pthread_join(t, NULL);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the child's close hung, crashed, called the kernel or left an fd open (status 0x%x)",
+		      "the child's close hung, crashed, called the kernel, left an fd open (exit 1) or misjudged the context's lock (exit 2) (status 0x%x)",
 		      status);
 	/* the parent's mapping is untouched */
 	ck_assert_int_eq(pasid_unmap(as, IOVA, FX_PAGE), 0);
 }
+
+/* lock_try, what the child above and the drop of idle tables rely on:
+ * it refuses a held lock and takes a free one. */
+START_TEST(lock_try_refuses_a_held_lock)
+{
+	struct lock l;
+
+	lock_init(&l);
+	ck_assert(lock_try(&l));
+	ck_assert(!lock_try(&l));
+	lock_give(&l);
+	ck_assert(lock_try(&l));
+	lock_give(&l);
+	lock_destroy(&l);
+}
+END_TEST
 
 START_TEST(close_in_child_while_parent_held_the_lock)
 {
@@ -232,6 +255,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, handles_do_not_cross_fork);
+	tcase_add_test(tc, lock_try_refuses_a_held_lock);
 	tcase_add_test(tc, close_in_child_while_parent_held_the_lock);
 	tcase_add_test(tc, close_in_child_while_parent_held_an_as_lock);
 	suite_add_tcase(s, tc);

@@ -354,11 +354,6 @@ static unsigned int vtree_height_max(size_t n)
 	return h + 1;
 }
 
-/*
- * The index by process address: none unless built; once built, exactly the
- * entries with process memory that have a slot by IOVA (taken ones and the
- * hole too) and the stale entry, each in the leaf it points at.
- */
 /* The IOVAs the stale slot may take at once (vs_min to vs_max, when the
  * range is set): its neighbours in the leaf as they are now still allow
  * them, and the slot hint is exact. A move of slots that did not reset the
@@ -391,6 +386,11 @@ static void check_vstale_bounds(const struct maprec *r)
 	}
 }
 
+/*
+ * The index by process address: none unless built; once built, exactly the
+ * entries with process memory that have a slot by IOVA (taken ones and the
+ * hole too) and the stale entry, each in the leaf it points at.
+ */
 static void check_va_index(const struct maprec *r)
 {
 	struct vtree_walk w = { 0 };
