@@ -1889,7 +1889,12 @@ struct vplace {
 };
 
 #define VL_PLACES 40000u
-#define VL_VA_PAGES 20000u
+/* Pages between two places' IOVAs, and the longest mapping; the process
+ * memory mappings start in. 4 and 20000, or 256 and 1000: then mappings
+ * overlap in process memory by the dozen and one far left in a node may
+ * end past all the others (a largest end left stale by a move of children
+ * between nodes shows then, not only one at a node's right). */
+static unsigned int vl_span = 4, vl_va_pages = 20000;
 #define VL_PENDING 8
 
 struct vlarge {
@@ -1904,7 +1909,7 @@ struct vlarge {
 
 static uint64_t vl_iova(size_t k)
 {
-	return (uint64_t)k * 4 * PAGE;
+	return (uint64_t)k * vl_span * PAGE;
 }
 
 /* The lowest (va, iova) live mapping whose process memory holds va, as
@@ -1935,8 +1940,8 @@ static void vl_check_find(struct vlarge *v, uintptr_t va)
 static void vl_add(struct vlarge *v, size_t k)
 {
 	struct vplace *p = &v->p[k];
-	uint64_t len = (1 + rnd(4)) * PAGE;
-	uintptr_t va = rnd(8) ? (uintptr_t)(1 + rnd(VL_VA_PAGES)) * PAGE : 0;
+	uint64_t len = (1 + rnd(vl_span)) * PAGE;
+	uintptr_t va = rnd(8) ? (uintptr_t)(1 + rnd(vl_va_pages)) * PAGE : 0;
 
 	/* mostly the memory this place mapped last (the buffer mapped
 	 * again: the stale slot and the hole keep theirs) */
@@ -1961,7 +1966,7 @@ static void vl_resolve(struct vlarge *v, int i)
 	size_t k;
 
 	for (e = taken; e; e = e->next_taken) {
-		k = (size_t)(e->iova / (4 * PAGE));
+		k = (size_t)(e->iova / (vl_span * PAGE));
 		/* the places a map landed on since are live again */
 		if (v->p[k].state == VP_TAKEN && v->p[k].list == i) {
 			v->p[k].state = back ? VP_LIVE : VP_FREE;
@@ -2020,7 +2025,7 @@ static void vl_take_va(struct vlarge *v, size_t k, int i)
 	expect_eq(ret, 0);
 	expect_eq(list_length(taken), n);
 	for (e = taken; e; e = e->next_taken) {
-		j = (size_t)(e->iova / (4 * PAGE));
+		j = (size_t)(e->iova / (vl_span * PAGE));
 		expect(v->p[j].state == VP_LIVE && v->p[j].va == e->va);
 		if (e->next_taken)
 			expect(va_key_less(e->va, e->iova, e->next_taken->va,
@@ -2042,6 +2047,8 @@ static void vl_take_va(struct vlarge *v, size_t k, int i)
  */
 START_TEST(va_large)
 {
+	vl_span = _i ? 256 : 4;
+	vl_va_pages = _i ? 1000 : 20000;
 	enum { OPS = 120000 };
 	struct vlarge *v = calloc(1, sizeof(*v));
 	unsigned int max_height = 0;
@@ -2076,7 +2083,7 @@ START_TEST(va_large)
 			    v->p[k].va && !rnd(16))
 				vl_take_va(v, k, i);
 		} else if (!rnd(8)) {	/* the model's lookup is O(n) */
-			vl_check_find(v, (uintptr_t)random_point(VL_VA_PAGES + 4));
+			vl_check_find(v, (uintptr_t)random_point(vl_va_pages + vl_span));
 			if (v->p[k].state == VP_LIVE && v->p[k].va)
 				vl_check_find(v, v->p[k].va + (uintptr_t)rnd(v->p[k].len));
 			/* a pending take's memory: skipped while taken */
@@ -2536,7 +2543,7 @@ static Suite *maprec_suite(void)
 	tc = tcase_create("va");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, stale_slot_reuse);
-	tcase_add_test(tc, va_large);
+	tcase_add_loop_test(tc, va_large, 0, 2);
 	tcase_add_test(tc, va_index_alloc_failure);
 	suite_add_tcase(s, tc);
 
