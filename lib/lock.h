@@ -50,14 +50,21 @@ static inline void lock_destroy(struct lock *l)
 /* lock.c: the contended path, out of line */
 void lock_wait(struct lock *l, int c);
 
+/* The uncontended path: free (0) to held (1). False: *c is the state seen. */
+static inline bool lock_grab(struct lock *l, int *c)
+{
+	*c = 0;
+	return atomic_compare_exchange_strong_explicit(&l->state, c, 1,
+						       memory_order_acquire,
+						       memory_order_relaxed);
+}
+
 static inline void lock_take(struct lock *l)
 {
-	int c = 0;
+	int c;
 
 	VALGRIND_HG_MUTEX_LOCK_PRE(l, 0);
-	if (!atomic_compare_exchange_strong_explicit(&l->state, &c, 1,
-						     memory_order_acquire,
-						     memory_order_relaxed))
+	if (!lock_grab(l, &c))
 		lock_wait(l, c);
 	VALGRIND_HG_MUTEX_LOCK_POST(l);
 }
@@ -65,12 +72,10 @@ static inline void lock_take(struct lock *l)
 /* Take the lock if it is free: true if taken. Never sleeps. */
 static inline bool lock_try(struct lock *l)
 {
-	int c = 0;
+	int c;
 
 	VALGRIND_HG_MUTEX_LOCK_PRE(l, 1);
-	if (!atomic_compare_exchange_strong_explicit(&l->state, &c, 1,
-						     memory_order_acquire,
-						     memory_order_relaxed))
+	if (!lock_grab(l, &c))
 		return false;
 	VALGRIND_HG_MUTEX_LOCK_POST(l);
 	return true;
