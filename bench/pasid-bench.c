@@ -308,14 +308,18 @@ static void row_error(const char *op, bool lib, int err)
  * TCG guest on a shared host) moves both and cancels, where it would move
  * the two medians apart.
  */
-static double paired_ratio(const uint64_t *lib, const uint64_t *raw)
+static double paired_ratio(const uint64_t *lib, const uint64_t *raw,
+			   double *noise)
 {
 	uint64_t q[ROUNDS];
-	double iqr;
+	double iqr, ratio;
 
 	for (int r = 0; r < ROUNDS; r++)
 		q[r] = lib[r] * 1000000 / (raw[r] ? raw[r] : 1);
-	return median(q, &iqr) / 1e6;
+	ratio = median(q, &iqr) / 1e6;
+	if (noise)	/* the ratios' interquartile range, in % of it */
+		*noise = ratio > 0 ? 100 * iqr / 1e6 / ratio : 0;
+	return ratio;
 }
 
 /*
@@ -366,7 +370,7 @@ static void measure(const char *const names[2], round_fn fn, void *arg,
 			rawm = median(t[0][ph], &iqr_raw);
 			if (100 * iqr_raw / rawm > noise)
 				noise = 100 * iqr_raw / rawm;
-			ratio = paired_ratio(t[1][ph], t[0][ph]);
+			ratio = paired_ratio(t[1][ph], t[0][ph], NULL);
 		}
 		row(names[ph], ops, lib / ops, rawm / ops, ratio, noise);
 		last_med[1][ph] = lib / ops;
@@ -1491,12 +1495,9 @@ static unsigned int as_tables(const struct pasid_as *as)
 static int mdev_paired(struct mdev_bench *m, bool lib, double *ratio,
 		       double *noise)
 {
-	uint64_t q[ROUNDS], ns[2];
-	double iqr;
+	uint64_t t[2][ROUNDS], ns[2];	/* [all devices?][round] */
 
 	for (int r = 0; r < ROUNDS; r++) {
-		uint64_t t[2];	/* [all devices?] */
-
 		for (int j = 0; j < 2; j++) {
 			bool all = (j == 0) == (r % 2 == 0);
 			int ret;
@@ -1505,12 +1506,10 @@ static int mdev_paired(struct mdev_bench *m, bool lib, double *ratio,
 			ret = mdev_round(m, lib, ITERS_MAP_4K, ns);
 			if (ret)
 				return ret;
-			t[all] = ns[0] ? ns[0] : 1;
+			t[all][r] = ns[0];
 		}
-		q[r] = t[1] * 1000000 / t[0];
 	}
-	*ratio = median(q, &iqr) / 1e6;
-	*noise = 100 * iqr / 1e6 / *ratio;
+	*ratio = paired_ratio(t[1], t[0], noise);
 	return 0;
 }
 
