@@ -2412,6 +2412,94 @@ START_TEST(end_leaves_run_thin)
 }
 END_TEST
 
+/* The child of the root of the index by process address that holds e. */
+static const void *va_root_child(const struct maprec_entry *e)
+{
+	const void *node = e->vleaf;
+	const struct maprec_vinner *p = e->vleaf->parent;
+
+	for (; p->parent; p = p->parent)
+		node = p;
+	return node;
+}
+
+/* Mapping k of va_inner_borrow_moves_the_largest_end: IOVAs far apart, so
+ * that one may reach far in process memory, one page each in it. */
+#define FAR_IOVA(k) ((uint64_t)(k) << 33)
+
+static void take_release_at(struct maprec *r, uint64_t k)
+{
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+
+	expect_eq(maprec_take(r, FAR_IOVA(k), PAGE, &taken, &cut), 0);
+	maprec_release(r, taken);
+}
+
+/*
+ * An inner node of the index by process address that runs thin takes
+ * children from its sibling, and the mapping with the largest last byte
+ * goes with them: both nodes' max_last and their child_max in the root
+ * follow it. Side 0: the left node, emptied from the lowest address,
+ * takes its right sibling's first children, the far-reaching mapping in
+ * the first of them; side 1: the right node, emptied from the highest,
+ * takes its left sibling's last, the mapping in the last.
+ */
+START_TEST(va_inner_borrow_moves_the_largest_end)
+{
+	enum { PER_LEAF = MAPREC_VA_SLOTS, LEFT = MAPREC_VA_FANOUT - 1,
+	       N = (LEFT + MAPREC_VA_FANOUT) * PER_LEAF, LONG = 1 << 20 };
+	_Static_assert((uint64_t)LONG * PAGE < FAR_IOVA(1), "IOVAs apart");
+	const uintptr_t va0 = 1ull << 40;
+	const struct maprec_vinner *root;
+	const struct maprec_entry *far;
+	struct maprec_entry *taken;
+	const struct maprec_entry *cut;
+	const void *from;
+	uint64_t far_k, lo = 1, hi = N, k;
+	struct maprec r;
+
+	maprec_init(&r);
+	expect_eq(maprec_va_index(&r), 0);
+	/* appended in address order: full leaves, and a root over a left
+	 * node of LEFT leaves and a right one of a full fanout */
+	for (k = 1; k <= N; k++)
+		expect_eq(maprec_add(&r, FAR_IOVA(k), PAGE, va0 + k * PAGE), 0);
+	expect_eq(r.vheight, 3);
+	root = r.vroot;
+	expect_eq(root->n, 2);
+	expect_eq(((const struct maprec_vinner *)root->child[0])->n, LEFT);
+	expect_eq(((const struct maprec_vinner *)root->child[1])->n,
+		  MAPREC_VA_FANOUT);
+	/* the far-reaching mapping: the right node's first, or the left
+	 * node's last, mapped again where it was with a long range */
+	far_k = _i ? LEFT * PER_LEAF : LEFT * PER_LEAF + 1;
+	expect_eq(maprec_take(&r, FAR_IOVA(far_k), PAGE, &taken, &cut), 0);
+	maprec_release(&r, taken);
+	expect_eq(maprec_add(&r, FAR_IOVA(far_k), LONG * PAGE,
+			     va0 + far_k * PAGE), 0);
+	far = maprec_find_iova(&r, FAR_IOVA(far_k));
+	from = va_root_child(far);
+	expect_ptr_eq(from, root->child[!_i]);
+	expect_eq(root->child_max[!_i], last_va(far));
+	check_record(&r);
+
+	/* empty the other node from the far end until it borrows */
+	while (va_root_child(far) == from) {
+		take_release_at(&r, _i ? hi-- : lo++);
+		expect_ptr_eq(r.vroot, root);
+		expect_eq(root->n, 2);
+	}
+	check_record(&r);
+	expect_ptr_eq(va_root_child(far), root->child[_i]);
+	expect_eq(root->child_max[_i], last_va(far));
+	expect_lt(root->child_max[!_i], last_va(far));
+	expect_eq(root->max_last, last_va(far));
+	expect_eq(maprec_find_va(&r, va0 + (far_k + LONG - 1) * PAGE), far);
+	maprec_fini(&r);
+}
+END_TEST
+
 /*
  * The index by start: not built by unmaps at the ends or next to each
  * other, nor by a random drain; built by unmaps at random that maps refill,
@@ -2545,6 +2633,7 @@ static Suite *maprec_suite(void)
 	tcase_add_test(tc, stale_slot_reuse);
 	tcase_add_loop_test(tc, va_large, 0, 2);
 	tcase_add_test(tc, va_index_alloc_failure);
+	tcase_add_loop_test(tc, va_inner_borrow_moves_the_largest_end, 0, 2);
 	suite_add_tcase(s, tc);
 
 	return s;
