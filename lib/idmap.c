@@ -2,7 +2,9 @@
 /* The binding map (see idmap.h for the layout and its costs). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "grow.h"
 #include "idmap.h"
 
 #define TOP_BITS 7
@@ -13,6 +15,8 @@
 #define LEAF_N (1u << LEAF_BITS)
 
 _Static_assert(TOP_BITS + MID_BITS + LEAF_BITS == 20, "covers 20-bit IDs");
+_Static_assert(IDMAP_MAX >> (MID_BITS + LEAF_BITS) == TOP_N - 1,
+	       "doubling the top level reaches its last entry exactly");
 
 struct idmap_leaf {
 	void *slot[LEAF_N];
@@ -43,9 +47,7 @@ void idmap_fini(struct idmap *m)
 {
 	unsigned int t, i;
 
-	if (!m->top)
-		return;
-	for (t = 0; t < TOP_N; t++) {
+	for (t = 0; t < m->ntop; t++) {
 		struct idmap_mid *mid = m->top[t];
 
 		if (!mid)
@@ -62,7 +64,7 @@ static struct idmap_leaf *leaf_of(const struct idmap *m, uint32_t id)
 {
 	struct idmap_mid *mid;
 
-	if (!m->top || id > IDMAP_MAX)
+	if (id > IDMAP_MAX || top_i(id) >= m->ntop)
 		return NULL;
 	mid = m->top[top_i(id)];
 	return mid ? mid->leaf[mid_i(id)] : NULL;
@@ -78,7 +80,7 @@ void *idmap_get(const struct idmap *m, uint32_t id)
 /* Free the nodes on id's path that hold nothing. */
 static void prune(struct idmap *m, uint32_t id)
 {
-	struct idmap_mid *mid = m->top ? m->top[top_i(id)] : NULL;
+	struct idmap_mid *mid = top_i(id) < m->ntop ? m->top[top_i(id)] : NULL;
 	struct idmap_leaf *leaf = mid ? mid->leaf[mid_i(id)] : NULL;
 
 	if (leaf && !leaf->used) {
@@ -92,13 +94,28 @@ static void prune(struct idmap *m, uint32_t id)
 	}
 }
 
+/*
+ * Make the top level reach top entry t. It doubles as higher IDs are
+ * stored, up to all of it (1 KiB): PASID_ANY hands out the lowest IDs
+ * first, so a device with a few PASIDs holds a top level of one pointer.
+ * A top level that grew stays (freed by fini).
+ */
+static int top_reach(struct idmap *m, unsigned int t)
+{
+	void *top = m->top;
+	int r = grow_zeroed(&top, sizeof(*m->top), &m->ntop, t);
+
+	m->top = top;
+	return r;
+}
+
 int idmap_reserve(struct idmap *m, uint32_t id)
 {
 	struct idmap_mid *mid;
 
 	if (id > IDMAP_MAX)
 		return -EINVAL;
-	if (!m->top && !(m->top = calloc(TOP_N, sizeof(*m->top))))
+	if (top_i(id) >= m->ntop && top_reach(m, top_i(id)))
 		return -ENOMEM;
 	mid = m->top[top_i(id)];
 	if (!mid) {
@@ -161,9 +178,9 @@ void *idmap_next(const struct idmap *m, uint32_t from, uint32_t *id)
 {
 	unsigned int t, i, s;
 
-	if (!m->top || !m->count)
+	if (!m->count)
 		return NULL;
-	for (t = top_i(from); t < TOP_N; t++) {
+	for (t = top_i(from); t < m->ntop; t++) {
 		struct idmap_mid *mid = m->top[t];
 
 		if (!mid)
@@ -190,13 +207,10 @@ next_top:
 
 size_t idmap_bytes(const struct idmap *m)
 {
+	size_t n = m->ntop * sizeof(*m->top);
 	unsigned int t, i;
-	size_t n;
 
-	if (!m->top)
-		return 0;
-	n = TOP_N * sizeof(*m->top);
-	for (t = 0; t < TOP_N; t++) {
+	for (t = 0; t < m->ntop; t++) {
 		struct idmap_mid *mid = m->top[t];
 
 		if (!mid)

@@ -2,10 +2,12 @@
 /*
  * A map from IDs in [0, IDMAP_MAX] to pointers: a device's PASID bindings.
  * A three-level radix (7, 7 and 6 bits of the ID) whose nodes are allocated
- * on demand and freed when empty: lookup, insert and remove are O(1), a walk
- * is linear in what is stored, one PASID costs about 2.5 KiB and a full
- * 20-bit space 8 bytes per ID plus 1.6% for the inner nodes. When the last
- * entry goes its path is kept (2.5 KiB) for the next one; fini frees all.
+ * on demand and freed when empty, its top level only as long as the
+ * highest ID stored needs (doubling, up to 128 entries): lookup, insert and
+ * remove are O(1), a walk is linear in what is stored, one PASID below
+ * 8192 costs 1,560 bytes and a full 20-bit space 8 bytes per ID plus 1.6%
+ * for the inner nodes. When the last entry goes its path is kept for the
+ * next one; fini frees all.
  *
  * Insertion is split in two so that recording a binding never fails after
  * the kernel made it: idmap_reserve allocates the path first, idmap_set
@@ -24,6 +26,7 @@ struct idmap_mid;
 
 struct idmap {
 	struct idmap_mid **top;		/* NULL until the first reserve */
+	unsigned int ntop;		/* top[] reaches [0, ntop) */
 	size_t count;
 	uint32_t kept;			/* the empty path kept (idmap_remove) */
 	bool kept_valid;

@@ -2,7 +2,9 @@
 /* The PASID space bitmap (see idspace.h for the layout and its costs). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "grow.h"
 #include "idspace.h"
 
 #define WORDS_PER_CHUNK 64	/* 64 words of 64 IDs: 4096 IDs */
@@ -27,9 +29,8 @@ void idspace_fini(struct idspace *s)
 {
 	uint32_t c;
 
-	if (s->chunks)
-		for (c = 0; c < IDSPACE_NCHUNKS; c++)
-			free(s->chunks[c]);
+	for (c = 0; c < s->nchunks; c++)
+		free(s->chunks[c]);
 	free(s->chunks);
 	*s = (struct idspace){ 0 };
 }
@@ -38,34 +39,48 @@ bool idspace_test(const struct idspace *s, uint32_t id)
 {
 	const struct idspace_chunk *k;
 
-	if (!s->chunks || id > IDSPACE_MAX)
+	if (id > IDSPACE_MAX || chunk_of(id) >= s->nchunks)
 		return false;
 	k = s->chunks[chunk_of(id)];
 	return k && (k->words[word_of(id)] >> (id % 64) & 1);
 }
 
+/*
+ * Make the chunk table reach chunk c. It doubles as higher chunks are
+ * used, up to all of them (2 KiB): PASID_ANY hands out the lowest IDs
+ * first, so a device with a few PASIDs holds a table of one pointer.
+ */
+static int table_reach(struct idspace *s, uint32_t c)
+{
+	void *t = s->chunks;
+	int r = grow_zeroed(&t, sizeof(*s->chunks), &s->nchunks, c);
+
+	s->chunks = t;
+	return r;
+}
+
+_Static_assert((IDSPACE_NCHUNKS & (IDSPACE_NCHUNKS - 1)) == 0,
+	       "doubling the table reaches the last chunk exactly");
+
 int idspace_take(struct idspace *s, uint32_t id)
 {
 	uint32_t c = chunk_of(id);
 	unsigned int w = word_of(id);
-	bool new_table = false;
 	struct idspace_chunk *k;
 
-	if (!s->chunks) {
-		s->chunks = calloc(IDSPACE_NCHUNKS, sizeof(*s->chunks));
-		if (!s->chunks)
-			return -ENOMEM;
-		new_table = true;
-	}
+	if (c >= s->nchunks && table_reach(s, c))
+		return -ENOMEM;
 	k = s->chunks[c];
 	if (!k) {
 		k = calloc(1, sizeof(*k));
 		if (!k) {
-			/* Leave nothing behind: a table made by this call holds
-			 * no chunk. One made before may hold the kept chunk. */
-			if (new_table) {
+			/* Leave nothing behind in an empty space: its table,
+			 * made by this call, holds no chunk. A space in use
+			 * keeps its table, larger or not. */
+			if (!s->taken && !s->kept_valid) {
 				free(s->chunks);
 				s->chunks = NULL;
+				s->nchunks = 0;
 			}
 			return -ENOMEM;
 		}
@@ -96,7 +111,7 @@ void idspace_give(struct idspace *s, uint32_t id)
 		return;
 	/* The chunk that empties the space stays, with the chunk table:
 	 * binding and unbinding a lone PASID would otherwise allocate and
-	 * zero 2.5 KiB every time. Only one empty chunk is kept. */
+	 * zero a chunk every time. Only one empty chunk is kept. */
 	if (!s->taken) {
 		if (s->kept_valid && s->kept != c && s->chunks[s->kept] &&
 		    !s->chunks[s->kept]->taken) {
@@ -139,7 +154,7 @@ uint32_t idspace_find_free(const struct idspace *s, uint32_t from,
 			return 0;
 		if (c != chunk_of(from))
 			from = c << IDSPACE_CHUNK_SHIFT;
-		k = s->chunks ? s->chunks[c] : NULL;
+		k = c < s->nchunks ? s->chunks[c] : NULL;
 		if (!k) {
 			id = from;
 			goto found;
@@ -167,13 +182,10 @@ found:
 
 size_t idspace_bytes(const struct idspace *s)
 {
-	size_t n = 0;
+	size_t n = s->nchunks * sizeof(*s->chunks);
 	uint32_t c;
 
-	if (!s->chunks)
-		return 0;
-	n = IDSPACE_NCHUNKS * sizeof(*s->chunks);
-	for (c = 0; c < IDSPACE_NCHUNKS; c++)
+	for (c = 0; c < s->nchunks; c++)
 		if (s->chunks[c])
 			n += sizeof(struct idspace_chunk);
 	return n;
