@@ -2,7 +2,6 @@
 /* The binding map (see idmap.h for the layout and its costs). */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "grow.h"
 #include "idmap.h"

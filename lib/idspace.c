@@ -2,7 +2,6 @@
 /* The PASID space bitmap (see idspace.h for the layout and its costs). */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "grow.h"
 #include "idspace.h"
