@@ -95,9 +95,9 @@ static void prune(struct idmap *m, uint32_t id)
 
 /*
  * Make the top level reach top entry t. It doubles as higher IDs are
- * stored, up to all of it (1 KiB): PASID_ANY hands out the lowest IDs
- * first, so a device with a few PASIDs holds a top level of one pointer.
- * A top level that grew stays (freed by fini).
+ * reserved, up to all of it (1 KiB), and does not shrink (fini frees it):
+ * as the chunk table of idspace.c, it stays small while a device's PASIDs
+ * are low.
  */
 static int top_reach(struct idmap *m, unsigned int t)
 {

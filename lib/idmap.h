@@ -2,12 +2,13 @@
 /*
  * A map from IDs in [0, IDMAP_MAX] to pointers: a device's PASID bindings.
  * A three-level radix (7, 7 and 6 bits of the ID) whose nodes are allocated
- * on demand and freed when empty, its top level only as long as the
- * highest ID stored needs (doubling, up to 128 entries): lookup, insert and
- * remove are O(1), a walk is linear in what is stored, one PASID below
- * 8192 costs 1,560 bytes and a full 20-bit space 8 bytes per ID plus 1.6%
- * for the inner nodes. When the last entry goes its path is kept for the
- * next one; fini frees all.
+ * on demand and freed when empty, its top level as long as the highest ID
+ * ever reserved needs (doubling from one pointer, up to 128; it never
+ * shrinks): lookup, insert and remove are O(1), a walk is linear in what
+ * is stored, one PASID costs 1,560 bytes while the top level is one
+ * pointer (IDs below 8192), 2,576 once it is whole, and a full 20-bit
+ * space 8.25 bytes per ID. When the last entry goes its path is kept for
+ * the next one; fini frees all.
  *
  * Insertion is split in two so that recording a binding never fails after
  * the kernel made it: idmap_reserve allocates the path first, idmap_set
@@ -36,7 +37,8 @@ struct idmap {
 void idmap_fini(struct idmap *m);
 
 void *idmap_get(const struct idmap *m, uint32_t id);
-/* Make room for id: 0 or -ENOMEM (then nothing changed). */
+/* Make room for id: 0 or -ENOMEM (then id is not reserved; the top level
+ * may have grown, as it would have for id). */
 int idmap_reserve(struct idmap *m, uint32_t id);
 /* Store p (not NULL) at a reserved id. */
 void idmap_set(struct idmap *m, uint32_t id, void *p);

@@ -14,6 +14,9 @@ struct idspace_chunk {
 	uint64_t words[WORDS_PER_CHUNK];
 };
 
+_Static_assert((IDSPACE_NCHUNKS & (IDSPACE_NCHUNKS - 1)) == 0,
+	       "doubling the table reaches the last chunk exactly");
+
 static inline uint32_t chunk_of(uint32_t id)
 {
 	return id >> IDSPACE_CHUNK_SHIFT;
@@ -46,8 +49,10 @@ bool idspace_test(const struct idspace *s, uint32_t id)
 
 /*
  * Make the chunk table reach chunk c. It doubles as higher chunks are
- * used, up to all of them (2 KiB): PASID_ANY hands out the lowest IDs
- * first, so a device with a few PASIDs holds a table of one pointer.
+ * taken, up to all of them (2 KiB), and does not shrink: a device whose
+ * PASIDs are still low (PASID_ANY starts at 1 and moves up) holds a table
+ * of a pointer or a few, one whose PASID_ANY cursor has gone far up the
+ * whole table.
  */
 static int table_reach(struct idspace *s, uint32_t c)
 {
@@ -57,9 +62,6 @@ static int table_reach(struct idspace *s, uint32_t c)
 	s->chunks = t;
 	return r;
 }
-
-_Static_assert((IDSPACE_NCHUNKS & (IDSPACE_NCHUNKS - 1)) == 0,
-	       "doubling the table reaches the last chunk exactly");
 
 int idspace_take(struct idspace *s, uint32_t id)
 {

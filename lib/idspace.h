@@ -3,14 +3,15 @@
  * A set of IDs in [1, IDSPACE_MAX] with a bounded-cost "first free ID at or
  * after n": the PASID space of one device or IOMMU group.
  *
- * Memory is lazy and bounded: a bitmap in chunks of 4096 IDs (512 bytes)
- * allocated when the first ID in them is taken and freed with the last, a
- * chunk table that reaches the highest chunk used (doubling, up to 2 KiB),
- * and a summary bit per 64 IDs and per chunk that say "all taken", so a
- * search skips full runs a word at a time. A full 20-bit space costs
- * 137,216 bytes (134 KiB); ten IDs below 4096 536 bytes, which stay
- * allocated when the last ID is given back, for the next (the table keeps
- * its size); fini frees all.
+ * Memory is lazy and bounded: a bitmap in chunks of 4096 IDs (528 bytes
+ * with their counts) allocated when the first ID in them is taken and
+ * freed with the last, a chunk table that reaches the highest chunk ever
+ * taken (doubling from one pointer, up to 2 KiB; it never shrinks), and a
+ * summary bit per 64 IDs and per chunk that say "all taken", so a search
+ * skips full runs a word at a time. A full 20-bit space costs 137,216
+ * bytes (134 KiB); ten IDs in one chunk 536 bytes while the table is one
+ * pointer (IDs below 4096), 2,576 once it is whole. When the last ID is
+ * given back its chunk stays for the next; fini frees all.
  * Set, clear and find are O(1) apart from a scan of at most 4 summary words.
  * Not thread safe: the owner's lock guards it.
  */
@@ -29,10 +30,10 @@ struct idspace_chunk;
 
 struct idspace {
 	struct idspace_chunk **chunks;	/* NULL until an ID is taken */
-	unsigned int nchunks;		/* chunks[] reaches [0, nchunks) */
 	uint64_t full_chunks[(IDSPACE_NCHUNKS + 63) / 64];
 	uint32_t taken;
 	uint32_t kept;			/* the empty chunk kept (idspace_give) */
+	unsigned int nchunks;		/* chunks[] reaches [0, nchunks) */
 	bool kept_valid;
 };
 

@@ -20,6 +20,10 @@
  * grown to reach the whole space (plus one chunk, or one mid and leaf
  * node) */
 #define ONE_PATH 2576
+/* the same while the table or top level is one pointer (IDs below 4096 in
+ * the space, 8192 in the map) */
+#define LOW_CHUNK 536
+#define LOW_PATH 1560
 
 static unsigned char *model;
 
@@ -123,7 +127,27 @@ START_TEST(space_full)
 }
 END_TEST
 
-/* Ten PASIDs as PASID_ANY hands them out: the space and the binding map
+/* The space once its table is whole (PASID_ANY's cursor has gone far up,
+ * or a high PASID was bound): ten PASIDs near each other, after the whole
+ * space's worth of others came and went, still cost at most 4 KiB there,
+ * with the chunk kept for the next. */
+START_TEST(space_small_when_grown)
+{
+	struct idspace s = { 0 };
+	uint32_t id;
+
+	ck_assert_int_eq(idspace_take(&s, MAXID), 0);
+	idspace_give(&s, MAXID);
+	for (id = 0x80000; id < 0x80000 + 10; id++)
+		ck_assert_int_eq(idspace_take(&s, id), 0);
+	ck_assert_uint_eq(s.nchunks, IDSPACE_NCHUNKS);
+	ck_assert_uint_le(idspace_bytes(&s), 4096);
+	ck_assert_uint_eq(idspace_find_free(&s, 0x80000, MAXID), 0x80000 + 10);
+	idspace_fini(&s);
+}
+END_TEST
+
+/* Ten PASIDs as PASID_ANY hands them out to a new device: the space and the binding map
  * together within 4 KiB, their tables one pointer long; an ID far up
  * grows them, and what is below stays found. */
 START_TEST(space_small)
@@ -138,6 +162,8 @@ START_TEST(space_small)
 		idmap_set(&m, id, &m);
 	}
 	ck_assert_uint_le(idspace_bytes(&s) + idmap_bytes(&m), 4096);
+	ck_assert_uint_eq(idspace_bytes(&s), LOW_CHUNK);
+	ck_assert_uint_eq(idmap_bytes(&m), LOW_PATH);
 	ck_assert_uint_eq(s.nchunks, 1);
 	ck_assert_uint_eq(m.ntop, 1);
 	ck_assert_uint_eq(idspace_find_free(&s, 1, 255), 11);
@@ -227,8 +253,8 @@ START_TEST(map_unused_reserve)
 
 	ck_assert_int_eq(idmap_reserve(&m, 77777), 0);
 	one = idmap_bytes(&m);
-	ck_assert_uint_gt(one, 0);
-	ck_assert_uint_lt(one, ONE_PATH);
+	/* top entry 9: a top level of 16 pointers, one mid, one leaf */
+	ck_assert_uint_eq(one, LOW_PATH + 15 * sizeof(void *));
 	idmap_remove(&m, 77777);
 	ck_assert_uint_eq(idmap_bytes(&m), one);
 	ck_assert_int_eq(idmap_reserve(&m, 5), 0);
@@ -245,16 +271,13 @@ END_TEST
 START_TEST(map_kept_path_shared_by_neighbours)
 {
 	struct idmap m = { 0 };
-	size_t one = 0;
 	uint32_t id;
 
 	for (id = 1; id <= 3; id++) {
 		ck_assert_int_eq(idmap_reserve(&m, id), 0);
 		idmap_set(&m, id, &m);
 		idmap_remove(&m, id);
-		if (id == 1)
-			one = idmap_bytes(&m);
-		ck_assert_uint_eq(idmap_bytes(&m), one);
+		ck_assert_uint_eq(idmap_bytes(&m), LOW_PATH);
 		ck_assert_ptr_null(idmap_get(&m, id));
 	}
 	idmap_fini(&m);
@@ -271,6 +294,7 @@ int main(void)
 	tcase_add_test(tc, space_matches_model);
 	tcase_add_test(tc, space_full);
 	tcase_add_test(tc, space_small);
+	tcase_add_test(tc, space_small_when_grown);
 	tcase_add_test(tc, map_matches_model);
 	tcase_add_test(tc, map_unused_reserve);
 	tcase_add_test(tc, map_kept_path_shared_by_neighbours);
