@@ -51,8 +51,8 @@ bool idspace_test(const struct idspace *s, uint32_t id)
  * Make the chunk table reach chunk c. It doubles as higher chunks are
  * taken, up to all of them (2 KiB), and does not shrink: a device whose
  * PASIDs are still low (PASID_ANY starts at 1 and moves up) holds a table
- * of a pointer or a few, one whose PASID_ANY cursor has gone far up the
- * whole table.
+ * of a pointer or a few; one whose PASID_ANY cursor has gone far up holds
+ * the whole table.
  */
 static int table_reach(struct idspace *s, uint32_t c)
 {
