@@ -128,9 +128,9 @@ START_TEST(space_full)
 END_TEST
 
 /* The space once its table is whole (PASID_ANY's cursor has gone far up,
- * or a high PASID was bound): ten PASIDs near each other, after the whole
- * space's worth of others came and went, still cost at most 4 KiB there,
- * with the chunk kept for the next. */
+ * or a high PASID was bound): after the top PASID came and went, its
+ * emptied chunk kept for the next, ten PASIDs near each other still cost
+ * at most 4 KiB there. */
 START_TEST(space_small_when_grown)
 {
 	struct idspace s = { 0 };
@@ -147,9 +147,9 @@ START_TEST(space_small_when_grown)
 }
 END_TEST
 
-/* Ten PASIDs as PASID_ANY hands them out to a new device: the space and the binding map
- * together within 4 KiB, their tables one pointer long; an ID far up
- * grows them, and what is below stays found. */
+/* Ten PASIDs as PASID_ANY hands them out to a new device: the space and
+ * the binding map together within 4 KiB, their tables one pointer long;
+ * an ID far up grows them, and what is below stays found. */
 START_TEST(space_small)
 {
 	struct idspace s = { 0 };
